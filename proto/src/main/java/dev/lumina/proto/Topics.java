@@ -13,6 +13,11 @@ public final class Topics {
   public static final String CONTROL = "lumina.control";
   /** Jobs that failed permanently, with their error. */
   public static final String DEAD_LETTER = "lumina.dead-letter";
+  /**
+   * Model catalog, compacted (key = model name, value = {@code lumina.cluster.v1.ModelCard}): written
+   * by workers, read by gateways.
+   */
+  public static final String MODELS = "lumina.models";
   /** Queue depth per work topic, published by the scheduler. */
   public static final String QUEUE_DEPTH = "lumina.queue-depth";
 
