@@ -1,0 +1,43 @@
+package dev.lumina.worker.artifact;
+
+/**
+ * Keeps the bytes of a job's outputs (images, frames, audio) under the job's id, so a rerun of the
+ * same job writes the same keys (workers are idempotent by job id). Implementations: {@link
+ * FileSystemArtifactStore} (default); an S3-compatible store implements the same contract.
+ *
+ * <p>Implementations are thread-safe: several jobs may write at once.
+ */
+public interface ArtifactStore {
+
+  /**
+   * Stores {@code data} as {@code name} of job {@code jobId}, replacing what an earlier attempt of
+   * the same job wrote under that name, and returns where it went with its SHA-256 and size. The
+   * write is complete (durable, visible in full) when this returns.
+   *
+   * @param jobId the job's id: 1..128 characters of {@code [A-Za-z0-9._:-]}
+   * @param name file name within the job: 1..128 characters of {@code [A-Za-z0-9._-]}, not starting
+   *     with a dot
+   * @throws IllegalArgumentException when {@code jobId} or {@code name} breaks those rules
+   * @throws ArtifactStoreException when the bytes could not be stored
+   */
+  StoredArtifact put(String jobId, String name, String mediaType, byte[] data)
+      throws ArtifactStoreException;
+
+  /** Checks a job id against the rules of {@link #put}. */
+  static void checkJobId(String jobId) {
+    if (jobId == null || !jobId.matches("[A-Za-z0-9._:-]{1,128}") || jobId.startsWith(".")) {
+      throw new IllegalArgumentException(
+          "job_id must be 1..128 characters of [A-Za-z0-9._:-] not starting with '.', got "
+              + jobId);
+    }
+  }
+
+  /** Checks an artifact name against the rules of {@link #put}. */
+  static void checkName(String name) {
+    if (name == null || !name.matches("[A-Za-z0-9._-]{1,128}") || name.startsWith(".")) {
+      throw new IllegalArgumentException(
+          "artifact name must be 1..128 characters of [A-Za-z0-9._-] not starting with '.', got "
+              + name);
+    }
+  }
+}
