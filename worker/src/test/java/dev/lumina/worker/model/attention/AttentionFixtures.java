@@ -8,6 +8,12 @@ final class AttentionFixtures {
 
   private AttentionFixtures() {}
 
+  /** Loads the engine, then turns autograd off on this thread (tests run on fresh threads). */
+  static void gradOff() {
+    ai.djl.engine.Engine.getEngine("PyTorch");
+    ai.djl.pytorch.jni.JniUtils.setGradMode(false);
+  }
+
   /** A float key mask [B, Nk] whose row b has ones in its first {@code valid[b]} columns. */
   static NDArray keyMask(NDManager m, int batch, int keys, int[] valid) {
     float[] mask = new float[batch * keys];

@@ -6,8 +6,6 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.pytorch.jni.JniUtils;
-import ai.djl.training.GradientCollector;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -28,7 +26,7 @@ class TorchScriptSdpaTest {
 
   @Test
   void maskedFusedAttentionEqualsTheFormulaWithin1e5() {
-    JniUtils.setGradMode(false);
+    AttentionFixtures.gradOff();
     try (NDManager m = NDManager.newBaseManager()) {
       Engine.getInstance().setRandomSeed(7);
       NDArray q = m.randomNormal(new Shape(2, 3, 37, 16));
