@@ -1,0 +1,46 @@
+package dev.lumina.gateway;
+
+import dev.lumina.proto.cluster.v1.ChunkBatch;
+import dev.lumina.proto.cluster.v1.ChunkSinkGrpc;
+import dev.lumina.proto.cluster.v1.DeliverAck;
+import dev.lumina.proto.v1.GenerationChunk;
+import io.grpc.stub.StreamObserver;
+
+/**
+ * {@code lumina.cluster.v1.ChunkSink}: workers push the chunks of the jobs this gateway owns. Chunks
+ * already seen (same job id and seq) are dropped, so a worker may resend after a failure. The ack
+ * counts every chunk received, duplicates included. Thread-safe.
+ */
+final class ChunkSinkService extends ChunkSinkGrpc.ChunkSinkImplBase {
+  private final JobTable table;
+
+  ChunkSinkService(JobTable table) {
+    this.table = table;
+  }
+
+  @Override
+  public StreamObserver<ChunkBatch> deliver(StreamObserver<DeliverAck> ack) {
+    return new StreamObserver<>() {
+      private long received;
+
+      @Override
+      public void onNext(ChunkBatch batch) {
+        for (GenerationChunk c : batch.getChunksList()) {
+          table.onChunk(c);
+          received++;
+        }
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        // The worker went away; chunks already taken stay, the worker resends the rest.
+      }
+
+      @Override
+      public void onCompleted() {
+        ack.onNext(DeliverAck.newBuilder().setReceived(received).build());
+        ack.onCompleted();
+      }
+    };
+  }
+}

@@ -1,0 +1,101 @@
+package dev.lumina.gateway;
+
+import io.grpc.BindableService;
+import io.grpc.ServerInterceptor;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * A running gateway: the public {@code lumina.v1} server, the internal {@code ChunkSink} server
+ * workers deliver to, the Kafka producer that makes accepted jobs durable, and the follower of
+ * {@code lumina.events} and {@code lumina.models}.
+ *
+ * <p>Lifecycle: {@link #start} creates missing topics, loads the existing events and models, then
+ * opens ChunkSink and finally the public port. {@link #close} closes the public port first (no new
+ * jobs), then ChunkSink, the follower and the producer. Thread-safe.
+ */
+public final class GatewayServer implements AutoCloseable {
+  private final GrpcHost.Bound publicServer;
+  private final GrpcHost.Bound chunkSinkServer;
+  private final ClusterFollower follower;
+  private final JobPublisher publisher;
+  private final String chunkSinkAddress;
+
+  private GatewayServer(GrpcHost.Bound publicServer, GrpcHost.Bound chunkSinkServer, ClusterFollower follower,
+      JobPublisher publisher, String chunkSinkAddress) {
+    this.publicServer = publicServer;
+    this.chunkSinkServer = chunkSinkServer;
+    this.follower = follower;
+    this.publisher = publisher;
+    this.chunkSinkAddress = chunkSinkAddress;
+  }
+
+  /**
+   * Starts a gateway.
+   *
+   * @throws IllegalStateException if Kafka cannot be reached or topics cannot be created
+   * @throws java.io.UncheckedIOException if a port cannot be bound
+   */
+  public static GatewayServer start(GatewayConfig config, GrpcHost host) {
+    KafkaTopics.ensure(config.kafkaBootstrap(), config.topicPartitions(), config.replication());
+    ModelCatalog catalog = new ModelCatalog(config.staticModels(), config.defaultModel());
+    JobTable table = new JobTable(config.maxJobs());
+    ClusterFollower follower = new ClusterFollower(config.kafkaBootstrap(), "lumina-gateway-follower", table, catalog);
+    JobPublisher publisher = null;
+    GrpcHost.Bound sink = null;
+    try {
+      follower.start();
+      if (!follower.awaitCaughtUp(Duration.ofSeconds(30))) {
+        throw new IllegalStateException("kafka: could not read " + config.kafkaBootstrap() + " within 30 s");
+      }
+      publisher = new KafkaJobPublisher(config.kafkaBootstrap(), "lumina-gateway", config.publishTimeout());
+      sink = host.start(new InetSocketAddress(config.bindHost(), config.chunkSinkPort()),
+          List.<BindableService>of(new ChunkSinkService(table)), List.of(), GatewayConfig.CHUNK_SINK_MAX_INBOUND_BYTES);
+      String sinkAddress = config.advertisedHost() + ":" + sink.port();
+      RequestValidator validator = new RequestValidator(catalog, config.tiers());
+      GenerationService generation = new GenerationService(validator, publisher, table, Clock.systemUTC(),
+          sinkAddress, config.lookupWait());
+      GrpcHost.Bound pub = host.start(new InetSocketAddress(config.bindHost(), config.port()),
+          List.of(generation, new ModelsService(catalog)),
+          List.<ServerInterceptor>of(new Tenancy(config.apiKeys())), config.maxInboundMessageBytes());
+      return new GatewayServer(pub, sink, follower, publisher, sinkAddress);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      closeQuietly(sink, follower, publisher);
+      throw new IllegalStateException("interrupted while starting the gateway", e);
+    } catch (RuntimeException e) {
+      closeQuietly(sink, follower, publisher);
+      throw e;
+    }
+  }
+
+  /** Port of the public {@code lumina.v1} services. */
+  public int port() {
+    return publicServer.port();
+  }
+
+  /** {@code host:port} of this gateway's ChunkSink, as written in every job envelope it accepts. */
+  public String chunkSinkAddress() {
+    return chunkSinkAddress;
+  }
+
+  @Override
+  public void close() {
+    publicServer.close();
+    closeQuietly(chunkSinkServer, follower, publisher);
+  }
+
+  private static void closeQuietly(AutoCloseable... parts) {
+    for (AutoCloseable c : parts) {
+      if (c != null) {
+        try {
+          c.close();
+        } catch (Exception e) {
+          // Closing the rest matters more than this one failure.
+        }
+      }
+    }
+  }
+}

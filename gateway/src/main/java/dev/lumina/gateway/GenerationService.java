@@ -1,0 +1,161 @@
+package dev.lumina.gateway;
+
+import dev.lumina.proto.cluster.v1.ControlMessage;
+import dev.lumina.proto.cluster.v1.JobEnvelope;
+import dev.lumina.proto.cluster.v1.JobEvent;
+import dev.lumina.proto.v1.Accepted;
+import dev.lumina.proto.v1.CancelRequest;
+import dev.lumina.proto.v1.GenerateRequest;
+import dev.lumina.proto.v1.GenerationChunk;
+import dev.lumina.proto.v1.GenerationGrpc;
+import dev.lumina.proto.v1.GetJobRequest;
+import dev.lumina.proto.v1.Job;
+import dev.lumina.proto.v1.JobState;
+import dev.lumina.proto.v1.Sampling;
+import dev.lumina.proto.v1.WatchRequest;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.function.Consumer;
+
+/**
+ * {@code lumina.v1.Generation}: validates, publishes durably, then answers; streams a job's chunks
+ * from the {@link JobTable}. Tenants see only their own jobs (another tenant's job is NOT_FOUND).
+ *
+ * <p>Thread-safe; handlers never block on anything but the bounded Kafka acknowledgement of an
+ * accept or cancel.
+ */
+final class GenerationService extends GenerationGrpc.GenerationImplBase {
+  private final RequestValidator validator;
+  private final JobPublisher publisher;
+  private final JobTable table;
+  private final Clock clock;
+  private final String chunkSinkAddress;
+  private final Duration lookupWait;
+  private final SecureRandom seeds = new SecureRandom();
+
+  GenerationService(RequestValidator validator, JobPublisher publisher, JobTable table, Clock clock,
+      String chunkSinkAddress, Duration lookupWait) {
+    this.validator = validator;
+    this.publisher = publisher;
+    this.table = table;
+    this.clock = clock;
+    this.chunkSinkAddress = chunkSinkAddress;
+    this.lookupWait = lookupWait;
+  }
+
+  @Override
+  public void generate(GenerateRequest request, StreamObserver<GenerationChunk> out) {
+    JobRecord record;
+    try {
+      record = accept(request);
+    } catch (RuntimeException e) {
+      out.onError(GatewayErrors.toStatus(e));
+      return;
+    }
+    follow(record, 0, out);
+  }
+
+  @Override
+  public void submit(GenerateRequest request, StreamObserver<Job> out) {
+    try {
+      Job job = accept(request).snapshot();
+      out.onNext(job);
+      out.onCompleted();
+    } catch (RuntimeException e) {
+      out.onError(GatewayErrors.toStatus(e));
+    }
+  }
+
+  @Override
+  public void watch(WatchRequest request, StreamObserver<GenerationChunk> out) {
+    String tenant = Tenancy.current();
+    StreamFollower follower = StreamFollower.attach(out);
+    lookup(request.getJobId(), tenant, out, r -> follower.follow(r, request.getAfterSeq()));
+  }
+
+  @Override
+  public void cancel(CancelRequest request, StreamObserver<Job> out) {
+    String tenant = Tenancy.current();
+    lookup(request.getJobId(), tenant, out, r -> {
+      try {
+        if (!r.ended()) {
+          publisher.publishControl(ControlMessage.newBuilder().setJobId(r.jobId()).setTenant(tenant)
+              .setCancel(ControlMessage.Cancel.newBuilder().setAtMs(clock.millis())).build());
+        }
+        out.onNext(r.snapshot());
+        out.onCompleted();
+      } catch (RuntimeException e) {
+        out.onError(GatewayErrors.toStatus(e));
+      }
+    });
+  }
+
+  @Override
+  public void getJob(GetJobRequest request, StreamObserver<Job> out) {
+    lookup(request.getJobId(), Tenancy.current(), out, r -> {
+      out.onNext(r.snapshot());
+      out.onCompleted();
+    });
+  }
+
+  /** Validates, publishes and records a job, or returns the original job of a resubmission. */
+  private JobRecord accept(GenerateRequest request) {
+    String tenant = Tenancy.current();
+    RequestValidator.ValidatedJob v = validator.validate(request);
+    String jobId = JobIds.jobId(tenant, request.getRequestId());
+    String fingerprint = JobIds.fingerprint(v.resolved());
+    JobRecord existing = table.find(jobId).orElse(null);
+    if (existing != null) {
+      JobEnvelope env = existing.envelope();
+      if (env != null && !env.getRequestFingerprint().equals(fingerprint)) {
+        throw Status.ALREADY_EXISTS.withDescription("request_id: '" + request.getRequestId()
+            + "' was already used for job " + jobId + " with different parameters").asRuntimeException();
+      }
+      return existing;
+    }
+    Sampling sampling = v.resolved().getSampling();
+    long seed = sampling.hasSeed() ? sampling.getSeed() : seeds.nextLong() & Long.MAX_VALUE;
+    GenerateRequest resolved = v.resolved().toBuilder().setSampling(sampling.toBuilder().setSeed(seed)).build();
+    long now = clock.millis();
+    JobEnvelope envelope = JobEnvelope.newBuilder()
+        .setJobId(jobId).setTenant(tenant).setRequest(resolved).setTokenBudget(v.tokenBudget())
+        .setTier(v.tier()).setAcceptedAtMs(now)
+        .setQueueDeadlineMs(resolved.getMaxQueueMs() > 0 ? now + resolved.getMaxQueueMs() : 0)
+        .setGateway(chunkSinkAddress).setRequestFingerprint(fingerprint).setSeed(seed)
+        .build();
+    Job job = Job.newBuilder().setJobId(jobId).setRequestId(resolved.getRequestId()).setState(JobState.QUEUED)
+        .setModel(resolved.getModel()).setModality(resolved.getModality()).setTokenBudget(v.tokenBudget())
+        .setTier(v.tier()).setAcceptedAtMs(now).setTotalSteps(resolved.getSampling().getSteps())
+        .putAllLabels(resolved.getLabelsMap()).build();
+    GenerationChunk accepted = GenerationChunk.newBuilder().setJobId(jobId).setSeq(1)
+        .setAccepted(Accepted.newBuilder().setTokenBudget(v.tokenBudget()).setTier(v.tier()).setResolved(resolved))
+        .build();
+    JobEvent queued = JobEvent.newBuilder().setJobId(jobId).setTenant(tenant).setState(JobState.QUEUED)
+        .setAtMs(now).setJob(job).setEnvelope(envelope).addChunks(accepted).setSource("gateway").build();
+    publisher.publishJob(envelope, queued);
+    JobRecord record = table.getOrCreate(jobId, tenant, job, envelope);
+    record.addChunk(accepted);
+    return record;
+  }
+
+  private <T> void lookup(String jobId, String tenant, StreamObserver<T> out, Consumer<JobRecord> then) {
+    if (jobId.isEmpty()) {
+      out.onError(Status.INVALID_ARGUMENT.withDescription("job_id: is required").asRuntimeException());
+      return;
+    }
+    table.whenKnown(jobId, lookupWait).whenComplete((r, e) -> {
+      if (e != null || !r.tenant().equals(tenant)) {
+        out.onError(Status.NOT_FOUND.withDescription("job_id: no job '" + jobId + "'").asRuntimeException());
+      } else {
+        then.accept(r);
+      }
+    });
+  }
+
+  private static void follow(JobRecord record, long afterSeq, StreamObserver<GenerationChunk> out) {
+    StreamFollower.attach(out).follow(record, afterSeq);
+  }
+}

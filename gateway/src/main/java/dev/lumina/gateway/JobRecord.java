@@ -1,0 +1,197 @@
+package dev.lumina.gateway;
+
+import dev.lumina.proto.cluster.v1.JobEnvelope;
+import dev.lumina.proto.cluster.v1.JobEvent;
+import dev.lumina.proto.v1.Completed;
+import dev.lumina.proto.v1.Failed;
+import dev.lumina.proto.v1.GenerationChunk;
+import dev.lumina.proto.v1.Job;
+import dev.lumina.proto.v1.JobState;
+import io.grpc.Status;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeMap;
+
+/**
+ * One job as this gateway knows it: its tenant, its latest {@link Job} state and the chunks seen so
+ * far (from workers over {@code ChunkSink}, or from {@code lumina.events}), with the streams that
+ * follow it. Chunks are kept once per {@code seq}: duplicates are dropped.
+ *
+ * <p>Thread-safe: every method holds the record's lock, which also serializes calls to listeners, so
+ * a listener sees replay and live chunks in order with no gap and no repeat.
+ */
+final class JobRecord {
+  private final String jobId;
+  private final String tenant;
+  private JobEnvelope envelope;
+  private Job job;
+  private final TreeMap<Long, GenerationChunk> chunks = new TreeMap<>();
+  private final List<Subscription> subscriptions = new ArrayList<>();
+  private boolean ended;
+  private Status endStatus = Status.OK;
+
+  private static final class Subscription {
+    final ChunkListener listener;
+    long lastSent;
+
+    Subscription(ChunkListener listener, long lastSent) {
+      this.listener = listener;
+      this.lastSent = lastSent;
+    }
+  }
+
+  JobRecord(String jobId, String tenant, Job job, JobEnvelope envelope) {
+    this.jobId = jobId;
+    this.tenant = tenant;
+    this.job = job;
+    this.envelope = envelope;
+  }
+
+  String jobId() {
+    return jobId;
+  }
+
+  String tenant() {
+    return tenant;
+  }
+
+  synchronized JobEnvelope envelope() {
+    return envelope;
+  }
+
+  synchronized Job snapshot() {
+    return job.toBuilder().setLastSeq(chunks.isEmpty() ? 0 : chunks.lastKey()).build();
+  }
+
+  synchronized boolean ended() {
+    return ended;
+  }
+
+  /** Adds a chunk; returns false (and changes nothing) when its seq was seen before. */
+  synchronized boolean addChunk(GenerationChunk chunk) {
+    if (chunk.getSeq() < 1 || chunks.containsKey(chunk.getSeq())) {
+      return false;
+    }
+    chunks.put(chunk.getSeq(), chunk);
+    Job.Builder b = job.toBuilder();
+    switch (chunk.getPayloadCase()) {
+      case PROGRESS -> {
+        b.setStep(chunk.getProgress().getStep()).setTotalSteps(chunk.getProgress().getTotal());
+        if (b.getState() == JobState.QUEUED) {
+          b.setState(JobState.RUNNING);
+        }
+      }
+      case COMPLETED -> b.setState(JobState.SUCCEEDED).clearArtifacts()
+          .addAllArtifacts(chunk.getCompleted().getArtifactsList()).setTimings(chunk.getCompleted().getTimings());
+      case FAILED -> b.setState(stateOf(chunk.getFailed().getCode())).setErrorCode(chunk.getFailed().getCode())
+          .setErrorMessage(chunk.getFailed().getMessage());
+      default -> { }
+    }
+    job = b.build();
+    deliver();
+    return true;
+  }
+
+  /** Applies a {@code lumina.events} record: state, durable chunks, and a terminal chunk if needed. */
+  synchronized void applyEvent(JobEvent event) {
+    if (event.hasEnvelope() && envelope == null) {
+      envelope = event.getEnvelope();
+    }
+    if (event.hasJob() && !isTerminal(job.getState())) {
+      Job e = event.getJob();
+      Job.Builder b = job.toBuilder().mergeFrom(e).clearArtifacts()
+          .addAllArtifacts(e.getArtifactsCount() > 0 ? e.getArtifactsList() : job.getArtifactsList())
+          .clearLabels().putAllLabels(e.getLabelsCount() > 0 ? e.getLabelsMap() : job.getLabelsMap());
+      b.setState(event.getState() == JobState.JOB_STATE_UNSPECIFIED ? e.getState() : event.getState());
+      if (b.getState() == JobState.JOB_STATE_UNSPECIFIED) {
+        b.setState(job.getState());
+      }
+      job = b.build();
+    } else if (!isTerminal(job.getState()) && event.getState() != JobState.JOB_STATE_UNSPECIFIED) {
+      job = job.toBuilder().setState(event.getState()).build();
+    }
+    for (GenerationChunk c : event.getChunksList()) {
+      addChunk(c);
+    }
+    if (isTerminal(job.getState()) && !ended && !hasTerminalChunk()) {
+      addChunk(terminalChunk(chunks.isEmpty() ? 1 : chunks.lastKey() + 1));
+    }
+  }
+
+  /**
+   * Replays every chunk with {@code seq > afterSeq} to {@code listener}, then follows the job; ends
+   * the listener at once when the job has ended.
+   */
+  synchronized void subscribe(long afterSeq, ChunkListener listener) {
+    Subscription s = new Subscription(listener, afterSeq);
+    subscriptions.add(s);
+    deliver();
+  }
+
+  synchronized void unsubscribe(ChunkListener listener) {
+    subscriptions.removeIf(s -> s.listener == listener);
+  }
+
+  private void deliver() {
+    GenerationChunk last = chunks.isEmpty() ? null : chunks.lastEntry().getValue();
+    boolean terminal = last != null && (last.hasCompleted() || last.hasFailed());
+    if (terminal && !ended) {
+      ended = true;
+      endStatus = last.hasCompleted() ? Status.OK : statusOf(last.getFailed());
+    }
+    for (Subscription s : List.copyOf(subscriptions)) {
+      for (GenerationChunk c : chunks.tailMap(s.lastSent, false).values()) {
+        s.listener.onChunk(c);
+        s.lastSent = c.getSeq();
+      }
+      if (ended) {
+        s.listener.onEnd(endStatus);
+        subscriptions.remove(s);
+      }
+    }
+  }
+
+  private boolean hasTerminalChunk() {
+    return chunks.values().stream().anyMatch(c -> c.hasCompleted() || c.hasFailed());
+  }
+
+  private GenerationChunk terminalChunk(long seq) {
+    GenerationChunk.Builder c = GenerationChunk.newBuilder().setJobId(jobId).setSeq(seq);
+    if (job.getState() == JobState.SUCCEEDED) {
+      c.setCompleted(Completed.newBuilder().addAllArtifacts(job.getArtifactsList()).setTimings(job.getTimings())
+          .setSeed(envelope == null ? 0 : envelope.getSeed()));
+    } else {
+      String code = !job.getErrorCode().isEmpty() ? job.getErrorCode() : switch (job.getState()) {
+        case CANCELLED -> Status.Code.CANCELLED.name();
+        case EXPIRED -> Status.Code.DEADLINE_EXCEEDED.name();
+        default -> Status.Code.INTERNAL.name();
+      };
+      c.setFailed(Failed.newBuilder().setCode(code).setMessage(job.getErrorMessage()));
+    }
+    return c.build();
+  }
+
+  static boolean isTerminal(JobState s) {
+    return s == JobState.SUCCEEDED || s == JobState.FAILED || s == JobState.CANCELLED || s == JobState.EXPIRED;
+  }
+
+  private static JobState stateOf(String code) {
+    if (Status.Code.CANCELLED.name().equals(code)) {
+      return JobState.CANCELLED;
+    }
+    if (Status.Code.DEADLINE_EXCEEDED.name().equals(code)) {
+      return JobState.EXPIRED;
+    }
+    return JobState.FAILED;
+  }
+
+  private static Status statusOf(Failed failed) {
+    Status.Code code;
+    try {
+      code = Status.Code.valueOf(failed.getCode());
+    } catch (IllegalArgumentException e) {
+      code = Status.Code.UNKNOWN;
+    }
+    return Status.fromCode(code).withDescription(failed.getMessage());
+  }
+}

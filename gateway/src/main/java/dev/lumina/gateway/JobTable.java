@@ -1,0 +1,125 @@
+package dev.lumina.gateway;
+
+import dev.lumina.proto.cluster.v1.JobEnvelope;
+import dev.lumina.proto.cluster.v1.JobEvent;
+import dev.lumina.proto.v1.GenerationChunk;
+import dev.lumina.proto.v1.Job;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Every job this gateway knows: the ones it accepted and the ones it learned from
+ * {@code lumina.events}. Keeps at most {@code maxJobs} records, evicting the oldest first (an evicted
+ * job answers NOT_FOUND here until the event stream brings it back on restart).
+ *
+ * <p>Thread-safe: a concurrent map of {@link JobRecord}s, each guarding itself.
+ */
+final class JobTable {
+  private final ConcurrentHashMap<String, JobRecord> jobs = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, CompletableFuture<JobRecord>> waiting = new ConcurrentHashMap<>();
+  private final ConcurrentLinkedQueue<String> order = new ConcurrentLinkedQueue<>();
+  private final int maxJobs;
+  private final AtomicLong duplicateChunks = new AtomicLong();
+  private final AtomicLong unknownJobChunks = new AtomicLong();
+
+  JobTable(int maxJobs) {
+    if (maxJobs < 1) {
+      throw new IllegalArgumentException("maxJobs must be >= 1, got " + maxJobs);
+    }
+    this.maxJobs = maxJobs;
+  }
+
+  Optional<JobRecord> find(String jobId) {
+    return Optional.ofNullable(jobs.get(jobId));
+  }
+
+  /** Returns the job's record, creating it from {@code job} when absent. */
+  JobRecord getOrCreate(String jobId, String tenant, Job job, JobEnvelope envelope) {
+    JobRecord[] created = new JobRecord[1];
+    JobRecord r = jobs.computeIfAbsent(jobId, id -> created[0] = new JobRecord(id, tenant, job, envelope));
+    if (created[0] != null) {
+      order.add(jobId);
+      evict();
+      CompletableFuture<JobRecord> w = waiting.remove(jobId);
+      if (w != null) {
+        w.complete(r);
+      }
+    }
+    return r;
+  }
+
+  /**
+   * Completes with the job's record once it is known here, or exceptionally with a
+   * {@link java.util.concurrent.TimeoutException} after {@code wait}: a job accepted by another
+   * gateway reaches this one through {@code lumina.events} a moment later.
+   */
+  CompletableFuture<JobRecord> whenKnown(String jobId, Duration wait) {
+    JobRecord now = jobs.get(jobId);
+    if (now != null) {
+      return CompletableFuture.completedFuture(now);
+    }
+    CompletableFuture<JobRecord> f = waiting.computeIfAbsent(jobId, id -> new CompletableFuture<>());
+    JobRecord raced = jobs.get(jobId);
+    if (raced != null) {
+      waiting.remove(jobId, f);
+      f.complete(raced);
+      return f;
+    }
+    return f.orTimeout(wait.toMillis(), TimeUnit.MILLISECONDS)
+        .whenComplete((r, e) -> waiting.remove(jobId, f));
+  }
+
+  /** Applies one {@code lumina.events} record. */
+  void onEvent(JobEvent event) {
+    if (event.getJobId().isEmpty()) {
+      return;
+    }
+    Job base = event.hasJob() ? event.getJob() : Job.newBuilder().setJobId(event.getJobId()).build();
+    if (base.getJobId().isEmpty()) {
+      base = base.toBuilder().setJobId(event.getJobId()).build();
+    }
+    JobEnvelope env = event.hasEnvelope() ? event.getEnvelope() : null;
+    getOrCreate(event.getJobId(), event.getTenant(), base, env).applyEvent(event);
+  }
+
+  /** Adds a worker's chunk; returns false for a duplicate or a job this gateway does not know. */
+  boolean onChunk(GenerationChunk chunk) {
+    JobRecord r = jobs.get(chunk.getJobId());
+    if (r == null) {
+      unknownJobChunks.incrementAndGet();
+      return false;
+    }
+    boolean added = r.addChunk(chunk);
+    if (!added) {
+      duplicateChunks.incrementAndGet();
+    }
+    return added;
+  }
+
+  long duplicateChunks() {
+    return duplicateChunks.get();
+  }
+
+  long unknownJobChunks() {
+    return unknownJobChunks.get();
+  }
+
+  int size() {
+    return jobs.size();
+  }
+
+  private void evict() {
+    while (jobs.size() > maxJobs) {
+      String oldest = order.poll();
+      if (oldest == null) {
+        return;
+      }
+      jobs.remove(oldest);
+    }
+  }
+}

@@ -1,0 +1,81 @@
+package dev.lumina.gateway;
+
+import dev.lumina.proto.Topics;
+import dev.lumina.proto.cluster.v1.ControlMessage;
+import dev.lumina.proto.cluster.v1.JobEnvelope;
+import dev.lumina.proto.cluster.v1.JobEvent;
+import java.time.Duration;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * {@link JobPublisher} on Kafka: idempotent producer, {@code acks=all}, key = job id. Waits for the
+ * broker's acknowledgement of each record (bounded by {@code timeout}). Thread-safe (the Kafka
+ * producer is).
+ */
+final class KafkaJobPublisher implements JobPublisher {
+  private final KafkaProducer<String, byte[]> producer;
+  private final Duration timeout;
+
+  KafkaJobPublisher(String bootstrap, String clientId, Duration timeout) {
+    Properties p = new Properties();
+    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    p.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
+    p.put(ProducerConfig.ACKS_CONFIG, "all");
+    p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+    p.put(ProducerConfig.LINGER_MS_CONFIG, "0");
+    p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());
+    p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.min(timeout.toMillis(), 30_000));
+    p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, timeout.toMillis());
+    this.producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
+    this.timeout = timeout;
+  }
+
+  @Override
+  public void publishJob(JobEnvelope envelope, JobEvent queued) {
+    String key = envelope.getJobId();
+    Future<RecordMetadata> job = send(Topics.REQUESTS, key, envelope.toByteArray());
+    Future<RecordMetadata> event = send(Topics.EVENTS, key, queued.toByteArray());
+    await(job, Topics.REQUESTS);
+    await(event, Topics.EVENTS);
+  }
+
+  @Override
+  public void publishControl(ControlMessage message) {
+    await(send(Topics.CONTROL, message.getJobId(), message.toByteArray()), Topics.CONTROL);
+  }
+
+  private Future<RecordMetadata> send(String topic, String key, byte[] value) {
+    try {
+      return producer.send(new ProducerRecord<>(topic, key, value));
+    } catch (RuntimeException e) {
+      throw new PublishException("cannot publish to " + topic + ": " + e.getMessage(), e);
+    }
+  }
+
+  private void await(Future<RecordMetadata> f, String topic) {
+    try {
+      f.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new PublishException("interrupted while publishing to " + topic, e);
+    } catch (ExecutionException | TimeoutException e) {
+      throw new PublishException("cannot publish to " + topic + " within " + timeout.toMillis() + " ms: "
+          + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public void close() {
+    producer.close(Duration.ofSeconds(5));
+  }
+}

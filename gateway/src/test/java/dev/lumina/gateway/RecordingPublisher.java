@@ -1,0 +1,28 @@
+package dev.lumina.gateway;
+
+import dev.lumina.proto.cluster.v1.ControlMessage;
+import dev.lumina.proto.cluster.v1.JobEnvelope;
+import dev.lumina.proto.cluster.v1.JobEvent;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/** A {@link JobPublisher} that records what it is given. Thread-safe. */
+final class RecordingPublisher implements JobPublisher {
+  final List<JobEnvelope> jobs = new CopyOnWriteArrayList<>();
+  final List<JobEvent> events = new CopyOnWriteArrayList<>();
+  final List<ControlMessage> controls = new CopyOnWriteArrayList<>();
+
+  @Override
+  public void publishJob(JobEnvelope envelope, JobEvent queued) {
+    jobs.add(envelope);
+    events.add(queued);
+  }
+
+  @Override
+  public void publishControl(ControlMessage message) {
+    controls.add(message);
+  }
+
+  @Override
+  public void close() {}
+}
