@@ -1,0 +1,92 @@
+package dev.lumina.it.worker;
+
+import com.google.protobuf.ByteString;
+import dev.lumina.proto.cluster.v1.JobEnvelope;
+import dev.lumina.proto.v1.Frame;
+import dev.lumina.proto.v1.Progress;
+import dev.lumina.worker.artifact.ArtifactStore;
+import dev.lumina.worker.artifact.ArtifactStoreException;
+import dev.lumina.worker.artifact.StoredArtifact;
+import dev.lumina.worker.media.PngEncoder;
+import dev.lumina.worker.media.RgbImage;
+import dev.lumina.worker.runtime.CancelToken;
+import dev.lumina.worker.runtime.ChunkEmitter;
+import dev.lumina.worker.runtime.JobCancelledException;
+import dev.lumina.worker.runtime.JobExecutor;
+import dev.lumina.worker.runtime.JobFailedException;
+import dev.lumina.worker.runtime.JobResult;
+import io.grpc.Status;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A stand-in for the model in runtime tests: runs {@code steps} "sampling steps" (progress, cancel
+ * check, a test hook per step), then stores and emits a 4×4 PNG. Lets runtime tests hold a job at a
+ * step with latches. Thread-safe.
+ */
+final class ScriptedJobExecutor implements JobExecutor {
+  private final ArtifactStore store;
+  private final int steps;
+  private final ConcurrentHashMap<String, CountDownLatch> holds = new ConcurrentHashMap<>();
+  final ConcurrentHashMap<String, CountDownLatch> reachedStep1 = new ConcurrentHashMap<>();
+  final ConcurrentHashMap<String, Integer> stepsRun = new ConcurrentHashMap<>();
+
+  ScriptedJobExecutor(ArtifactStore store, int steps) {
+    this.store = store;
+    this.steps = steps;
+  }
+
+  /** Job {@code jobId} waits after its first step until the returned latch is counted down. */
+  CountDownLatch holdAfterFirstStep(String jobId) {
+    CountDownLatch l = new CountDownLatch(1);
+    holds.put(jobId, l);
+    reachedStep1.put(jobId, new CountDownLatch(1));
+    return l;
+  }
+
+  @Override
+  public JobResult run(JobEnvelope job, ChunkEmitter emitter, CancelToken cancel)
+      throws JobFailedException, JobCancelledException {
+    if (job.getRequest().getPrompt().equals("poison")) {
+      throw new JobFailedException(Status.Code.INVALID_ARGUMENT, "prompt 'poison' cannot be drawn", true, null);
+    }
+    for (int s = 1; s <= steps; s++) {
+      cancel.throwIfCancelled();
+      stepsRun.merge(job.getJobId(), 1, Integer::sum);
+      emitter.progress(Progress.newBuilder().setStep(s).setTotal(steps).setT((float) s / steps).build());
+      if (s == 1) {
+        CountDownLatch reached = reachedStep1.get(job.getJobId());
+        if (reached != null) {
+          reached.countDown();
+        }
+        CountDownLatch hold = holds.get(job.getJobId());
+        if (hold != null) {
+          try {
+            // Held until released or cancelled (then the next step's check stops the job).
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (!hold.await(10, TimeUnit.MILLISECONDS) && !cancel.isCancelled()) {
+              if (System.nanoTime() > deadline) {
+                throw new JobFailedException(Status.Code.INTERNAL, "test hold never released", false, null);
+              }
+            }
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new JobFailedException(Status.Code.ABORTED, "interrupted", false, e);
+          }
+        }
+      }
+    }
+    byte[] rgb = new byte[4 * 4 * 3];
+    java.util.Arrays.fill(rgb, (byte) 200);
+    byte[] png = PngEncoder.encode(new RgbImage(4, 4, rgb));
+    try {
+      StoredArtifact a = store.put(job.getJobId(), "image-0.png", PngEncoder.MEDIA_TYPE, png);
+      emitter.frame(Frame.newBuilder().setIndex(0).setMediaType(PngEncoder.MEDIA_TYPE).setData(ByteString.copyFrom(png)).build());
+      return new JobResult(List.of(a.toProto(0)), job.getSeed(), 1, 1, steps);
+    } catch (ArtifactStoreException e) {
+      throw new JobFailedException(Status.Code.UNAVAILABLE, e.getMessage(), false, e);
+    }
+  }
+}

@@ -1,0 +1,35 @@
+package dev.lumina.worker.runtime;
+
+import dev.lumina.proto.cluster.v1.JobEnvelope;
+import dev.lumina.proto.cluster.v1.ModelCard;
+import java.util.Optional;
+
+/**
+ * Runs one job from its envelope to stored artifacts: text encoding, sampling with a per-step
+ * callback (progress, previews, cancellation), decoding and encoding. The runtime around it owns
+ * Kafka, delivery and the job's terminal state.
+ *
+ * <p>The runtime calls {@link #run} from one dedicated job thread at a time; implementations need
+ * not be thread-safe for concurrent runs unless documented.
+ */
+public interface JobExecutor extends AutoCloseable {
+
+  /**
+   * Runs {@code job}, streaming chunks to {@code emitter}, and returns its stored outputs.
+   *
+   * @throws JobCancelledException when {@code cancel} was set; the executor checks it at least
+   *     once per sampling step
+   * @throws JobFailedException when the job cannot be completed (its code goes to the client)
+   */
+  JobResult run(JobEnvelope job, ChunkEmitter emitter, CancelToken cancel)
+      throws JobFailedException, JobCancelledException;
+
+  /** The model this executor serves, announced on {@code lumina.models}; empty = not announced. */
+  default Optional<ModelCard> modelCard() {
+    return Optional.empty();
+  }
+
+  /** Releases the model. */
+  @Override
+  default void close() {}
+}

@@ -1,0 +1,165 @@
+package dev.lumina.worker.runtime;
+
+import com.google.protobuf.ByteString;
+import dev.lumina.proto.cluster.v1.JobEnvelope;
+import dev.lumina.proto.cluster.v1.JobEvent;
+import dev.lumina.proto.v1.Completed;
+import dev.lumina.proto.v1.Failed;
+import dev.lumina.proto.v1.GenerateRequest;
+import dev.lumina.proto.v1.GenerationChunk;
+import dev.lumina.proto.v1.Job;
+import dev.lumina.proto.v1.JobState;
+import dev.lumina.proto.v1.Timings;
+import io.grpc.Status;
+import java.time.Clock;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs one job through a {@link JobExecutor} and turns the way it ended into its terminal chunk and
+ * terminal {@link JobEvent}: SUCCEEDED, FAILED, CANCELLED (cancel on {@code lumina.control}) or
+ * EXPIRED (its queue deadline passed before it started).
+ *
+ * <p>Stateless between jobs; {@link #run} is called from the job thread.
+ */
+final class JobRunner {
+  private static final Logger LOG = LoggerFactory.getLogger(JobRunner.class);
+
+  /** What {@link #run} decided. {@code deadLetterReason} is non-null for poison jobs. */
+  record Outcome(JobEvent running, JobEvent terminal, String deadLetterReason) {}
+
+  private final JobExecutor executor;
+  private final ChunkSinkClient sink;
+  private final Clock clock;
+
+  JobRunner(JobExecutor executor, ChunkSinkClient sink, Clock clock) {
+    this.executor = executor;
+    this.sink = sink;
+    this.clock = clock;
+  }
+
+  /** The RUNNING event of {@code job}, published before {@link #run}. */
+  JobEvent runningEvent(JobEnvelope job) {
+    long now = clock.millis();
+    Job.Builder j = jobBase(job).setState(JobState.RUNNING);
+    j.setTimings(Timings.newBuilder().setQueuedMs(Math.max(0, now - job.getAcceptedAtMs())));
+    return event(job, JobState.RUNNING, now, j.build(), List.of());
+  }
+
+  /** Runs the job and returns its terminal event (not yet published). Never throws for job errors. */
+  Outcome run(JobEnvelope job, CancelToken cancel) {
+    long started = clock.millis();
+    JobChunkStream chunks = new JobChunkStream(job.getJobId(), job.getGateway(), sink);
+    JobResult result = null;
+    Status.Code code;
+    String message;
+    String deadLetter = null;
+    if (job.getQueueDeadlineMs() > 0 && started > job.getQueueDeadlineMs()) {
+      code = Status.Code.DEADLINE_EXCEEDED;
+      message = "job waited past its queue deadline (max_queue_ms) before a worker started it";
+    } else if (cancel.isCancelled()) {
+      code = Status.Code.CANCELLED;
+      message = "job cancelled before it started";
+    } else {
+      try {
+        result = executor.run(job, chunks, cancel);
+        code = Status.Code.OK;
+        message = "";
+      } catch (JobCancelledException e) {
+        code = Status.Code.CANCELLED;
+        message = "job cancelled";
+      } catch (JobFailedException e) {
+        code = e.code();
+        message = e.getMessage();
+        if (e.poison()) {
+          deadLetter = code + ": " + message;
+        }
+        LOG.warn("job {} failed: {} {}", job.getJobId(), code, message, e);
+      } catch (RuntimeException | Error e) {
+        // An executor bug or a job the model cannot handle: do not run it again and again.
+        code = Status.Code.INTERNAL;
+        message = "worker error: " + e;
+        deadLetter = message;
+        LOG.error("job {} crashed the executor", job.getJobId(), e);
+      }
+    }
+    long ended = clock.millis();
+    Timings.Builder timings =
+        Timings.newBuilder()
+            .setQueuedMs(Math.max(0, started - job.getAcceptedAtMs()))
+            .setTotalMs(Math.max(0, ended - job.getAcceptedAtMs()));
+    Job.Builder j = jobBase(job).setStep(chunks.lastProgressStep()).setTotalSteps(chunks.totalSteps());
+    JobState state;
+    if (code == Status.Code.OK) {
+      state = JobState.SUCCEEDED;
+      timings.setModelMs(result.modelMs()).setDecodeMs(result.decodeMs());
+      j.addAllArtifacts(result.artifacts());
+      chunks.finish(
+          GenerationChunk.newBuilder()
+              .setCompleted(
+                  Completed.newBuilder()
+                      .addAllArtifacts(result.artifacts())
+                      .setTimings(timings)
+                      .setSeed(result.seed())));
+    } else {
+      state =
+          switch (code) {
+            case CANCELLED -> JobState.CANCELLED;
+            case DEADLINE_EXCEEDED -> JobState.EXPIRED;
+            default -> JobState.FAILED;
+          };
+      j.setErrorCode(code.name()).setErrorMessage(message);
+      chunks.finish(
+          GenerationChunk.newBuilder()
+              .setFailed(Failed.newBuilder().setCode(code.name()).setMessage(message)));
+    }
+    j.setState(state).setTimings(timings).setLastSeq(chunks.lastSeq());
+    return new Outcome(
+        runningEvent(job), event(job, state, ended, j.build(), durable(chunks.chunks())), deadLetter);
+  }
+
+  private Job.Builder jobBase(JobEnvelope env) {
+    GenerateRequest req = env.getRequest();
+    return Job.newBuilder()
+        .setJobId(env.getJobId())
+        .setRequestId(req.getRequestId())
+        .setModel(req.getModel())
+        .setModality(req.getModality())
+        .setTokenBudget(env.getTokenBudget())
+        .setTier(env.getTier())
+        .setAcceptedAtMs(env.getAcceptedAtMs())
+        .putAllLabels(req.getLabelsMap());
+  }
+
+  private JobEvent event(
+      JobEnvelope env, JobState state, long at, Job job, List<GenerationChunk> chunks) {
+    return JobEvent.newBuilder()
+        .setJobId(env.getJobId())
+        .setTenant(env.getTenant())
+        .setState(state)
+        .setAtMs(at)
+        .setJob(job)
+        .addAllChunks(chunks)
+        .setSource("worker")
+        .build();
+  }
+
+  /**
+   * The chunks worth replaying from {@code lumina.events}: everything but previews, with the bytes
+   * of frames, tiles and audio left out (artifacts travel as URIs).
+   */
+  static List<GenerationChunk> durable(List<GenerationChunk> chunks) {
+    return chunks.stream()
+        .filter(c -> c.getPayloadCase() != GenerationChunk.PayloadCase.PREVIEW)
+        .map(
+            c ->
+                switch (c.getPayloadCase()) {
+                  case FRAME -> c.toBuilder().setFrame(c.getFrame().toBuilder().setData(ByteString.EMPTY)).build();
+                  case TILE -> c.toBuilder().setTile(c.getTile().toBuilder().setData(ByteString.EMPTY)).build();
+                  case AUDIO -> c.toBuilder().setAudio(c.getAudio().toBuilder().setData(ByteString.EMPTY)).build();
+                  default -> c;
+                })
+        .toList();
+  }
+}

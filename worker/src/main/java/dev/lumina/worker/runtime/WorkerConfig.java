@@ -1,0 +1,90 @@
+package dev.lumina.worker.runtime;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Settings of one worker process, built once by the launcher.
+ *
+ * @param bootstrapServers Kafka {@code host:port[,host:port...]}
+ * @param workTopics the {@code lumina.work.<modality>.<tier>} topics this worker serves (at least
+ *     one; see {@code dev.lumina.proto.Topics#work})
+ * @param groupId consumer group shared by the workers of a pool (e.g. {@code lumina-workers})
+ * @param workerId this worker's name in logs, client ids and events
+ * @param pollTimeout longest single {@code poll()}; also how quickly shutdown is noticed
+ * @param maxPollInterval Kafka {@code max.poll.interval.ms}; the loop keeps polling while a job
+ *     runs, so this only has to cover one {@code poll()} cycle, not a job
+ * @param eventTimeout how long a terminal event may take to become durable
+ * @param chunkAckTimeout how long a gateway may take to acknowledge a job's chunks at its end
+ * @param drainTimeout how long shutdown waits for a running job before cancelling it
+ * @param controlLookback how far back cancels on {@code lumina.control} are read at start, so a
+ *     cancel sent just before this worker started still applies
+ */
+public record WorkerConfig(
+    String bootstrapServers,
+    List<String> workTopics,
+    String groupId,
+    String workerId,
+    Duration pollTimeout,
+    Duration maxPollInterval,
+    Duration eventTimeout,
+    Duration chunkAckTimeout,
+    Duration drainTimeout,
+    Duration controlLookback) {
+
+  public WorkerConfig {
+    if (bootstrapServers == null || bootstrapServers.isBlank()) {
+      throw new IllegalArgumentException("kafka bootstrap servers must not be blank");
+    }
+    if (workTopics == null || workTopics.isEmpty()) {
+      throw new IllegalArgumentException("topics: at least one lumina.work.<modality>.<tier> topic is required");
+    }
+    workTopics = List.copyOf(workTopics);
+    for (String t : workTopics) {
+      if (t == null || !t.matches("lumina\\.work\\.[a-z]+\\.[a-z0-9]+")) {
+        throw new IllegalArgumentException(
+            "topics: each must match lumina.work.<modality>.<tier>, got " + t);
+      }
+    }
+    if (groupId == null || groupId.isBlank()) {
+      throw new IllegalArgumentException("group id must not be blank");
+    }
+    if (workerId == null || !workerId.matches("[A-Za-z0-9._:-]{1,128}")) {
+      throw new IllegalArgumentException("worker id must be 1..128 of [A-Za-z0-9._:-], got " + workerId);
+    }
+    positive("poll timeout", pollTimeout);
+    positive("max poll interval", maxPollInterval);
+    positive("event timeout", eventTimeout);
+    positive("chunk ack timeout", chunkAckTimeout);
+    positive("drain timeout", drainTimeout);
+    if (controlLookback == null || controlLookback.isNegative()) {
+      throw new IllegalArgumentException("control lookback must be >= 0, got " + controlLookback);
+    }
+    if (maxPollInterval.compareTo(pollTimeout.multipliedBy(2)) < 0) {
+      throw new IllegalArgumentException(
+          "max poll interval (" + maxPollInterval + ") must be at least twice the poll timeout ("
+              + pollTimeout + ")");
+    }
+  }
+
+  /** Defaults for everything but the broker, topics and identity. */
+  public static WorkerConfig of(String bootstrapServers, List<String> workTopics, String workerId) {
+    return new WorkerConfig(
+        bootstrapServers,
+        workTopics,
+        "lumina-workers",
+        workerId,
+        Duration.ofMillis(200),
+        Duration.ofMinutes(5),
+        Duration.ofSeconds(30),
+        Duration.ofSeconds(10),
+        Duration.ofMinutes(10),
+        Duration.ofMinutes(15));
+  }
+
+  private static void positive(String name, Duration d) {
+    if (d == null || d.isNegative() || d.isZero()) {
+      throw new IllegalArgumentException(name + " must be > 0, got " + d);
+    }
+  }
+}
