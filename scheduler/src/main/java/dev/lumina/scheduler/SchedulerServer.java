@@ -1,0 +1,287 @@
+package dev.lumina.scheduler;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import dev.lumina.proto.Topics;
+import dev.lumina.proto.cluster.v1.ControlMessage;
+import dev.lumina.proto.cluster.v1.JobEnvelope;
+import dev.lumina.proto.cluster.v1.JobEvent;
+import dev.lumina.proto.cluster.v1.QueueDepth;
+import dev.lumina.proto.v1.Job;
+import dev.lumina.proto.v1.JobState;
+import dev.lumina.proto.v1.Timings;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running scheduler: reads {@code lumina.requests}, {@code lumina.control} and
+ * {@code lumina.events}; decides with a {@link PlacementQueue}; writes placements to
+ * {@code lumina.work.<modality>.<tier>}, job events to {@code lumina.events} and queue depth to
+ * {@code lumina.queue-depth}, each batch in one Kafka transaction together with the consumed
+ * request offsets (offsets never pass a job still held here).
+ *
+ * <p>On start it replays {@code lumina.events} and {@code lumina.control} so a restarted scheduler
+ * never places a job twice. Any Kafka failure inside a transaction stops the scheduler (its state
+ * would no longer match Kafka); restart it. All Kafka clients live on one named thread
+ * ({@code lumina-scheduler}); {@link #close} stops and joins it. Thread-safe.
+ */
+public final class SchedulerServer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(SchedulerServer.class);
+  private final SchedulerConfig config;
+  private final Clock clock;
+  private final PlacementQueue queue;
+  private final KafkaConsumer<String, byte[]> requests;
+  private final KafkaConsumer<String, byte[]> followed;
+  private final KafkaProducer<String, byte[]> producer;
+  private final Thread thread;
+  private final CountDownLatch ready = new CountDownLatch(1);
+  private final Set<String> depthTopics = new HashSet<>();
+  private final Map<String, Long> committed = new HashMap<>();
+  /** Cancels found while replaying whose CANCELLED event was never written. */
+  private final List<PlacementQueue.Dropped> replayDrops = new ArrayList<>();
+  private volatile boolean running = true;
+  private volatile Throwable failure;
+  private long nextDepthAt;
+
+  private SchedulerServer(SchedulerConfig config, Clock clock) {
+    this.config = config;
+    this.clock = clock;
+    this.queue = new PlacementQueue(config.tiers(), config.releaseWindow(), config.expiryGrace().toMillis(),
+        config.secondsPerTokenEval());
+    Properties c = consumerProps();
+    c.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
+    this.requests = new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer());
+    this.followed = new KafkaConsumer<>(consumerProps(), new StringDeserializer(), new ByteArrayDeserializer());
+    Properties p = new Properties();
+    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafkaBootstrap());
+    p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, config.transactionalId());
+    p.put(ProducerConfig.ACKS_CONFIG, "all");
+    p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+    p.put(ProducerConfig.LINGER_MS_CONFIG, "0");
+    this.producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
+    this.thread = new Thread(this::run, "lumina-scheduler");
+    this.thread.setDaemon(true);
+  }
+
+  /**
+   * Starts a scheduler and waits until it has replayed the existing events and cancels.
+   *
+   * @throws IllegalStateException if Kafka cannot be reached, or the replay does not finish in 60 s
+   */
+  public static SchedulerServer start(SchedulerConfig config) {
+    return start(config, Clock.systemUTC());
+  }
+
+  static SchedulerServer start(SchedulerConfig config, Clock clock) {
+    SchedulerTopics.ensure(config.kafkaBootstrap(), config.tiers(), config.topicPartitions(), config.replication());
+    SchedulerServer s = new SchedulerServer(config, clock);
+    s.producer.initTransactions();
+    s.thread.start();
+    try {
+      if (!s.ready.await(60, TimeUnit.SECONDS) || s.failure != null) {
+        s.close();
+        throw new IllegalStateException("scheduler did not start: " + s.failure, s.failure);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      s.close();
+      throw new IllegalStateException("interrupted while starting the scheduler", e);
+    }
+    return s;
+  }
+
+  /** True while the scheduling thread runs. */
+  public boolean isRunning() {
+    return thread.isAlive() && failure == null;
+  }
+
+  private Properties consumerProps() {
+    Properties c = new Properties();
+    c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafkaBootstrap());
+    c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+    c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    return c;
+  }
+
+  private void run() {
+    try {
+      List<TopicPartition> parts = new ArrayList<>();
+      for (String topic : List.of(Topics.EVENTS, Topics.CONTROL)) {
+        followed.partitionsFor(topic, Duration.ofSeconds(30))
+            .forEach(i -> parts.add(new TopicPartition(i.topic(), i.partition())));
+      }
+      followed.assign(parts);
+      followed.seekToBeginning(parts);
+      Map<TopicPartition, Long> end = followed.endOffsets(parts);
+      while (running && !end.entrySet().stream().allMatch(e -> followed.position(e.getKey()) >= e.getValue())) {
+        for (ConsumerRecord<String, byte[]> r : followed.poll(Duration.ofMillis(100))) {
+          replayDrops.addAll(applyFollowed(r));
+        }
+      }
+      requests.subscribe(List.of(Topics.REQUESTS), new ConsumerRebalanceListener() {
+        @Override
+        public void onPartitionsRevoked(Collection<TopicPartition> revoked) {
+          revoked.forEach(tp -> {
+            queue.dropPartition(tp.topic(), tp.partition());
+            committed.remove(tp.topic() + "/" + tp.partition());
+          });
+        }
+
+        @Override
+        public void onPartitionsAssigned(Collection<TopicPartition> assigned) {}
+      });
+      ready.countDown();
+      while (running) {
+        step();
+      }
+    } catch (WakeupException e) {
+      // close() asked us to stop.
+    } catch (RuntimeException e) {
+      failure = e;
+      log.error("scheduler stopped", e);
+    } finally {
+      ready.countDown();
+      requests.close(Duration.ofSeconds(2));
+      followed.close(Duration.ofSeconds(2));
+      producer.close(Duration.ofSeconds(2));
+    }
+  }
+
+  private void step() {
+    List<ProducerRecord<String, byte[]>> out = new ArrayList<>();
+    replayDrops.forEach(d -> out.add(event(d)));
+    replayDrops.clear();
+    for (ConsumerRecord<String, byte[]> r : followed.poll(Duration.ofMillis(5))) {
+      applyFollowed(r).forEach(d -> out.add(event(d)));
+    }
+    for (ConsumerRecord<String, byte[]> r : requests.poll(Duration.ofMillis(50))) {
+      try {
+        JobEnvelope env = JobEnvelope.parseFrom(r.value());
+        queue.offer(env, new PlacementQueue.Source(r.topic(), r.partition(), r.offset()))
+            .ifPresent(d -> out.add(event(d)));
+      } catch (InvalidProtocolBufferException | NullPointerException e) {
+        log.warn("skipping malformed job {}-{}@{}", r.topic(), r.partition(), r.offset());
+        queue.offer(JobEnvelope.getDefaultInstance(), new PlacementQueue.Source(r.topic(), r.partition(), r.offset()));
+      }
+    }
+    long now = clock.millis();
+    queue.expire(now).forEach(d -> out.add(event(d)));
+    for (PlacementQueue.Placement p : queue.release()) {
+      out.add(new ProducerRecord<>(p.workTopic(), p.envelope().getJobId(), p.envelope().toByteArray()));
+      out.add(placedEvent(p, now));
+    }
+    if (now >= nextDepthAt) {
+      nextDepthAt = now + config.depthInterval().toMillis();
+      Map<String, QueueDepth> depth = new HashMap<>();
+      queue.depth(now).forEach(d -> depth.put(d.getTopic(), d));
+      depthTopics.addAll(depth.keySet());
+      for (String t : depthTopics) {
+        QueueDepth d = depth.getOrDefault(t, QueueDepth.newBuilder().setTopic(t).setAtMs(now).build());
+        out.add(new ProducerRecord<>(Topics.QUEUE_DEPTH, t, d.toByteArray()));
+      }
+    }
+    Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+    for (Map.Entry<String, Long> e : queue.commitOffsets().entrySet()) {
+      if (!e.getValue().equals(committed.get(e.getKey()))) {
+        int slash = e.getKey().lastIndexOf('/');
+        offsets.put(new TopicPartition(e.getKey().substring(0, slash), Integer.parseInt(e.getKey().substring(slash + 1))),
+            new OffsetAndMetadata(e.getValue()));
+      }
+    }
+    if (out.isEmpty() && offsets.isEmpty()) {
+      return;
+    }
+    producer.beginTransaction();
+    out.forEach(producer::send);
+    if (!offsets.isEmpty()) {
+      producer.sendOffsetsToTransaction(offsets, requests.groupMetadata());
+    }
+    producer.commitTransaction();
+    offsets.forEach((tp, o) -> committed.put(tp.topic() + "/" + tp.partition(), o.offset()));
+  }
+
+  private List<PlacementQueue.Dropped> applyFollowed(ConsumerRecord<String, byte[]> r) {
+    if (r.value() == null) {
+      return List.of();
+    }
+    try {
+      if (r.topic().equals(Topics.EVENTS)) {
+        queue.onEvent(JobEvent.parseFrom(r.value()));
+      } else {
+        ControlMessage m = ControlMessage.parseFrom(r.value());
+        if (m.hasCancel()) {
+          return queue.cancel(m.getJobId()).stream().toList();
+        }
+      }
+    } catch (InvalidProtocolBufferException e) {
+      log.warn("skipping malformed record {}-{}@{}", r.topic(), r.partition(), r.offset());
+    }
+    return List.of();
+  }
+
+  private ProducerRecord<String, byte[]> placedEvent(PlacementQueue.Placement p, long now) {
+    JobEnvelope env = p.envelope();
+    JobEvent e = JobEvent.newBuilder().setJobId(env.getJobId()).setTenant(env.getTenant())
+        .setState(JobState.QUEUED).setAtMs(now).setJob(job(env, JobState.QUEUED)).setEnvelope(env)
+        .setWorkTopic(p.workTopic()).setSource("scheduler").build();
+    return new ProducerRecord<>(Topics.EVENTS, env.getJobId(), e.toByteArray());
+  }
+
+  private ProducerRecord<String, byte[]> event(PlacementQueue.Dropped d) {
+    long now = clock.millis();
+    JobEnvelope env = d.envelope();
+    Job job = job(env, d.state()).toBuilder().setJobId(d.jobId()).setErrorCode(d.code()).setErrorMessage(d.message())
+        .setTimings(Timings.newBuilder().setQueuedMs(Math.max(0, now - env.getAcceptedAtMs()))
+            .setTotalMs(Math.max(0, now - env.getAcceptedAtMs())))
+        .build();
+    JobEvent e = JobEvent.newBuilder().setJobId(d.jobId()).setTenant(env.getTenant()).setState(d.state())
+        .setAtMs(now).setJob(job).setEnvelope(env).setSource("scheduler").build();
+    return new ProducerRecord<>(Topics.EVENTS, d.jobId(), e.toByteArray());
+  }
+
+  private static Job job(JobEnvelope env, JobState state) {
+    var req = env.getRequest();
+    return Job.newBuilder().setJobId(env.getJobId()).setRequestId(req.getRequestId()).setState(state)
+        .setModel(req.getModel()).setModality(req.getModality()).setTokenBudget(env.getTokenBudget())
+        .setTier(env.getTier()).setAcceptedAtMs(env.getAcceptedAtMs()).setTotalSteps(req.getSampling().getSteps())
+        .putAllLabels(req.getLabelsMap()).build();
+  }
+
+  @Override
+  public void close() {
+    running = false;
+    requests.wakeup();
+    followed.wakeup();
+    try {
+      thread.join(10_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
