@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
     subcommands = {
       CommandLine.HelpCommand.class,
       KafkaCommand.class,
+      dev.lumina.deploy.cli.BenchCommand.class,
     })
 public final class Lumina implements Runnable {
 

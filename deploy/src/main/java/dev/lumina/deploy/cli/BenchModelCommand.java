@@ -1,0 +1,75 @@
+package dev.lumina.deploy.cli;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.pytorch.jni.JniUtils;
+import dev.lumina.worker.bench.BenchmarkReport;
+import dev.lumina.worker.bench.ModelBenchmark;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code lumina bench model}: the engine's fp32 matmul rate and the Flag-DiT forward (d384/h6/L8 at
+ * 272 and 1056 tokens, d768/h12/L12 at 1056, batch 2, random weights) in one run, printed as a
+ * table of ms per forward, achieved GFLOP/s and the ratio to the matmul rate.
+ */
+@Command(
+    name = "model",
+    mixinStandardHelpOptions = true,
+    description = "Time the Flag-DiT forward against the engine's fp32 matmul rate.")
+public final class BenchModelCommand implements Callable<Integer> {
+
+  @Option(names = "--warmup", defaultValue = "1",
+      description = "Untimed forwards per config (default: ${DEFAULT-VALUE}).")
+  int warmup;
+
+  @Option(names = "--reps", defaultValue = "5",
+      description = "Timed forwards per config; the median is reported (default: ${DEFAULT-VALUE}).")
+  int reps;
+
+  @Option(names = "--matmul-size", defaultValue = "2048",
+      description = "Side of the square fp32 matmul used as the roof (default: ${DEFAULT-VALUE}).")
+  int matmulSize;
+
+  @Option(names = "--matmul-reps", defaultValue = "9",
+      description = "Timed matmuls; the median is reported (default: ${DEFAULT-VALUE}).")
+  int matmulReps;
+
+  @Option(names = "--seed", defaultValue = "42",
+      description = "Seed for weights and inputs (default: ${DEFAULT-VALUE}).")
+  long seed;
+
+  @Option(names = "--device", paramLabel = "DEVICE", defaultValue = "${env:LUMINA_DEVICE:-}",
+      description = "Engine device such as cpu or gpu0 (default: the engine's default device).")
+  String device;
+
+  @Option(names = "--threads", defaultValue = "0",
+      description = "Intra-op threads, 0 = the engine's default (default: ${DEFAULT-VALUE}).")
+  int threads;
+
+  @Override
+  public Integer call() {
+    ModelBenchmark.Settings settings;
+    try {
+      if (threads < 0) {
+        throw new IllegalArgumentException("--threads must be >= 0, got " + threads);
+      }
+      settings =
+          new ModelBenchmark.Settings(
+              warmup, reps, matmulSize, matmulReps, seed, ModelBenchmark.Settings.standardCases());
+    } catch (IllegalArgumentException e) {
+      System.err.println("lumina bench model: " + e.getMessage());
+      return 2;
+    }
+    Engine engine = Engine.getEngine("PyTorch");
+    if (threads > 0) {
+      JniUtils.setNumThreads(threads);
+    }
+    Device target = device == null || device.isBlank() ? engine.defaultDevice() : Device.fromName(device);
+    BenchmarkReport report = ModelBenchmark.run(settings, target, System.out);
+    System.out.println();
+    System.out.print(report.table());
+    return 0;
+  }
+}
