@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
       CommandLine.HelpCommand.class,
       KafkaCommand.class,
       dev.lumina.deploy.cli.BenchCommand.class,
+      dev.lumina.deploy.cli.ModelCommand.class,
     })
 public final class Lumina implements Runnable {
 
