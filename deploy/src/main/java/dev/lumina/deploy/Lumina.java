@@ -21,6 +21,8 @@ import picocli.CommandLine.Command;
     subcommands = {
       CommandLine.HelpCommand.class,
       KafkaCommand.class,
+      dev.lumina.deploy.cli.GatewayCommand.class,
+      dev.lumina.deploy.cli.SchedulerCommand.class,
       dev.lumina.deploy.cli.BenchCommand.class,
       dev.lumina.deploy.cli.ModelCommand.class,
     })

@@ -1,0 +1,110 @@
+package dev.lumina.deploy.cli;
+
+import dev.lumina.deploy.grpc.GrpcServerFactory;
+import dev.lumina.deploy.grpc.LuminaGrpcServer;
+import dev.lumina.gateway.GatewayConfig;
+import dev.lumina.gateway.GatewayServer;
+import dev.lumina.gateway.GrpcHost;
+import dev.lumina.proto.Tiers;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code lumina gateway}: the public gRPC door ({@code lumina.v1} Generation and Models, health,
+ * reflection) plus the internal ChunkSink port workers deliver to. Runs until SIGTERM or Ctrl-C.
+ */
+@Command(
+    name = "gateway",
+    mixinStandardHelpOptions = true,
+    description = "Run a gateway: lumina.v1 gRPC API, durable accept to Kafka, chunk streaming.")
+public final class GatewayCommand implements Callable<Integer> {
+
+  @Option(names = "--kafka", paramLabel = "HOST:PORT", defaultValue = "${env:LUMINA_KAFKA:-127.0.0.1:9092}",
+      description = "Kafka bootstrap servers (default: ${DEFAULT-VALUE}).")
+  String kafka;
+
+  @Option(names = "--host", paramLabel = "HOST", defaultValue = "${env:LUMINA_GATEWAY_HOST:-127.0.0.1}",
+      description = "Address both ports bind to (default: ${DEFAULT-VALUE}).")
+  String host;
+
+  @Option(names = "--advertised-host", paramLabel = "HOST", defaultValue = "${env:LUMINA_GATEWAY_ADVERTISED_HOST:-}",
+      description = "Host workers use to reach ChunkSink (default: --host).")
+  String advertisedHost;
+
+  @Option(names = "--port", paramLabel = "N", defaultValue = "${env:LUMINA_GATEWAY_PORT:-8443}",
+      description = "Public gRPC port, 0 = any free port (default: ${DEFAULT-VALUE}).")
+  int port;
+
+  @Option(names = "--chunk-sink-port", paramLabel = "N", defaultValue = "${env:LUMINA_GATEWAY_CHUNK_SINK_PORT:-8444}",
+      description = "Internal ChunkSink port for workers, 0 = any free port (default: ${DEFAULT-VALUE}).")
+  int chunkSinkPort;
+
+  @Option(names = "--tiers", paramLabel = "SPEC", defaultValue = "${env:LUMINA_TIERS:-" + Tiers.DEFAULT_SPEC + "}",
+      description = "Worker tiers name=maxTokens,... smallest first (default: ${DEFAULT-VALUE}).")
+  String tiers;
+
+  @Option(names = "--default-model", paramLabel = "NAME", defaultValue = "${env:LUMINA_DEFAULT_MODEL:-}",
+      description = "Model used when a request names none (default: first announced by name).")
+  String defaultModel;
+
+  @Option(names = "--max-message-bytes", paramLabel = "N", defaultValue = "262144",
+      description = "Largest public request in bytes (default: ${DEFAULT-VALUE}).")
+  int maxMessageBytes;
+
+  @Override
+  public Integer call() throws InterruptedException {
+    GatewayConfig config;
+    try {
+      GatewayConfig local = GatewayConfig.local(kafka);
+      config = new GatewayConfig(kafka, host, port, chunkSinkPort,
+          advertisedHost == null || advertisedHost.isBlank() ? host : advertisedHost, List.of(), defaultModel,
+          Tiers.parse(tiers), Map.of(), maxMessageBytes, local.maxJobs(), local.publishTimeout(),
+          local.lookupWait(), local.topicPartitions(), local.replication());
+    } catch (IllegalArgumentException e) {
+      System.err.println("lumina gateway: " + e.getMessage());
+      return 2;
+    }
+    GatewayServer gateway;
+    try {
+      gateway = GatewayServer.start(config, grpcHost());
+    } catch (RuntimeException e) {
+      System.err.println("lumina gateway: " + e.getMessage());
+      return 1;
+    }
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      gateway.close();
+      stopped.countDown();
+    }, "lumina-gateway-shutdown"));
+    System.out.println("lumina gateway: serving lumina.v1 on " + host + ":" + gateway.port()
+        + ", ChunkSink on " + gateway.chunkSinkAddress() + ", Kafka " + kafka);
+    stopped.await();
+    return 0;
+  }
+
+  /**
+   * The project's gRPC servers (health + reflection) as a {@link GrpcHost}. The factory keeps gRPC's
+   * default inbound limit (4 MiB) until it takes a per-server limit.
+   */
+  public static GrpcHost grpcHost() {
+    return (address, services, interceptors, maxInboundMessageBytes) -> {
+      LuminaGrpcServer server = GrpcServerFactory.start(address, services, interceptors);
+      return new GrpcHost.Bound() {
+        @Override
+        public int port() {
+          return server.port();
+        }
+
+        @Override
+        public void close() {
+          server.close(Duration.ofSeconds(5));
+        }
+      };
+    };
+  }
+}

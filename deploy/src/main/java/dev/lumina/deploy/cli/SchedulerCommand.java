@@ -1,0 +1,71 @@
+package dev.lumina.deploy.cli;
+
+import dev.lumina.proto.Tiers;
+import dev.lumina.scheduler.SchedulerConfig;
+import dev.lumina.scheduler.SchedulerServer;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code lumina scheduler}: places accepted jobs on {@code lumina.work.<modality>.<tier>} in priority
+ * order, drops cancelled and expired ones, publishes queue depth. Runs until SIGTERM or Ctrl-C.
+ */
+@Command(
+    name = "scheduler",
+    mixinStandardHelpOptions = true,
+    description = "Run the scheduler: lumina.requests to lumina.work.<modality>.<tier>, transactional.")
+public final class SchedulerCommand implements Callable<Integer> {
+
+  @Option(names = "--kafka", paramLabel = "HOST:PORT", defaultValue = "${env:LUMINA_KAFKA:-127.0.0.1:9092}",
+      description = "Kafka bootstrap servers (default: ${DEFAULT-VALUE}).")
+  String kafka;
+
+  @Option(names = "--tiers", paramLabel = "SPEC", defaultValue = "${env:LUMINA_TIERS:-" + Tiers.DEFAULT_SPEC + "}",
+      description = "Worker tiers name=maxTokens,... smallest first (default: ${DEFAULT-VALUE}).")
+  String tiers;
+
+  @Option(names = "--release-window", paramLabel = "N", defaultValue = "${env:LUMINA_RELEASE_WINDOW:-2}",
+      description = "Most unstarted jobs per work topic; the backlog waits here by priority (default: ${DEFAULT-VALUE}).")
+  int releaseWindow;
+
+  @Option(names = "--instance", paramLabel = "ID", defaultValue = "${env:LUMINA_SCHEDULER_INSTANCE:-0}",
+      description = "Unique instance id, part of the transactional id (default: ${DEFAULT-VALUE}).")
+  String instance;
+
+  @Override
+  public Integer call() throws InterruptedException {
+    SchedulerConfig config;
+    try {
+      SchedulerConfig local = SchedulerConfig.local(kafka);
+      config = new SchedulerConfig(kafka, Tiers.parse(tiers), releaseWindow, local.expiryGrace(),
+          local.depthInterval(), local.secondsPerTokenEval(), local.groupId(), "lumina-scheduler-" + instance,
+          local.topicPartitions(), local.replication());
+    } catch (IllegalArgumentException e) {
+      System.err.println("lumina scheduler: " + e.getMessage());
+      return 2;
+    }
+    SchedulerServer scheduler;
+    try {
+      scheduler = SchedulerServer.start(config);
+    } catch (RuntimeException e) {
+      System.err.println("lumina scheduler: " + e.getMessage());
+      return 1;
+    }
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      scheduler.close();
+      stopped.countDown();
+    }, "lumina-scheduler-shutdown"));
+    System.out.println("lumina scheduler: placing jobs from Kafka " + kafka + " with tiers " + config.tiers());
+    while (!stopped.await(1, java.util.concurrent.TimeUnit.SECONDS)) {
+      if (!scheduler.isRunning()) {
+        System.err.println("lumina scheduler: stopped after a Kafka failure; restart it");
+        return 1;
+      }
+    }
+    return 0;
+  }
+
+}
