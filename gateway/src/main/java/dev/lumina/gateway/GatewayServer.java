@@ -59,7 +59,8 @@ public final class GatewayServer implements AutoCloseable {
           sinkAddress, config.lookupWait());
       GrpcHost.Bound pub = host.start(new InetSocketAddress(config.bindHost(), config.port()),
           List.of(generation, new ModelsService(catalog)),
-          List.<ServerInterceptor>of(new Tenancy(config.apiKeys())), config.maxInboundMessageBytes());
+          List.<ServerInterceptor>of(new MessageSizeLimit(config.maxInboundMessageBytes()), new Tenancy(config.apiKeys())),
+          config.maxInboundMessageBytes());
       return new GatewayServer(pub, sink, follower, publisher, sinkAddress);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

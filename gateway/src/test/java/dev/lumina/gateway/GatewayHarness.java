@@ -19,6 +19,7 @@ import java.util.Map;
 
 /** The gateway's services over the in-process transport, with a {@link RecordingPublisher}. */
 final class GatewayHarness implements AutoCloseable {
+  static final int MAX_MESSAGE_BYTES = 64 * 1024;
   final RecordingPublisher publisher = new RecordingPublisher();
   final ModelCatalog catalog = new ModelCatalog(List.of(TestModels.pictures(), TestModels.audio()), TestModels.PICTURES);
   final JobTable table = new JobTable(1000);
@@ -31,7 +32,7 @@ final class GatewayHarness implements AutoCloseable {
         table, Clock.systemUTC(), "127.0.0.1:1", Duration.ofMillis(200));
     Tenancy tenancy = new Tenancy(apiKeys);
     server = InProcessServerBuilder.forName(name).directExecutor()
-        .addService(ServerInterceptors.intercept(generation, tenancy))
+        .addService(ServerInterceptors.intercept(generation, new MessageSizeLimit(MAX_MESSAGE_BYTES), tenancy))
         .addService(ServerInterceptors.intercept(new ModelsService(catalog), tenancy))
         .addService(new ChunkSinkService(table))
         .build().start();

@@ -135,4 +135,18 @@ class RequestValidationTest {
         });
     assertThat(gw.publisher.jobs).hasSize(1);
   }
+
+  @Test
+  void aMessageOverTheSizeLimitIsRefusedNamingTheLimitAndPublishesNothing() {
+    GenerateRequest big = ok().setNegativePrompt("x".repeat(GatewayHarness.MAX_MESSAGE_BYTES)).build();
+    assertThatThrownBy(() -> gw.generation().submit(big)).isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+      assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+      assertThat(e.getStatus().getDescription()).startsWith("request:")
+          .contains("limit of " + GatewayHarness.MAX_MESSAGE_BYTES + " bytes");
+    });
+    assertThatThrownBy(() -> gw.generation().generate(big).hasNext())
+        .isInstanceOfSatisfying(StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT));
+    assertThat(gw.publisher.jobs).isEmpty();
+  }
 }
