@@ -95,7 +95,9 @@ public final class FlagDitSampler {
     List<NDArray> out = new ArrayList<>();
     long off = 0;
     for (int i = 0; i < rs.size(); i++) {
-      out.add(flat.get(new NDIndex("{}:{}", off, off + sizes[i])).reshape(rs.get(i).layout().latentShape(c)));
+      NDArray slice = flat.get(new NDIndex("{}:{}", off, off + sizes[i]));
+      out.add(slice.reshape(rs.get(i).layout().latentShape(c)));
+      slice.close();
       off += sizes[i];
     }
     return out;
