@@ -88,12 +88,14 @@ public final class GatewayCommand implements Callable<Integer> {
   }
 
   /**
-   * The project's gRPC servers (health + reflection) as a {@link GrpcHost}. The factory keeps gRPC's
-   * default inbound limit (4 MiB) until it takes a per-server limit.
+   * The project's gRPC servers (health + reflection) as a {@link GrpcHost}. The transport limit sits
+   * a little above the gateway's own, so an oversized request reaches the gateway's check and gets
+   * INVALID_ARGUMENT naming the limit.
    */
   public static GrpcHost grpcHost() {
     return (address, services, interceptors, maxInboundMessageBytes) -> {
-      LuminaGrpcServer server = GrpcServerFactory.start(address, services, interceptors);
+      LuminaGrpcServer server = GrpcServerFactory.start(address, services, interceptors,
+          GrpcServerFactory.transportLimitAbove(maxInboundMessageBytes));
       return new GrpcHost.Bound() {
         @Override
         public int port() {

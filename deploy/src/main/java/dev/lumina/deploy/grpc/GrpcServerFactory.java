@@ -25,23 +25,51 @@ import java.util.concurrent.TimeUnit;
  */
 public final class GrpcServerFactory {
 
+  /** gRPC's own default inbound message limit (4 MiB), used when a caller names none. */
+  public static final int DEFAULT_MAX_INBOUND_MESSAGE_BYTES = 4 * 1024 * 1024;
+
+  /** What {@link #transportLimitAbove} adds to an application's own limit. */
+  public static final int TRANSPORT_HEADROOM_BYTES = 1024 * 1024;
+
   private GrpcServerFactory() {}
 
   /**
-   * Starts a server for {@code services} on {@code address} (port 0 picks a free port).
+   * The transport limit to give a server whose services refuse messages above {@code applicationLimit}
+   * themselves (for example with an interceptor that answers {@code INVALID_ARGUMENT} naming the limit):
+   * {@code applicationLimit +} {@value #TRANSPORT_HEADROOM_BYTES}, capped at {@link Integer#MAX_VALUE}.
+   * A message between the two limits reaches the application's check and gets its clear error; only a
+   * message above the transport limit is cut off by gRPC itself with {@code RESOURCE_EXHAUSTED}.
    *
-   * @throws IllegalArgumentException if {@code services} is empty
+   * @throws IllegalArgumentException if {@code applicationLimit < 1}
+   */
+  public static int transportLimitAbove(int applicationLimit) {
+    if (applicationLimit < 1) {
+      throw new IllegalArgumentException("applicationLimit must be >= 1 byte, got " + applicationLimit);
+    }
+    return (int) Math.min(Integer.MAX_VALUE, (long) applicationLimit + TRANSPORT_HEADROOM_BYTES);
+  }
+
+  /**
+   * Starts a server for {@code services} on {@code address} (port 0 picks a free port) that refuses
+   * inbound messages larger than {@code maxInboundMessageBytes} at the transport ({@code RESOURCE_EXHAUSTED},
+   * before any interceptor or service sees them).
+   *
+   * @throws IllegalArgumentException if {@code services} is empty or {@code maxInboundMessageBytes < 1}
    * @throws UncheckedIOException if the address cannot be bound (the message names the address)
    */
-  public static LuminaGrpcServer start(
-      InetSocketAddress address, List<? extends BindableService> services, List<? extends ServerInterceptor> interceptors) {
+  public static LuminaGrpcServer start(InetSocketAddress address, List<? extends BindableService> services,
+      List<? extends ServerInterceptor> interceptors, int maxInboundMessageBytes) {
     if (services.isEmpty()) {
       throw new IllegalArgumentException("services must list at least one service");
+    }
+    if (maxInboundMessageBytes < 1) {
+      throw new IllegalArgumentException("maxInboundMessageBytes must be >= 1, got " + maxInboundMessageBytes);
     }
     HealthStatusManager health = new HealthStatusManager();
     NettyServerBuilder builder = NettyServerBuilder.forAddress(address)
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
+        .maxInboundMessageSize(maxInboundMessageBytes)
         .permitKeepAliveTime(30, TimeUnit.SECONDS);
     for (ServerInterceptor interceptor : interceptors) {
       builder.intercept(interceptor);
@@ -65,7 +93,19 @@ public final class GrpcServerFactory {
     return new LuminaGrpcServer(server, health);
   }
 
-  /** Starts a server for {@code services} on {@code address}, without interceptors. */
+  /**
+   * Starts a server for {@code services} on {@code address} with gRPC's default inbound limit
+   * ({@value #DEFAULT_MAX_INBOUND_MESSAGE_BYTES} bytes).
+   *
+   * @throws IllegalArgumentException if {@code services} is empty
+   * @throws UncheckedIOException if the address cannot be bound (the message names the address)
+   */
+  public static LuminaGrpcServer start(
+      InetSocketAddress address, List<? extends BindableService> services, List<? extends ServerInterceptor> interceptors) {
+    return start(address, services, interceptors, DEFAULT_MAX_INBOUND_MESSAGE_BYTES);
+  }
+
+  /** Starts a server for {@code services} on {@code address}, without interceptors, with gRPC's default limit. */
   public static LuminaGrpcServer start(InetSocketAddress address, List<? extends BindableService> services) {
     return start(address, services, List.of());
   }
