@@ -25,6 +25,9 @@ import picocli.CommandLine.Command;
       dev.lumina.deploy.cli.SchedulerCommand.class,
       dev.lumina.deploy.cli.BenchCommand.class,
       dev.lumina.deploy.cli.ModelCommand.class,
+      dev.lumina.deploy.cli.WorkerCommand.class,
+      dev.lumina.deploy.cli.GenerateCommand.class,
+      dev.lumina.deploy.cli.ServeCommand.class,
     })
 public final class Lumina implements Runnable {
 

@@ -35,7 +35,8 @@ final class KafkaJobEventSink implements JobEventSink {
     p.put(ProducerConfig.LINGER_MS_CONFIG, "0");
     p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 8 * 1024 * 1024);
     p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());
-    p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.min(timeout.toMillis(), 30_000));
+    // delivery.timeout.ms must cover linger.ms + request.timeout.ms.
+    p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.min(timeout.toMillis() / 2, 30_000));
     p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, timeout.toMillis());
     this.producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
     this.timeout = timeout;

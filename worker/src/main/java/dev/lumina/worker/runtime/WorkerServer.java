@@ -4,6 +4,7 @@ import dev.lumina.proto.Topics;
 import dev.lumina.proto.cluster.v1.ModelCard;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -127,7 +128,9 @@ public final class WorkerServer implements AutoCloseable {
     p.put(ProducerConfig.ACKS_CONFIG, "all");
     p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, config.eventTimeout().toMillis());
     p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) config.eventTimeout().toMillis());
-    p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.min(config.eventTimeout().toMillis(), 30_000));
+    p.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+    // delivery.timeout.ms must cover linger.ms + request.timeout.ms.
+    p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.min(config.eventTimeout().toMillis() / 2, 30_000));
     try (KafkaProducer<String, byte[]> producer =
         new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
       ModelCard c = card.get();
@@ -227,6 +230,11 @@ public final class WorkerServer implements AutoCloseable {
     shutdown();
     cancels.cancelAllRunning();
     return this;
+  }
+
+  /** The work topics this worker serves. */
+  public List<String> topics() {
+    return config.workTopics();
   }
 
   public boolean awaitTermination(Duration timeout) throws InterruptedException {

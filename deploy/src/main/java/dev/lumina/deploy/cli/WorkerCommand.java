@@ -1,0 +1,118 @@
+package dev.lumina.deploy.cli;
+
+import dev.lumina.proto.Topics;
+import dev.lumina.proto.v1.Modality;
+import dev.lumina.worker.artifact.ArtifactStoreException;
+import dev.lumina.worker.artifact.FileSystemArtifactStore;
+import dev.lumina.worker.runtime.WorkerConfig;
+import dev.lumina.worker.runtime.WorkerServer;
+import dev.lumina.worker.runtime.WorkerStartException;
+import dev.lumina.worker.runtime.flagdit.FlagDitJobExecutor;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code lumina worker --kafka HOST:PORT --model DIR}: loads a model directory, announces it on
+ * {@code lumina.models} and serves its work topics until SIGTERM or Ctrl-C (then drains: the running
+ * job finishes and is recorded before the process exits).
+ */
+@Command(
+    name = "worker",
+    mixinStandardHelpOptions = true,
+    description = "Run a worker: Flag-DiT jobs from lumina.work.<modality>.<tier> topics.")
+public final class WorkerCommand implements Callable<Integer> {
+
+  @Option(names = "--kafka", paramLabel = "HOST:PORT", defaultValue = "${env:LUMINA_KAFKA:-127.0.0.1:9092}",
+      description = "Kafka bootstrap servers (default: ${DEFAULT-VALUE}).")
+  String kafka;
+
+  @Option(names = "--model", paramLabel = "DIR", required = true, defaultValue = "${env:LUMINA_MODEL}",
+      description = "Model directory: model.safetensors (or consolidated.RR-of-WW shards), text encoder, model_card.json.")
+  Path model;
+
+  @Option(names = "--topics", paramLabel = "TOPIC", split = ",",
+      description = "Work topics to serve (default: lumina.work.<modality>.<tier> for each of the model's modalities and --tiers).")
+  List<String> topics;
+
+  @Option(names = "--tiers", paramLabel = "NAME", split = ",", defaultValue = "${env:LUMINA_WORKER_TIERS:-s}",
+      description = "Tiers served when --topics is not given (default: ${DEFAULT-VALUE}).")
+  List<String> tiers;
+
+  @Option(names = "--group", paramLabel = "ID", defaultValue = "${env:LUMINA_WORKER_GROUP:-lumina-workers}",
+      description = "Consumer group shared by the pool (default: ${DEFAULT-VALUE}).")
+  String group;
+
+  @Option(names = "--worker-id", paramLabel = "ID", defaultValue = "${env:LUMINA_WORKER_ID:-}",
+      description = "Name in logs and events (default: worker-<pid>).")
+  String workerId;
+
+  @Option(names = "--artifacts", paramLabel = "DIR", defaultValue = "${env:LUMINA_ARTIFACTS:-data/artifacts}",
+      description = "Artifact store folder (default: ${DEFAULT-VALUE}).")
+  Path artifacts;
+
+  @Option(names = "--drain-timeout", paramLabel = "SECONDS", defaultValue = "600",
+      description = "On shutdown, how long the running job may take before it is cancelled (default: ${DEFAULT-VALUE}).")
+  long drainSeconds;
+
+  @Override
+  public Integer call() throws InterruptedException {
+    String id = workerId == null || workerId.isBlank() ? "worker-" + ProcessHandle.current().pid() : workerId;
+    FlagDitJobExecutor executor;
+    try {
+      executor = FlagDitJobExecutor.load(model, new FileSystemArtifactStore(artifacts), id);
+    } catch (ArtifactStoreException e) {
+      System.err.println("lumina worker: --artifacts " + artifacts + ": " + e.getMessage());
+      return 2;
+    } catch (IOException | RuntimeException e) {
+      System.err.println("lumina worker: --model " + model + ": " + e.getMessage());
+      return 2;
+    }
+    WorkerServer worker;
+    try {
+      List<String> served = topics == null || topics.isEmpty() ? defaultTopics(executor) : topics;
+      WorkerConfig d = WorkerConfig.of(kafka, served, id);
+      WorkerConfig config = new WorkerConfig(kafka, served, group, id, d.pollTimeout(), d.maxPollInterval(),
+          d.eventTimeout(), d.chunkAckTimeout(), Duration.ofSeconds(drainSeconds), d.controlLookback());
+      worker = new WorkerServer(config, executor);
+    } catch (IllegalArgumentException e) {
+      executor.close();
+      System.err.println("lumina worker: " + e.getMessage());
+      return 2;
+    }
+    try {
+      worker.start();
+    } catch (WorkerStartException e) {
+      executor.close();
+      System.err.println("lumina worker: " + e.getMessage());
+      return 1;
+    }
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      worker.close();
+      executor.close();
+      stopped.countDown();
+    }, "lumina-worker-shutdown"));
+    String name = executor.modelCard().map(c -> c.getInfo().getName()).orElse(model.toString());
+    System.out.println("lumina worker " + id + ": model " + name + " serving "
+        + String.join(",", worker.topics()) + " from Kafka " + kafka);
+    stopped.await();
+    return 0;
+  }
+
+  private List<String> defaultTopics(FlagDitJobExecutor executor) {
+    List<String> out = new ArrayList<>();
+    for (Modality m : executor.modelCard().orElseThrow().getInfo().getModalitiesList()) {
+      for (String tier : tiers) {
+        out.add(Topics.work(m, tier.trim()));
+      }
+    }
+    return out;
+  }
+}
