@@ -4,7 +4,6 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.engine.PtSymbolBlock;
 import ai.djl.pytorch.jni.IValueUtils;
@@ -18,8 +17,8 @@ import java.util.Objects;
  * A loaded TorchScript module without parameters whose {@code forward} takes tensors and returns
  * one tensor. Because it owns no tensors it runs on whatever device its inputs live on.
  *
- * <p>{@link #call} records autograd when grad mode is on and an input requires a gradient;
- * otherwise it runs under libtorch's no-grad guard. Inputs are passed positionally: an input whose
+ * <p>{@link #call} records autograd whenever grad mode is on (its outputs can then be saved by
+ * later differentiable ops); with grad mode off it runs under libtorch's inference guard. Inputs are passed positionally: an input whose
  * DJL name would make DJL pack it into a dict, list or tuple (a name with {@code "."}, {@code
  * "x[]"}, {@code "x()"} or {@code "module_method:"}) is replaced by an unnamed view for the call, so
  * the caller's arrays are never renamed.
@@ -73,7 +72,6 @@ public final class ScriptedModule implements AutoCloseable {
     }
     List<NDArray> views = new ArrayList<>(0);
     NDList args = new NDList(inputs.length);
-    boolean train = false;
     for (NDArray input : inputs) {
       NDArray arg = input;
       if (input.getName() != null) {
@@ -82,9 +80,11 @@ public final class ScriptedModule implements AutoCloseable {
         views.add(arg);
       }
       args.add(arg);
-      train |= JniUtils.requiresGrad((PtNDArray) input);
     }
-    train &= JniUtils.isGradMode();
+    // requires_grad() reads false on non-leaf results of engine ops even when they are part of a
+    // recorded graph, so under grad mode the call always records (and never yields inference
+    // tensors that a later backward would have to save).
+    boolean train = JniUtils.isGradMode();
     try {
       NDList out = IValueUtils.forward(block, args, train);
       if (out.size() != 1) {
