@@ -11,8 +11,14 @@ final class Embedders {
 
   private Embedders() {}
 
-  /** Sinusoidal (cos half first) → Linear → SiLU → Linear; t {@code [B]} raw in [0, 1]. */
+  /**
+   * Sinusoidal (cos half first) → Linear → SiLU → Linear; t {@code [B]} in [0, 1], fed raw, or as
+   * int(t·1000) for the audio variant.
+   */
   static NDArray timestep(Weights w, FlagDitConfig c, NDArray t) {
+    if (c.variant() == FlagDitConfig.Variant.AUDIO) {
+      t = t.toType(DataType.FLOAT32, false).mul(1000f).floor();
+    }
     int half = c.tFreqDim() / 2;
     NDArray freqs = t.getManager().arange(0, half, 1, DataType.FLOAT32)
         .mul((float) -Math.log(c.tMaxPeriod())).div((float) half).exp();

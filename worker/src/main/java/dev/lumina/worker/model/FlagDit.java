@@ -253,8 +253,8 @@ public final class FlagDit implements AutoCloseable {
     for (int i = 0; i < b; i++) {
       patches.add(layouts.get(i).patchify(latents.get(i), p, config.inChannels()));
     }
-    NDArray embedded = weights.linear(NDArrays.concat(new NDList(patches), 0), "x_embedder");
-    NDArray eol = weights.local(embedded, "eol_token");
+    NDArray embedded = weights.linear(NDArrays.concat(new NDList(patches), 0), config.inputProjection());
+    NDArray eol = weights.has("eol_token") ? weights.local(embedded, "eol_token") : null;
     NDArray eof = weights.has("eof_token") ? weights.local(embedded, "eof_token") : null;
     long[] counts = new long[b];
     long maxN = 0;
@@ -265,20 +265,22 @@ public final class FlagDit implements AutoCloseable {
     List<NDArray> seqs = new ArrayList<>();
     float[] mask = new float[(int) (b * maxN)];
     long offset = 0;
-    NDArray pad = weights.local(embedded, "pad_token");
+    NDArray pad = weights.has("pad_token") ? weights.local(embedded, "pad_token") : null;
     for (int i = 0; i < b; i++) {
       long np = patches.get(i).getShape().get(0);
       NDArray seq = layouts.get(i).arrange(embedded.get(new NDIndex("{}:{}", offset, offset + np)), eol, eof, p);
       offset += np;
       if (counts[i] < maxN) {
-        seq = seq.concat(m.zeros(new Shape(maxN - counts[i], config.dim())).add(pad), 0);
+        NDArray pads = m.zeros(new Shape(maxN - counts[i], config.dim()));
+        seq = seq.concat(pad == null ? pads : pads.add(pad), 0);
       }
       seqs.add(seq);
       java.util.Arrays.fill(mask, (int) (i * maxN), (int) (i * maxN + counts[i]), 1f);
     }
     NDArray x = NDArrays.stack(new NDList(seqs));
     NDArray xMask = m.create(mask, new Shape(b, maxN));
-    NDArray capMaskF = capMask.toType(DataType.FLOAT32, false);
+    NDArray capMaskF = config.variant() == FlagDitConfig.Variant.AUDIO
+        ? m.ones(capMask.getShape()) : capMask.toType(DataType.FLOAT32, false);
 
     NDArray tEmb = Embedders.timestep(weights, config, t);
     NDArray capEmb = Embedders.caption(weights, capFeats, capMaskF);

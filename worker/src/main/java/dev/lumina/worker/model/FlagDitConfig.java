@@ -23,12 +23,41 @@ import java.util.Map;
  * @param tFreqDim sinusoidal timestep embedding width (even)
  * @param tMaxPeriod sinusoidal max period
  * @param hasEofToken the checkpoint holds {@code eof_token} ([nextframe]) and can serve video/multi-view
+ * @param variant the released model family whose key names and conditioning rules apply
  */
 public record FlagDitConfig(int dim, int nLayers, int nHeads, int nKvHeads, boolean qkNorm,
     int capFeatDim, int patchSize, int inChannels, boolean learnSigma, int ffnHiddenDim,
-    float normEps, double ropeTheta, int tFreqDim, double tMaxPeriod, boolean hasEofToken) {
+    float normEps, double ropeTheta, int tFreqDim, double tMaxPeriod, boolean hasEofToken,
+    Variant variant) {
+
+  /**
+   * Key names and conditioning rules of a released model family.
+   * <ul>
+   *   <li>{@code T2I} — Lumina-T2I (flag-dit-spec §2–§11): {@code x_embedder}, t fed raw in [0, 1],
+   *       adaLN width min(D, 1024), {@code eol_token} and {@code pad_token}.
+   *   <li>{@code AUDIO} — lumina_music / lumina_audio (§13): 1-D input projection {@code proj_in}
+   *       (Linear(C → D), patch size 1), t fed as int(t·1000), adaLN width D, no learn_sigma, no
+   *       layout tokens (pads are zero vectors), every text token valid (the caption mask is ignored).
+   * </ul>
+   */
+  public enum Variant { T2I, AUDIO }
+
+  /** A {@link Variant#T2I} config (the 15-value form used for image, video and multi-view models). */
+  public FlagDitConfig(int dim, int nLayers, int nHeads, int nKvHeads, boolean qkNorm,
+      int capFeatDim, int patchSize, int inChannels, boolean learnSigma, int ffnHiddenDim,
+      float normEps, double ropeTheta, int tFreqDim, double tMaxPeriod, boolean hasEofToken) {
+    this(dim, nLayers, nHeads, nKvHeads, qkNorm, capFeatDim, patchSize, inChannels, learnSigma,
+        ffnHiddenDim, normEps, ropeTheta, tFreqDim, tMaxPeriod, hasEofToken, Variant.T2I);
+  }
 
   public FlagDitConfig {
+    if (variant == null) {
+      throw new IllegalArgumentException("variant must be set");
+    }
+    if (variant == Variant.AUDIO && (patchSize != 1 || learnSigma || hasEofToken)) {
+      throw new IllegalArgumentException("an AUDIO config needs patchSize 1, learnSigma false and no "
+          + "eof_token, got patchSize " + patchSize + ", learnSigma " + learnSigma + ", hasEofToken " + hasEofToken);
+    }
     positive("dim", dim);
     positive("nLayers", nLayers);
     positive("nHeads", nHeads);
@@ -61,6 +90,20 @@ public record FlagDitConfig(int dim, int nLayers, int nHeads, int nKvHeads, bool
         ffnHidden(dim, 256, null), 1e-5f, 10000.0, 256, 10000.0, false);
   }
 
+  /**
+   * A lumina_music-style audio config (flag-dit-spec §13): no qk-norm, p = 1, {@code melChannels}
+   * latent channels per frame, no learn_sigma, FFN rule with multiple 256.
+   */
+  public static FlagDitConfig audio(int dim, int nLayers, int nHeads, int capFeatDim, int melChannels) {
+    return new FlagDitConfig(dim, nLayers, nHeads, nHeads, false, capFeatDim, 1, melChannels, false,
+        ffnHidden(dim, 256, null), 1e-5f, 10000.0, 256, 10000.0, false, Variant.AUDIO);
+  }
+
+  /** The released Lumina-T2Music model: D 768, 16 layers, 32 heads, FLAN-T5-L (1024), 20 mel-VAE channels. */
+  public static FlagDitConfig luminaMusic() {
+    return audio(768, 16, 32, 1024, 20);
+  }
+
   /** The FFN hidden rule of flag-dit-spec §1. */
   public static int ffnHidden(int dim, int multipleOf, Double multiplier) {
     int h = (int) Math.floor(2.0 * (4 * dim) / 3.0);
@@ -74,9 +117,14 @@ public record FlagDitConfig(int dim, int nLayers, int nHeads, int nKvHeads, bool
     return dim / nHeads;
   }
 
-  /** Width of the adaLN conditioning vector: min(D, 1024). */
+  /** Width of the adaLN conditioning vector: min(D, 1024), or D for {@link Variant#AUDIO}. */
   public int condDim() {
-    return Math.min(dim, 1024);
+    return variant == Variant.AUDIO ? dim : Math.min(dim, 1024);
+  }
+
+  /** State-dict prefix of the input projection: {@code x_embedder}, or {@code proj_in} for audio. */
+  public String inputProjection() {
+    return variant == Variant.AUDIO ? "proj_in" : "x_embedder";
   }
 
   public int outChannels() {
@@ -90,7 +138,7 @@ public record FlagDitConfig(int dim, int nLayers, int nHeads, int nKvHeads, bool
 
   public FlagDitConfig withEofToken(boolean eof) {
     return new FlagDitConfig(dim, nLayers, nHeads, nKvHeads, qkNorm, capFeatDim, patchSize,
-        inChannels, learnSigma, ffnHiddenDim, normEps, ropeTheta, tFreqDim, tMaxPeriod, eof);
+        inChannels, learnSigma, ffnHiddenDim, normEps, ropeTheta, tFreqDim, tMaxPeriod, eof, variant);
   }
 
   /**
@@ -98,10 +146,12 @@ public record FlagDitConfig(int dim, int nLayers, int nHeads, int nKvHeads, bool
    * keys as the reference export: dim, n_layers, n_heads, n_kv_heads, qk_norm, cap_feat_dim,
    * patch_size, in_channels, learn_sigma, ffn_hidden_dim, norm_eps, rope_theta,
    * t_freq_embedding_size, t_max_period), otherwise inferred from tensor shapes. When neither
-   * metadata nor shapes fix the patch size, p = 2 is assumed if C·p² is divisible by 4.
+   * metadata nor shapes fix the patch size, p = 2 is assumed if C·p² is divisible by 4. A checkpoint
+   * with {@code proj_in.weight} is {@link Variant#AUDIO} (patch size 1).
    */
   public static FlagDitConfig infer(Metadata md, Map<String, long[]> shapes) {
-    long[] xe = require(shapes, "x_embedder.weight");
+    boolean audio = shapes.containsKey("proj_in.weight");
+    long[] xe = require(shapes, audio ? "proj_in.weight" : "x_embedder.weight");
     long[] fl = require(shapes, "final_layer.linear.weight");
     long[] gate = require(shapes, "layers.0.attention.gate");
     long[] wk = require(shapes, "layers.0.attention.wk.weight");
@@ -121,7 +171,7 @@ public record FlagDitConfig(int dim, int nLayers, int nHeads, int nKvHeads, bool
     int cy = md.integer("cap_feat_dim").orElse((int) wky[1]);
     int in = (int) xe[1];
     boolean sigma = md.bool("learn_sigma").orElse(fl[0] == 2 * xe[1]);
-    int p = md.integer("patch_size").orElseGet(() -> {
+    int p = audio ? 1 : md.integer("patch_size").orElseGet(() -> {
       Integer c = md.integer("in_channels").orElse(null);
       if (c != null) {
         return (int) Math.round(Math.sqrt((double) in / c));
@@ -136,7 +186,7 @@ public record FlagDitConfig(int dim, int nLayers, int nHeads, int nKvHeads, bool
         shapes.containsKey("t_embedder.mlp.0.weight") ? (int) shapes.get("t_embedder.mlp.0.weight")[1] : 256);
     double period = md.decimal("t_max_period").orElse(10000.0);
     return new FlagDitConfig(dim, layers, heads, kvHeads, qk, cy, p, c, sigma, ffn, eps, theta, tf,
-        period, shapes.containsKey("eof_token"));
+        period, shapes.containsKey("eof_token"), audio ? Variant.AUDIO : Variant.T2I);
   }
 
   /** Metadata entries (JSON-encoded) that {@link #infer} reads back. */

@@ -28,8 +28,8 @@ final class ParameterSpec {
     int kv = c.nKvHeads() * hd;
     int cy = c.capFeatDim();
     List<Param> ps = new ArrayList<>();
-    add(ps, "x_embedder.weight", Init.XAVIER, d, c.patchInputs());
-    add(ps, "x_embedder.bias", Init.ZERO, d);
+    add(ps, c.inputProjection() + ".weight", Init.XAVIER, d, c.patchInputs());
+    add(ps, c.inputProjection() + ".bias", Init.ZERO, d);
     add(ps, "t_embedder.mlp.0.weight", Init.NORMAL_002, dc, c.tFreqDim());
     add(ps, "t_embedder.mlp.0.bias", Init.ZERO, dc);
     add(ps, "t_embedder.mlp.2.weight", Init.NORMAL_002, dc, dc);
@@ -68,8 +68,10 @@ final class ParameterSpec {
     add(ps, "final_layer.linear.bias", Init.ZERO, (long) c.patchSize() * c.patchSize() * c.outChannels());
     add(ps, "final_layer.adaLN_modulation.1.weight", Init.ZERO, 2L * d, dc);
     add(ps, "final_layer.adaLN_modulation.1.bias", Init.ZERO, 2L * d);
-    add(ps, "eol_token", Init.NORMAL_002, d);
-    add(ps, "pad_token", Init.NORMAL_002, d);
+    if (c.variant() == FlagDitConfig.Variant.T2I) {
+      add(ps, "eol_token", Init.NORMAL_002, d);
+      add(ps, "pad_token", Init.NORMAL_002, d);
+    }
     if (c.hasEofToken()) {
       add(ps, "eof_token", Init.NORMAL_002, d);
     }

@@ -145,6 +145,10 @@ public record TokenLayout(Kind kind, int frames, int height, int width) {
     if (kind == Kind.AUDIO) {
       return embedded;
     }
+    if (eol == null) {
+      throw new IllegalArgumentException("this checkpoint has no eol_token ([nextline]) and cannot "
+          + "serve the " + kind + " layout");
+    }
     long d = embedded.getShape().get(1);
     int r = height / p;
     int c = width / p;
