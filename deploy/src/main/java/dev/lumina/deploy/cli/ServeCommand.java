@@ -27,8 +27,9 @@ import picocli.CommandLine.Option;
 /**
  * {@code lumina serve --model DIR}: the whole cluster in one JVM — an embedded single-node Kafka
  * broker, the scheduler, a gateway and one worker serving every tier of the model's modalities.
- * Runs until SIGTERM or Ctrl-C, then stops in the reverse order (gateway first, so no new work
- * arrives; the worker drains its running job; the broker last).
+ * Runs until SIGTERM or Ctrl-C, then stops the worker first (it finishes its running job and
+ * streams the result through the still-open gateway; jobs accepted meanwhile stay durable in the
+ * broker's data for the next start), then the gateway, the scheduler and the broker.
  */
 @Command(
     name = "serve",
@@ -84,6 +85,7 @@ public final class ServeCommand implements Callable<Integer> {
     }
     List<AutoCloseable> started = new ArrayList<>();
     started.add(executor);
+    WorkerServer worker;
     try {
       EmbeddedKafka kafka = new EmbeddedKafka(kafkaConfig);
       started.add(kafka);
@@ -95,7 +97,7 @@ public final class ServeCommand implements Callable<Integer> {
       for (Modality m : executor.modelCard().orElseThrow().getInfo().getModalitiesList()) {
         tierSpec.tiers().forEach(t -> topics.add(Topics.work(m, t.name())));
       }
-      WorkerServer worker = new WorkerServer(WorkerConfig.of(bootstrap, topics, "serve-worker"), executor);
+      worker = new WorkerServer(WorkerConfig.of(bootstrap, topics, "serve-worker"), executor);
       started.add(worker);
       worker.start();
       GatewayServer gateway = GatewayServer.start(
@@ -111,6 +113,7 @@ public final class ServeCommand implements Callable<Integer> {
     }
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      worker.close();
       closeAll(started);
       stopped.countDown();
     }, "lumina-serve-shutdown"));
@@ -118,7 +121,7 @@ public final class ServeCommand implements Callable<Integer> {
     return 0;
   }
 
-  /** Closes in reverse start order, so the gateway stops first and the broker last. */
+  /** Closes in reverse start order: gateway, worker (if still running), scheduler, broker, model. */
   private static void closeAll(List<AutoCloseable> started) {
     for (int i = started.size() - 1; i >= 0; i--) {
       try {

@@ -5,6 +5,9 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import javax.imageio.ImageIO;
+import javax.imageio.ImageWriter;
+import javax.imageio.stream.ImageOutputStream;
+import javax.imageio.stream.MemoryCacheImageOutputStream;
 
 /**
  * Encodes {@link RgbImage}s as 8-bit RGB PNG files. Stateless and thread-safe.
@@ -29,13 +32,17 @@ public final class PngEncoder {
       buffered.setRGB(0, y, w, 1, row, 0, w);
     }
     ByteArrayOutputStream out = new ByteArrayOutputStream(w * h + 1024);
-    try {
-      if (!ImageIO.write(buffered, "png", out)) {
-        throw new IllegalStateException("no PNG writer in this JVM");
-      }
+    ImageWriter writer = ImageIO.getImageWritersByFormatName("png").next();
+    // A memory-backed stream: ImageIO's default disk cache creates temporary files, which fails
+    // once the JVM is shutting down (a draining worker still encodes its last job's outputs).
+    try (ImageOutputStream stream = new MemoryCacheImageOutputStream(out)) {
+      writer.setOutput(stream);
+      writer.write(buffered);
     } catch (IOException e) {
       // Writing to memory does not fail with I/O errors; surface it as a bug if it ever does.
       throw new UncheckedIOException("PNG encoding failed", e);
+    } finally {
+      writer.dispose();
     }
     return out.toByteArray();
   }

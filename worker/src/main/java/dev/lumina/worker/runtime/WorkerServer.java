@@ -198,6 +198,9 @@ public final class WorkerServer implements AutoCloseable {
    */
   public WorkerServer shutdown() {
     synchronized (lock) {
+      if (shutdown) {
+        return this;
+      }
       shutdown = true;
       if (!started || pollStartFailed) {
         releaseUnstarted();
