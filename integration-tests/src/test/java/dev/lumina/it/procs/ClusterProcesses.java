@@ -1,0 +1,154 @@
+package dev.lumina.it.procs;
+
+import static org.awaitility.Awaitility.await;
+
+import dev.lumina.proto.v1.ListModelsRequest;
+import dev.lumina.proto.v1.ModelsGrpc;
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.health.v1.HealthGrpc;
+import io.grpc.netty.NettyChannelBuilder;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+
+/**
+ * The whole cluster as separate JVMs on loopback: {@code lumina kafka} (a real broker on free
+ * ports), one {@code lumina scheduler}, N {@code lumina gateway}s and M {@code lumina worker}s that
+ * serve one model directory on tiers {@code s} and {@code m}, each worker with its own artifact
+ * folder {@code <dir>/<worker>-artifacts}. Every process's output is in {@code <dir>/<role>.log}.
+ *
+ * <p>{@link #start} returns once the broker printed its address, the scheduler replayed its topics,
+ * every gateway reports gRPC health SERVING and lists the workers' model, and every worker announced
+ * it. {@link #close} closes the client channels, then stops workers, gateways, scheduler and broker
+ * (SIGTERM, SIGKILL after a grace period). Not thread-safe: one test class drives it.
+ */
+final class ClusterProcesses implements AutoCloseable {
+  private static final Duration START_TIMEOUT = Duration.ofSeconds(150);
+  private static final Pattern BROKER_READY = Pattern.compile("bootstrap servers (\\S+) \\(data");
+  private static final Pattern GATEWAY_READY = Pattern.compile("serving lumina\\.v1 on [^:]+:(\\d+),");
+  private static final Pattern SCHEDULER_READY = Pattern.compile("lumina scheduler: placing jobs");
+
+  private final Path dir;
+  private final Path modelDir;
+  private final List<RoleProcess> started = new ArrayList<>();
+  private final Map<String, RoleProcess> workers = new LinkedHashMap<>();
+  private final List<ManagedChannel> channels = new ArrayList<>();
+  private String bootstrap;
+
+  private ClusterProcesses(Path dir, Path modelDir) {
+    this.dir = dir;
+    this.modelDir = modelDir;
+  }
+
+  /**
+   * Writes the model, starts the processes and waits until the cluster takes jobs.
+   *
+   * @throws AssertionError naming the role and quoting its log if one fails to start
+   */
+  static ClusterProcesses start(Path dir, int gateways, int workers) throws java.io.IOException {
+    ClusterProcesses c = new ClusterProcesses(dir, ProcsModel.write(dir.resolve("model")));
+    try {
+      c.startAll(gateways, workers);
+      return c;
+    } catch (RuntimeException | Error e) {
+      c.close();
+      throw e;
+    }
+  }
+
+  private void startAll(int gatewayCount, int workerCount) {
+    RoleProcess broker = launch("kafka", "256m", List.of("kafka", "--data-dir", dir.resolve("kafka").toString(),
+        "--port", "0", "--controller-port", "0"));
+    bootstrap = broker.awaitLine(BROKER_READY, START_TIMEOUT).group(1);
+    // The scheduler first: it creates the work topics the workers subscribe to.
+    RoleProcess scheduler = launch("scheduler", "192m", List.of("scheduler", "--kafka", bootstrap));
+    scheduler.awaitLine(SCHEDULER_READY, START_TIMEOUT);
+    List<RoleProcess> gws = new ArrayList<>();
+    for (int i = 0; i < gatewayCount; i++) {
+      gws.add(launch("gateway-" + i, "192m", List.of("gateway", "--kafka", bootstrap, "--port", "0",
+          "--chunk-sink-port", "0")));
+    }
+    for (int i = 0; i < workerCount; i++) {
+      startWorker("worker-" + i);
+    }
+    for (RoleProcess g : gws) {
+      int port = Integer.parseInt(g.awaitLine(GATEWAY_READY, START_TIMEOUT).group(1));
+      channels.add(NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build());
+    }
+    for (RoleProcess w : this.workers.values()) {
+      awaitWorker(w);
+    }
+    for (ManagedChannel ch : channels) {
+      await().atMost(START_TIMEOUT).ignoreExceptionsInstanceOf(StatusRuntimeException.class).until(() ->
+          HealthGrpc.newBlockingStub(ch).withDeadlineAfter(5, TimeUnit.SECONDS)
+              .check(HealthCheckRequest.getDefaultInstance()).getStatus() == ServingStatus.SERVING);
+      await().atMost(START_TIMEOUT).ignoreExceptionsInstanceOf(StatusRuntimeException.class).until(() ->
+          ModelsGrpc.newBlockingStub(ch).withDeadlineAfter(5, TimeUnit.SECONDS)
+              .listModels(ListModelsRequest.getDefaultInstance()).getModelsList().stream()
+              .anyMatch(m -> m.getName().equals(ProcsModel.NAME)));
+    }
+  }
+
+  /** Starts one more worker process named {@code id}; see {@link #awaitWorker}. */
+  RoleProcess startWorker(String id) {
+    RoleProcess w = launch(id, "256m", List.of("worker", "--kafka", bootstrap, "--model", modelDir.toString(),
+        "--tiers", "s,m", "--worker-id", id, "--artifacts", artifacts(id).toString(), "--drain-timeout", "5"));
+    workers.put(id, w);
+    return w;
+  }
+
+  /** Waits until the worker announced its model and subscribed. */
+  static void awaitWorker(RoleProcess worker) {
+    worker.awaitLine(Pattern.compile("lumina worker " + Pattern.quote(worker.name()) + ": model"), START_TIMEOUT);
+  }
+
+  private RoleProcess launch(String name, String heap, List<String> args) {
+    RoleProcess p = RoleProcess.start(name, dir, heap, args);
+    started.add(p);
+    return p;
+  }
+
+  /** Kafka bootstrap servers of the broker process. */
+  String bootstrap() {
+    return bootstrap;
+  }
+
+  /** A plaintext channel to gateway {@code i}'s public port. */
+  ManagedChannel gateway(int i) {
+    return channels.get(i);
+  }
+
+  /** The worker processes by worker id, in start order. */
+  Map<String, RoleProcess> workers() {
+    return Map.copyOf(workers);
+  }
+
+  /** The artifact folder of worker {@code id}. */
+  Path artifacts(String workerId) {
+    return dir.resolve(workerId + "-artifacts");
+  }
+
+  /** The tail of every process's log, for a failure message. */
+  String logs() {
+    StringBuilder b = new StringBuilder();
+    started.forEach(p -> b.append(p.tail(30)).append('\n'));
+    return b.toString();
+  }
+
+  @Override
+  public void close() {
+    channels.forEach(ManagedChannel::shutdownNow);
+    // Reverse start order: workers and gateways before the scheduler, the broker last.
+    for (int i = started.size() - 1; i >= 0; i--) {
+      started.get(i).close();
+    }
+  }
+}
