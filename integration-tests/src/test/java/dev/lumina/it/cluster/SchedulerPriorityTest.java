@@ -82,7 +82,12 @@ class SchedulerPriorityTest {
     try (SchedulerServer scheduler = SchedulerServer.start(SchedulerConfig.local(kafka.bootstrapServers())
             .withReleaseWindow(1));
         KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
-      for (JobEnvelope env : List.of(job("first", 5), job("low", 1), job("normal", 5), job("urgent", 9))) {
+      // "first" fills the release window (1 job not yet started); the rest arrive while it is held,
+      // so they form a backlog whatever the poll timing.
+      JobEnvelope first = job("first", 5);
+      producer.send(new ProducerRecord<>(Topics.REQUESTS, first.getJobId(), first.toByteArray())).get();
+      await().atMost(Duration.ofSeconds(10)).until(() -> placed().contains("first"));
+      for (JobEnvelope env : List.of(job("low", 1), job("normal", 5), job("urgent", 9))) {
         producer.send(new ProducerRecord<>(Topics.REQUESTS, env.getJobId(), env.toByteArray())).get();
       }
       List<String> order = new ArrayList<>();
@@ -97,8 +102,7 @@ class SchedulerPriorityTest {
         producer.send(new ProducerRecord<>(Topics.EVENTS, next, JobEvent.newBuilder().setJobId(next)
             .setState(JobState.RUNNING).setSource("worker").build().toByteArray())).get();
       }
-      // "first" may be placed before the others arrive; after it, strictly by priority.
-      assertThat(order.subList(order.size() - 3, order.size())).containsExactly("urgent", "normal", "low");
+      assertThat(order).containsExactly("first", "urgent", "normal", "low");
       await().atMost(Duration.ofSeconds(15)).until(() -> readAll(Topics.QUEUE_DEPTH, v -> {
         try {
           return QueueDepth.parseFrom(v);
