@@ -117,6 +117,15 @@ public final class SmallTextEncoder implements TextEncoder {
 
   /** Writes metadata, vocabulary and weights into {@code dir} (created if needed). */
   public void save(Path dir) throws IOException {
+    write(dir, config, tokenizer, params);
+  }
+
+  /**
+   * Writes an encoder directory from explicit weights (for example an exponential moving average of
+   * {@link #parameters()}), keyed by the parameter names of this class.
+   */
+  public static void write(Path dir, TextEncoderConfig config, Tokenizer tokenizer, Map<String, NDArray> weights)
+      throws IOException {
     Files.createDirectories(dir);
     JsonObject json = new JsonObject();
     json.addProperty("type", TYPE);
@@ -127,9 +136,14 @@ public final class SmallTextEncoder implements TextEncoder {
     json.addProperty("heads", config.heads());
     Files.writeString(dir.resolve(TextEncoders.CONFIG_FILE), json + "\n", StandardCharsets.UTF_8);
     tokenizer.save(dir.resolve(TextEncoders.VOCAB_FILE));
+    NDList list = new NDList();
+    weights.forEach((name, array) -> {
+      array.setName(name);
+      list.add(array);
+    });
     Path tmp = dir.resolve(TextEncoders.WEIGHTS_FILE + ".tmp");
     try (OutputStream out = Files.newOutputStream(tmp)) {
-      new NDList(params.values()).encode(out, NDList.Encoding.SAFETENSORS);
+      list.encode(out, NDList.Encoding.SAFETENSORS);
     }
     Files.move(tmp, dir.resolve(TextEncoders.WEIGHTS_FILE), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
         java.nio.file.StandardCopyOption.ATOMIC_MOVE);
@@ -200,18 +214,18 @@ public final class SmallTextEncoder implements TextEncoder {
         }
       }
     }
-    try (NDManager scratch = manager.newSubManager()) {
-      NDArray tokenIds = scratch.create(flat, new Shape(b, len));
-      NDArray positionIds = scratch.create(positions, new Shape(b, len));
-      NDArray mask = scratch.create(maskValues, new Shape(b, len));
-      NDArray features = forward(tokenIds, positionIds, mask);
-      features.attach(manager);
-      mask.attach(manager);
-      return new EncodedText(features, mask);
-    }
+    // Every array built from Java data lives in the caller's manager until it is closed: an autograd
+    // graph over this call (joint training) reads the ids, the mask and the attention scale again in the
+    // backward pass, after encode returns.
+    NDArray tokenIds = manager.create(flat, new Shape(b, len));
+    NDArray positionIds = manager.create(positions, new Shape(b, len));
+    NDArray mask = manager.create(maskValues, new Shape(b, len));
+    NDArray scale = manager.create((float) (1.0 / Math.sqrt((double) config.dim() / config.heads())));
+    NDArray features = forward(tokenIds, positionIds, mask, scale);
+    return new EncodedText(features, mask);
   }
 
-  private NDArray forward(NDArray tokenIds, NDArray positionIds, NDArray mask) {
+  private NDArray forward(NDArray tokenIds, NDArray positionIds, NDArray mask, NDArray scale) {
     int d = config.dim();
     int h = config.heads();
     long b = tokenIds.getShape().get(0);
@@ -220,7 +234,6 @@ public final class SmallTextEncoder implements TextEncoder {
     NDArray x = Embedding.embedding(tokenIds, params.get("token_embedding"), SparseFormat.DENSE).singletonOrThrow()
         .add(Embedding.embedding(positionIds, params.get("position_embedding"), SparseFormat.DENSE).singletonOrThrow());
     NDArray keyBias = mask.sub(1f).mul(1e9f).reshape(b, 1, 1, len);
-    float scale = (float) (1.0 / Math.sqrt((double) d / h));
     for (int i = 0; i < config.layers(); i++) {
       String l = "layers." + i + ".";
       NDArray u = LayerNorm.layerNorm(x, norm, params.get(l + "norm1.weight"), params.get(l + "norm1.bias"), 1e-5f)

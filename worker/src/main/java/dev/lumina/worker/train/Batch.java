@@ -1,0 +1,58 @@
+package dev.lumina.worker.train;
+
+import dev.lumina.worker.train.data.Modality;
+import dev.lumina.worker.train.data.Sample;
+import dev.lumina.worker.train.data.Split;
+import dev.lumina.worker.train.data.SyntheticDataset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * One training step's inputs in host memory, built deterministically from the run's seed and the step
+ * number (so a resumed run sees exactly the batches it would have seen).
+ *
+ * @param modality what the samples are
+ * @param size samples in the batch
+ * @param frames frames per sample (1 for images)
+ * @param data clean pixels x1, {@code [B, F, 3, H, W]} in [-1, 1]
+ * @param noise x0 ~ N(0, 1), same layout
+ * @param times t ~ U(0, 1) per sample
+ * @param captions prompts (some replaced by "" for classifier-free guidance)
+ */
+record Batch(Modality modality, int size, int frames, float[] data, float[] noise, float[] times,
+    List<String> captions) {
+
+  /** The batch of step {@code step} (0-based). */
+  static Batch forStep(TrainConfig c, SyntheticDataset dataset, long step) {
+    SplittableRandom r = new SplittableRandom(c.seed() * 0x9E3779B97F4A7C15L + step);
+    double pick = r.nextDouble();
+    Modality modality = pick < c.videoFraction() ? Modality.VIDEO
+        : pick < c.videoFraction() + c.multiViewFraction() ? Modality.MULTI_VIEW : Modality.IMAGE;
+    int size = switch (modality) {
+      case IMAGE -> c.batchSize();
+      case VIDEO -> c.videoBatchSize();
+      case MULTI_VIEW -> c.multiViewBatchSize();
+    };
+    int frames = switch (modality) {
+      case IMAGE -> 1;
+      case VIDEO -> c.videoFrames();
+      case MULTI_VIEW -> c.views();
+    };
+    int per = frames * 3 * c.width() * c.height();
+    float[] data = new float[size * per];
+    float[] noise = new float[size * per];
+    float[] times = new float[size];
+    List<String> captions = new ArrayList<>(size);
+    for (int i = 0; i < size; i++) {
+      Sample s = dataset.sample(modality, Split.TRAIN, step * size + i);
+      System.arraycopy(s.pixels(), 0, data, i * per, per);
+      times[i] = (float) r.nextDouble();
+      captions.add(r.nextDouble() < c.captionDropout() ? "" : s.caption());
+    }
+    for (int i = 0; i < noise.length; i++) {
+      noise[i] = (float) r.nextGaussian();
+    }
+    return new Batch(modality, size, frames, data, noise, times, List.copyOf(captions));
+  }
+}

@@ -1,0 +1,77 @@
+package dev.lumina.worker.train;
+
+import ai.djl.ndarray.NDArray;
+import dev.lumina.worker.checkpoint.HostTensor;
+import dev.lumina.worker.checkpoint.SafetensorsFile;
+import dev.lumina.worker.checkpoint.SafetensorsWriter;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The resumable state of a run in one safetensors file ({@value #FILE} under the work directory):
+ * parameters ({@code param.*}), AdamW moments ({@code adam_m.*}, {@code adam_v.*}), EMA weights
+ * ({@code ema.*}) and, in the metadata, the number of completed steps and the run's seed. Written to a
+ * temporary file and moved into place, so an interruption never leaves a half-written state.
+ */
+final class TrainingState {
+
+  static final String FILE = "train-state.safetensors";
+
+  private TrainingState() {}
+
+  static void save(Path workDir, long completedSteps, TrainConfig config, Map<String, NDArray> params,
+      AdamW adam, Ema ema) throws IOException {
+    Files.createDirectories(workDir);
+    Map<String, NDArray> all = new LinkedHashMap<>();
+    params.forEach((k, v) -> all.put("param." + k, v));
+    adam.firstMoments().forEach((k, v) -> all.put("adam_m." + k, v));
+    adam.secondMoments().forEach((k, v) -> all.put("adam_v." + k, v));
+    ema.weights().forEach((k, v) -> all.put("ema." + k, v));
+    SafetensorsWriter.writeArrays(workDir.resolve(FILE), all,
+        Map.of("completed_steps", "" + completedSteps, "seed", "" + config.seed(), "config", quote(config.toString())));
+  }
+
+  /**
+   * Restores a saved state into the live arrays; returns the completed step count, or 0 when there is
+   * no state file.
+   *
+   * @throws IllegalStateException if the file belongs to a run with another seed or another geometry
+   */
+  static long restore(Path workDir, TrainConfig config, Map<String, NDArray> params, AdamW adam, Ema ema) {
+    Path file = workDir.resolve(FILE);
+    if (!Files.isRegularFile(file)) {
+      return 0;
+    }
+    try (SafetensorsFile f = SafetensorsFile.open(file)) {
+      String seed = f.metadata().get("seed");
+      if (!("" + config.seed()).equals(seed)) {
+        throw new IllegalStateException(file + " was written by a run with seed " + seed + ", this run has seed "
+            + config.seed() + "; use another --out directory or the same seed");
+      }
+      Map<String, HostTensor> tensors = f.readAll();
+      copy(tensors, "param.", params, file);
+      copy(tensors, "adam_m.", adam.firstMoments(), file);
+      copy(tensors, "adam_v.", adam.secondMoments(), file);
+      copy(tensors, "ema.", ema.weights(), file);
+      return Long.parseLong(f.metadata().get("completed_steps"));
+    }
+  }
+
+  private static void copy(Map<String, HostTensor> tensors, String prefix, Map<String, NDArray> into, Path file) {
+    for (Map.Entry<String, NDArray> e : into.entrySet()) {
+      HostTensor t = tensors.get(prefix + e.getKey());
+      if (t == null || t.data().length != e.getValue().getShape().size()) {
+        throw new IllegalStateException(file + ": '" + prefix + e.getKey() + "' is missing or has another shape than "
+            + e.getValue().getShape() + "; the state belongs to another model geometry");
+      }
+      e.getValue().set(t.data());
+    }
+  }
+
+  private static String quote(String s) {
+    return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+  }
+}

@@ -1,0 +1,103 @@
+package dev.lumina.worker.train;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ai.djl.ndarray.NDManager;
+import dev.lumina.worker.checkpoint.HostTensor;
+import dev.lumina.worker.checkpoint.SafetensorsFile;
+import dev.lumina.worker.model.FlagDit;
+import dev.lumina.worker.text.EncodedText;
+import dev.lumina.worker.text.TextEncoder;
+import dev.lumina.worker.text.TextEncoders;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TrainerTest {
+
+  @Test
+  void lossFallsWithinAFewDozenStepsAndTheExportLoads(@TempDir Path dir) throws Exception {
+    TrainConfig config = TrainConfig.tiny(60).withModalities(0.2, 0.1);
+    List<Trainer.Progress> reports = new ArrayList<>();
+    Trainer.Result result = new Trainer(config.withIntervals(30, 10), dir.resolve("work"), dir.resolve("model"))
+        .run(false, reports::add);
+
+    assertThat(result.completedSteps()).isEqualTo(60);
+    assertThat(reports).hasSize(6);
+    assertThat(reports.get(reports.size() - 1).skippedSteps()).isZero();
+    List<String> lines = Files.readAllLines(dir.resolve("work/loss.csv"));
+    assertThat(lines).hasSize(60);
+    assertThat(lines).anyMatch(l -> l.contains("VIDEO")).anyMatch(l -> l.contains("MULTI_VIEW"));
+    double first = meanLoss(lines.subList(0, 10));
+    double last = meanLoss(lines.subList(50, 60));
+    assertThat(last).isLessThan(first * 0.8);
+
+    try (FlagDit model = FlagDit.load(dir.resolve("model"));
+        NDManager m = NDManager.newBaseManager();
+        TextEncoder encoder = TextEncoders.load(dir.resolve("model"), m);
+        EncodedText enc = encoder.encode(List.of("a small red circle in the top left corner"), m)) {
+      assertThat(model.config()).isEqualTo(config.modelConfig());
+      assertThat(enc.features().getShape().get(2)).isEqualTo(model.config().capFeatDim());
+    }
+  }
+
+  @Test
+  void resumedRunEndsWhereAnUninterruptedRunEnds(@TempDir Path dir) throws Exception {
+    TrainConfig config = TrainConfig.tiny(12).withIntervals(6, 6);
+    new Trainer(config, dir.resolve("a"), dir.resolve("a-model")).run(false, p -> { });
+    new Trainer(config.withSteps(6), dir.resolve("b"), dir.resolve("b-model")).run(false, p -> { });
+    Trainer.Result resumed = new Trainer(config, dir.resolve("b"), dir.resolve("b-model")).run(true, p -> { });
+
+    assertThat(resumed.completedSteps()).isEqualTo(12);
+    assertThat(Files.readAllLines(dir.resolve("b/loss.csv"))).hasSize(12);
+    Map<String, HostTensor> a = read(dir.resolve("a-model/model.safetensors"));
+    Map<String, HostTensor> b = read(dir.resolve("b-model/model.safetensors"));
+    assertThat(b.keySet()).isEqualTo(a.keySet());
+    for (String k : a.keySet()) {
+      float[] x = a.get(k).data();
+      float[] y = b.get(k).data();
+      for (int i = 0; i < x.length; i++) {
+        assertThat(y[i]).as(k).isCloseTo(x[i], org.assertj.core.data.Offset.offset(1e-5f));
+      }
+    }
+  }
+
+  @Test
+  void resumeRefusesStateOfAnotherRun(@TempDir Path dir) throws Exception {
+    TrainConfig config = TrainConfig.tiny(2).withIntervals(2, 2);
+    new Trainer(config, dir.resolve("w"), dir.resolve("m")).run(false, p -> { });
+    TrainConfig other = new TrainConfig(config.modelName(), config.dim(), config.layers(), config.heads(),
+        config.patchSize(), config.textDim(), config.textLayers(), config.textHeads(), config.maxTokens(),
+        config.width(), config.height(), config.videoFrames(), config.views(), config.batchSize(),
+        config.videoBatchSize(), config.multiViewBatchSize(), 0, 0, 4, config.learningRate(), 0, 0, 0.9, 2, 0.1,
+        99L, 2, 2);
+    assertThatThrownBy(() -> new Trainer(other, dir.resolve("w"), dir.resolve("m")).run(true, p -> { }))
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("seed 7");
+  }
+
+  @Test
+  void badConfigNamesTheField() {
+    TrainConfig t = TrainConfig.tiny(1);
+    assertThatThrownBy(() -> t.withSteps(0)).hasMessageContaining("steps must be >= 1");
+    assertThatThrownBy(() -> t.withModalities(0.8, 0.5)).hasMessageContaining("multiViewFraction");
+    assertThatThrownBy(() -> new TrainConfig("Bad Name", 32, 2, 2, 4, 32, 1, 2, 24, 16, 16, 2, 2, 8, 2, 2, 0, 0, 1,
+        1e-3, 0, 0, 0.9, 2, 0.1, 1, 1, 1)).hasMessageContaining("modelName");
+    assertThatThrownBy(() -> new TrainConfig("x", 32, 2, 2, 5, 32, 1, 2, 24, 16, 16, 2, 2, 8, 2, 2, 0, 0, 1,
+        1e-3, 0, 0, 0.9, 2, 0.1, 1, 1, 1)).hasMessageContaining("patchSize (5) must divide");
+  }
+
+  private static double meanLoss(List<String> lines) {
+    return lines.stream().mapToDouble(l -> Double.parseDouble(l.split(",")[2])).average().orElseThrow();
+  }
+
+  private static Map<String, HostTensor> read(Path file) {
+    try (SafetensorsFile f = SafetensorsFile.open(file)) {
+      return f.readAll();
+    }
+  }
+}
