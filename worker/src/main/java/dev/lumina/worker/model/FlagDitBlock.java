@@ -3,6 +3,7 @@ package dev.lumina.worker.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.core.Linear;
 import dev.lumina.worker.model.attention.AttentionKernel;
 import java.util.Map;
 
@@ -62,9 +63,16 @@ final class FlagDitBlock {
     int heads = c.nHeads();
     int kvHeads = c.nKvHeads();
     int hd = c.headDim();
-    NDArray q = w.linear(x, p + "wq");
-    NDArray k = w.linear(x, p + "wk");
-    NDArray v = w.linear(x, p + "wv");
+    // One matmul for q, k and v over the concatenated [wq; wk; wv] (differentiable, so training
+    // sees the current parameters), then views of its three column ranges.
+    long qw = (long) heads * hd;
+    long kvw = (long) kvHeads * hd;
+    NDArray qkv = Linear.linear(x, w.concatRows(x, p + "wq.weight", p + "wk.weight", p + "wv.weight"))
+        .singletonOrThrow();
+    NDList parts = qkv.split(new long[] {qw, qw + kvw}, 2);
+    NDArray q = parts.get(0);
+    NDArray k = parts.get(1);
+    NDArray v = parts.get(2);
     if (c.qkNorm()) {
       q = w.layerNorm(q, p + "q_norm", LN_EPS);
       k = w.layerNorm(k, p + "k_norm", LN_EPS);

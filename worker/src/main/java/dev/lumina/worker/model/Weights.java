@@ -42,6 +42,22 @@ final class Weights {
     return ref.getManager().zeros(w.getShape(), w.getDataType(), w.getDevice()).add(w);
   }
 
+  /**
+   * The weights at {@code keys} stacked along axis 0 (e.g. {@code [wq; wk; wv]} for one fused
+   * projection), created in {@code ref}'s manager; differentiable with respect to each part.
+   */
+  NDArray concatRows(NDArray ref, String... keys) {
+    NDArray first = get(keys[0]);
+    // The result belongs to the head's manager, so the head is an empty [0, in] array in ref's.
+    ai.djl.ndarray.NDList parts = new ai.djl.ndarray.NDList(keys.length + 1);
+    parts.add(ref.getManager().create(new ai.djl.ndarray.types.Shape(0, first.getShape().get(1)),
+        first.getDataType(), first.getDevice()));
+    for (String k : keys) {
+      parts.add(get(k));
+    }
+    return ai.djl.ndarray.NDArrays.concat(parts, 0);
+  }
+
   /** RMSNorm over the last axis in float32: {@code w ⊙ x / sqrt(mean(x²) + eps)}. */
   NDArray rmsNorm(NDArray x, String key, float eps) {
     NDArray inv = x.square().mean(new int[] {-1}, true).add(eps).pow(-0.5f);
