@@ -61,6 +61,10 @@ public final class WorkerCommand implements Callable<Integer> {
       description = "On shutdown, how long the running job may take before it is cancelled (default: ${DEFAULT-VALUE}).")
   long drainSeconds;
 
+  @Option(names = "--max-batch", paramLabel = "N", defaultValue = "${env:LUMINA_WORKER_MAX_BATCH:-1}",
+      description = "Most same-shape jobs run together (default: ${DEFAULT-VALUE}).")
+  int maxBatch;
+
   @Override
   public Integer call() throws InterruptedException {
     String id = workerId == null || workerId.isBlank() ? "worker-" + ProcessHandle.current().pid() : workerId;
@@ -79,7 +83,7 @@ public final class WorkerCommand implements Callable<Integer> {
       List<String> served = topics == null || topics.isEmpty() ? defaultTopics(executor) : topics;
       WorkerConfig d = WorkerConfig.of(kafka, served, id);
       WorkerConfig config = new WorkerConfig(kafka, served, group, id, d.pollTimeout(), d.maxPollInterval(),
-          d.eventTimeout(), d.chunkAckTimeout(), Duration.ofSeconds(drainSeconds), d.controlLookback());
+          d.eventTimeout(), d.chunkAckTimeout(), Duration.ofSeconds(drainSeconds), d.controlLookback(), maxBatch);
       worker = new WorkerServer(config, executor);
     } catch (IllegalArgumentException e) {
       executor.close();

@@ -9,14 +9,17 @@ import dev.lumina.worker.artifact.ArtifactStoreException;
 import dev.lumina.worker.artifact.StoredArtifact;
 import dev.lumina.worker.media.PngEncoder;
 import dev.lumina.worker.media.RgbImage;
+import dev.lumina.worker.runtime.BatchJob;
 import dev.lumina.worker.runtime.CancelToken;
 import dev.lumina.worker.runtime.ChunkEmitter;
 import dev.lumina.worker.runtime.JobCancelledException;
 import dev.lumina.worker.runtime.JobExecutor;
 import dev.lumina.worker.runtime.JobFailedException;
+import dev.lumina.worker.runtime.JobOutcome;
 import dev.lumina.worker.runtime.JobResult;
 import io.grpc.Status;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -33,6 +36,9 @@ final class ScriptedJobExecutor implements JobExecutor {
   final ConcurrentHashMap<String, CountDownLatch> reachedStep1 = new ConcurrentHashMap<>();
   final ConcurrentHashMap<String, Integer> stepsRun = new ConcurrentHashMap<>();
 
+  /** Sizes of the batches {@link #runBatch} was given, in order. */
+  final List<Integer> batchSizes = new java.util.concurrent.CopyOnWriteArrayList<>();
+
   ScriptedJobExecutor(ArtifactStore store, int steps) {
     this.store = store;
     this.steps = steps;
@@ -44,6 +50,18 @@ final class ScriptedJobExecutor implements JobExecutor {
     holds.put(jobId, l);
     reachedStep1.put(jobId, new CountDownLatch(1));
     return l;
+  }
+
+  /** Jobs whose prompt starts with "batch" share one batch key. */
+  @Override
+  public Optional<Object> batchKey(JobEnvelope job) {
+    return job.getRequest().getPrompt().startsWith("batch") ? Optional.of("batch") : Optional.empty();
+  }
+
+  @Override
+  public List<JobOutcome> runBatch(List<BatchJob> jobs) {
+    batchSizes.add(jobs.size());
+    return JobExecutor.super.runBatch(jobs);
   }
 
   @Override

@@ -104,7 +104,8 @@ class WorkerRuntimeTest {
             Duration.ofSeconds(30),
             Duration.ofSeconds(5),
             Duration.ofSeconds(10),
-            Duration.ofMinutes(1));
+            Duration.ofMinutes(1),
+            4);
     worker =
         new WorkerServer(config, executor, new ChunkSinkClient(Duration.ofSeconds(5)), Clock.systemUTC())
             .start();
@@ -211,6 +212,24 @@ class WorkerRuntimeTest {
         dead.stream().filter(r -> r.key().equals("garbage")).findFirst().orElseThrow();
     assertThat(new String(garbage.headers().lastHeader("lumina.error").value(), StandardCharsets.UTF_8))
         .contains("unreadable job envelope");
+  }
+
+  @Test
+  void jobsWithOneBatchKeyWaitingTogetherRunAsOneBatchAndAreEachRecorded() throws Exception {
+    CountDownLatch release = executor.holdAfterFirstStep("job-blocker");
+    produceJob("job-blocker", "a held job");
+    assertThat(executor.reachedStep1.get("job-blocker").await(30, TimeUnit.SECONDS)).isTrue();
+    produceJob("job-b1", "batch one");
+    produceJob("job-b2", "batch two");
+    long last = produceJob("job-b3", "batch three");
+
+    release.countDown();
+    await().atMost(Duration.ofSeconds(30)).until(() -> committed() == last + 1);
+    for (String id : List.of("job-blocker", "job-b1", "job-b2", "job-b3")) {
+      assertThat(terminal(id).orElseThrow().getState()).as(id).isEqualTo(JobState.SUCCEEDED);
+    }
+    assertThat(executor.batchSizes).anySatisfy(n -> assertThat(n).isGreaterThanOrEqualTo(2));
+    assertThat(sink.chunks("job-b2")).extracting(GenerationChunk::getSeq).startsWith(2L, 3L);
   }
 
   private long produceJob(String jobId, String prompt) throws Exception {

@@ -12,6 +12,7 @@ import dev.lumina.proto.v1.JobState;
 import dev.lumina.proto.v1.Timings;
 import io.grpc.Status;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,41 +50,92 @@ final class JobRunner {
 
   /** Runs the job and returns its terminal event (not yet published). Never throws for job errors. */
   Outcome run(JobEnvelope job, CancelToken cancel) {
+    return runBatch(List.of(job), List.of(cancel)).get(0);
+  }
+
+  /** How a job ended, before it becomes a terminal event. */
+  private record Ending(Status.Code code, String message, JobResult result, String deadLetter) {
+    static Ending of(JobOutcome o, String jobId) {
+      if (o.result() != null) {
+        return new Ending(Status.Code.OK, "", o.result(), null);
+      }
+      if (o.cancelled()) {
+        return new Ending(Status.Code.CANCELLED, "job cancelled", null, null);
+      }
+      JobFailedException e = o.failure();
+      LOG.warn("job {} failed: {} {}", jobId, e.code(), e.getMessage(), e);
+      return new Ending(e.code(), e.getMessage(), null, e.poison() ? e.code() + ": " + e.getMessage() : null);
+    }
+
+    static Ending crashed(Throwable e) {
+      // An executor bug or a job the model cannot handle: do not run it again and again.
+      String message = "worker error: " + e;
+      return new Ending(Status.Code.INTERNAL, message, null, message);
+    }
+  }
+
+  /**
+   * Runs jobs that share a batch key (or one job) and returns their terminal events in order. Jobs
+   * already expired or cancelled do not run.
+   */
+  List<Outcome> runBatch(List<JobEnvelope> jobs, List<CancelToken> cancels) {
     long started = clock.millis();
-    JobChunkStream chunks = new JobChunkStream(job.getJobId(), job.getGateway(), sink);
-    JobResult result = null;
-    Status.Code code;
-    String message;
-    String deadLetter = null;
-    if (job.getQueueDeadlineMs() > 0 && started > job.getQueueDeadlineMs()) {
-      code = Status.Code.DEADLINE_EXCEEDED;
-      message = "job waited past its queue deadline (max_queue_ms) before a worker started it";
-    } else if (cancel.isCancelled()) {
-      code = Status.Code.CANCELLED;
-      message = "job cancelled before it started";
-    } else {
-      try {
-        result = executor.run(job, chunks, cancel);
-        code = Status.Code.OK;
-        message = "";
-      } catch (JobCancelledException e) {
-        code = Status.Code.CANCELLED;
-        message = "job cancelled";
-      } catch (JobFailedException e) {
-        code = e.code();
-        message = e.getMessage();
-        if (e.poison()) {
-          deadLetter = code + ": " + message;
-        }
-        LOG.warn("job {} failed: {} {}", job.getJobId(), code, message, e);
-      } catch (RuntimeException | Error e) {
-        // An executor bug or a job the model cannot handle: do not run it again and again.
-        code = Status.Code.INTERNAL;
-        message = "worker error: " + e;
-        deadLetter = message;
-        LOG.error("job {} crashed the executor", job.getJobId(), e);
+    List<JobChunkStream> streams = new ArrayList<>();
+    Ending[] endings = new Ending[jobs.size()];
+    List<Integer> runnable = new ArrayList<>();
+    List<BatchJob> batch = new ArrayList<>();
+    for (int i = 0; i < jobs.size(); i++) {
+      JobEnvelope job = jobs.get(i);
+      JobChunkStream chunks = new JobChunkStream(job.getJobId(), job.getGateway(), sink);
+      streams.add(chunks);
+      if (job.getQueueDeadlineMs() > 0 && started > job.getQueueDeadlineMs()) {
+        endings[i] = new Ending(Status.Code.DEADLINE_EXCEEDED,
+            "job waited past its queue deadline (max_queue_ms) before a worker started it", null, null);
+      } else if (cancels.get(i).isCancelled()) {
+        endings[i] = new Ending(Status.Code.CANCELLED, "job cancelled before it started", null, null);
+      } else {
+        runnable.add(i);
+        batch.add(new BatchJob(job, chunks, cancels.get(i)));
       }
     }
+    if (batch.size() == 1) {
+      BatchJob b = batch.get(0);
+      int i = runnable.get(0);
+      try {
+        endings[i] = Ending.of(JobOutcome.succeeded(executor.run(b.job(), b.emitter(), b.cancel())), b.job().getJobId());
+      } catch (JobCancelledException e) {
+        endings[i] = Ending.of(JobOutcome.ofCancelled(), b.job().getJobId());
+      } catch (JobFailedException e) {
+        endings[i] = Ending.of(JobOutcome.failed(e), b.job().getJobId());
+      } catch (RuntimeException | Error e) {
+        LOG.error("job {} crashed the executor", b.job().getJobId(), e);
+        endings[i] = Ending.crashed(e);
+      }
+    } else if (!batch.isEmpty()) {
+      try {
+        List<JobOutcome> outcomes = executor.runBatch(batch);
+        for (int k = 0; k < batch.size(); k++) {
+          endings[runnable.get(k)] = Ending.of(outcomes.get(k), batch.get(k).job().getJobId());
+        }
+      } catch (RuntimeException | Error e) {
+        LOG.error("a batch of {} jobs crashed the executor", batch.size(), e);
+        for (int i : runnable) {
+          endings[i] = Ending.crashed(e);
+        }
+      }
+    }
+    List<Outcome> out = new ArrayList<>();
+    for (int i = 0; i < jobs.size(); i++) {
+      out.add(finish(jobs.get(i), streams.get(i), started, endings[i]));
+    }
+    return out;
+  }
+
+  private Outcome finish(JobEnvelope job, JobChunkStream chunks, long started, Ending ending) {
+    Status.Code code = ending.code();
+    String message = ending.message();
+    JobResult result = ending.result();
+    String deadLetter = ending.deadLetter();
     long ended = clock.millis();
     Timings.Builder timings =
         Timings.newBuilder()

@@ -4,9 +4,13 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import dev.lumina.proto.cluster.v1.JobEnvelope;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Deque;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -28,13 +32,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The worker's Kafka loop on the work topics: a classic consumer group with {@code
- * max.poll.records=1}, manual commits, and every assigned partition paused while a job runs — the
+ * max.poll.records} = the batch size (1 by default), manual commits, and every assigned partition paused while a job runs — the
  * loop keeps calling {@code poll()} (so the worker stays in the group however long the job takes)
  * but receives no new record until the job has ended.
  *
  * <p>Per record: parse the envelope (unreadable → dead letter), run the job on the job thread
- * ({@link JobRunner}), publish its terminal event durably, and only then commit the record's
- * offset. If the terminal event cannot be made durable the offset is not committed: the consumer
+ * ({@link JobRunner}) — together with the pending records right behind it that the executor gives
+ * the same batch key — publish the terminal events durably, and only then commit the offsets. If the terminal event cannot be made durable the offset is not committed: the consumer
  * seeks back and the job runs again (jobs are idempotent by job id).
  *
  * <p>All consumer calls happen on the loop's own thread ({@link #run}); {@link #stop} may be
@@ -46,23 +50,26 @@ final class WorkLoop implements Runnable {
   private final WorkerConfig config;
   private final KafkaConsumer<String, byte[]> consumer;
   private final JobRunner runner;
+  private final JobExecutor executor;
   private final JobEventSink events;
   private final CancelRegistry cancels;
   private final ExecutorService jobThread;
   private final Deque<ConsumerRecord<String, byte[]>> pending = new ArrayDeque<>();
   private volatile boolean admitting = true;
   private volatile boolean stopped;
-  private ConsumerRecord<String, byte[]> current;
+  private List<ConsumerRecord<String, byte[]>> current = List.of();
   private Future<?> currentJob;
 
   WorkLoop(
       WorkerConfig config,
       JobRunner runner,
+      JobExecutor executor,
       JobEventSink events,
       CancelRegistry cancels,
       ExecutorService jobThread) {
     this.config = config;
     this.runner = runner;
+    this.executor = executor;
     this.events = events;
     this.cancels = cancels;
     this.jobThread = jobThread;
@@ -72,7 +79,7 @@ final class WorkLoop implements Runnable {
     p.put(ConsumerConfig.CLIENT_ID_CONFIG, config.workerId() + "-work");
     p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
     p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1);
+    p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, config.maxBatch());
     p.put(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, (int) config.maxPollInterval().toMillis());
     p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     p.put(
@@ -126,55 +133,94 @@ final class WorkLoop implements Runnable {
     if (r == null) {
       return;
     }
-    JobEnvelope job;
-    try {
-      job = JobEnvelope.parseFrom(r.value());
-      if (job.getJobId().isEmpty()) {
-        throw new InvalidProtocolBufferException("job_id is empty");
-      }
-    } catch (InvalidProtocolBufferException | NullPointerException e) {
-      deadLetter(r, "unreadable job envelope: " + e.getMessage());
+    JobEnvelope first = parse(r);
+    if (first == null) {
       return;
     }
+    List<ConsumerRecord<String, byte[]>> records = new ArrayList<>(List.of(r));
+    List<JobEnvelope> jobs = new ArrayList<>(List.of(first));
+    // Only a prefix of the pending records joins the batch, so no partition's offsets are skipped.
+    Optional<Object> key = executor.batchKey(first);
+    while (key.isPresent() && jobs.size() < config.maxBatch() && !pending.isEmpty()) {
+      JobEnvelope next = tryParse(pending.peek());
+      if (next == null || !key.equals(executor.batchKey(next))) {
+        break;
+      }
+      records.add(pending.poll());
+      jobs.add(next);
+    }
     consumer.pause(consumer.assignment());
-    CancelToken cancel = cancels.register(job.getJobId());
-    current = r;
+    List<CancelToken> tokens = new ArrayList<>();
+    jobs.forEach(j -> tokens.add(cancels.register(j.getJobId())));
+    current = records;
     currentJob =
         jobThread.submit(
             () -> {
               try {
-                events.running(runner.runningEvent(job));
-                JobRunner.Outcome outcome = runner.run(job, cancel);
-                events.terminal(outcome.terminal());
-                if (outcome.deadLetterReason() != null) {
-                  events.deadLetter(
-                      r.key(), r.value(), r.topic(), r.offset(), outcome.deadLetterReason());
+                jobs.forEach(j -> events.running(runner.runningEvent(j)));
+                List<JobRunner.Outcome> outcomes = runner.runBatch(jobs, tokens);
+                for (int i = 0; i < outcomes.size(); i++) {
+                  JobRunner.Outcome o = outcomes.get(i);
+                  events.terminal(o.terminal());
+                  if (o.deadLetterReason() != null) {
+                    ConsumerRecord<String, byte[]> rec = records.get(i);
+                    events.deadLetter(rec.key(), rec.value(), rec.topic(), rec.offset(), o.deadLetterReason());
+                  }
                 }
                 return null;
               } finally {
-                cancels.release(job.getJobId());
+                jobs.forEach(j -> cancels.release(j.getJobId()));
               }
             });
   }
 
+  /** The envelope of {@code r}, or null after sending an unreadable record to the dead-letter topic. */
+  private JobEnvelope parse(ConsumerRecord<String, byte[]> r) {
+    JobEnvelope job = tryParse(r);
+    if (job == null) {
+      deadLetter(r, "unreadable job envelope: "
+          + (r.value() == null ? "no value" : "not a lumina.cluster.v1.JobEnvelope with a job_id"));
+    }
+    return job;
+  }
+
+  private static JobEnvelope tryParse(ConsumerRecord<String, byte[]> r) {
+    if (r.value() == null) {
+      return null;
+    }
+    try {
+      JobEnvelope job = JobEnvelope.parseFrom(r.value());
+      return job.getJobId().isEmpty() ? null : job;
+    } catch (InvalidProtocolBufferException e) {
+      return null;
+    }
+  }
+
   private void finishCurrent() {
-    ConsumerRecord<String, byte[]> r = current;
-    TopicPartition tp = new TopicPartition(r.topic(), r.partition());
+    Map<TopicPartition, Long> first = new HashMap<>();
+    Map<TopicPartition, Long> last = new HashMap<>();
+    for (ConsumerRecord<String, byte[]> r : current) {
+      TopicPartition tp = new TopicPartition(r.topic(), r.partition());
+      first.merge(tp, r.offset(), Math::min);
+      last.merge(tp, r.offset(), Math::max);
+    }
     try {
       currentJob.get();
-      commit(tp, r.offset() + 1);
+      last.forEach((tp, offset) -> commit(tp, offset + 1));
     } catch (ExecutionException e) {
-      // The terminal event is not durable: leave the offset and take the job again.
-      LOG.warn("job at {}@{} not recorded, will run again: {}", tp, r.offset(), e.getCause().toString());
-      if (consumer.assignment().contains(tp)) {
-        consumer.seek(tp, r.offset());
-      }
-      pending.removeIf(p -> p.topic().equals(r.topic()) && p.partition() == r.partition());
+      // A terminal event is not durable: leave the offsets and take the jobs again.
+      LOG.warn("jobs at {} not recorded, will run again: {}", first, e.getCause().toString());
+      first.forEach((tp, offset) -> {
+        if (consumer.assignment().contains(tp)) {
+          consumer.seek(tp, offset);
+        }
+        pending.removeIf(p -> p.topic().equals(tp.topic()) && p.partition() == tp.partition());
+      });
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       stopped = true;
     }
-    current = null;
+    current = List.of();
     currentJob = null;
     if (pending.isEmpty()) {
       consumer.resume(consumer.paused());

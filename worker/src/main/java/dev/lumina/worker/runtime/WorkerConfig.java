@@ -19,6 +19,8 @@ import java.util.List;
  * @param drainTimeout how long shutdown waits for a running job before cancelling it
  * @param controlLookback how far back cancels on {@code lumina.control} are read at start, so a
  *     cancel sent just before this worker started still applies
+ * @param maxBatch most jobs taken per poll and run together when the executor gives them equal
+ *     batch keys (1..64; 1 = one job at a time)
  */
 public record WorkerConfig(
     String bootstrapServers,
@@ -30,7 +32,11 @@ public record WorkerConfig(
     Duration eventTimeout,
     Duration chunkAckTimeout,
     Duration drainTimeout,
-    Duration controlLookback) {
+    Duration controlLookback,
+    int maxBatch) {
+
+  /** Largest {@code maxBatch}. */
+  public static final int MAX_BATCH = 64;
 
   public WorkerConfig {
     if (bootstrapServers == null || bootstrapServers.isBlank()) {
@@ -60,6 +66,9 @@ public record WorkerConfig(
     if (controlLookback == null || controlLookback.isNegative()) {
       throw new IllegalArgumentException("control lookback must be >= 0, got " + controlLookback);
     }
+    if (maxBatch < 1 || maxBatch > MAX_BATCH) {
+      throw new IllegalArgumentException("max batch must be in [1, " + MAX_BATCH + "], got " + maxBatch);
+    }
     if (maxPollInterval.compareTo(pollTimeout.multipliedBy(2)) < 0) {
       throw new IllegalArgumentException(
           "max poll interval (" + maxPollInterval + ") must be at least twice the poll timeout ("
@@ -79,7 +88,14 @@ public record WorkerConfig(
         Duration.ofSeconds(30),
         Duration.ofSeconds(10),
         Duration.ofMinutes(10),
-        Duration.ofMinutes(15));
+        Duration.ofMinutes(15),
+        1);
+  }
+
+  /** This config taking up to {@code n} jobs per poll to batch. */
+  public WorkerConfig withMaxBatch(int n) {
+    return new WorkerConfig(bootstrapServers, workTopics, groupId, workerId, pollTimeout, maxPollInterval,
+        eventTimeout, chunkAckTimeout, drainTimeout, controlLookback, n);
   }
 
   private static void positive(String name, Duration d) {

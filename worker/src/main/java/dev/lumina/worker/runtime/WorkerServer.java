@@ -76,7 +76,7 @@ public final class WorkerServer implements AutoCloseable {
               t.setDaemon(false);
               return t;
             });
-    this.loop = new WorkLoop(config, new JobRunner(executor, chunkSink, clock), events, cancels, jobThread);
+    this.loop = new WorkLoop(config, new JobRunner(executor, chunkSink, clock), executor, events, cancels, jobThread);
     this.control = new ControlListener(config, cancels, clock);
     this.pollThread = new Thread(this::runLoop, config.workerId() + "-poll");
     this.controlThread = new Thread(control, config.workerId() + "-control");

@@ -20,11 +20,13 @@ import dev.lumina.worker.model.FlagDit;
 import dev.lumina.worker.model.FlagDitConfig;
 import dev.lumina.worker.model.TokenLayout;
 import dev.lumina.worker.model.attention.AttentionKernels;
+import dev.lumina.worker.runtime.BatchJob;
 import dev.lumina.worker.runtime.CancelToken;
 import dev.lumina.worker.runtime.ChunkEmitter;
 import dev.lumina.worker.runtime.JobCancelledException;
 import dev.lumina.worker.runtime.JobExecutor;
 import dev.lumina.worker.runtime.JobFailedException;
+import dev.lumina.worker.runtime.JobOutcome;
 import dev.lumina.worker.runtime.JobResult;
 import dev.lumina.worker.sampling.FlagDitSampler;
 import dev.lumina.worker.sampling.SampleResult;
@@ -38,6 +40,7 @@ import io.grpc.Status;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -106,64 +109,130 @@ public final class FlagDitJobExecutor implements JobExecutor {
     return Optional.of(card);
   }
 
+  /** Jobs batch when they share token layout, solver, steps, time shift and extrapolation options. */
+  @Override
+  public Optional<Object> batchKey(JobEnvelope job) {
+    try {
+      JobPlan p = JobPlan.resolve(job, card, model.config());
+      return Optional.of(List.of(p.layout(), p.solver(), p.steps(), p.timeShift(), p.forwardOptions()));
+    } catch (JobFailedException | RuntimeException e) {
+      return Optional.empty();
+    }
+  }
+
   @Override
   public JobResult run(JobEnvelope job, ChunkEmitter emitter, CancelToken cancel)
       throws JobFailedException, JobCancelledException {
+    JobOutcome o = runBatch(List.of(new BatchJob(job, emitter, cancel))).get(0);
+    if (o.cancelled()) {
+      throw new JobCancelledException();
+    }
+    if (o.failure() != null) {
+      throw o.failure();
+    }
+    return o.result();
+  }
+
+  /**
+   * Samples the jobs as one batch ({@link FlagDitSampler#sampleBatch}); each keeps its own noise,
+   * captions and guidance. Progress and previews go to each job's emitter after every step; a
+   * cancelled job stops streaming at once and ends CANCELLED, and sampling stops at the next step
+   * once every job of the batch is cancelled.
+   */
+  @Override
+  public List<JobOutcome> runBatch(List<BatchJob> jobs) {
     JniUtils.setGradMode(false);
-    JobPlan plan = JobPlan.resolve(job, card, model.config());
+    JobOutcome[] outcomes = new JobOutcome[jobs.size()];
+    List<Integer> live = new ArrayList<>();
+    List<JobPlan> plans = new ArrayList<>();
+    for (int i = 0; i < jobs.size(); i++) {
+      try {
+        plans.add(JobPlan.resolve(jobs.get(i).job(), card, model.config()));
+        live.add(i);
+      } catch (JobFailedException e) {
+        outcomes[i] = JobOutcome.failed(e);
+      }
+    }
+    if (live.isEmpty()) {
+      return List.of(outcomes);
+    }
     long started = clock.millis();
     try (NDManager m = manager.newSubManager()) {
-      EncodedText caps = text.encode(
-          plan.cfg() ? List.of(plan.prompt(), plan.negative()) : List.of(plan.prompt()), m);
-      SamplingRequest request =
-          new SamplingRequest(
-              plan.layout(),
-              caps.features().get(0),
-              caps.mask().get(0),
-              plan.cfg() ? caps.features().get(1) : null,
-              plan.cfg() ? caps.mask().get(1) : null,
-              plan.cfgScale(),
-              plan.guidance(),
-              plan.solver(),
-              plan.steps(),
-              plan.timeShift(),
-              plan.seed(),
-              plan.forwardOptions());
-      int[] lastStep = {0};
-      SampleResult result =
-          FlagDitSampler.sample(
+      List<SamplingRequest> requests = new ArrayList<>();
+      for (JobPlan plan : plans) {
+        requests.add(request(plan, m));
+      }
+      List<SampleResult> results =
+          FlagDitSampler.sampleBatch(
               model,
-              request,
-              (step, total, t, current) -> {
-                lastStep[0] = step;
-                long elapsed = clock.millis() - started;
-                emitter.progress(
-                    Progress.newBuilder()
-                        .setStep(step)
-                        .setTotal(total)
-                        .setT(t)
-                        .setEtaMs(elapsed * (total - step) / Math.max(1, step))
-                        .build());
-                if (plan.previewEvery() > 0 && step % plan.previewEvery() == 0 && step < total) {
-                  preview(plan, step, current).ifPresent(emitter::preview);
+              requests,
+              (step, total, t, latents) -> {
+                boolean anyLive = false;
+                for (int k = 0; k < live.size(); k++) {
+                  BatchJob b = jobs.get(live.get(k));
+                  if (b.cancel().isCancelled()) {
+                    continue;
+                  }
+                  anyLive = true;
+                  long elapsed = clock.millis() - started;
+                  b.emitter().progress(
+                      Progress.newBuilder()
+                          .setStep(step)
+                          .setTotal(total)
+                          .setT(t)
+                          .setEtaMs(elapsed * (total - step) / Math.max(1, step))
+                          .build());
+                  JobPlan plan = plans.get(k);
+                  if (plan.previewEvery() > 0 && step % plan.previewEvery() == 0 && step < total) {
+                    preview(plan, step, latents.get(k)).ifPresent(b.emitter()::preview);
+                  }
                 }
-                // Checked after every step: a cancel stops sampling before the next step starts.
-                return !cancel.isCancelled();
+                // Checked after every step: sampling stops before the next step once all are cancelled.
+                return anyLive;
               },
               m);
-      if (!result.completed()) {
-        throw new JobCancelledException();
-      }
       long sampled = clock.millis();
-      OutputWriter out = new OutputWriter(
-          job.getJobId(), plan.modality(), job.getRequest().getOutput().getTileSize(), store, emitter);
-      decode(plan, result.latent(), out);
-      long done = clock.millis();
-      return new JobResult(out.artifacts(), plan.seed(), sampled - started, done - sampled, lastStep[0]);
-    } catch (ArtifactStoreException e) {
-      throw new JobFailedException(
-          e.retriable() ? Status.Code.UNAVAILABLE : Status.Code.INTERNAL, "cannot store output: " + e.getMessage(), false, e);
+      for (int k = 0; k < live.size(); k++) {
+        BatchJob b = jobs.get(live.get(k));
+        if (b.cancel().isCancelled() || !results.get(k).completed()) {
+          outcomes[live.get(k)] = JobOutcome.ofCancelled();
+          continue;
+        }
+        long decodeStart = clock.millis();
+        try {
+          OutputWriter out = new OutputWriter(b.job().getJobId(), plans.get(k).modality(),
+              b.job().getRequest().getOutput().getTileSize(), store, b.emitter());
+          decode(plans.get(k), results.get(k).latent(), out);
+          outcomes[live.get(k)] = JobOutcome.succeeded(new JobResult(out.artifacts(), plans.get(k).seed(),
+              sampled - started, clock.millis() - decodeStart, results.get(k).stepsDone()));
+        } catch (JobFailedException e) {
+          outcomes[live.get(k)] = JobOutcome.failed(e);
+        } catch (ArtifactStoreException e) {
+          outcomes[live.get(k)] = JobOutcome.failed(new JobFailedException(
+              e.retriable() ? Status.Code.UNAVAILABLE : Status.Code.INTERNAL,
+              "cannot store output: " + e.getMessage(), false, e));
+        }
+      }
     }
+    return List.of(outcomes);
+  }
+
+  private SamplingRequest request(JobPlan plan, NDManager m) {
+    EncodedText caps = text.encode(
+        plan.cfg() ? List.of(plan.prompt(), plan.negative()) : List.of(plan.prompt()), m);
+    return new SamplingRequest(
+        plan.layout(),
+        caps.features().get(0),
+        caps.mask().get(0),
+        plan.cfg() ? caps.features().get(1) : null,
+        plan.cfg() ? caps.mask().get(1) : null,
+        plan.cfgScale(),
+        plan.guidance(),
+        plan.solver(),
+        plan.steps(),
+        plan.timeShift(),
+        plan.seed(),
+        plan.forwardOptions());
   }
 
   private static Optional<Preview> preview(JobPlan plan, int step, NDArray current) {

@@ -15,10 +15,12 @@ import dev.lumina.proto.v1.Progress;
 import dev.lumina.proto.v1.Sampling;
 import dev.lumina.proto.v1.Tile;
 import dev.lumina.worker.artifact.FileSystemArtifactStore;
+import dev.lumina.worker.runtime.BatchJob;
 import dev.lumina.worker.runtime.CancelToken;
 import dev.lumina.worker.runtime.ChunkEmitter;
 import dev.lumina.worker.runtime.JobCancelledException;
 import dev.lumina.worker.runtime.JobFailedException;
+import dev.lumina.worker.runtime.JobOutcome;
 import dev.lumina.worker.runtime.JobResult;
 import io.grpc.Status;
 import java.awt.image.BufferedImage;
@@ -124,6 +126,45 @@ class FlagDitJobExecutorTest {
         .isInstanceOf(JobFailedException.class)
         .satisfies(e -> assertThat(((JobFailedException) e).code()).isEqualTo(Status.Code.INVALID_ARGUMENT))
         .satisfies(e -> assertThat(((JobFailedException) e).poison()).isTrue());
+  }
+
+  @Test
+  void batchedJobsGetTheSamePixelsAsAloneAndEachItsOwnProgress() throws Exception {
+    JobEnvelope a = job("alone-a", 32, 32, 3, 0, 0);
+    JobEnvelope b = job("alone-b", 32, 32, 3, 0, 0).toBuilder().setSeed(99)
+        .setRequest(job("x", 32, 32, 3, 0, 0).getRequest().toBuilder().setPrompt("a green circle")).build();
+    assertThat(executor.batchKey(a)).isPresent().isEqualTo(executor.batchKey(b));
+    assertThat(executor.batchKey(job("other", 64, 32, 3, 0, 0))).isNotEqualTo(executor.batchKey(a));
+    Recorder ra = new Recorder();
+    Recorder rb = new Recorder();
+    JobResult aloneA = executor.run(a, new Recorder(), new CancelToken());
+    JobResult aloneB = executor.run(b, new Recorder(), new CancelToken());
+
+    List<JobOutcome> batch = executor.runBatch(List.of(
+        new BatchJob(a.toBuilder().setJobId("batch-a").build(), ra, new CancelToken()),
+        new BatchJob(b.toBuilder().setJobId("batch-b").build(), rb, new CancelToken())));
+
+    assertThat(ra.progress).extracting(Progress::getStep).containsExactly(1, 2);
+    assertThat(rb.progress).extracting(Progress::getStep).containsExactly(1, 2);
+    assertThat(maxPixelDifference(aloneA, batch.get(0).result())).isLessThanOrEqualTo(1);
+    assertThat(maxPixelDifference(aloneB, batch.get(1).result())).isLessThanOrEqualTo(1);
+    assertThat(maxPixelDifference(aloneA, aloneB)).isGreaterThan(1);
+  }
+
+  private static int maxPixelDifference(JobResult x, JobResult y) throws IOException {
+    BufferedImage p = ImageIO.read(Path.of(java.net.URI.create(x.artifacts().get(0).getUri())).toFile());
+    BufferedImage q = ImageIO.read(Path.of(java.net.URI.create(y.artifacts().get(0).getUri())).toFile());
+    int max = 0;
+    for (int yy = 0; yy < p.getHeight(); yy++) {
+      for (int xx = 0; xx < p.getWidth(); xx++) {
+        int u = p.getRGB(xx, yy);
+        int v = q.getRGB(xx, yy);
+        for (int shift = 0; shift <= 16; shift += 8) {
+          max = Math.max(max, Math.abs(((u >> shift) & 0xff) - ((v >> shift) & 0xff)));
+        }
+      }
+    }
+    return max;
   }
 
   @Test
