@@ -18,8 +18,9 @@ import java.util.Set;
 
 /**
  * The {@link ModelCard} a worker announces for a model directory: geometry from the checkpoint's
- * config, serving limits and defaults from {@value #FILE} when the directory has one, else the
- * defaults below.
+ * config; name, training size and recommended sampling from the trainer's {@value #TRAINER_FILE};
+ * serving limits and defaults from {@value #FILE} (which wins over {@value #TRAINER_FILE}); the
+ * defaults below for anything neither file sets.
  *
  * <p>{@value #FILE} is a flat JSON object whose keys are {@code lumina.v1.ModelInfo} field names
  * ({@code name}, {@code description}, {@code downsample}, {@code max_tokens}, {@code min_side},
@@ -33,6 +34,8 @@ import java.util.Set;
 public final class ModelCards {
   /** Serving settings file inside a model directory. */
   public static final String FILE = "model_card.json";
+  /** The trainer's description of the model ({@code ModelExport}), read first when present. */
+  public static final String TRAINER_FILE = "model.json";
 
   private static final Set<String> KEYS =
       Set.of(
@@ -52,22 +55,15 @@ public final class ModelCards {
    */
   public static ModelCard forModel(Path modelDir, FlagDitConfig config, String announcedBy, long nowMs)
       throws IOException {
-    JsonObject o = new JsonObject();
+    JsonObject o = fromTrainerCard(modelDir.resolve(TRAINER_FILE));
     Path file = modelDir.resolve(FILE);
     if (Files.isRegularFile(file)) {
-      try {
-        JsonElement e = JsonParser.parseString(Files.readString(file));
-        if (!e.isJsonObject()) {
-          throw new IllegalArgumentException(file + ": must be a JSON object");
-        }
-        o = e.getAsJsonObject();
-      } catch (JsonParseException e) {
-        throw new IllegalArgumentException(file + ": not valid JSON: " + e.getMessage(), e);
-      }
-      for (String k : o.keySet()) {
+      JsonObject serving = readObject(file);
+      for (String k : serving.keySet()) {
         if (!KEYS.contains(k)) {
           throw new IllegalArgumentException(file + ": unknown key '" + k + "'; known: " + KEYS);
         }
+        o.add(k, serving.get(k));
       }
     }
     boolean audio = config.patchSize() == 1;
@@ -127,6 +123,50 @@ public final class ModelCards {
         .setAnnouncedBy(announcedBy)
         .setAtMs(nowMs)
         .build();
+  }
+
+  /**
+   * The serving-relevant part of the trainer's {@value #TRAINER_FILE} (name, description, training
+   * size, recommended sampling, frames and views), under {@value #FILE}'s key names; other keys are
+   * ignored. Empty when the file is absent.
+   */
+  private static JsonObject fromTrainerCard(Path file) throws IOException {
+    JsonObject out = new JsonObject();
+    if (!Files.isRegularFile(file)) {
+      return out;
+    }
+    JsonObject t = readObject(file);
+    copy(t, "name", out, "name");
+    copy(t, "description", out, "description");
+    copy(t, "train_width", out, "default_width");
+    copy(t, "train_height", out, "default_height");
+    if (t.has("train_width") && t.has("train_height")) {
+      out.addProperty("train_side", Math.max(t.get("train_width").getAsInt(), t.get("train_height").getAsInt()));
+    }
+    copy(t, "video_frames", out, "default_frames");
+    copy(t, "views", out, "default_views");
+    copy(t, "default_sampling_steps", out, "default_steps");
+    copy(t, "default_cfg_scale", out, "default_cfg_scale");
+    copy(t, "default_time_shift", out, "default_time_shift");
+    return out;
+  }
+
+  private static void copy(JsonObject from, String key, JsonObject to, String as) {
+    if (from.has(key) && !from.get(key).isJsonNull()) {
+      to.add(as, from.get(key));
+    }
+  }
+
+  private static JsonObject readObject(Path file) throws IOException {
+    try {
+      JsonElement e = JsonParser.parseString(Files.readString(file));
+      if (!e.isJsonObject()) {
+        throw new IllegalArgumentException(file + ": must be a JSON object");
+      }
+      return e.getAsJsonObject();
+    } catch (JsonParseException e) {
+      throw new IllegalArgumentException(file + ": not valid JSON: " + e.getMessage(), e);
+    }
   }
 
   private static String string(JsonObject o, String key, String dflt) {
