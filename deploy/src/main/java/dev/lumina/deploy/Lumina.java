@@ -28,6 +28,8 @@ import picocli.CommandLine.Command;
       dev.lumina.deploy.cli.WorkerCommand.class,
       dev.lumina.deploy.cli.GenerateCommand.class,
       dev.lumina.deploy.cli.ServeCommand.class,
+      dev.lumina.deploy.cli.TrainCommand.class,
+      dev.lumina.deploy.cli.EvalCommand.class,
     })
 public final class Lumina implements Runnable {
 
