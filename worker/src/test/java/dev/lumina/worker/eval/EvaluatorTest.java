@@ -1,0 +1,51 @@
+package dev.lumina.worker.eval;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.lumina.worker.train.TrainConfig;
+import dev.lumina.worker.train.Trainer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class EvaluatorTest {
+
+  @Test
+  void scoresEverySetOfAFreshlyTrainedModelAndWritesGrids(@TempDir Path dir) throws Exception {
+    new Trainer(TrainConfig.tiny(2).withIntervals(2, 2), dir.resolve("work"), dir.resolve("model")).run(false, p -> { });
+    List<SetScore> heard = new ArrayList<>();
+    List<SetScore> scores;
+    try (Evaluator evaluator = Evaluator.load(dir.resolve("model"))) {
+      scores = evaluator.evaluate(new EvalSettings(2, 3, 2f, 1f, 5, true, true), dir.resolve("samples"), heard::add);
+    }
+    assertThat(heard).isEqualTo(scores);
+    assertThat(scores).extracting(SetScore::name).containsExactly(
+        "image 16x16 held-in", "image 16x16 held-out", "image 32x32 held-in", "image 16x32 (1:2) held-in",
+        "image 32x16 (2:1) held-in", "video 16x16x2 held-in", "video 16x16x2 held-out");
+    for (SetScore s : scores) {
+      assertThat(s.samples()).isEqualTo(2);
+      assertThat(s.color()).isBetween(0.0, 1.0);
+      assertThat(s.shape()).isBetween(0.0, 1.0);
+      assertThat(s.name().startsWith("video") ? s.motion() : s.position()).isBetween(0.0, 1.0);
+      assertThat(s.name().startsWith("video") ? s.position() : s.motion()).isNaN();
+      assertThat(s.row()).startsWith(s.name());
+    }
+    assertThat(Files.list(dir.resolve("samples")).filter(p -> p.toString().endsWith(".png")).count()).isEqualTo(7);
+  }
+
+  @Test
+  void refusesADirectoryWithoutAModel(@TempDir Path dir) {
+    assertThatThrownBy(() -> Evaluator.load(dir)).isInstanceOf(RuntimeException.class);
+  }
+
+  @Test
+  void badSettingsNameTheField() {
+    assertThatThrownBy(() -> new EvalSettings(0, 10, 4f, 1f, 1, false, false)).hasMessageContaining("samplesPerSet");
+    assertThatThrownBy(() -> new EvalSettings(4, 1, 4f, 1f, 1, false, false)).hasMessageContaining("steps");
+    assertThatThrownBy(() -> new EvalSettings(4, 10, 0.5f, 1f, 1, false, false)).hasMessageContaining("cfgScale");
+  }
+}
