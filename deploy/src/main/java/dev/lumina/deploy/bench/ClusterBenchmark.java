@@ -1,0 +1,170 @@
+package dev.lumina.deploy.bench;
+
+import dev.lumina.proto.v1.Completed;
+import dev.lumina.proto.v1.GenerateRequest;
+import dev.lumina.proto.v1.GenerationChunk;
+import dev.lumina.proto.v1.GenerationGrpc;
+import dev.lumina.proto.v1.Geometry;
+import dev.lumina.proto.v1.Sampling;
+import io.grpc.Channel;
+import io.grpc.StatusRuntimeException;
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Measures the serving path with short jobs: a warm-up, then one client sending jobs one after the
+ * other (unloaded latency), then N clients each keeping one job in flight (saturated rate). For every
+ * completed job it records the time to {@code accepted}, the time to {@code completed}, and the
+ * cluster's own overhead: end to end minus the model and decode time the worker reports in
+ * {@code Completed.timings}.
+ *
+ * <p>Works against any gateway ({@code Generate} over the given channel). {@link #run} blocks; its
+ * client threads live in one bounded, named pool that is shut down before it returns.
+ */
+public final class ClusterBenchmark {
+
+  /**
+   * What to run.
+   *
+   * @param warmupJobs untimed jobs first (one client)
+   * @param latencyJobs timed jobs sent one after the other
+   * @param clients concurrent clients of the saturated phase
+   * @param saturatedJobs jobs of the saturated phase, shared by the clients
+   * @param width image width, 0 = the model's default
+   * @param height image height, 0 = the model's default
+   * @param steps sampling grid points (2 = one step)
+   * @param jobTimeout longest wait for one job
+   */
+  public record Settings(int warmupJobs, int latencyJobs, int clients, int saturatedJobs, int width, int height,
+      int steps, Duration jobTimeout) {
+
+    public Settings {
+      nonNegative("warmup", warmupJobs);
+      nonNegative("jobs", latencyJobs);
+      if (clients < 1 || clients > 1024) {
+        throw new IllegalArgumentException("clients must be in 1..1024, got " + clients);
+      }
+      nonNegative("saturated-jobs", saturatedJobs);
+      nonNegative("width", width);
+      nonNegative("height", height);
+      if (steps < 2) {
+        throw new IllegalArgumentException("steps must be >= 2 (grid points), got " + steps);
+      }
+      if (jobTimeout == null || jobTimeout.isNegative() || jobTimeout.isZero()) {
+        throw new IllegalArgumentException("job-timeout must be positive, got " + jobTimeout);
+      }
+    }
+
+    private static void nonNegative(String key, int v) {
+      if (v < 0) {
+        throw new IllegalArgumentException(key + " must be >= 0, got " + v);
+      }
+    }
+  }
+
+  private final Channel channel;
+  private final Settings settings;
+  private final String runId = Long.toHexString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE);
+  private final AtomicInteger sequence = new AtomicInteger();
+
+  private ClusterBenchmark(Channel channel, Settings settings) {
+    this.channel = channel;
+    this.settings = settings;
+  }
+
+  /** Runs every phase against the gateway behind {@code channel}; progress lines go to {@code log}. */
+  public static List<PhaseResult> run(Channel channel, Settings settings, PrintStream log) throws InterruptedException {
+    return new ClusterBenchmark(channel, settings).phases(log);
+  }
+
+  private List<PhaseResult> phases(PrintStream log) throws InterruptedException {
+    List<PhaseResult> out = new ArrayList<>();
+    if (settings.warmupJobs() > 0) {
+      log.println("warm-up: " + settings.warmupJobs() + " jobs");
+      phase("warm-up", 1, settings.warmupJobs());
+    }
+    if (settings.latencyJobs() > 0) {
+      log.println("sequential: " + settings.latencyJobs() + " jobs, 1 client");
+      out.add(phase("sequential", 1, settings.latencyJobs()));
+    }
+    if (settings.saturatedJobs() > 0) {
+      log.println("saturated: " + settings.saturatedJobs() + " jobs, " + settings.clients() + " clients");
+      out.add(phase("saturated", settings.clients(), settings.saturatedJobs()));
+    }
+    return out;
+  }
+
+  private PhaseResult phase(String name, int clients, int jobs) throws InterruptedException {
+    List<JobSample> samples = Collections.synchronizedList(new ArrayList<>());
+    AtomicInteger failed = new AtomicInteger();
+    AtomicInteger next = new AtomicInteger();
+    AtomicInteger threadNo = new AtomicInteger();
+    ExecutorService pool = Executors.newFixedThreadPool(clients, r -> {
+      Thread t = new Thread(r, "lumina-bench-client-" + threadNo.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    });
+    long start = System.nanoTime();
+    try {
+      for (int c = 0; c < clients; c++) {
+        pool.execute(() -> {
+          while (next.getAndIncrement() < jobs) {
+            runOne().ifPresentOrElse(samples::add, failed::incrementAndGet);
+          }
+        });
+      }
+      pool.shutdown();
+      long budget = settings.jobTimeout().toMillis() * (jobs / clients + 2);
+      if (!pool.awaitTermination(budget, TimeUnit.MILLISECONDS)) {
+        throw new IllegalStateException(name + ": jobs still running after " + budget + " ms");
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    double wall = (System.nanoTime() - start) / 1e9;
+    return PhaseResult.of(name, clients, List.copyOf(samples), failed.get(), wall);
+  }
+
+  /** One job; empty when it did not complete. */
+  private Optional<JobSample> runOne() {
+    GenerateRequest request = GenerateRequest.newBuilder()
+        .setRequestId("bench-" + runId + "-" + sequence.incrementAndGet())
+        .setPrompt("a red square on a blue field")
+        .setGeometry(Geometry.newBuilder().setWidth(settings.width()).setHeight(settings.height()))
+        .setSampling(Sampling.newBuilder().setSteps(settings.steps()).setSeed(1))
+        .build();
+    long t0 = System.nanoTime();
+    double accepted = -1;
+    try {
+      Iterator<GenerationChunk> it = GenerationGrpc.newBlockingStub(channel)
+          .withDeadlineAfter(settings.jobTimeout()).generate(request);
+      while (it.hasNext()) {
+        GenerationChunk c = it.next();
+        double at = (System.nanoTime() - t0) / 1e6;
+        if (c.hasAccepted()) {
+          accepted = at;
+        } else if (c.hasCompleted() && accepted >= 0) {
+          Completed done = c.getCompleted();
+          JobSample s = new JobSample(accepted, at, done.getTimings().getModelMs(), done.getTimings().getDecodeMs());
+          while (it.hasNext()) {
+            it.next();
+          }
+          return Optional.of(s);
+        }
+      }
+    } catch (StatusRuntimeException e) {
+      return Optional.empty();
+    }
+    return Optional.empty();
+  }
+}

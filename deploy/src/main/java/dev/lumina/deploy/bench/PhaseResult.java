@@ -1,0 +1,34 @@
+package dev.lumina.deploy.bench;
+
+import java.util.List;
+
+/**
+ * One phase of {@link ClusterBenchmark}: its jobs' latencies and its rate.
+ *
+ * @param name phase label in the table
+ * @param clients concurrent clients
+ * @param completed jobs that completed
+ * @param failed jobs that ended any other way (refused, failed, cancelled, timed out)
+ * @param wallSeconds phase duration
+ * @param accepted time to accepted
+ * @param endToEnd time to completed
+ * @param overhead end to end minus the worker's model and decode time
+ * @param modelAndDecode the worker's model + decode time
+ */
+public record PhaseResult(String name, int clients, int completed, int failed, double wallSeconds,
+    LatencyStats accepted, LatencyStats endToEnd, LatencyStats overhead, LatencyStats modelAndDecode) {
+
+  /** Summarises {@code samples} (the completed jobs). */
+  public static PhaseResult of(String name, int clients, List<JobSample> samples, int failed, double wallSeconds) {
+    return new PhaseResult(name, clients, samples.size(), failed, wallSeconds,
+        LatencyStats.of(samples.stream().mapToDouble(JobSample::acceptedMs).toArray()),
+        LatencyStats.of(samples.stream().mapToDouble(JobSample::endToEndMs).toArray()),
+        LatencyStats.of(samples.stream().mapToDouble(JobSample::overheadMs).toArray()),
+        LatencyStats.of(samples.stream().mapToDouble(s -> s.modelMs() + s.decodeMs()).toArray()));
+  }
+
+  /** Completed jobs per second over the phase. */
+  public double jobsPerSecond() {
+    return wallSeconds <= 0 ? 0 : completed / wallSeconds;
+  }
+}

@@ -1,0 +1,137 @@
+package dev.lumina.deploy.cli;
+
+import dev.lumina.deploy.bench.BenchModelDir;
+import dev.lumina.deploy.bench.BenchTable;
+import dev.lumina.deploy.bench.ClusterBenchmark;
+import dev.lumina.deploy.bench.EmbeddedBenchCluster;
+import dev.lumina.deploy.bench.PhaseResult;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.NettyChannelBuilder;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code lumina bench cluster}: latency and rate of short jobs through the whole serving path. Without
+ * {@code --server} it starts the cluster in this process (embedded broker, scheduler, gateway and one
+ * worker on {@code --model}, or on the smallest random-weight model when none is given); with it, it
+ * measures that gateway. Prints one row per phase and the goals.
+ */
+@Command(
+    name = "cluster",
+    mixinStandardHelpOptions = true,
+    description = "Time to accepted, end-to-end latency, cluster overhead and jobs/s of short jobs.")
+public final class BenchClusterCommand implements Callable<Integer> {
+
+  @Option(names = "--server", paramLabel = "HOST:PORT",
+      description = "Gateway to measure (default: start the cluster in this process).")
+  String server;
+
+  @Option(names = "--model", paramLabel = "DIR",
+      description = "Model directory for the in-process worker (default: a random-weight dim-32 model).")
+  Path model;
+
+  @Option(names = "--warmup", defaultValue = "30", description = "Untimed jobs first (default: ${DEFAULT-VALUE}).")
+  int warmup;
+
+  @Option(names = "--jobs", defaultValue = "200",
+      description = "Jobs sent one after the other (default: ${DEFAULT-VALUE}).")
+  int jobs;
+
+  @Option(names = "--clients", defaultValue = "16",
+      description = "Concurrent clients of the saturated phase (default: ${DEFAULT-VALUE}).")
+  int clients;
+
+  @Option(names = "--saturated-jobs", defaultValue = "400",
+      description = "Jobs of the saturated phase (default: ${DEFAULT-VALUE}).")
+  int saturatedJobs;
+
+  @Option(names = "--width", defaultValue = "0", description = "Width, 0 = model default (default: ${DEFAULT-VALUE}).")
+  int width;
+
+  @Option(names = "--height", defaultValue = "0", description = "Height, 0 = model default (default: ${DEFAULT-VALUE}).")
+  int height;
+
+  @Option(names = "--steps", defaultValue = "2", description = "Sampling grid points (default: ${DEFAULT-VALUE}).")
+  int steps;
+
+  @Option(names = "--job-timeout", paramLabel = "SECONDS", defaultValue = "60",
+      description = "Longest wait for one job (default: ${DEFAULT-VALUE}).")
+  long jobTimeoutSeconds;
+
+  @Option(names = "--release-window", defaultValue = "2",
+      description = "In-process scheduler: most unstarted jobs per work topic (default: ${DEFAULT-VALUE}).")
+  int releaseWindow;
+
+  @Option(names = "--worker-poll-ms", defaultValue = "10",
+      description = "In-process worker: longest poll, how soon it notices a finished job and takes the next; "
+          + "the worker's own default is 200 (default here: ${DEFAULT-VALUE}).")
+  long workerPollMs;
+
+  @Option(names = "--max-batch", defaultValue = "1",
+      description = "In-process worker: most same-shape jobs sampled as one batch (default: ${DEFAULT-VALUE}).")
+  int maxBatch;
+
+  @Override
+  public Integer call() throws InterruptedException {
+    ClusterBenchmark.Settings settings;
+    EmbeddedBenchCluster.Tuning tuning;
+    try {
+      settings = new ClusterBenchmark.Settings(warmup, jobs, clients, saturatedJobs, width, height, steps,
+          Duration.ofSeconds(jobTimeoutSeconds));
+      tuning = new EmbeddedBenchCluster.Tuning(releaseWindow, Duration.ofMillis(workerPollMs), maxBatch);
+    } catch (IllegalArgumentException e) {
+      System.err.println("lumina bench cluster: " + e.getMessage());
+      return 2;
+    }
+    if (server != null && !server.isBlank()) {
+      return measure(server, settings);
+    }
+    EmbeddedBenchCluster cluster;
+    try {
+      Path data = Files.createTempDirectory("lumina-bench-cluster-");
+      Path dir = model != null ? model : BenchModelDir.write(data.resolve("model"));
+      cluster = EmbeddedBenchCluster.start(data, dir, tuning);
+    } catch (IOException | IllegalStateException e) {
+      System.err.println("lumina bench cluster: " + e.getMessage());
+      return 1;
+    }
+    try (cluster) {
+      System.out.println("in-process cluster: gateway 127.0.0.1:" + cluster.gatewayPort() + ", release window "
+          + releaseWindow + ", worker poll " + workerPollMs + " ms, max batch " + maxBatch);
+      return measure("127.0.0.1:" + cluster.gatewayPort(), settings);
+    }
+  }
+
+  private static int measure(String address, ClusterBenchmark.Settings settings) throws InterruptedException {
+    int colon = address.lastIndexOf(':');
+    int port;
+    try {
+      port = colon <= 0 ? -1 : Integer.parseInt(address.substring(colon + 1));
+    } catch (NumberFormatException e) {
+      port = -1;
+    }
+    if (port < 1 || port > 65535) {
+      System.err.println("lumina bench cluster: --server must be HOST:PORT with PORT in 1..65535, got " + address);
+      return 2;
+    }
+    ManagedChannel channel = NettyChannelBuilder.forAddress(address.substring(0, colon), port).usePlaintext().build();
+    try {
+      List<PhaseResult> phases = ClusterBenchmark.run(channel, settings, System.out);
+      System.out.println();
+      System.out.print(BenchTable.format(phases));
+      return phases.stream().allMatch(p -> p.completed() > 0) ? 0 : 1;
+    } catch (IllegalStateException e) {
+      System.err.println("lumina bench cluster: " + e.getMessage());
+      return 1;
+    } finally {
+      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+  }
+}

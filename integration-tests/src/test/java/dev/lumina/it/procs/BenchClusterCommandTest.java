@@ -1,0 +1,59 @@
+package dev.lumina.it.procs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.lumina.deploy.Lumina;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code lumina bench cluster} end to end: it starts the cluster in this JVM (embedded broker,
+ * scheduler, gateway, a worker on the smallest random-weight model), runs a few 2-step jobs and
+ * prints the table. The figures themselves are not judged here; that every job completed is.
+ */
+@Tag("processes")
+class BenchClusterCommandTest {
+
+  @Test
+  void aShortRunCompletesEveryJobAndPrintsTheTableWithTheGoals() {
+    PrintStream stdout = System.out;
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    int code;
+    try {
+      // The command prints its progress and table to System.out.
+      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+      code = Lumina.newCommandLine().execute("bench", "cluster", "--warmup", "1", "--jobs", "4",
+          "--saturated-jobs", "6", "--clients", "3");
+    } finally {
+      System.setOut(stdout);
+    }
+    String text = out.toString(StandardCharsets.UTF_8);
+    stdout.print(text);
+    assertThat(code).as(text).isZero();
+    assertThat(text).containsPattern("sequential\\s+1\\s+4\\s+0 ")
+        .containsPattern("saturated\\s+3\\s+6\\s+0 ")
+        .contains("overhead p50 (sequential)").contains("jobs/s (saturated)");
+  }
+
+  @Test
+  void aBadFlagExitsWithTwoNamingIt() {
+    StringWriter err = new StringWriter();
+    PrintStream stderr = System.err;
+    ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    int code;
+    try {
+      System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+      code = Lumina.newCommandLine().setErr(new PrintWriter(err, true))
+          .execute("bench", "cluster", "--clients", "0", "--server", "127.0.0.1:1");
+    } finally {
+      System.setErr(stderr);
+    }
+    assertThat(code).isEqualTo(2);
+    assertThat(captured.toString(StandardCharsets.UTF_8)).contains("clients must be in 1..1024, got 0");
+  }
+}
