@@ -62,7 +62,14 @@ public record TokenBudget(int downsample, int patchSize, double audioFramesPerSe
     if (!(durationS > 0) || Double.isInfinite(durationS)) {
       throw new IllegalArgumentException("duration must be finite and > 0, got " + durationS);
     }
-    return Math.max(1, (long) Math.ceil(durationS * audioFramesPerSecond));
+    // Durations usually arrive as a float widened to double (0.05f -> 0.0500000007...): round away
+    // that representation error before taking the ceiling, so 0.05 s at 8000 frames/s is 400 frames.
+    double frames = durationS * audioFramesPerSecond;
+    double nearest = Math.rint(frames);
+    if (Math.abs(frames - nearest) <= 1e-6 * Math.max(1.0, frames)) {
+      frames = nearest;
+    }
+    return Math.max(1, (long) Math.ceil(frames));
   }
 
   /**

@@ -27,6 +27,9 @@ class TokenBudgetTest {
     TokenBudget audio = new TokenBudget(1, 1, 25.0);
     assertThat(audio.tokens(Modality.AUDIO, 0, 0, 0, 0, 2.0)).isEqualTo(50);
     assertThatThrownBy(() -> latent.audioTokens(1.0)).hasMessageContaining("no audio");
+    // A float duration widened to double must not gain a frame from its representation error.
+    assertThat(new TokenBudget(1, 1, 8000).audioTokens(0.05f)).isEqualTo(400);
+    assertThat(new TokenBudget(1, 1, 8000).audioTokens(0.0501)).isEqualTo(401);
   }
 
   @Test
