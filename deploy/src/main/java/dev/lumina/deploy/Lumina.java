@@ -30,6 +30,7 @@ import picocli.CommandLine.Command;
       dev.lumina.deploy.cli.ServeCommand.class,
       dev.lumina.deploy.cli.TrainCommand.class,
       dev.lumina.deploy.cli.EvalCommand.class,
+      dev.lumina.deploy.cli.DemoCommand.class,
     })
 public final class Lumina implements Runnable {
 

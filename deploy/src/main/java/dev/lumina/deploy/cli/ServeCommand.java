@@ -1,35 +1,26 @@
 package dev.lumina.deploy.cli;
 
-import dev.lumina.deploy.kafka.EmbeddedKafka;
+import dev.lumina.deploy.EmbeddedCluster;
+import dev.lumina.deploy.demo.ShippedModel;
 import dev.lumina.deploy.kafka.EmbeddedKafkaConfig;
-import dev.lumina.gateway.GatewayConfig;
-import dev.lumina.gateway.GatewayServer;
 import dev.lumina.proto.Tiers;
-import dev.lumina.proto.Topics;
-import dev.lumina.proto.v1.Modality;
-import dev.lumina.scheduler.SchedulerConfig;
-import dev.lumina.scheduler.SchedulerServer;
-import dev.lumina.worker.artifact.FileSystemArtifactStore;
-import dev.lumina.worker.runtime.WorkerConfig;
-import dev.lumina.worker.runtime.WorkerServer;
-import dev.lumina.worker.runtime.WorkerStartException;
-import dev.lumina.worker.runtime.flagdit.FlagDitJobExecutor;
-import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code lumina serve --model DIR}: the whole cluster in one JVM — an embedded single-node Kafka
- * broker, the scheduler, a gateway and one worker serving every tier of the model's modalities.
- * Runs until SIGTERM or Ctrl-C, then stops the worker first (it finishes its running job and
- * streams the result through the still-open gateway; jobs accepted meanwhile stay durable in the
- * broker's data for the next start), then the gateway, the scheduler and the broker.
+ * {@code lumina serve [--model DIR]}: the whole cluster in one JVM ({@link EmbeddedCluster}) — an
+ * embedded single-node Kafka broker, the scheduler, a gateway and one worker serving every tier of
+ * the model's modalities; without {@code --model} the model shipped in the repository
+ * ({@link ShippedModel}). Runs until SIGTERM or Ctrl-C, then stops the worker first (it finishes its
+ * running job and streams the result through the still-open gateway; jobs accepted meanwhile stay
+ * durable in the broker's data for the next start), then the gateway, the scheduler and the broker.
+ *
+ * <p>Exit codes: 0 stopped by a signal; 1 a role did not start; 2 bad command line or model.
  */
 @Command(
     name = "serve",
@@ -37,8 +28,8 @@ import picocli.CommandLine.Option;
     description = "Run everything in one process: Kafka broker, scheduler, gateway and one worker.")
 public final class ServeCommand implements Callable<Integer> {
 
-  @Option(names = "--model", paramLabel = "DIR", required = true, defaultValue = "${env:LUMINA_MODEL}",
-      description = "Model directory the worker serves.")
+  @Option(names = "--model", paramLabel = "DIR", defaultValue = "${env:LUMINA_MODEL}",
+      description = "Model directory the worker serves (default: the shipped " + ShippedModel.RELATIVE_DIR + ").")
   Path model;
 
   @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "${env:LUMINA_DATA_DIR:-data}",
@@ -57,9 +48,10 @@ public final class ServeCommand implements Callable<Integer> {
       description = "Internal ChunkSink port, 0 = any free port (default: ${DEFAULT-VALUE}).")
   int chunkSinkPort;
 
-  @Option(names = "--kafka-port", paramLabel = "N", defaultValue = "${env:LUMINA_KAFKA_PORT:-9092}",
-      description = "Broker client port, so more workers can join (default: ${DEFAULT-VALUE}).")
-  int kafkaPort;
+  @Option(names = "--kafka-port", paramLabel = "N", defaultValue = "${env:LUMINA_KAFKA_PORT}",
+      description = "Broker client port, so more workers can join; 0 = any free port (default: "
+          + EmbeddedKafkaConfig.DEFAULT_BROKER_PORT + ", or a free port when that one is taken).")
+  Integer kafkaPort;
 
   @Option(names = "--tiers", paramLabel = "SPEC", defaultValue = "${env:LUMINA_TIERS:-" + Tiers.DEFAULT_SPEC + "}",
       description = "Worker tiers name=maxTokens,... smallest first (default: ${DEFAULT-VALUE}).")
@@ -67,68 +59,35 @@ public final class ServeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws InterruptedException {
-    Tiers tierSpec;
-    EmbeddedKafkaConfig kafkaConfig;
+    PrintWriter err = new PrintWriter(System.err, true, StandardCharsets.UTF_8);
+    EmbeddedCluster.Settings settings;
     try {
-      tierSpec = Tiers.parse(tiers);
-      kafkaConfig = new EmbeddedKafkaConfig(dataDir.resolve("kafka"), host, kafkaPort, 0, Map.of());
+      boolean fallback = kafkaPort == null;
+      settings = new EmbeddedCluster.Settings(ShippedModel.orShipped(model), dataDir, host, port, chunkSinkPort,
+          fallback ? EmbeddedKafkaConfig.DEFAULT_BROKER_PORT : kafkaPort, fallback, Tiers.parse(tiers), "serve");
     } catch (IllegalArgumentException e) {
       System.err.println("lumina serve: " + e.getMessage());
       return 2;
     }
-    FlagDitJobExecutor executor;
+    EmbeddedCluster cluster;
     try {
-      executor = FlagDitJobExecutor.load(model, new FileSystemArtifactStore(dataDir.resolve("artifacts")), "serve");
-    } catch (IOException | RuntimeException e) {
-      System.err.println("lumina serve: --model " + model + ": " + e.getMessage());
+      cluster = EmbeddedCluster.start(settings, err);
+    } catch (EmbeddedCluster.ModelLoadException e) {
+      System.err.println("lumina serve: --model " + e.getMessage());
       return 2;
-    }
-    List<AutoCloseable> started = new ArrayList<>();
-    started.add(executor);
-    WorkerServer worker;
-    try {
-      EmbeddedKafka kafka = new EmbeddedKafka(kafkaConfig);
-      started.add(kafka);
-      kafka.start();
-      String bootstrap = kafka.bootstrapServers();
-      SchedulerServer scheduler = SchedulerServer.start(SchedulerConfig.local(bootstrap).withTiers(tierSpec));
-      started.add(scheduler);
-      List<String> topics = new ArrayList<>();
-      for (Modality m : executor.modelCard().orElseThrow().getInfo().getModalitiesList()) {
-        tierSpec.tiers().forEach(t -> topics.add(Topics.work(m, t.name())));
-      }
-      worker = new WorkerServer(WorkerConfig.of(bootstrap, topics, "serve-worker"), executor);
-      started.add(worker);
-      worker.start();
-      GatewayServer gateway = GatewayServer.start(
-          GatewayConfig.local(bootstrap).withPorts(port, chunkSinkPort).withTiers(tierSpec), GatewayCommand.grpcHost());
-      started.add(gateway);
-      System.out.println("lumina serve: gateway on " + host + ":" + gateway.port() + ", Kafka " + bootstrap
-          + ", model " + executor.modelCard().orElseThrow().getInfo().getName() + "; Ctrl-C to stop");
-    } catch (WorkerStartException | RuntimeException e) {
-      // Anything that fails during start-up: report it and undo what started.
+    } catch (EmbeddedCluster.StartException e) {
       System.err.println("lumina serve: " + e.getMessage());
-      closeAll(started);
       return 1;
     }
+    System.out.println("lumina serve: gateway on " + host + ":" + cluster.gatewayPort() + ", Kafka "
+        + cluster.bootstrapServers() + ", model " + cluster.model().getName() + " (" + settings.modelDir()
+        + "); Ctrl-C to stop");
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      worker.close();
-      closeAll(started);
+      cluster.close();
       stopped.countDown();
     }, "lumina-serve-shutdown"));
     stopped.await();
     return 0;
-  }
-
-  /** Closes in reverse start order: gateway, worker (if still running), scheduler, broker, model. */
-  private static void closeAll(List<AutoCloseable> started) {
-    for (int i = started.size() - 1; i >= 0; i--) {
-      try {
-        started.get(i).close();
-      } catch (Exception e) {
-        System.err.println("lumina serve: while stopping: " + e.getMessage());
-      }
-    }
   }
 }

@@ -1,0 +1,216 @@
+package dev.lumina.deploy;
+
+import dev.lumina.deploy.cli.GatewayCommand;
+import dev.lumina.deploy.kafka.EmbeddedKafka;
+import dev.lumina.deploy.kafka.EmbeddedKafkaConfig;
+import dev.lumina.deploy.kafka.PortInUseException;
+import dev.lumina.gateway.GatewayConfig;
+import dev.lumina.gateway.GatewayServer;
+import dev.lumina.proto.Tiers;
+import dev.lumina.proto.Topics;
+import dev.lumina.proto.v1.Modality;
+import dev.lumina.proto.v1.ModelInfo;
+import dev.lumina.scheduler.SchedulerConfig;
+import dev.lumina.scheduler.SchedulerServer;
+import dev.lumina.worker.artifact.FileSystemArtifactStore;
+import dev.lumina.worker.runtime.WorkerConfig;
+import dev.lumina.worker.runtime.WorkerServer;
+import dev.lumina.worker.runtime.WorkerStartException;
+import dev.lumina.worker.runtime.flagdit.FlagDitJobExecutor;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The whole cluster in this JVM, as {@code lumina serve} and {@code lumina demo} run it: an embedded
+ * single-node Kafka broker, the scheduler, one gateway and one worker serving every tier of the
+ * model's modalities. Data lives under {@link Settings#dataDir}: the broker's log in {@code kafka/},
+ * the worker's artifacts in {@code artifacts/}.
+ *
+ * <p>{@link #close} stops the worker first (it finishes its running job and streams the result
+ * through the still-open gateway; jobs accepted meanwhile stay durable in the broker), then the
+ * gateway, the scheduler, the broker and the model. Thread-safe: {@code close} may be called from a
+ * shutdown hook while another thread waits; it is idempotent.
+ */
+public final class EmbeddedCluster implements AutoCloseable {
+
+  /**
+   * Where and how the cluster runs.
+   *
+   * @param modelDir the model directory the worker serves
+   * @param dataDir broker data ({@code kafka/}) and artifacts ({@code artifacts/}) live here
+   * @param host address the broker binds to and advertises
+   * @param gatewayPort public gRPC port, 0 = any free port
+   * @param chunkSinkPort internal ChunkSink port, 0 = any free port
+   * @param kafkaPort broker client port, 0 = any free port
+   * @param kafkaPortFallback when {@code kafkaPort} is taken, use a free port instead (and say so)
+   * @param tiers worker tiers, smallest first
+   * @param name names the worker and the model card's announcer, e.g. {@code "serve"}
+   */
+  public record Settings(Path modelDir, Path dataDir, String host, int gatewayPort, int chunkSinkPort,
+      int kafkaPort, boolean kafkaPortFallback, Tiers tiers, String name) {
+    public Settings {
+      Objects.requireNonNull(modelDir, "modelDir");
+      Objects.requireNonNull(dataDir, "dataDir");
+      Objects.requireNonNull(host, "host");
+      Objects.requireNonNull(tiers, "tiers");
+      Objects.requireNonNull(name, "name");
+      checkPort("gatewayPort", gatewayPort);
+      checkPort("chunkSinkPort", chunkSinkPort);
+      checkPort("kafkaPort", kafkaPort);
+      if (name.isBlank()) {
+        throw new IllegalArgumentException("name must not be blank");
+      }
+    }
+
+    /** Loopback, free ports everywhere, the default tiers: a cluster that never collides with another. */
+    public static Settings ephemeral(Path modelDir, Path dataDir, String name) {
+      return new Settings(modelDir, dataDir, "127.0.0.1", 0, 0, 0, false, Tiers.parse(Tiers.DEFAULT_SPEC), name);
+    }
+
+    private static void checkPort(String field, int port) {
+      if (port < 0 || port > 65_535) {
+        throw new IllegalArgumentException(field + " must be 0 (free port) or 1..65535, got " + port);
+      }
+    }
+  }
+
+  /** The model directory cannot be loaded or served; nothing was started. Not retriable as configured. */
+  public static final class ModelLoadException extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    ModelLoadException(Path modelDir, Throwable cause) {
+      super(modelDir + ": " + cause.getMessage(), cause);
+    }
+  }
+
+  /** A role did not start (a port taken, the broker's data unusable); what had started is stopped again. */
+  public static final class StartException extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    StartException(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+
+  private final List<AutoCloseable> started;
+  private final WorkerServer worker;
+  private final int gatewayPort;
+  private final String bootstrapServers;
+  private final ModelInfo model;
+  private final PrintWriter notices;
+
+  private EmbeddedCluster(List<AutoCloseable> started, WorkerServer worker, int gatewayPort,
+      String bootstrapServers, ModelInfo model, PrintWriter notices) {
+    this.notices = notices;
+    this.started = started;
+    this.worker = worker;
+    this.gatewayPort = gatewayPort;
+    this.bootstrapServers = bootstrapServers;
+    this.model = model;
+  }
+
+  /**
+   * Loads the model, then starts broker, scheduler, worker and gateway, in that order.
+   *
+   * @param notices where a fallback to a free Kafka port and failures while stopping are reported
+   * @throws ModelLoadException when the model directory cannot be served (nothing started)
+   * @throws StartException when a role does not start (everything started is stopped again)
+   */
+  public static EmbeddedCluster start(Settings s, PrintWriter notices) throws ModelLoadException, StartException {
+    Objects.requireNonNull(notices, "notices");
+    FlagDitJobExecutor executor;
+    try {
+      executor = FlagDitJobExecutor.load(s.modelDir(),
+          new FileSystemArtifactStore(s.dataDir().resolve("artifacts")), s.name());
+    } catch (IOException | RuntimeException e) {
+      throw new ModelLoadException(s.modelDir(), e);
+    }
+    List<AutoCloseable> started = new ArrayList<>();
+    started.add(executor);
+    try {
+      EmbeddedKafka kafka = startKafka(s, started, notices);
+      String bootstrap = kafka.bootstrapServers();
+      started.add(SchedulerServer.start(SchedulerConfig.local(bootstrap).withTiers(s.tiers())));
+      ModelInfo info = executor.modelCard().orElseThrow().getInfo();
+      List<String> topics = new ArrayList<>();
+      for (Modality m : info.getModalitiesList()) {
+        s.tiers().tiers().forEach(t -> topics.add(Topics.work(m, t.name())));
+      }
+      WorkerServer worker = new WorkerServer(WorkerConfig.of(bootstrap, topics, s.name() + "-worker"), executor);
+      started.add(worker);
+      worker.start();
+      GatewayServer gateway = GatewayServer.start(
+          GatewayConfig.local(bootstrap).withPorts(s.gatewayPort(), s.chunkSinkPort()).withTiers(s.tiers()),
+          GatewayCommand.grpcHost());
+      started.add(gateway);
+      return new EmbeddedCluster(started, worker, gateway.port(), bootstrap, info, notices);
+    } catch (WorkerStartException | RuntimeException e) {
+      closeAll(started, notices);
+      throw new StartException(e.getMessage(), e);
+    }
+  }
+
+  private static EmbeddedKafka startKafka(Settings s, List<AutoCloseable> started, PrintWriter notices) {
+    EmbeddedKafka kafka = new EmbeddedKafka(
+        new EmbeddedKafkaConfig(s.dataDir().resolve("kafka"), s.host(), s.kafkaPort(), 0, Map.of()));
+    started.add(kafka);
+    try {
+      kafka.start();
+      return kafka;
+    } catch (PortInUseException e) {
+      if (!s.kafkaPortFallback() || s.kafkaPort() == 0) {
+        throw e;
+      }
+      started.remove(kafka);
+      kafka.close();
+    }
+    EmbeddedKafka free = new EmbeddedKafka(
+        new EmbeddedKafkaConfig(s.dataDir().resolve("kafka"), s.host(), 0, 0, Map.of()));
+    started.add(free);
+    free.start();
+    notices.println("Kafka port " + s.host() + ":" + s.kafkaPort() + " is taken (another broker or `lumina serve`?);"
+        + " the embedded broker uses " + free.bootstrapServers() + " instead (--kafka-port N picks one)");
+    notices.flush();
+    return free;
+  }
+
+  /** The gateway's public port. */
+  public int gatewayPort() {
+    return gatewayPort;
+  }
+
+  /** {@code host:port} of the embedded broker, for more workers to join. */
+  public String bootstrapServers() {
+    return bootstrapServers;
+  }
+
+  /** The served model's catalog entry. */
+  public ModelInfo model() {
+    return model;
+  }
+
+  /** Stops the worker (after its running job), then the gateway, scheduler, broker and model; idempotent. */
+  @Override
+  public synchronized void close() {
+    worker.close();
+    closeAll(started, notices);
+  }
+
+  /** Closes in reverse start order; failures are reported on {@code notices} and skipped. */
+  private static void closeAll(List<AutoCloseable> started, PrintWriter notices) {
+    for (int i = started.size() - 1; i >= 0; i--) {
+      try {
+        started.get(i).close();
+      } catch (Exception e) {
+        notices.println("while stopping: " + e.getMessage());
+        notices.flush();
+      }
+    }
+    started.clear();
+  }
+}
