@@ -65,6 +65,12 @@ public final class WorkerCommand implements Callable<Integer> {
       description = "Most same-shape jobs run together (default: ${DEFAULT-VALUE}).")
   int maxBatch;
 
+  @Option(names = "--session-timeout", paramLabel = "SECONDS",
+      defaultValue = "${env:LUMINA_WORKER_SESSION_TIMEOUT:-10}",
+      description = "Kafka session timeout: how soon a dead worker's unfinished jobs move to another worker; "
+          + "6..1800, heartbeats every third of it (default: ${DEFAULT-VALUE}).")
+  long sessionTimeoutSeconds;
+
   @Override
   public Integer call() throws InterruptedException {
     String id = workerId == null || workerId.isBlank() ? "worker-" + ProcessHandle.current().pid() : workerId;
@@ -83,7 +89,8 @@ public final class WorkerCommand implements Callable<Integer> {
       List<String> served = topics == null || topics.isEmpty() ? defaultTopics(executor) : topics;
       WorkerConfig d = WorkerConfig.of(kafka, served, id);
       WorkerConfig config = new WorkerConfig(kafka, served, group, id, d.pollTimeout(), d.maxPollInterval(),
-          d.eventTimeout(), d.chunkAckTimeout(), Duration.ofSeconds(drainSeconds), d.controlLookback(), maxBatch);
+          d.eventTimeout(), d.chunkAckTimeout(), Duration.ofSeconds(drainSeconds), d.controlLookback(), maxBatch,
+          Duration.ofSeconds(sessionTimeoutSeconds));
       worker = new WorkerServer(config, executor);
     } catch (IllegalArgumentException e) {
       executor.close();

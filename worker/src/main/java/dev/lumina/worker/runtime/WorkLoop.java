@@ -12,17 +12,17 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
-import org.apache.kafka.clients.consumer.CommitFailedException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -41,11 +41,18 @@ import org.slf4j.LoggerFactory;
  * the same batch key — publish the terminal events durably, and only then commit the offsets. If the terminal event cannot be made durable the offset is not committed: the consumer
  * seeks back and the job runs again (jobs are idempotent by job id).
  *
+ * <p>While a job runs the loop waits on the job itself (at most {@code pollTimeout} between
+ * {@code poll()}s), so a finished job is noticed, committed and followed by the next one at once,
+ * whatever the poll timeout. Offsets go through {@link OffsetCommits}: a commit that meets a
+ * rebalance is retried after the next poll, one refused because the partition moved is dropped; no
+ * commit failure ends the loop.
+ *
  * <p>All consumer calls happen on the loop's own thread ({@link #run}); {@link #stop} may be
  * called from any thread.
  */
 final class WorkLoop implements Runnable {
   private static final Logger LOG = LoggerFactory.getLogger(WorkLoop.class);
+  private static final long FETCH_MAX_WAIT_MS = 100;
 
   private final WorkerConfig config;
   private final KafkaConsumer<String, byte[]> consumer;
@@ -55,6 +62,7 @@ final class WorkLoop implements Runnable {
   private final CancelRegistry cancels;
   private final ExecutorService jobThread;
   private final Deque<ConsumerRecord<String, byte[]>> pending = new ArrayDeque<>();
+  private final OffsetCommits commits;
   private volatile boolean admitting = true;
   private volatile boolean stopped;
   private List<ConsumerRecord<String, byte[]>> current = List.of();
@@ -82,10 +90,15 @@ final class WorkLoop implements Runnable {
     p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, config.maxBatch());
     p.put(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, (int) config.maxPollInterval().toMillis());
     p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    p.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, (int) config.sessionTimeout().toMillis());
+    p.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, (int) config.heartbeatInterval().toMillis());
+    // An idle worker's fetch waits at the broker at most this long; records still end it at once.
+    p.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, (int) Math.min(FETCH_MAX_WAIT_MS, config.pollTimeout().toMillis()));
     p.put(
         ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG,
         CooperativeStickyAssignor.class.getName());
     this.consumer = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer());
+    this.commits = new OffsetCommits(consumer::commitSync);
   }
 
   @Override
@@ -93,23 +106,19 @@ final class WorkLoop implements Runnable {
     try {
       consumer.subscribe(config.workTopics(), new Rebalance());
       while (!stopped) {
-        for (ConsumerRecord<String, byte[]> r : consumer.poll(config.pollTimeout())) {
-          pending.add(r);
-        }
-        if (currentJob != null && currentJob.isDone()) {
-          finishCurrent();
-        }
-        if (currentJob == null) {
-          if (!admitting) {
+        try {
+          if (!step()) {
             break;
           }
-          startNext();
+        } catch (WakeupException e) {
+          // stop() ends the loop; drain() only cut an idle poll short, so the next step sees it.
         }
       }
-    } catch (WakeupException e) {
-      if (!stopped) {
-        throw e;
+      if (!stopped && !commits.isEmpty()) {
+        commits.flush(consumer.assignment());
       }
+    } catch (WakeupException e) {
+      // stop() during the last commit: offsets left are redelivered, which job-id idempotency allows.
     } catch (RuntimeException e) {
       LOG.error("work loop stopped: this worker takes no more jobs", e);
     } finally {
@@ -117,15 +126,59 @@ final class WorkLoop implements Runnable {
     }
   }
 
-  /** Stops taking jobs; the loop ends once the running job (if any) has finished and committed. */
+  /** One turn of the loop; false when the loop is to end (draining and no job running). */
+  private boolean step() {
+    if (currentJob == null && !admitting) {
+      return false;
+    }
+    Duration poll = config.pollTimeout();
+    if (currentJob != null) {
+      awaitCurrent();
+      poll = Duration.ZERO;
+    }
+    for (ConsumerRecord<String, byte[]> r : consumer.poll(poll)) {
+      pending.add(r);
+    }
+    if (!commits.isEmpty()) {
+      commits.flush(consumer.assignment());
+    }
+    if (currentJob != null && currentJob.isDone()) {
+      finishCurrent();
+    }
+    if (currentJob == null) {
+      if (!admitting) {
+        return false;
+      }
+      startNext();
+    }
+    return true;
+  }
+
+  /**
+   * Stops taking jobs; the loop ends once the running job (if any) has finished and committed. An
+   * idle loop ends at once instead of after its current poll.
+   */
   void drain() {
     admitting = false;
+    consumer.wakeup();
   }
 
   /** Ends the loop now, without waiting for the running job. */
   void stop() {
     stopped = true;
     consumer.wakeup();
+  }
+
+  /** Waits until the running job ends, at most the poll timeout (the loop then polls to stay in the group). */
+  private void awaitCurrent() {
+    try {
+      currentJob.get(config.pollTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException | ExecutionException | CancellationException e) {
+      // Still running, or ended; finishCurrent reads the outcome.
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      stopped = true;
+    }
   }
 
   private void startNext() {
@@ -240,24 +293,19 @@ final class WorkLoop implements Runnable {
   }
 
   private void commit(TopicPartition tp, long next) {
-    try {
-      consumer.commitSync(Map.of(tp, new OffsetAndMetadata(next)));
-    } catch (CommitFailedException e) {
-      // The partition moved to another worker while the job ran; it may run the job again,
-      // which job-id idempotency makes harmless.
-      LOG.warn("offset {} of {} not committed (partition reassigned): {}", next, tp, e.getMessage());
-    } catch (KafkaException e) {
-      if (e instanceof WakeupException) {
-        throw e;
-      }
-      LOG.warn("offset {} of {} not committed: {}", next, tp, e.toString());
-    }
+    commits.add(tp, next);
+    commits.flush(consumer.assignment());
   }
 
   /** Keeps new partitions paused while a job runs; forgets records of partitions taken away. */
   private final class Rebalance implements ConsumerRebalanceListener {
     @Override
     public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+      if (!commits.isEmpty()) {
+        // Last chance to commit finished jobs of partitions about to move.
+        commits.flush(consumer.assignment());
+      }
+      commits.forget(partitions);
       pending.removeIf(r -> partitions.contains(new TopicPartition(r.topic(), r.partition())));
     }
 
@@ -270,7 +318,8 @@ final class WorkLoop implements Runnable {
 
     @Override
     public void onPartitionsLost(Collection<TopicPartition> partitions) {
-      onPartitionsRevoked(partitions);
+      commits.forget(partitions);
+      pending.removeIf(r -> partitions.contains(new TopicPartition(r.topic(), r.partition())));
     }
   }
 }

@@ -21,6 +21,9 @@ import java.util.List;
  *     cancel sent just before this worker started still applies
  * @param maxBatch most jobs taken per poll and run together when the executor gives them equal
  *     batch keys (1..64; 1 = one job at a time)
+ * @param sessionTimeout Kafka {@code session.timeout.ms} of the work consumer: how long after a
+ *     worker dies (SIGKILL, lost host) its partitions and unfinished jobs move to another worker;
+ *     heartbeats go every third of it. Within the broker's default group limits, 6 s .. 30 min
  */
 public record WorkerConfig(
     String bootstrapServers,
@@ -33,10 +36,20 @@ public record WorkerConfig(
     Duration chunkAckTimeout,
     Duration drainTimeout,
     Duration controlLookback,
-    int maxBatch) {
+    int maxBatch,
+    Duration sessionTimeout) {
 
   /** Largest {@code maxBatch}. */
   public static final int MAX_BATCH = 64;
+
+  /** Default {@code sessionTimeout}. */
+  public static final Duration DEFAULT_SESSION_TIMEOUT = Duration.ofSeconds(10);
+
+  /** Shortest {@code sessionTimeout}: the broker's default {@code group.min.session.timeout.ms}. */
+  public static final Duration MIN_SESSION_TIMEOUT = Duration.ofSeconds(6);
+
+  /** Longest {@code sessionTimeout}: the broker's default {@code group.max.session.timeout.ms}. */
+  public static final Duration MAX_SESSION_TIMEOUT = Duration.ofMinutes(30);
 
   public WorkerConfig {
     if (bootstrapServers == null || bootstrapServers.isBlank()) {
@@ -69,11 +82,34 @@ public record WorkerConfig(
     if (maxBatch < 1 || maxBatch > MAX_BATCH) {
       throw new IllegalArgumentException("max batch must be in [1, " + MAX_BATCH + "], got " + maxBatch);
     }
+    if (sessionTimeout == null
+        || sessionTimeout.compareTo(MIN_SESSION_TIMEOUT) < 0
+        || sessionTimeout.compareTo(MAX_SESSION_TIMEOUT) > 0) {
+      throw new IllegalArgumentException("session timeout must be in [" + MIN_SESSION_TIMEOUT.toMillis() + ", "
+          + MAX_SESSION_TIMEOUT.toMillis() + "] ms, got " + (sessionTimeout == null ? null : sessionTimeout.toMillis()));
+    }
     if (maxPollInterval.compareTo(pollTimeout.multipliedBy(2)) < 0) {
       throw new IllegalArgumentException(
           "max poll interval (" + maxPollInterval + ") must be at least twice the poll timeout ("
               + pollTimeout + ")");
     }
+  }
+
+  /** A config with the default session timeout ({@link #DEFAULT_SESSION_TIMEOUT}). */
+  public WorkerConfig(
+      String bootstrapServers,
+      List<String> workTopics,
+      String groupId,
+      String workerId,
+      Duration pollTimeout,
+      Duration maxPollInterval,
+      Duration eventTimeout,
+      Duration chunkAckTimeout,
+      Duration drainTimeout,
+      Duration controlLookback,
+      int maxBatch) {
+    this(bootstrapServers, workTopics, groupId, workerId, pollTimeout, maxPollInterval, eventTimeout,
+        chunkAckTimeout, drainTimeout, controlLookback, maxBatch, DEFAULT_SESSION_TIMEOUT);
   }
 
   /** Defaults for everything but the broker, topics and identity. */
@@ -95,7 +131,18 @@ public record WorkerConfig(
   /** This config taking up to {@code n} jobs per poll to batch. */
   public WorkerConfig withMaxBatch(int n) {
     return new WorkerConfig(bootstrapServers, workTopics, groupId, workerId, pollTimeout, maxPollInterval,
-        eventTimeout, chunkAckTimeout, drainTimeout, controlLookback, n);
+        eventTimeout, chunkAckTimeout, drainTimeout, controlLookback, n, sessionTimeout);
+  }
+
+  /** This config with another Kafka session timeout (how soon a dead worker's jobs move). */
+  public WorkerConfig withSessionTimeout(Duration timeout) {
+    return new WorkerConfig(bootstrapServers, workTopics, groupId, workerId, pollTimeout, maxPollInterval,
+        eventTimeout, chunkAckTimeout, drainTimeout, controlLookback, maxBatch, timeout);
+  }
+
+  /** Kafka {@code heartbeat.interval.ms}: a third of the session timeout. */
+  public Duration heartbeatInterval() {
+    return sessionTimeout.dividedBy(3);
   }
 
   private static void positive(String name, Duration d) {
