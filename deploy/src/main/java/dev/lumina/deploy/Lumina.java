@@ -31,6 +31,7 @@ import picocli.CommandLine.Command;
       dev.lumina.deploy.cli.TrainCommand.class,
       dev.lumina.deploy.cli.EvalCommand.class,
       dev.lumina.deploy.cli.DemoCommand.class,
+      dev.lumina.deploy.demo.GalleryCommand.class,
     })
 public final class Lumina implements Runnable {
 
