@@ -52,6 +52,12 @@ import org.slf4j.LoggerFactory;
  */
 public final class SchedulerServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(SchedulerServer.class);
+  /**
+   * Longest wait for new requests in one step. Events (a RUNNING event frees a release slot) and
+   * cancels arrive on the other consumer, which only reads what has arrived when polled: this
+   * bounds how late a step sees them, so keep it short.
+   */
+  private static final Duration REQUEST_POLL = Duration.ofMillis(10);
   private final SchedulerConfig config;
   private final Clock clock;
   private final PlacementQueue queue;
@@ -177,10 +183,10 @@ public final class SchedulerServer implements AutoCloseable {
     List<ProducerRecord<String, byte[]>> out = new ArrayList<>();
     replayDrops.forEach(d -> out.add(event(d)));
     replayDrops.clear();
-    for (ConsumerRecord<String, byte[]> r : followed.poll(Duration.ofMillis(5))) {
+    for (ConsumerRecord<String, byte[]> r : followed.poll(Duration.ZERO)) {
       applyFollowed(r).forEach(d -> out.add(event(d)));
     }
-    for (ConsumerRecord<String, byte[]> r : requests.poll(Duration.ofMillis(50))) {
+    for (ConsumerRecord<String, byte[]> r : requests.poll(REQUEST_POLL)) {
       try {
         JobEnvelope env = JobEnvelope.parseFrom(r.value());
         queue.offer(env, new PlacementQueue.Source(r.topic(), r.partition(), r.offset()))

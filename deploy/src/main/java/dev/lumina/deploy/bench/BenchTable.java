@@ -24,6 +24,12 @@ public final class BenchTable {
           p.clients(), p.completed(), p.failed(), p.jobsPerSecond(), pair(p.accepted()), pair(p.endToEnd()),
           pair(p.overhead()), p.modelAndDecode().p50Ms()));
     }
+    b.append(String.format(Locale.ROOT, "overhead by phase, p50/p99 (accepted = client to durable accept; queued = accept"
+        + " to worker start; in-worker = worker time besides model+decode; delivery = completed to client):%n"));
+    for (PhaseResult p : phases) {
+      b.append(String.format(Locale.ROOT, "%-11s accepted %-17s queued %-17s in-worker %-17s delivery %s%n", p.name(),
+          pair(p.accepted()), pair(p.queued()), pair(p.inWorker()), pair(p.delivery())));
+    }
     PhaseResult seq = phases.stream().filter(p -> p.name().equals("sequential")).findFirst().orElse(null);
     PhaseResult sat = phases.stream().filter(p -> p.name().equals("saturated")).findFirst().orElse(null);
     b.append("goals:\n");

@@ -155,7 +155,8 @@ public final class ClusterBenchmark {
           accepted = at;
         } else if (c.hasCompleted() && accepted >= 0) {
           Completed done = c.getCompleted();
-          JobSample s = new JobSample(accepted, at, done.getTimings().getModelMs(), done.getTimings().getDecodeMs());
+          var t = done.getTimings();
+          JobSample s = new JobSample(accepted, at, t.getModelMs(), t.getDecodeMs(), t.getQueuedMs(), t.getTotalMs());
           while (it.hasNext()) {
             it.next();
           }

@@ -14,9 +14,13 @@ import java.util.List;
  * @param endToEnd time to completed
  * @param overhead end to end minus the worker's model and decode time
  * @param modelAndDecode the worker's model + decode time
+ * @param queued the gateway's accept time to the worker's start ({@link JobSample#queuedMs})
+ * @param inWorker the worker's own time besides model and decode ({@link JobSample#inWorkerMs})
+ * @param delivery end to end minus the worker's total ({@link JobSample#deliveryMs})
  */
 public record PhaseResult(String name, int clients, int completed, int failed, double wallSeconds,
-    LatencyStats accepted, LatencyStats endToEnd, LatencyStats overhead, LatencyStats modelAndDecode) {
+    LatencyStats accepted, LatencyStats endToEnd, LatencyStats overhead, LatencyStats modelAndDecode,
+    LatencyStats queued, LatencyStats inWorker, LatencyStats delivery) {
 
   /** Summarises {@code samples} (the completed jobs). */
   public static PhaseResult of(String name, int clients, List<JobSample> samples, int failed, double wallSeconds) {
@@ -24,7 +28,10 @@ public record PhaseResult(String name, int clients, int completed, int failed, d
         LatencyStats.of(samples.stream().mapToDouble(JobSample::acceptedMs).toArray()),
         LatencyStats.of(samples.stream().mapToDouble(JobSample::endToEndMs).toArray()),
         LatencyStats.of(samples.stream().mapToDouble(JobSample::overheadMs).toArray()),
-        LatencyStats.of(samples.stream().mapToDouble(s -> s.modelMs() + s.decodeMs()).toArray()));
+        LatencyStats.of(samples.stream().mapToDouble(s -> s.modelMs() + s.decodeMs()).toArray()),
+        LatencyStats.of(samples.stream().mapToDouble(JobSample::queuedMs).toArray()),
+        LatencyStats.of(samples.stream().mapToDouble(JobSample::inWorkerMs).toArray()),
+        LatencyStats.of(samples.stream().mapToDouble(JobSample::deliveryMs).toArray()));
   }
 
   /** Completed jobs per second over the phase. */

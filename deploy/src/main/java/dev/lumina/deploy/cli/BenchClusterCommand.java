@@ -69,9 +69,9 @@ public final class BenchClusterCommand implements Callable<Integer> {
       description = "In-process scheduler: most unstarted jobs per work topic (default: ${DEFAULT-VALUE}).")
   int releaseWindow;
 
-  @Option(names = "--worker-poll-ms", defaultValue = "10",
-      description = "In-process worker: longest poll, how soon it notices a finished job and takes the next; "
-          + "the worker's own default is 200 (default here: ${DEFAULT-VALUE}).")
+  @Option(names = "--worker-poll-ms", defaultValue = "200",
+      description = "In-process worker: longest poll while idle (a finished job is noticed at once whatever "
+          + "this is); the worker's own default (default: ${DEFAULT-VALUE}).")
   long workerPollMs;
 
   @Option(names = "--max-batch", defaultValue = "1",
