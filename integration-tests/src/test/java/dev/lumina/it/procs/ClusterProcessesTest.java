@@ -238,8 +238,8 @@ class ClusterProcessesTest {
     assertThat(rec.isDone()).as("job still running when its worker died").isFalse();
     String survivor = cluster.workers().keySet().stream().filter(id -> !id.equals(victim)).findFirst().orElseThrow();
 
-    // The dead member's partitions move after its session times out (Kafka's default, 45 s).
-    assertThat(rec.awaitDone(Duration.ofSeconds(150))).as("job completed; logs:\n%s", cluster.logs()).isTrue();
+    // The dead member's partitions move after its session times out (10 s, the worker's default).
+    assertThat(rec.awaitDone(Duration.ofSeconds(90))).as("job completed; logs:\n%s", cluster.logs()).isTrue();
     assertThat(rec.status().getCode()).isEqualTo(Status.Code.OK);
     assertOrderedStream(rec);
     assertThat(rec.completedCount()).isEqualTo(1);
