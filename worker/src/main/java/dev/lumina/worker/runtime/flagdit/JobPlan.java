@@ -91,8 +91,10 @@ record JobPlan(
     boolean ntk = !r.getExtrapolation().hasNtkScaling() || r.getExtrapolation().getNtkScaling();
     boolean prop =
         !r.getExtrapolation().hasProportionalAttention() || r.getExtrapolation().getProportionalAttention();
-    if (modality == Modality.IMAGE && info.getTrainSide() >= 16 && width >= 16 && height >= 16 && (ntk || prop)) {
-      ForwardOptions t2i = ForwardOptions.luminaT2i(width, height, (int) info.getTrainSide());
+    int unit = Math.max(1, info.getPixelUnit());
+    if (modality == Modality.IMAGE && info.getTrainSide() >= unit && (ntk || prop)) {
+      // Relative to the model's own patch grid: a pixel-space model's patch is not Lumina's 16 px.
+      ForwardOptions t2i = ForwardOptions.extrapolation(width, height, (int) info.getTrainSide(), unit);
       options = new ForwardOptions(prop, t2i.baseSeqLen(), ntk ? t2i.ntkFactor() : 1.0, 1.0);
     }
     int previewEvery = r.getOutput().getPreviewEvery();
