@@ -89,6 +89,26 @@ public final class FlagDit implements AutoCloseable {
         null, manager.getDevice());
   }
 
+  /**
+   * As {@link #initialize(FlagDitConfig, NDManager, long, AttentionKernel)}, plus, when
+   * {@code absolutePositions}, the learned gain of the normalised 2-D position embedding (initialised
+   * to ones) that small models trained from scratch use to tell where "top left" is. Reference
+   * checkpoints never carry it.
+   */
+  public static FlagDit initialize(FlagDitConfig config, NDManager manager, long seed, AttentionKernel kernel,
+      boolean absolutePositions) {
+    Map<String, NDArray> params = toArrays(ParameterSpec.initialise(config, seed), manager);
+    if (absolutePositions) {
+      params.put(AbsolutePositions.KEY, manager.ones(new Shape(config.dim())));
+    }
+    return new FlagDit(config, params, kernel, null, manager.getDevice());
+  }
+
+  /** Whether this model adds the normalised 2-D position embedding to its patch tokens. */
+  public boolean hasAbsolutePositions() {
+    return parameters.containsKey(AbsolutePositions.KEY);
+  }
+
   /** A model over caller-owned parameter arrays (validated against {@code config}). */
   public static FlagDit fromParameters(FlagDitConfig config, Map<String, NDArray> params, AttentionKernel kernel) {
     Map<String, long[]> shapes = new LinkedHashMap<>();
@@ -254,6 +274,18 @@ public final class FlagDit implements AutoCloseable {
       patches.add(layouts.get(i).patchify(latents.get(i), p, config.inChannels()));
     }
     NDArray embedded = weights.linear(NDArrays.concat(new NDList(patches), 0), config.inputProjection());
+    if (weights.has(AbsolutePositions.KEY)) {
+      List<NDArray> tables = new ArrayList<>();
+      for (int i = 0; i < b; i++) {
+        TokenLayout l = layouts.get(i);
+        if (l.kind() == TokenLayout.Kind.AUDIO) {
+          throw new IllegalArgumentException("absolute positions apply to pictures, not audio");
+        }
+        tables.add(AbsolutePositions.table(m, l.frames(), l.height() / p, l.width() / p, config.dim()));
+      }
+      NDArray gain = weights.local(embedded, AbsolutePositions.KEY);
+      embedded = embedded.add(NDArrays.concat(new NDList(tables), 0).mul(gain));
+    }
     NDArray eol = weights.has("eol_token") ? weights.local(embedded, "eol_token") : null;
     NDArray eof = weights.has("eof_token") ? weights.local(embedded, "eof_token") : null;
     long[] counts = new long[b];

@@ -98,8 +98,13 @@ final class ParameterSpec {
             + Arrays.toString(p.shape()));
       }
     }
+    long[] pos = shapes.get(AbsolutePositions.KEY);
+    if (pos != null && !Arrays.equals(pos, new long[] {c.dim()})) {
+      problems.add("key '" + AbsolutePositions.KEY + "' has shape " + Arrays.toString(pos) + ", expected ["
+          + c.dim() + "]");
+    }
     for (String k : shapes.keySet()) {
-      if (!expected.containsKey(k)) {
+      if (!expected.containsKey(k) && !k.equals(AbsolutePositions.KEY)) {
         problems.add("unexpected key '" + k + "'");
       }
     }
