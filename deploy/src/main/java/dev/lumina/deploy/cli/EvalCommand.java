@@ -67,6 +67,8 @@ public final class EvalCommand implements Callable<Integer> {
       return 2;
     }
     if (threads > 0) {
+      // The native library is loaded with the engine: set threads only after it is up.
+      ai.djl.engine.Engine.getEngine("PyTorch");
       JniUtils.setNumThreads(threads);
     }
     try (Evaluator evaluator = Evaluator.load(model)) {

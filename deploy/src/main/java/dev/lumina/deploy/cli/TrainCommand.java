@@ -68,6 +68,8 @@ public final class TrainCommand implements Callable<Integer> {
       return 2;
     }
     if (threads > 0) {
+      // The native library is loaded with the engine: set threads only after it is up.
+      ai.djl.engine.Engine.getEngine("PyTorch");
       JniUtils.setNumThreads(threads);
     }
     Path exportDir = export != null ? export : Path.of("models", config.modelName());
