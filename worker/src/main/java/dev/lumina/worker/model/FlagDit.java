@@ -43,9 +43,25 @@ public final class FlagDit implements AutoCloseable {
   private final AttentionKernel kernel;
   private final NDManager ownedManager;
   private final Device device;
+  private final boolean predictsData;
+
+  /**
+   * Metadata key naming what the network's output is: absent or {@code "velocity"} for every
+   * released checkpoint; {@code "data"} for a model that predicts the clean sample x1, whose
+   * velocity is then derived as {@code (x1̂ − x_t) / max(1 − t, 0.05)}. Pixel-space models with
+   * large patches learn to denoise far faster that way: removing the noise is exact by
+   * construction instead of an identity map the network must learn.
+   */
+  public static final String PREDICTION_KEY = "prediction";
 
   private FlagDit(FlagDitConfig config, Map<String, NDArray> parameters, AttentionKernel kernel,
       NDManager ownedManager, Device device) {
+    this(config, parameters, kernel, ownedManager, device, false);
+  }
+
+  private FlagDit(FlagDitConfig config, Map<String, NDArray> parameters, AttentionKernel kernel,
+      NDManager ownedManager, Device device, boolean predictsData) {
+    this.predictsData = predictsData;
     this.config = config;
     this.parameters = Collections.unmodifiableMap(parameters);
     this.weights = new Weights(this.parameters);
@@ -71,7 +87,8 @@ public final class FlagDit implements AutoCloseable {
     NDManager m = NDManager.newBaseManager(device);
     Map<String, NDArray> params = toArrays(ck.tensors(), m);
     m.cap();
-    return new FlagDit(config, params, kernel, m, device);
+    boolean data = ck.metadata().string(PREDICTION_KEY).map("data"::equals).orElse(false);
+    return new FlagDit(config, params, kernel, m, device, data);
   }
 
   /**
@@ -97,11 +114,31 @@ public final class FlagDit implements AutoCloseable {
    */
   public static FlagDit initialize(FlagDitConfig config, NDManager manager, long seed, AttentionKernel kernel,
       boolean absolutePositions) {
+    return initialize(config, manager, seed, kernel, absolutePositions, false);
+  }
+
+  /** As above; with {@code predictsData} the network predicts x1 (see {@link #PREDICTION_KEY}). */
+  public static FlagDit initialize(FlagDitConfig config, NDManager manager, long seed, AttentionKernel kernel,
+      boolean absolutePositions, boolean predictsData) {
     Map<String, NDArray> params = toArrays(ParameterSpec.initialise(config, seed), manager);
     if (absolutePositions) {
       params.put(AbsolutePositions.KEY, manager.ones(new Shape(config.dim())));
     }
-    return new FlagDit(config, params, kernel, null, manager.getDevice());
+    return new FlagDit(config, params, kernel, null, manager.getDevice(), predictsData);
+  }
+
+  /** Whether the network predicts the clean sample and the velocity is derived from it. */
+  public boolean predictsData() {
+    return predictsData;
+  }
+
+  /** The checkpoint metadata of this model: its config plus, for a data-predicting model, that fact. */
+  public Map<String, String> metadata() {
+    Map<String, String> md = new LinkedHashMap<>(config.toMetadata());
+    if (predictsData) {
+      md.put(PREDICTION_KEY, "\"data\"");
+    }
+    return md;
   }
 
   /** Whether this model adds the normalised 2-D position embedding to its patch tokens. */
@@ -147,7 +184,7 @@ public final class FlagDit implements AutoCloseable {
 
   /** Writes the parameters and the config metadata to one safetensors file. */
   public void save(Path file) {
-    SafetensorsWriter.writeArrays(file, parameters, config.toMetadata());
+    SafetensorsWriter.writeArrays(file, parameters, metadata());
   }
 
   /**
@@ -346,6 +383,11 @@ public final class FlagDit implements AutoCloseable {
       NDArray full = l.unpatchify(tokens, p, config.outChannels());
       if (keep < config.outChannels()) {
         full = l.framed() ? full.get(new NDIndex(":, :{}", keep)) : full.get(new NDIndex(":{}", keep));
+      }
+      if (predictsData) {
+        // v = (x1̂ − x_t) / (1 − t), the flow's velocity given the predicted endpoint.
+        NDArray oneMinusT = t.get(i).neg().add(1f).maximum(0.05f);
+        full = full.sub(latents.get(i)).div(oneMinusT);
       }
       out.add(full);
     }

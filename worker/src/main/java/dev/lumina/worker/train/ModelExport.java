@@ -35,6 +35,8 @@ public final class ModelExport {
       TextEncoderConfig textConfig, Tokenizer tokenizer, Map<String, NDArray> textWeights) throws IOException {
     Files.createDirectories(dir);
     Map<String, String> metadata = new LinkedHashMap<>(config.modelConfig().toMetadata());
+    // The trainer's models predict the clean sample; the engine derives the velocity (FlagDit#PREDICTION_KEY).
+    metadata.put(dev.lumina.worker.model.FlagDit.PREDICTION_KEY, "\"data\"");
     metadata.put("pixel_space", "true");
     metadata.put("downsample", "1");
     metadata.put("train_width", "" + config.width());

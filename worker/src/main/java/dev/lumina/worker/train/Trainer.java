@@ -90,8 +90,10 @@ public final class Trainer {
       SmallTextEncoder text = SmallTextEncoder.initialize(textConfig, tokenizer, weights, config.seed() + 1);
       // Absolute 2-D positions: with 1-D RoPE alone a model this small does not learn, in the training
       // budget, where a prompt's "top left" is (it scatters the shape over the picture).
+      // Data prediction: a pixel-space model with 4×4 patches otherwise spends most of its budget learning
+      // to pass the noise through unchanged, and leaves speckles of it in every sample.
       FlagDit model = FlagDit.initialize(config.modelConfig(), weights, config.seed(),
-          new ChunkedAttention(), true);
+          new ChunkedAttention(), true, true);
       Map<String, NDArray> params = new LinkedHashMap<>();
       model.parameters().forEach((k, v) -> params.put("model." + k, v));
       text.parameters().forEach((k, v) -> params.put("text." + k, v));
