@@ -35,7 +35,8 @@ public final class EvalCommand implements Callable<Integer> {
   @Option(names = "--cfg", defaultValue = "4.0", description = "Guidance scale (default: ${DEFAULT-VALUE}).")
   float cfg;
 
-  @Option(names = "--shift", defaultValue = "1.0", description = "Time shift of the grid (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--shift", defaultValue = "0",
+      description = "Time shift of the grid, 0 = the model card's default_time_shift (model.json), else 1 (default: ${DEFAULT-VALUE}).")
   float shift;
 
   @Option(names = "--seed", defaultValue = "1234", description = "Noise and prompt seed (default: ${DEFAULT-VALUE}).")
@@ -50,6 +51,11 @@ public final class EvalCommand implements Callable<Integer> {
   @Option(names = "--samples-dir", paramLabel = "DIR", description = "Write each set's samples there as a PNG grid.")
   Path samplesDir;
 
+  @Option(names = "--caption-probe", description = "Instead of the sets: how much of a picture the model takes from its"
+      + " caption (x̂1 error at t = 0 on 64 training pictures, object and background pixels, with the true caption,"
+      + " \"\" and a wrong one).")
+  boolean captionProbe;
+
   @Option(names = "--threads", defaultValue = "0",
       description = "Intra-op threads, 0 = the engine's default (default: ${DEFAULT-VALUE}).")
   int threads;
@@ -61,7 +67,11 @@ public final class EvalCommand implements Callable<Integer> {
       if (threads < 0) {
         throw new IllegalArgumentException("--threads must be >= 0, got " + threads);
       }
-      settings = new EvalSettings(samples, steps, cfg, shift, seed, !noExtrapolation, !noVideo);
+      if (shift < 0) {
+        throw new IllegalArgumentException("--shift must be > 0 (or 0 for the model's default), got " + shift);
+      }
+      float gridShift = shift > 0 ? shift : Evaluator.cardTimeShift(model);
+      settings = new EvalSettings(samples, steps, cfg, gridShift, seed, !noExtrapolation, !noVideo);
     } catch (IllegalArgumentException e) {
       System.err.println("lumina eval: " + e.getMessage());
       return 2;
@@ -72,6 +82,11 @@ public final class EvalCommand implements Callable<Integer> {
       JniUtils.setNumThreads(threads);
     }
     try (Evaluator evaluator = Evaluator.load(model)) {
+      if (captionProbe) {
+        // The training run's seed: the probe looks at pictures the model was trained on.
+        System.out.print(evaluator.captionProbe(dev.lumina.worker.train.TrainConfig.shipped().seed(), 64, 3));
+        return 0;
+      }
       System.out.println(SetScore.header());
       evaluator.evaluate(settings, samplesDir, score -> System.out.println(score.row()));
       return 0;

@@ -31,7 +31,7 @@ public final class TrainCommand implements Callable<Integer> {
   Path export;
 
   @Option(names = "--steps", defaultValue = "0",
-      description = "Total optimiser steps, 0 = the recipe's (default: the recipe's 4000).")
+      description = "Total optimiser steps, 0 = the recipe's (default: the recipe's 12000).")
   long steps;
 
   @Option(names = "--resume", description = "Continue from the state in --out instead of starting over.")

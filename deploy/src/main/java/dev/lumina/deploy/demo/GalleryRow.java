@@ -32,8 +32,8 @@ public record GalleryRow(Modality modality, List<String> prompts, long seed, Str
         new GalleryRow(Modality.IMAGE, List.of(
             "a small red circle at the top left on a blue background",
             "a large yellow triangle in the center on a black background",
-            "a small white square at the bottom right on a green background",
-            "a large orange diamond on the left on a purple background"), 7, "image.png"),
+            "a large white square at the bottom right on a gray background",
+            "a large purple triangle in the bottom right corner on a gray background"), 7, "image.png"),
         new GalleryRow(Modality.VIDEO, List.of("a small green square moving right on a black background"), 7,
             "video.png"),
         new GalleryRow(Modality.MULTIVIEW, List.of("a red cube on a white background"), 7, "multiview.png"));

@@ -75,6 +75,26 @@ public final class Evaluator implements AutoCloseable {
   }
 
   /**
+   * The time shift the trainer recommends for {@code modelDir} ({@code default_time_shift} of its
+   * {@code model.json}); 1 when there is no card or it names none.
+   *
+   * @throws IllegalArgumentException if the card exists but cannot be read
+   */
+  public static float cardTimeShift(Path modelDir) {
+    Path card = modelDir.resolve("model.json");
+    if (!java.nio.file.Files.isRegularFile(card)) {
+      return 1f;
+    }
+    try {
+      com.google.gson.JsonObject o = com.google.gson.JsonParser.parseString(java.nio.file.Files.readString(card))
+          .getAsJsonObject();
+      return o.has("default_time_shift") ? o.get("default_time_shift").getAsFloat() : 1f;
+    } catch (IOException | RuntimeException e) {
+      throw new IllegalArgumentException(card + ": cannot read default_time_shift: " + e.getMessage(), e);
+    }
+  }
+
+  /**
    * Loads the model and text encoder of {@code modelDir}.
    *
    * @throws IOException if a file is missing or unreadable
@@ -128,6 +148,16 @@ public final class Evaluator implements AutoCloseable {
       out.add(report(onSet, clips("video " + size + "x" + videoFrames + " held-out", data, Split.HELD_OUT, s, samplesDir)));
     }
     return Collections.unmodifiableList(out);
+  }
+
+  /**
+   * The {@link CaptionProbe} on {@code pictures} training pictures of the dataset with seed {@code
+   * datasetSeed} (the training run's seed probes pictures the model was trained on), as a printable table.
+   */
+  public String captionProbe(long datasetSeed, int pictures, long noiseSeed) {
+    JniUtils.setGradMode(false);
+    return CaptionProbe.measure(model, encoder, manager, datasetSeed, trainWidth, trainHeight, pictures, noiseSeed)
+        .table();
   }
 
   private static SetScore report(Consumer<SetScore> onSet, SetScore score) {

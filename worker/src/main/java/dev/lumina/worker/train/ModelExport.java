@@ -59,7 +59,7 @@ public final class ModelExport {
     card.addProperty("seed", config.seed());
     card.addProperty("default_sampling_steps", 30);
     card.addProperty("default_cfg_scale", 4.0);
-    card.addProperty("default_time_shift", 1.0);
+    card.addProperty("default_time_shift", config.timeShift());
     card.addProperty("recipe", config.toString());
     Files.writeString(dir.resolve(CARD_FILE), new GsonBuilder().setPrettyPrinting().create().toJson(card) + "\n",
         StandardCharsets.UTF_8);

@@ -33,6 +33,12 @@ import dev.lumina.worker.text.TextEncoderConfig;
  * @param emaDecay EMA decay of the exported weights, [0, 1)
  * @param gradClip global gradient-norm clip, > 0
  * @param captionDropout probability a caption is replaced by "" (for classifier-free guidance), [0, 1]
+ * @param timeShift training times are drawn as u / (u + s·(1 − u)) with u ~ U(0, 1) (the mapping of the
+ *     sampler's shifted grid, {@code TimeGrid.shifted}); s > 1 puts more of them near t = 0, where only the
+ *     caption says what to draw; 1 = uniform; (0, 100]
+ * @param foregroundWeight extra loss weight k on the pixels of the object (every pixel that differs from the
+ *     scene's background gets weight 1 + k): the object covers 2–10 % of a picture, and without it the
+ *     gradient is spent on the background; [0, 1000]
  * @param seed the run's seed
  * @param checkpointEvery steps between resumable checkpoints (and exports), >= 1
  * @param logEvery steps between progress lines, >= 1
@@ -40,7 +46,8 @@ import dev.lumina.worker.text.TextEncoderConfig;
 public record TrainConfig(String modelName, int dim, int layers, int heads, int patchSize, int textDim, int textLayers,
     int textHeads, int maxTokens, int width, int height, int videoFrames, int views, int batchSize, int videoBatchSize,
     int multiViewBatchSize, double videoFraction, double multiViewFraction, long steps, double learningRate,
-    int warmupSteps, double weightDecay, double emaDecay, double gradClip, double captionDropout, long seed,
+    int warmupSteps, double weightDecay, double emaDecay, double gradClip, double captionDropout, double timeShift,
+    double foregroundWeight, long seed,
     int checkpointEvery, int logEvery) {
 
   public TrainConfig {
@@ -90,6 +97,12 @@ public record TrainConfig(String modelName, int dim, int layers, int heads, int 
     if (!(captionDropout >= 0 && captionDropout <= 1)) {
       throw new IllegalArgumentException("captionDropout must be in [0, 1], got " + captionDropout);
     }
+    if (!(timeShift > 0 && timeShift <= 100)) {
+      throw new IllegalArgumentException("timeShift must be in (0, 100], got " + timeShift);
+    }
+    if (!(foregroundWeight >= 0 && foregroundWeight <= 1000)) {
+      throw new IllegalArgumentException("foregroundWeight must be in [0, 1000], got " + foregroundWeight);
+    }
     // Geometry checks of the model and encoder configs, with their own field names.
     modelConfigFor(dim, layers, heads, patchSize, textDim);
     new TextEncoderConfig(3, maxTokens, textDim, textLayers, textHeads);
@@ -98,13 +111,13 @@ public record TrainConfig(String modelName, int dim, int layers, int heads, int 
   /** The shipped model's recipe: 32×32 RGB, patch 4, D 128, 6 blocks; see docs/training.md. */
   public static TrainConfig shipped() {
     return new TrainConfig("lumina-shapes-32", 128, 6, 4, 4, 128, 2, 4, 24, 32, 32, 8, 4, 32, 4, 8, 0.15, 0.05,
-        4000, 6e-4, 100, 0.0, 0.998, 2.0, 0.1, 20261126L, 100, 10);
+        12000, 6e-4, 100, 0.0, 0.998, 2.0, 0.1, 4.0, 9.0, 20261126L, 100, 10);
   }
 
   /** A tiny recipe for tests: 16×16, D 32, 2 blocks. */
   public static TrainConfig tiny(long steps) {
     return new TrainConfig("tiny-test", 32, 2, 2, 4, 32, 1, 2, 24, 16, 16, 2, 2, 8, 2, 2, 0.0, 0.0,
-        steps, 2e-3, 0, 0.0, 0.9, 2.0, 0.1, 7L, 1000, 1000);
+        steps, 2e-3, 0, 0.0, 0.9, 2.0, 0.1, 1.0, 0.0, 7L, 1000, 1000);
   }
 
   /** The Flag-DiT architecture this run trains (RGB pixels, no learn_sigma, with [nextframe]). */
@@ -121,7 +134,7 @@ public record TrainConfig(String modelName, int dim, int layers, int heads, int 
   public TrainConfig withSteps(long newSteps) {
     return new TrainConfig(modelName, dim, layers, heads, patchSize, textDim, textLayers, textHeads, maxTokens, width,
         height, videoFrames, views, batchSize, videoBatchSize, multiViewBatchSize, videoFraction, multiViewFraction,
-        newSteps, learningRate, warmupSteps, weightDecay, emaDecay, gradClip, captionDropout, seed, checkpointEvery,
+        newSteps, learningRate, warmupSteps, weightDecay, emaDecay, gradClip, captionDropout, timeShift, foregroundWeight, seed, checkpointEvery,
         logEvery);
   }
 
@@ -129,7 +142,7 @@ public record TrainConfig(String modelName, int dim, int layers, int heads, int 
   public TrainConfig withIntervals(int newCheckpointEvery, int newLogEvery) {
     return new TrainConfig(modelName, dim, layers, heads, patchSize, textDim, textLayers, textHeads, maxTokens, width,
         height, videoFrames, views, batchSize, videoBatchSize, multiViewBatchSize, videoFraction, multiViewFraction,
-        steps, learningRate, warmupSteps, weightDecay, emaDecay, gradClip, captionDropout, seed, newCheckpointEvery,
+        steps, learningRate, warmupSteps, weightDecay, emaDecay, gradClip, captionDropout, timeShift, foregroundWeight, seed, newCheckpointEvery,
         newLogEvery);
   }
 
@@ -137,8 +150,16 @@ public record TrainConfig(String modelName, int dim, int layers, int heads, int 
   public TrainConfig withModalities(double newVideoFraction, double newMultiViewFraction) {
     return new TrainConfig(modelName, dim, layers, heads, patchSize, textDim, textLayers, textHeads, maxTokens, width,
         height, videoFrames, views, batchSize, videoBatchSize, multiViewBatchSize, newVideoFraction,
-        newMultiViewFraction, steps, learningRate, warmupSteps, weightDecay, emaDecay, gradClip, captionDropout, seed,
+        newMultiViewFraction, steps, learningRate, warmupSteps, weightDecay, emaDecay, gradClip, captionDropout, timeShift, foregroundWeight, seed,
         checkpointEvery, logEvery);
+  }
+
+  /** A copy with another training-time shift and foreground loss weight. */
+  public TrainConfig withLossShaping(double newTimeShift, double newForegroundWeight) {
+    return new TrainConfig(modelName, dim, layers, heads, patchSize, textDim, textLayers, textHeads, maxTokens, width,
+        height, videoFrames, views, batchSize, videoBatchSize, multiViewBatchSize, videoFraction, multiViewFraction,
+        steps, learningRate, warmupSteps, weightDecay, emaDecay, gradClip, captionDropout, newTimeShift,
+        newForegroundWeight, seed, checkpointEvery, logEvery);
   }
 
   private static void range(String field, int value, int min, int max) {

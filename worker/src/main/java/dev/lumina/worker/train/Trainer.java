@@ -171,11 +171,19 @@ public final class Trainer {
       NDArray tb = t.reshape(new Shape(bshape));
       NDArray xt = x1.mul(tb).add(x0.mul(tb.neg().add(1f)));
       NDArray target = x1.sub(x0);
+      Shape weightShape = f == 1 ? new Shape(b, 1, config.height(), config.width())
+          : new Shape(b, f, 1, config.height(), config.width());
+      NDArray pixelWeights = sm.create(batch.pixelWeights(), weightShape);
       float loss;
       try (GradientCollector gc = engine.newGradientCollector()) {
         EncodedText enc = text.encode(batch.captions(), sm);
         NDArray v = velocity(model, batch, xt, t, enc);
-        NDArray lossArray = v.sub(target).square().mean();
+        // The velocity error weighted by max(1 − t, 0.05) — for a data-predicting model the error of its
+        // clean-picture estimate x̂1. Unweighted, the error near t = 1 is scaled by up to 1 / 0.05² and the
+        // gradient is spent on removing the last bit of noise, not on reading the caption at small t.
+        // Pixels of the object count 1 + foregroundWeight times (Batch#pixelWeights), broadcast over channels.
+        NDArray weight = tb.neg().add(1f).maximum(0.05f);
+        NDArray lossArray = v.sub(target).mul(weight).square().mul(pixelWeights).mean();
         // Parameters a batch does not use (e.g. eof_token on image steps) get a defined zero gradient.
         NDArray zero = sm.create(0f);
         NDArray touch = lossArray;

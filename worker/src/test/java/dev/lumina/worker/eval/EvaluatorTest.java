@@ -38,6 +38,31 @@ class EvaluatorTest {
   }
 
   @Test
+  void captionProbeAndCardTimeShiftReadAFreshlyTrainedModel(@TempDir Path dir) throws Exception {
+    new Trainer(TrainConfig.tiny(2).withIntervals(2, 2).withLossShaping(3.0, 2.0), dir.resolve("work"),
+        dir.resolve("model")).run(false, p -> { });
+    assertThat(Evaluator.cardTimeShift(dir.resolve("model"))).isEqualTo(3f);
+    assertThat(Evaluator.cardTimeShift(dir)).isEqualTo(1f);
+    String table;
+    try (Evaluator evaluator = Evaluator.load(dir.resolve("model"))) {
+      table = evaluator.captionProbe(7, 8, 3);
+      assertThatThrownBy(() -> evaluator.captionProbe(7, 1, 3)).hasMessageContaining("at least 2 pictures");
+    }
+    List<String> lines = table.lines().toList();
+    assertThat(lines).hasSize(3);
+    assertThat(lines.get(0)).contains("8 training pictures");
+    for (String line : lines.subList(1, 3)) {
+      String[] cells = line.trim().split("\\s+");
+      for (int k = cells.length - 3; k < cells.length; k++) {
+        // An untrained model's estimate at pure noise is far from the picture: errors are positive and finite.
+        assertThat(Double.parseDouble(cells[k])).as(line).isStrictlyBetween(0.0, 100.0);
+      }
+    }
+    Files.writeString(dir.resolve("model/model.json"), "{\"default_time_shift\": \"x\"}");
+    assertThatThrownBy(() -> Evaluator.cardTimeShift(dir.resolve("model"))).hasMessageContaining("default_time_shift");
+  }
+
+  @Test
   void refusesADirectoryWithoutAModel(@TempDir Path dir) {
     assertThatThrownBy(() -> Evaluator.load(dir)).isInstanceOf(RuntimeException.class);
   }

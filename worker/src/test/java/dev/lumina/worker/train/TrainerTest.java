@@ -74,10 +74,50 @@ class TrainerTest {
     TrainConfig other = new TrainConfig(config.modelName(), config.dim(), config.layers(), config.heads(),
         config.patchSize(), config.textDim(), config.textLayers(), config.textHeads(), config.maxTokens(),
         config.width(), config.height(), config.videoFrames(), config.views(), config.batchSize(),
-        config.videoBatchSize(), config.multiViewBatchSize(), 0, 0, 4, config.learningRate(), 0, 0, 0.9, 2, 0.1,
+        config.videoBatchSize(), config.multiViewBatchSize(), 0, 0, 4, config.learningRate(), 0, 0, 0.9, 2, 0.1, 1, 0,
         99L, 2, 2);
     assertThatThrownBy(() -> new Trainer(other, dir.resolve("w"), dir.resolve("m")).run(true, p -> { }))
         .isInstanceOf(IllegalStateException.class).hasMessageContaining("seed 7");
+  }
+
+  @Test
+  void batchesWeightTheObjectAndShiftTimesTowardsNoise() {
+    TrainConfig config = TrainConfig.tiny(1).withLossShaping(4.0, 9.0);
+    dev.lumina.worker.train.data.SyntheticDataset data =
+        new dev.lumina.worker.train.data.SyntheticDataset(config.seed(), config.width(), config.height(),
+            config.videoFrames(), config.views());
+    int object = 0;
+    int background = 0;
+    int early = 0;
+    int total = 0;
+    for (long step = 0; step < 40; step++) {
+      Batch b = Batch.forStep(config, data, step);
+      assertThat(b.pixelWeights()).hasSize(b.size() * b.frames() * config.width() * config.height());
+      for (float w : b.pixelWeights()) {
+        assertThat(w).isIn(1f, 10f);
+        if (w == 10f) {
+          object++;
+        } else {
+          background++;
+        }
+      }
+      for (float t : b.times()) {
+        assertThat(t).isBetween(0f, 1f);
+        early += t < 0.2f ? 1 : 0;
+        total++;
+      }
+    }
+    // Objects cover a few percent of each picture; with shift 4 about half the times fall below 0.2
+    // (u / (u + 4(1 − u)) < 0.2 for u < 0.5), against a fifth for uniform times.
+    assertThat(object).isPositive();
+    assertThat((double) object / (object + background)).isBetween(0.01, 0.25);
+    assertThat((double) early / total).isBetween(0.4, 0.6);
+    TrainConfig plain = TrainConfig.tiny(1);
+    for (float w : Batch.forStep(plain, data, 0).pixelWeights()) {
+      assertThat(w).isEqualTo(1f);
+    }
+    assertThatThrownBy(() -> config.withLossShaping(0, 1)).hasMessageContaining("timeShift must be in (0, 100]");
+    assertThatThrownBy(() -> config.withLossShaping(1, -1)).hasMessageContaining("foregroundWeight");
   }
 
   @Test
@@ -86,9 +126,9 @@ class TrainerTest {
     assertThatThrownBy(() -> t.withSteps(0)).hasMessageContaining("steps must be >= 1");
     assertThatThrownBy(() -> t.withModalities(0.8, 0.5)).hasMessageContaining("multiViewFraction");
     assertThatThrownBy(() -> new TrainConfig("Bad Name", 32, 2, 2, 4, 32, 1, 2, 24, 16, 16, 2, 2, 8, 2, 2, 0, 0, 1,
-        1e-3, 0, 0, 0.9, 2, 0.1, 1, 1, 1)).hasMessageContaining("modelName");
+        1e-3, 0, 0, 0.9, 2, 0.1, 1, 0, 1, 1, 1)).hasMessageContaining("modelName");
     assertThatThrownBy(() -> new TrainConfig("x", 32, 2, 2, 5, 32, 1, 2, 24, 16, 16, 2, 2, 8, 2, 2, 0, 0, 1,
-        1e-3, 0, 0, 0.9, 2, 0.1, 1, 1, 1)).hasMessageContaining("patchSize (5) must divide");
+        1e-3, 0, 0, 0.9, 2, 0.1, 1, 0, 1, 1, 1)).hasMessageContaining("patchSize (5) must divide");
   }
 
   private static double meanLoss(List<String> lines) {

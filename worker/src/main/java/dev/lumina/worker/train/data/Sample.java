@@ -34,6 +34,27 @@ public record Sample(Scene scene, String caption, List<BufferedImage> frames) {
     return out;
   }
 
+  /**
+   * Which pixels show the object: {@code [F, H, W]}, 1 where any channel differs from the scene's background
+   * colour (anti-aliased edges included), else 0.
+   */
+  public float[] foregroundMask() {
+    BufferedImage first = frames.get(0);
+    int w = first.getWidth();
+    int h = first.getHeight();
+    int bg = scene.background().awt().getRGB() & 0xffffff;
+    float[] out = new float[frames.size() * h * w];
+    for (int f = 0; f < frames.size(); f++) {
+      BufferedImage image = frames.get(f);
+      for (int y = 0; y < h; y++) {
+        for (int x = 0; x < w; x++) {
+          out[(f * h + y) * w + x] = (image.getRGB(x, y) & 0xffffff) == bg ? 0f : 1f;
+        }
+      }
+    }
+    return out;
+  }
+
   /** Writes {@code image} as {@code [3, H, W]} in [-1, 1] into {@code out} starting at {@code offset}. */
   public static void writePixels(BufferedImage image, float[] out, int offset) {
     int w = image.getWidth();

@@ -63,6 +63,33 @@ class SyntheticDatasetTest {
   }
 
   @Test
+  void foregroundMaskCoversTheObjectInItsCellAndNothingElse() {
+    for (int i = 0; i < 20; i++) {
+      Sample s = data.sample(Modality.IMAGE, Split.TRAIN, i);
+      Scene.Image scene = (Scene.Image) s.scene();
+      float[] mask = s.foregroundMask();
+      assertThat(mask).hasSize(32 * 32);
+      int on = 0;
+      double cx = 0;
+      double cy = 0;
+      for (int p = 0; p < mask.length; p++) {
+        assertThat(mask[p]).isIn(0f, 1f);
+        if (mask[p] == 1f) {
+          on++;
+          cx += p % 32;
+          cy += p / 32;
+        }
+      }
+      // A shape of 20–31 % of the side covers roughly 2–10 % of the picture.
+      assertThat(on).as("object pixels of sample %d", i).isBetween(15, 130);
+      assertThat((int) (cx / on / (32 / 3.0))).as("column of sample %d", i).isEqualTo(scene.cell().col());
+      assertThat((int) (cy / on / (32 / 3.0))).as("row of sample %d", i).isEqualTo(scene.cell().row());
+    }
+    Sample video = data.sample(Modality.VIDEO, Split.TRAIN, 1);
+    assertThat(video.foregroundMask()).hasSize(8 * 32 * 32);
+  }
+
+  @Test
   void pixelsAreInMinusOneToOne() {
     float[] px = data.sample(Modality.MULTI_VIEW, Split.TRAIN, 5).pixels();
     for (float v : px) {
