@@ -31,11 +31,16 @@ public final class TrainCommand implements Callable<Integer> {
   Path export;
 
   @Option(names = "--steps", defaultValue = "0",
-      description = "Total optimiser steps, 0 = the recipe's (default: the recipe's 12000).")
+      description = "Total optimiser steps, 0 = the recipe's (default: the recipe's 24000).")
   long steps;
 
   @Option(names = "--resume", description = "Continue from the state in --out instead of starting over.")
   boolean resume;
+
+  @Option(names = "--init-from", paramLabel = "DIR",
+      description = "Start at the recipe's second stage from a model it exported at that stage's first step "
+          + "(e.g. a copy of the step-12000 export) instead of from scratch; ends on the same weights.")
+  Path initFrom;
 
   @Option(names = "--checkpoint-every", defaultValue = "0",
       description = "Steps between checkpoints and exports, 0 = the recipe's (default: 100).")
@@ -58,6 +63,10 @@ public final class TrainCommand implements Callable<Integer> {
       if (steps < 0) {
         throw new IllegalArgumentException("--steps must be >= 0, got " + steps);
       }
+      if (initFrom != null && resume) {
+        throw new IllegalArgumentException("--init-from and --resume exclude each other: --resume continues the state"
+            + " in --out, --init-from starts the second stage from a model directory");
+      }
       config = TrainConfig.shipped();
       if (steps > 0) {
         config = config.withSteps(steps);
@@ -75,9 +84,9 @@ public final class TrainCommand implements Callable<Integer> {
     Path exportDir = export != null ? export : Path.of("models", config.modelName());
     long started = System.nanoTime();
     System.out.printf("lumina train: %s, %d steps, state in %s, model exported to %s%s%n", config.modelName(),
-        config.steps(), out, exportDir, resume ? " (resuming)" : "");
+        config.steps(), out, exportDir, resume ? " (resuming)" : initFrom != null ? " (second stage from " + initFrom + ")" : "");
     try {
-      Trainer.Result result = new Trainer(config, out, exportDir).run(resume, p -> {
+      Trainer.Result result = new Trainer(config, out, exportDir).run(resume, initFrom, p -> {
         double eta = p.secondsPerStep() * (p.totalSteps() - p.step());
         System.out.printf("step %6d/%d  %-10s loss %.4f  ema-loss %.4f  %.2f s/step  eta %s%s%n", p.step(),
             p.totalSteps(), p.modality(), p.loss(), p.meanLoss(), p.secondsPerStep(), format(eta),

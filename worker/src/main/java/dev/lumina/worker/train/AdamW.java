@@ -42,6 +42,12 @@ final class AdamW implements AutoCloseable {
     return v;
   }
 
+  /** Sets both moment estimates to zero (a fresh optimiser over the same parameters). */
+  void reset() {
+    m.values().forEach(a -> a.set(new ai.djl.ndarray.index.NDIndex("..."), 0f));
+    v.values().forEach(a -> a.set(new ai.djl.ndarray.index.NDIndex("..."), 0f));
+  }
+
   /**
    * One update of every parameter. {@code step} counts from 1 (bias correction); gradients are scaled
    * by {@code gradScale} (clipping) first. Temporaries are created in {@code scratch}.

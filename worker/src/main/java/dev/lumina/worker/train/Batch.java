@@ -29,8 +29,9 @@ record Batch(Modality modality, int size, int frames, float[] data, float[] nois
   static Batch forStep(TrainConfig c, SyntheticDataset dataset, long step) {
     SplittableRandom r = new SplittableRandom(c.seed() * 0x9E3779B97F4A7C15L + step);
     double pick = r.nextDouble();
-    Modality modality = pick < c.videoFraction() ? Modality.VIDEO
-        : pick < c.videoFraction() + c.multiViewFraction() ? Modality.MULTI_VIEW : Modality.IMAGE;
+    double video = c.videoFractionAt(step);
+    Modality modality = pick < video ? Modality.VIDEO
+        : pick < video + c.multiViewFractionAt(step) ? Modality.MULTI_VIEW : Modality.IMAGE;
     int size = switch (modality) {
       case IMAGE -> c.batchSize();
       case VIDEO -> c.videoBatchSize();

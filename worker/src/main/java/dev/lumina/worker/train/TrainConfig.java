@@ -42,13 +42,15 @@ import dev.lumina.worker.text.TextEncoderConfig;
  * @param seed the run's seed
  * @param checkpointEvery steps between resumable checkpoints (and exports), >= 1
  * @param logEvery steps between progress lines, >= 1
+ * @param refine the run's second stage (EMA restart, other modality shares, decaying learning rate), or
+ *     null for a single-stage run
  */
 public record TrainConfig(String modelName, int dim, int layers, int heads, int patchSize, int textDim, int textLayers,
     int textHeads, int maxTokens, int width, int height, int videoFrames, int views, int batchSize, int videoBatchSize,
     int multiViewBatchSize, double videoFraction, double multiViewFraction, long steps, double learningRate,
     int warmupSteps, double weightDecay, double emaDecay, double gradClip, double captionDropout, double timeShift,
     double foregroundWeight, long seed,
-    int checkpointEvery, int logEvery) {
+    int checkpointEvery, int logEvery, RefineStage refine) {
 
   public TrainConfig {
     if (modelName == null || !modelName.matches("[a-z0-9-]{1,64}")) {
@@ -108,16 +110,20 @@ public record TrainConfig(String modelName, int dim, int layers, int heads, int 
     new TextEncoderConfig(3, maxTokens, textDim, textLayers, textHeads);
   }
 
+  /** Steps of the shipped model's recipe (both stages). */
+  public static final long SHIPPED_STEPS = 24000;
+
   /** The shipped model's recipe: 32×32 RGB, patch 4, D 128, 6 blocks; see docs/training.md. */
   public static TrainConfig shipped() {
     return new TrainConfig("lumina-shapes-32", 128, 6, 4, 4, 128, 2, 4, 24, 32, 32, 8, 4, 32, 4, 8, 0.15, 0.05,
-        12000, 6e-4, 100, 0.0, 0.998, 2.0, 0.1, 4.0, 9.0, 20261126L, 100, 10);
+        SHIPPED_STEPS, 6e-4, 100, 0.0, 0.998, 2.0, 0.1, 4.0, 9.0, 20261126L, 100, 10,
+        new RefineStage(12000, 0.45, 0.05, 5e-4, 100));
   }
 
   /** A tiny recipe for tests: 16×16, D 32, 2 blocks. */
   public static TrainConfig tiny(long steps) {
     return new TrainConfig("tiny-test", 32, 2, 2, 4, 32, 1, 2, 24, 16, 16, 2, 2, 8, 2, 2, 0.0, 0.0,
-        steps, 2e-3, 0, 0.0, 0.9, 2.0, 0.1, 1.0, 0.0, 7L, 1000, 1000);
+        steps, 2e-3, 0, 0.0, 0.9, 2.0, 0.1, 1.0, 0.0, 7L, 1000, 1000, null);
   }
 
   /** The Flag-DiT architecture this run trains (RGB pixels, no learn_sigma, with [nextframe]). */
@@ -135,7 +141,7 @@ public record TrainConfig(String modelName, int dim, int layers, int heads, int 
     return new TrainConfig(modelName, dim, layers, heads, patchSize, textDim, textLayers, textHeads, maxTokens, width,
         height, videoFrames, views, batchSize, videoBatchSize, multiViewBatchSize, videoFraction, multiViewFraction,
         newSteps, learningRate, warmupSteps, weightDecay, emaDecay, gradClip, captionDropout, timeShift, foregroundWeight, seed, checkpointEvery,
-        logEvery);
+        logEvery, refine);
   }
 
   /** A copy with another checkpoint and log interval. */
@@ -143,7 +149,7 @@ public record TrainConfig(String modelName, int dim, int layers, int heads, int 
     return new TrainConfig(modelName, dim, layers, heads, patchSize, textDim, textLayers, textHeads, maxTokens, width,
         height, videoFrames, views, batchSize, videoBatchSize, multiViewBatchSize, videoFraction, multiViewFraction,
         steps, learningRate, warmupSteps, weightDecay, emaDecay, gradClip, captionDropout, timeShift, foregroundWeight, seed, newCheckpointEvery,
-        newLogEvery);
+        newLogEvery, refine);
   }
 
   /** A copy with other modality shares. */
@@ -151,7 +157,49 @@ public record TrainConfig(String modelName, int dim, int layers, int heads, int 
     return new TrainConfig(modelName, dim, layers, heads, patchSize, textDim, textLayers, textHeads, maxTokens, width,
         height, videoFrames, views, batchSize, videoBatchSize, multiViewBatchSize, newVideoFraction,
         newMultiViewFraction, steps, learningRate, warmupSteps, weightDecay, emaDecay, gradClip, captionDropout, timeShift, foregroundWeight, seed,
-        checkpointEvery, logEvery);
+        checkpointEvery, logEvery, refine);
+  }
+
+  /** A copy with another second stage (null: none). */
+  public TrainConfig withRefine(RefineStage newRefine) {
+    return new TrainConfig(modelName, dim, layers, heads, patchSize, textDim, textLayers, textHeads, maxTokens, width,
+        height, videoFrames, views, batchSize, videoBatchSize, multiViewBatchSize, videoFraction, multiViewFraction,
+        steps, learningRate, warmupSteps, weightDecay, emaDecay, gradClip, captionDropout, timeShift, foregroundWeight,
+        seed, checkpointEvery, logEvery, newRefine);
+  }
+
+  /** Whether step {@code step} (0-based) belongs to the second stage. */
+  public boolean inRefineStage(long step) {
+    return refine != null && step >= refine.fromStep();
+  }
+
+  /** Share of video steps at step {@code step} (0-based). */
+  public double videoFractionAt(long step) {
+    return inRefineStage(step) ? refine.videoFraction() : videoFraction;
+  }
+
+  /** Share of multi-view steps at step {@code step} (0-based). */
+  public double multiViewFractionAt(long step) {
+    return inRefineStage(step) ? refine.multiViewFraction() : multiViewFraction;
+  }
+
+  /**
+   * The learning rate of step {@code step} (0-based): linear warm-up to {@link #learningRate}, constant after;
+   * in the second stage, a new warm-up to the stage's rate and a linear fall to 0 at {@link #steps}.
+   */
+  public double learningRateAt(long step) {
+    if (!inRefineStage(step)) {
+      return learningRate * (warmupSteps == 0 ? 1 : Math.min(1.0, (step + 1.0) / warmupSteps));
+    }
+    long k = step - refine.fromStep();
+    double warm = refine.warmupSteps() == 0 ? 1 : Math.min(1.0, (k + 1.0) / refine.warmupSteps());
+    double remaining = (double) (steps - step) / (steps - refine.fromStep());
+    return refine.learningRate() * warm * remaining;
+  }
+
+  /** AdamW's step count for bias correction (from 1; restarts with the second stage). */
+  public long optimizerStep(long step) {
+    return inRefineStage(step) ? step - refine.fromStep() + 1 : step + 1;
   }
 
   /** A copy with another training-time shift and foreground loss weight. */
@@ -159,7 +207,7 @@ public record TrainConfig(String modelName, int dim, int layers, int heads, int 
     return new TrainConfig(modelName, dim, layers, heads, patchSize, textDim, textLayers, textHeads, maxTokens, width,
         height, videoFrames, views, batchSize, videoBatchSize, multiViewBatchSize, videoFraction, multiViewFraction,
         steps, learningRate, warmupSteps, weightDecay, emaDecay, gradClip, captionDropout, newTimeShift,
-        newForegroundWeight, seed, checkpointEvery, logEvery);
+        newForegroundWeight, seed, checkpointEvery, logEvery, refine);
   }
 
   private static void range(String field, int value, int min, int max) {

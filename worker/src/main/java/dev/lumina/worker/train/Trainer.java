@@ -78,6 +78,21 @@ public final class Trainer {
    * @throws IllegalStateException if {@code resume} finds a state from another run
    */
   public Result run(boolean resume, Consumer<Progress> progress) throws IOException {
+    return run(resume, null, progress);
+  }
+
+  /**
+   * Like {@link #run(boolean, Consumer)}, but with {@code initFrom} (a model directory this recipe exported at
+   * the start of its {@link RefineStage}) the run starts at that stage from the model's weights instead of
+   * from scratch; it ends with the weights a run from scratch ends with.
+   *
+   * @throws IllegalStateException if {@code initFrom} is not an export of this recipe at the stage's start,
+   *     or is combined with {@code resume}
+   */
+  public Result run(boolean resume, Path initFrom, Consumer<Progress> progress) throws IOException {
+    if (initFrom != null && resume) {
+      throw new IllegalStateException("--init-from starts a run at its second stage; it cannot be combined with --resume");
+    }
     Engine engine = Engine.getInstance();
     SyntheticDataset dataset = new SyntheticDataset(config.seed(), config.width(), config.height(),
         config.videoFrames(), config.views());
@@ -103,6 +118,9 @@ public final class Trainer {
         long start = 0;
         if (resume) {
           start = TrainingState.restore(workDir, config, params, adam, ema);
+        } else if (initFrom != null) {
+          start = TrainingState.initFromModel(initFrom, config, params, ema);
+          Files.deleteIfExists(workDir.resolve("loss.csv"));
         } else {
           Files.deleteIfExists(workDir.resolve("loss.csv"));
         }
@@ -113,6 +131,11 @@ public final class Trainer {
         long skipped = 0;
         int consecutiveSkips = 0;
         for (long step = start; step < config.steps(); step++) {
+          if (config.refine() != null && step == config.refine().fromStep()) {
+            // Second stage: restart from the averaged weights with fresh optimiser moments.
+            params.forEach((k, p) -> p.set(ema.weights().get(k).toFloatArray()));
+            adam.reset();
+          }
           Batch batch = Batch.forStep(config, dataset, step);
           float loss = step(engine, root, model, text, params, adam, ema, batch, step);
           if (Float.isNaN(loss)) {
@@ -208,8 +231,7 @@ public final class Trainer {
         return Float.NaN;
       }
       float scale = (float) Math.min(1.0, config.gradClip() / (norm + 1e-6));
-      double warm = config.warmupSteps() == 0 ? 1 : Math.min(1.0, (step + 1.0) / config.warmupSteps());
-      adam.update(params, grads, step + 1, (float) (config.learningRate() * warm), scale, sm);
+      adam.update(params, grads, config.optimizerStep(step), (float) config.learningRateAt(step), scale, sm);
       grads.values().forEach(Trainer::clear);
       ema.update(params, step + 1, sm);
       return loss;

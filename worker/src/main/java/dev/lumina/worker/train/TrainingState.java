@@ -60,6 +60,41 @@ final class TrainingState {
     }
   }
 
+  /**
+   * Loads a model directory exported by this recipe at the start of its second stage into the parameters and
+   * the EMA (the stage restarts from the EMA, so nothing else is needed); returns the stage's first step.
+   *
+   * @throws IllegalStateException if the recipe has no second stage, or the model was exported at another
+   *     step or with another geometry
+   */
+  static long initFromModel(Path modelDir, TrainConfig config, Map<String, NDArray> params, Ema ema) {
+    if (config.refine() == null) {
+      throw new IllegalStateException("this recipe has no second stage to start from a model");
+    }
+    long from = config.refine().fromStep();
+    Path modelFile = modelDir.resolve(ModelExport.MODEL_FILE);
+    Path textFile = modelDir.resolve(dev.lumina.worker.text.TextEncoders.WEIGHTS_FILE);
+    if (!Files.isRegularFile(modelFile) || !Files.isRegularFile(textFile)) {
+      throw new IllegalStateException(modelDir + " holds no exported model (" + ModelExport.MODEL_FILE + " and "
+          + dev.lumina.worker.text.TextEncoders.WEIGHTS_FILE + ")");
+    }
+    Map<String, HostTensor> tensors = new LinkedHashMap<>();
+    try (SafetensorsFile f = SafetensorsFile.open(modelFile)) {
+      String trained = f.metadata().get("trained_steps");
+      if (!("" + from).equals(trained)) {
+        throw new IllegalStateException(modelFile + " was exported at step " + trained + "; the second stage of this"
+            + " recipe starts from the export at step " + from);
+      }
+      f.readAll().forEach((k, v) -> tensors.put("model." + k, v));
+    }
+    try (SafetensorsFile f = SafetensorsFile.open(textFile)) {
+      f.readAll().forEach((k, v) -> tensors.put("text." + k, v));
+    }
+    copy(tensors, "", params, modelDir);
+    copy(tensors, "", ema.weights(), modelDir);
+    return from;
+  }
+
   private static void copy(Map<String, HostTensor> tensors, String prefix, Map<String, NDArray> into, Path file) {
     for (Map.Entry<String, NDArray> e : into.entrySet()) {
       HostTensor t = tensors.get(prefix + e.getKey());

@@ -68,6 +68,66 @@ class TrainerTest {
   }
 
   @Test
+  void secondStageFromAnExportEndsWhereARunFromScratchEnds(@TempDir Path dir) throws Exception {
+    TrainConfig config = TrainConfig.tiny(10).withModalities(0.0, 0.0).withIntervals(5, 5)
+        .withRefine(new RefineStage(5, 0.5, 0.0, 1e-3, 2));
+    new Trainer(config, dir.resolve("a"), dir.resolve("a-model")).run(false, p -> { });
+    // The first stage alone, then the second stage from its export (nothing else carried over).
+    new Trainer(config.withSteps(5), dir.resolve("b"), dir.resolve("b-model")).run(false, p -> { });
+    Trainer.Result continued = new Trainer(config, dir.resolve("c"), dir.resolve("c-model"))
+        .run(false, dir.resolve("b-model"), p -> { });
+
+    assertThat(continued.completedSteps()).isEqualTo(10);
+    List<String> lines = Files.readAllLines(dir.resolve("c/loss.csv"));
+    assertThat(lines).hasSize(5);
+    assertThat(lines.get(0)).startsWith("6,");
+    assertThat(Files.readAllLines(dir.resolve("a/loss.csv")).subList(5, 10)).anyMatch(l -> l.contains("VIDEO"));
+    Map<String, HostTensor> a = read(dir.resolve("a-model/model.safetensors"));
+    Map<String, HostTensor> b = read(dir.resolve("b-model/model.safetensors"));
+    Map<String, HostTensor> c = read(dir.resolve("c-model/model.safetensors"));
+    assertThat(c.keySet()).isEqualTo(a.keySet());
+    double moved = 0;
+    for (String k : a.keySet()) {
+      float[] x = a.get(k).data();
+      float[] y = c.get(k).data();
+      for (int i = 0; i < x.length; i++) {
+        assertThat(y[i]).as(k).isCloseTo(x[i], org.assertj.core.data.Offset.offset(1e-5f));
+        moved += Math.abs(y[i] - b.get(k).data()[i]);
+      }
+    }
+    assertThat(moved).as("the second stage changed the weights").isPositive();
+    Map<String, HostTensor> ta = read(dir.resolve("a-model/text_encoder.safetensors"));
+    Map<String, HostTensor> tc = read(dir.resolve("c-model/text_encoder.safetensors"));
+    for (String k : ta.keySet()) {
+      assertThat(tc.get(k).data()).as(k).containsExactly(ta.get(k).data(), org.assertj.core.data.Offset.offset(1e-5f));
+    }
+  }
+
+  @Test
+  void secondStageRefusesAnExportOfAnotherStep(@TempDir Path dir) throws Exception {
+    TrainConfig config = TrainConfig.tiny(6).withIntervals(3, 3).withRefine(new RefineStage(4, 0.0, 0.0, 1e-3, 0));
+    new Trainer(config.withSteps(3), dir.resolve("w"), dir.resolve("m")).run(false, p -> { });
+    assertThatThrownBy(() -> new Trainer(config, dir.resolve("w2"), dir.resolve("m2")).run(false, dir.resolve("m"), p -> { }))
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("exported at step 3")
+        .hasMessageContaining("step 4");
+    assertThatThrownBy(() -> new Trainer(TrainConfig.tiny(6), dir.resolve("w3"), dir.resolve("m3"))
+        .run(false, dir.resolve("m"), p -> { })).hasMessageContaining("no second stage");
+    assertThatThrownBy(() -> new RefineStage(0, 0, 0, 1e-3, 0)).hasMessageContaining("refine.fromStep");
+    assertThatThrownBy(() -> new RefineStage(5, 0.7, 0.5, 1e-3, 0)).hasMessageContaining("refine.multiViewFraction");
+  }
+
+  @Test
+  void learningRateWarmsUpAgainAndFallsToZeroInTheSecondStage() {
+    TrainConfig config = TrainConfig.tiny(20).withRefine(new RefineStage(10, 0.0, 0.0, 1e-3, 2));
+    assertThat(config.learningRateAt(9)).isEqualTo(config.learningRate());
+    assertThat(config.learningRateAt(10)).isCloseTo(1e-3 * 0.5, org.assertj.core.data.Offset.offset(1e-12));
+    assertThat(config.learningRateAt(11)).isCloseTo(1e-3 * 0.9, org.assertj.core.data.Offset.offset(1e-12));
+    assertThat(config.learningRateAt(19)).isCloseTo(1e-4, org.assertj.core.data.Offset.offset(1e-12));
+    assertThat(config.optimizerStep(9)).isEqualTo(10);
+    assertThat(config.optimizerStep(10)).isEqualTo(1);
+  }
+
+  @Test
   void resumeRefusesStateOfAnotherRun(@TempDir Path dir) throws Exception {
     TrainConfig config = TrainConfig.tiny(2).withIntervals(2, 2);
     new Trainer(config, dir.resolve("w"), dir.resolve("m")).run(false, p -> { });
@@ -75,7 +135,7 @@ class TrainerTest {
         config.patchSize(), config.textDim(), config.textLayers(), config.textHeads(), config.maxTokens(),
         config.width(), config.height(), config.videoFrames(), config.views(), config.batchSize(),
         config.videoBatchSize(), config.multiViewBatchSize(), 0, 0, 4, config.learningRate(), 0, 0, 0.9, 2, 0.1, 1, 0,
-        99L, 2, 2);
+        99L, 2, 2, null);
     assertThatThrownBy(() -> new Trainer(other, dir.resolve("w"), dir.resolve("m")).run(true, p -> { }))
         .isInstanceOf(IllegalStateException.class).hasMessageContaining("seed 7");
   }
@@ -126,9 +186,9 @@ class TrainerTest {
     assertThatThrownBy(() -> t.withSteps(0)).hasMessageContaining("steps must be >= 1");
     assertThatThrownBy(() -> t.withModalities(0.8, 0.5)).hasMessageContaining("multiViewFraction");
     assertThatThrownBy(() -> new TrainConfig("Bad Name", 32, 2, 2, 4, 32, 1, 2, 24, 16, 16, 2, 2, 8, 2, 2, 0, 0, 1,
-        1e-3, 0, 0, 0.9, 2, 0.1, 1, 0, 1, 1, 1)).hasMessageContaining("modelName");
+        1e-3, 0, 0, 0.9, 2, 0.1, 1, 0, 1, 1, 1, null)).hasMessageContaining("modelName");
     assertThatThrownBy(() -> new TrainConfig("x", 32, 2, 2, 5, 32, 1, 2, 24, 16, 16, 2, 2, 8, 2, 2, 0, 0, 1,
-        1e-3, 0, 0, 0.9, 2, 0.1, 1, 0, 1, 1, 1)).hasMessageContaining("patchSize (5) must divide");
+        1e-3, 0, 0, 0.9, 2, 0.1, 1, 0, 1, 1, 1, null)).hasMessageContaining("patchSize (5) must divide");
   }
 
   private static double meanLoss(List<String> lines) {
