@@ -26,7 +26,7 @@ public final class EvalCommand implements Callable<Integer> {
       description = "Model directory (default: ${DEFAULT-VALUE}).")
   Path model;
 
-  @Option(names = "--samples", defaultValue = "48", description = "Prompts per set (default: ${DEFAULT-VALUE}; video sets use at most 16).")
+  @Option(names = "--samples", defaultValue = "48", description = "Prompts per set (default: ${DEFAULT-VALUE}; video sets use at most 32).")
   int samples;
 
   @Option(names = "--steps", defaultValue = "31", description = "Time-grid points, steps - 1 Euler steps (default: ${DEFAULT-VALUE}).")

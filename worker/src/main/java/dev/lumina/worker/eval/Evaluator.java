@@ -46,14 +46,14 @@ import java.util.function.Consumer;
  *
  * <p>Sets: images at the training size (held-in, held-out); with {@link EvalSettings#extrapolation()} images
  * at 2× the training size and at 1:2 and 2:1 aspect (NTK-scaled RoPE and proportional attention, flag-dit-spec
- * §7.4); with {@link EvalSettings#video()} clips (held-in, held-out; at most 16 per set).
+ * §7.4); with {@link EvalSettings#video()} clips (held-in, held-out; at most 32 per set).
  *
  * <p>Not thread-safe: one evaluation at a time. Runs on the calling thread, which it switches to no-grad.
  */
 public final class Evaluator implements AutoCloseable {
 
   private static final int CHUNK = 16;
-  private static final int MAX_CLIPS = 16;
+  private static final int MAX_CLIPS = 32;
 
   private final FlagDit model;
   private final NDManager manager;
