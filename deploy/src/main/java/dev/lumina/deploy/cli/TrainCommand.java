@@ -82,6 +82,13 @@ public final class TrainCommand implements Callable<Integer> {
       JniUtils.setNumThreads(threads);
     }
     Path exportDir = export != null ? export : Path.of("models", config.modelName());
+    if (config.refine() != null && config.refine().fromStep() < config.steps()) {
+      var r = config.refine();
+      System.out.printf("lumina train: steps 1-%d: %.0f %% video, %.0f %% multi-view, lr %.1e; steps %d-%d: restart from the"
+          + " EMA, %.0f %% video, %.0f %% multi-view, lr %.1e falling to 0%n", r.fromStep(), 100 * config.videoFraction(),
+          100 * config.multiViewFraction(), config.learningRate(), r.fromStep() + 1, config.steps(),
+          100 * r.videoFraction(), 100 * r.multiViewFraction(), r.learningRate());
+    }
     long started = System.nanoTime();
     System.out.printf("lumina train: %s, %d steps, state in %s, model exported to %s%s%n", config.modelName(),
         config.steps(), out, exportDir, resume ? " (resuming)" : initFrom != null ? " (second stage from " + initFrom + ")" : "");
