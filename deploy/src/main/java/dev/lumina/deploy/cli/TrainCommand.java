@@ -31,7 +31,7 @@ public final class TrainCommand implements Callable<Integer> {
   Path export;
 
   @Option(names = "--steps", defaultValue = "0",
-      description = "Total optimiser steps, 0 = the recipe's (default: the recipe's 24000).")
+      description = "Total optimiser steps, 0 = the recipe's (default: the recipe's " + TrainConfig.SHIPPED_STEPS + ").")
   long steps;
 
   @Option(names = "--resume", description = "Continue from the state in --out instead of starting over.")

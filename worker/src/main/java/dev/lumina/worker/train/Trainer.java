@@ -91,7 +91,8 @@ public final class Trainer {
    */
   public Result run(boolean resume, Path initFrom, Consumer<Progress> progress) throws IOException {
     if (initFrom != null && resume) {
-      throw new IllegalStateException("--init-from starts a run at its second stage; it cannot be combined with --resume");
+      throw new IllegalStateException("initFrom starts a run at its second stage from a model; it cannot be combined"
+          + " with resume, which continues the state in " + workDir);
     }
     Engine engine = Engine.getInstance();
     SyntheticDataset dataset = new SyntheticDataset(config.seed(), config.width(), config.height(),
@@ -118,10 +119,10 @@ public final class Trainer {
         long start = 0;
         if (resume) {
           start = TrainingState.restore(workDir, config, params, adam, ema);
-        } else if (initFrom != null) {
-          start = TrainingState.initFromModel(initFrom, config, params, ema);
-          Files.deleteIfExists(workDir.resolve("loss.csv"));
         } else {
+          if (initFrom != null) {
+            start = TrainingState.initFromModel(initFrom, config, params, ema);
+          }
           Files.deleteIfExists(workDir.resolve("loss.csv"));
         }
         double mean = Double.NaN;
