@@ -1,12 +1,7 @@
 package dev.lumina.deploy.bench;
 
-import ai.djl.ndarray.NDManager;
-import dev.lumina.worker.model.FlagDit;
-import dev.lumina.worker.model.FlagDitConfig;
-import dev.lumina.worker.runtime.flagdit.ModelCards;
-import dev.lumina.worker.text.SmallTextEncoder;
-import dev.lumina.worker.text.TextEncoderConfig;
-import dev.lumina.worker.text.Tokenizer;
+import dev.lumina.worker.flagdit.ModelCards;
+import dev.lumina.engine.RandomModel;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,15 +21,7 @@ public final class BenchModelDir {
 
   /** Writes the model into {@code dir} (created if missing) and returns {@code dir}. */
   public static Path write(Path dir) throws IOException {
-    Files.createDirectories(dir);
-    try (NDManager m = NDManager.newBaseManager()) {
-      Tokenizer tokenizer = Tokenizer.fromCorpus(List.of("a red square on a blue field"), 16);
-      SmallTextEncoder.initialize(new TextEncoderConfig(tokenizer.vocabularySize(), 16, 16, 1, 2), tokenizer, m, 1)
-          .save(dir);
-      FlagDitConfig config = new FlagDitConfig(32, 2, 2, 2, true, 16, 2, 3, false,
-          FlagDitConfig.ffnHidden(32, 32, null), 1e-5f, 10000.0, 32, 10000.0, false);
-      FlagDit.initialize(config, m, 1).save(dir.resolve("model.safetensors"));
-    }
+    RandomModel.write(dir, List.of("a red square on a blue field"), false, 1, 1);
     Files.writeString(dir.resolve(ModelCards.FILE),
         "{\"name\": \"" + NAME + "\", \"train_side\": 16, \"default_width\": 16, \"default_height\": 16,"
             + " \"min_side\": 8, \"default_steps\": 2, \"default_cfg_scale\": 1.0}");

@@ -1,10 +1,8 @@
 package dev.lumina.deploy.cli;
 
-import ai.djl.Device;
-import ai.djl.engine.Engine;
-import ai.djl.pytorch.jni.JniUtils;
-import dev.lumina.worker.bench.BenchmarkReport;
-import dev.lumina.worker.bench.ModelBenchmark;
+import dev.lumina.engine.Engines;
+import dev.lumina.training.bench.BenchmarkReport;
+import dev.lumina.training.bench.ModelBenchmark;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -62,12 +60,8 @@ public final class BenchModelCommand implements Callable<Integer> {
       System.err.println("lumina bench model: " + e.getMessage());
       return 2;
     }
-    Engine engine = Engine.getEngine("PyTorch");
-    if (threads > 0) {
-      JniUtils.setNumThreads(threads);
-    }
-    Device target = device == null || device.isBlank() ? engine.defaultDevice() : Device.fromName(device);
-    BenchmarkReport report = ModelBenchmark.run(settings, target, System.out);
+    Engines.setThreads(threads);
+    BenchmarkReport report = ModelBenchmark.run(settings, device, System.out);
     System.out.println();
     System.out.print(report.table());
     return 0;

@@ -1,9 +1,9 @@
 package dev.lumina.deploy.cli;
 
-import ai.djl.pytorch.jni.JniUtils;
-import dev.lumina.worker.eval.EvalSettings;
-import dev.lumina.worker.eval.Evaluator;
-import dev.lumina.worker.eval.SetScore;
+import dev.lumina.engine.Engines;
+import dev.lumina.training.eval.EvalSettings;
+import dev.lumina.training.eval.Evaluator;
+import dev.lumina.training.eval.SetScore;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -76,15 +76,11 @@ public final class EvalCommand implements Callable<Integer> {
       System.err.println("lumina eval: " + e.getMessage());
       return 2;
     }
-    if (threads > 0) {
-      // The native library is loaded with the engine: set threads only after it is up.
-      ai.djl.engine.Engine.getEngine("PyTorch");
-      JniUtils.setNumThreads(threads);
-    }
+    Engines.setThreads(threads);
     try (Evaluator evaluator = Evaluator.load(model)) {
       if (captionProbe) {
         // The training run's seed: the probe looks at pictures the model was trained on.
-        System.out.print(evaluator.captionProbe(dev.lumina.worker.train.TrainConfig.shipped().seed(), 64, 3));
+        System.out.print(evaluator.captionProbe(dev.lumina.training.TrainConfig.shipped().seed(), 64, 3));
         return 0;
       }
       System.out.println(SetScore.header());

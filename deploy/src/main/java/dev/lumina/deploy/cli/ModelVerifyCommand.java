@@ -1,6 +1,6 @@
 package dev.lumina.deploy.cli;
 
-import dev.lumina.worker.model.ModelVerifier;
+import dev.lumina.training.verify.ModelVerifier;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;

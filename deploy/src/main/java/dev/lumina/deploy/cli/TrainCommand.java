@@ -1,8 +1,8 @@
 package dev.lumina.deploy.cli;
 
-import ai.djl.pytorch.jni.JniUtils;
-import dev.lumina.worker.train.TrainConfig;
-import dev.lumina.worker.train.Trainer;
+import dev.lumina.engine.Engines;
+import dev.lumina.training.TrainConfig;
+import dev.lumina.training.Trainer;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -76,11 +76,7 @@ public final class TrainCommand implements Callable<Integer> {
       System.err.println("lumina train: " + e.getMessage());
       return 2;
     }
-    if (threads > 0) {
-      // The native library is loaded with the engine: set threads only after it is up.
-      ai.djl.engine.Engine.getEngine("PyTorch");
-      JniUtils.setNumThreads(threads);
-    }
+    Engines.setThreads(threads);
     Path exportDir = export != null ? export : Path.of("models", config.modelName());
     if (config.refine() != null && config.refine().fromStep() < config.steps()) {
       var r = config.refine();

@@ -1,0 +1,404 @@
+package dev.lumina.engine.model;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import dev.lumina.engine.checkpoint.Checkpoint;
+import dev.lumina.engine.checkpoint.HostTensor;
+import dev.lumina.engine.checkpoint.SafetensorsWriter;
+import dev.lumina.engine.attention.AttentionKernel;
+import dev.lumina.engine.attention.NaiveAttention;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The Flag-DiT model (flag-dit-spec §2–§7) on DJL: one engine for image, video, multi-view and
+ * audio token layouts, batches of differently sized inputs (pad tokens and masks), learn_sigma and
+ * classifier-free guidance.
+ *
+ * <p>Memory: weights live in one manager (capped when the model owns it). Each forward runs in a
+ * sub-manager of its first input's manager; only the outputs (and trace tensors) survive, attached
+ * to that input's manager. Inputs must not live in the weights manager.
+ *
+ * <p>Thread-safety: forwards from several threads are safe (weights are only read). Inference
+ * threads should call {@code PyTorch.setGradMode(false)}; under a {@code GradientCollector} the
+ * forward is differentiable with respect to {@link #parameters()}.
+ */
+public final class FlagDit implements AutoCloseable {
+
+  private final FlagDitConfig config;
+  private final Map<String, NDArray> parameters;
+  private final Weights weights;
+  private final AttentionKernel kernel;
+  private final NDManager ownedManager;
+  private final Device device;
+  private final boolean predictsData;
+
+  /**
+   * Metadata key naming what the network's output is: absent or {@code "velocity"} for every
+   * released checkpoint; {@code "data"} for a model that predicts the clean sample x1, whose
+   * velocity is then derived as {@code (x1̂ − x_t) / max(1 − t, 0.05)}. Pixel-space models with
+   * large patches learn to denoise far faster that way: removing the noise is exact by
+   * construction instead of an identity map the network must learn.
+   */
+  public static final String PREDICTION_KEY = "prediction";
+
+  private FlagDit(FlagDitConfig config, Map<String, NDArray> parameters, AttentionKernel kernel,
+      NDManager ownedManager, Device device) {
+    this(config, parameters, kernel, ownedManager, device, false);
+  }
+
+  private FlagDit(FlagDitConfig config, Map<String, NDArray> parameters, AttentionKernel kernel,
+      NDManager ownedManager, Device device, boolean predictsData) {
+    this.predictsData = predictsData;
+    this.config = config;
+    this.parameters = Collections.unmodifiableMap(parameters);
+    this.weights = new Weights(this.parameters);
+    this.kernel = kernel;
+    this.ownedManager = ownedManager;
+    this.device = device;
+  }
+
+  /** Loads a checkpoint file or directory onto the engine's default device with naive attention. */
+  public static FlagDit load(Path checkpoint) {
+    return load(checkpoint, Engine.getInstance().defaultDevice(), new NaiveAttention());
+  }
+
+  /** Loads a checkpoint (see {@link Checkpoint#load}); throws CheckpointFormatException on mismatch. */
+  public static FlagDit load(Path checkpoint, Device device, AttentionKernel kernel) {
+    return fromCheckpoint(Checkpoint.load(checkpoint), device, kernel);
+  }
+
+  /** Builds a model from loaded tensors; the config comes from metadata or tensor shapes. */
+  public static FlagDit fromCheckpoint(Checkpoint ck, Device device, AttentionKernel kernel) {
+    FlagDitConfig config = FlagDitConfig.infer(ck.metadata(), ck.shapes());
+    ParameterSpec.validate(config, ck.shapes());
+    NDManager m = NDManager.newBaseManager(device);
+    Map<String, NDArray> params = toArrays(ck.tensors(), m);
+    m.cap();
+    boolean data = ck.metadata().string(PREDICTION_KEY).map("data"::equals).orElse(false);
+    return new FlagDit(config, params, kernel, m, device, data);
+  }
+
+  /**
+   * A model with fresh parameters per flag-dit-spec §16 (zero-initialised adaLN, final layer,
+   * caption Linear and gates; xavier elsewhere; N(0, 0.02²) for the t-MLP and layout tokens),
+   * reproducible from {@code seed}. Parameters live in {@code manager}, which the caller owns
+   * (closing the model does not close it).
+   */
+  public static FlagDit initialize(FlagDitConfig config, NDManager manager, long seed) {
+    return initialize(config, manager, seed, new NaiveAttention());
+  }
+
+  public static FlagDit initialize(FlagDitConfig config, NDManager manager, long seed, AttentionKernel kernel) {
+    return new FlagDit(config, toArrays(ParameterSpec.initialise(config, seed), manager), kernel,
+        null, manager.getDevice());
+  }
+
+  /**
+   * As {@link #initialize(FlagDitConfig, NDManager, long, AttentionKernel)}, plus, when
+   * {@code absolutePositions}, the learned gain of the normalised 2-D position embedding (initialised
+   * to ones) that small models trained from scratch use to tell where "top left" is. Reference
+   * checkpoints never carry it.
+   */
+  public static FlagDit initialize(FlagDitConfig config, NDManager manager, long seed, AttentionKernel kernel,
+      boolean absolutePositions) {
+    return initialize(config, manager, seed, kernel, absolutePositions, false);
+  }
+
+  /** As above; with {@code predictsData} the network predicts x1 (see {@link #PREDICTION_KEY}). */
+  public static FlagDit initialize(FlagDitConfig config, NDManager manager, long seed, AttentionKernel kernel,
+      boolean absolutePositions, boolean predictsData) {
+    Map<String, NDArray> params = toArrays(ParameterSpec.initialise(config, seed), manager);
+    if (absolutePositions) {
+      params.put(AbsolutePositions.KEY, manager.ones(new Shape(config.dim())));
+    }
+    return new FlagDit(config, params, kernel, null, manager.getDevice(), predictsData);
+  }
+
+  /** Whether the network predicts the clean sample and the velocity is derived from it. */
+  public boolean predictsData() {
+    return predictsData;
+  }
+
+  /** The checkpoint metadata of this model: its config plus, for a data-predicting model, that fact. */
+  public Map<String, String> metadata() {
+    Map<String, String> md = new LinkedHashMap<>(config.toMetadata());
+    if (predictsData) {
+      md.put(PREDICTION_KEY, "\"data\"");
+    }
+    return md;
+  }
+
+  /** Whether this model adds the normalised 2-D position embedding to its patch tokens. */
+  public boolean hasAbsolutePositions() {
+    return parameters.containsKey(AbsolutePositions.KEY);
+  }
+
+  /** A model over caller-owned parameter arrays (validated against {@code config}). */
+  public static FlagDit fromParameters(FlagDitConfig config, Map<String, NDArray> params, AttentionKernel kernel) {
+    Map<String, long[]> shapes = new LinkedHashMap<>();
+    params.forEach((k, v) -> shapes.put(k, v.getShape().getShape()));
+    ParameterSpec.validate(config, shapes);
+    NDArray any = params.values().iterator().next();
+    return new FlagDit(config, new LinkedHashMap<>(params), kernel, null, any.getDevice());
+  }
+
+  private static Map<String, NDArray> toArrays(Map<String, HostTensor> tensors, NDManager m) {
+    Map<String, NDArray> out = new LinkedHashMap<>();
+    tensors.forEach((k, t) -> {
+      NDArray a = m.create(t.data(), new Shape(t.shape()));
+      a.setName(k.replace('.', '_'));
+      out.put(k, a);
+    });
+    return out;
+  }
+
+  public FlagDitConfig config() {
+    return config;
+  }
+
+  public Device device() {
+    return device;
+  }
+
+  public AttentionKernel kernel() {
+    return kernel;
+  }
+
+  /** Parameters by official key, in state-dict order; training may set requiresGradient on them. */
+  public Map<String, NDArray> parameters() {
+    return parameters;
+  }
+
+  /** Writes the parameters and the config metadata to one safetensors file. */
+  public void save(Path file) {
+    SafetensorsWriter.writeArrays(file, parameters, metadata());
+  }
+
+  /**
+   * Velocity for a batch of same-size images: x {@code [B, C, h, w]}, t {@code [B]}, capFeats
+   * {@code [B, L, Cy]}, capMask {@code [B, L]} (1 = valid; at least one per row). Returns
+   * {@code [B, C, h, w]} (the first C channels when learn_sigma).
+   */
+  public NDArray forward(NDArray x, NDArray t, NDArray capFeats, NDArray capMask, ForwardOptions o) {
+    return batched(x, t, capFeats, capMask, o, null, config.inChannels());
+  }
+
+  /** Like {@link #forward} but every output channel (2C with learn_sigma). */
+  public NDArray forwardFull(NDArray x, NDArray t, NDArray capFeats, NDArray capMask, ForwardOptions o) {
+    return batched(x, t, capFeats, capMask, o, null, config.outChannels());
+  }
+
+  /** {@link #forward} that also fills {@code trace} with the reference's {@code dbg.*} tensors. */
+  public NDArray forwardTraced(NDArray x, NDArray t, NDArray capFeats, NDArray capMask,
+      ForwardOptions o, Map<String, NDArray> trace) {
+    return batched(x, t, capFeats, capMask, o, trace, config.inChannels());
+  }
+
+  /**
+   * The reference {@code forward_with_cfg}: runs the model on {@code [x[:B/2], x[:B/2]]} with the
+   * full caption batch (first half conditional, second half unconditional), guides the channels
+   * {@code guidance} selects and writes the result to both halves; unguided channels keep each
+   * half's own prediction. Returns {@code [B, C, h, w]}.
+   */
+  public NDArray forwardWithCfg(NDArray x, NDArray t, NDArray capFeats, NDArray capMask,
+      float cfgScale, Guidance guidance, ForwardOptions o) {
+    long b = x.getShape().get(0);
+    if (b % 2 != 0) {
+      throw new IllegalArgumentException("forwardWithCfg needs an even batch, got " + b);
+    }
+    NDManager parent = x.getManager();
+    try (NDManager scope = parent.newSubManager()) {
+      tempAttach(scope, x, t, capFeats, capMask);
+      NDArray half = x.get(new NDIndex(":{}", b / 2));
+      NDArray out = forward(half.concat(half, 0), t, capFeats, capMask, o);
+      NDArray result = guide(out, (int) (b / 2), cfgScale, guidance);
+      result.attach(parent);
+      return result;
+    }
+  }
+
+  /** Guidance over a {@code [2n, C, ...]} prediction (cond rows first). */
+  static NDArray guide(NDArray out, int n, float scale, Guidance g) {
+    int ch = g.guidedChannels((int) out.getShape().get(1));
+    NDArray cond = out.get(new NDIndex(":{}, :{}", n, ch));
+    NDArray uncond = out.get(new NDIndex("{}:, :{}", n, ch));
+    NDArray guided = uncond.add(cond.sub(uncond).mul(scale));
+    NDArray both = guided.concat(guided, 0);
+    if (ch == out.getShape().get(1)) {
+      return both;
+    }
+    return both.concat(out.get(new NDIndex(":, {}:", ch)), 1);
+  }
+
+  private NDArray batched(NDArray x, NDArray t, NDArray capFeats, NDArray capMask, ForwardOptions o,
+      Map<String, NDArray> trace, int keep) {
+    if (x.getShape().dimension() != 4) {
+      throw new IllegalArgumentException("x must be [B, C, h, w], got " + x.getShape());
+    }
+    NDManager parent = x.getManager();
+    try (NDManager scope = parent.newSubManager()) {
+      tempAttach(scope, x, t, capFeats, capMask);
+      Shape s = x.getShape();
+      TokenLayout layout = TokenLayout.image((int) s.get(2), (int) s.get(3));
+      List<NDArray> latents = new ArrayList<>();
+      List<TokenLayout> layouts = new ArrayList<>();
+      for (int i = 0; i < s.get(0); i++) {
+        latents.add(x.get(i));
+        layouts.add(layout);
+      }
+      NDArray out = NDArrays.stack(new NDList(core(latents, layouts, t, capFeats, capMask, o, trace, keep)));
+      out.attach(parent);
+      if (trace != null) {
+        trace.values().forEach(a -> a.attach(parent));
+      }
+      return out;
+    }
+  }
+
+  /**
+   * Velocity for a batch of jobs of any layouts and sizes (padded to the longest sequence):
+   * latents.get(i) has {@code layouts.get(i).latentShape(C)}. Returns one latent per job with C
+   * channels (the velocity), attached to the first latent's manager.
+   */
+  public List<NDArray> forward(List<NDArray> latents, List<TokenLayout> layouts, NDArray t,
+      NDArray capFeats, NDArray capMask, ForwardOptions o) {
+    NDManager parent = latents.get(0).getManager();
+    try (NDManager scope = parent.newSubManager()) {
+      List<NDArray> all = new ArrayList<>(latents);
+      all.add(t);
+      all.add(capFeats);
+      all.add(capMask);
+      tempAttach(scope, all.toArray(new NDArray[0]));
+      List<NDArray> out = core(latents, layouts, t, capFeats, capMask, o, null, config.inChannels());
+      out.forEach(a -> a.attach(parent));
+      return out;
+    }
+  }
+
+  private static void tempAttach(NDManager scope, NDArray... arrays) {
+    Map<NDArray, Boolean> seen = new IdentityHashMap<>();
+    for (NDArray a : arrays) {
+      if (seen.put(a, Boolean.TRUE) == null && a.getManager() != scope) {
+        a.tempAttach(scope);
+      }
+    }
+  }
+
+  private List<NDArray> core(List<NDArray> latents, List<TokenLayout> layouts, NDArray t,
+      NDArray capFeats, NDArray capMask, ForwardOptions o, Map<String, NDArray> trace, int keep) {
+    int b = latents.size();
+    if (layouts.size() != b) {
+      throw new IllegalArgumentException("layouts (" + layouts.size() + ") must match latents (" + b + ")");
+    }
+    ForwardInputs.check(config, b, t, capFeats, capMask);
+    int p = config.patchSize();
+    NDManager m = latents.get(0).getManager();
+    List<NDArray> patches = new ArrayList<>();
+    for (int i = 0; i < b; i++) {
+      patches.add(layouts.get(i).patchify(latents.get(i), p, config.inChannels()));
+    }
+    NDArray embedded = weights.linear(NDArrays.concat(new NDList(patches), 0), config.inputProjection());
+    if (weights.has(AbsolutePositions.KEY)) {
+      List<NDArray> tables = new ArrayList<>();
+      for (int i = 0; i < b; i++) {
+        TokenLayout l = layouts.get(i);
+        if (l.kind() == TokenLayout.Kind.AUDIO) {
+          throw new IllegalArgumentException("absolute positions apply to pictures, not audio");
+        }
+        tables.add(AbsolutePositions.table(m, l.frames(), l.height() / p, l.width() / p, config.dim()));
+      }
+      NDArray gain = weights.local(embedded, AbsolutePositions.KEY);
+      embedded = embedded.add(NDArrays.concat(new NDList(tables), 0).mul(gain));
+    }
+    NDArray eol = weights.has("eol_token") ? weights.local(embedded, "eol_token") : null;
+    NDArray eof = weights.has("eof_token") ? weights.local(embedded, "eof_token") : null;
+    long[] counts = new long[b];
+    long maxN = 0;
+    for (int i = 0; i < b; i++) {
+      counts[i] = layouts.get(i).tokenCount(p);
+      maxN = Math.max(maxN, counts[i]);
+    }
+    List<NDArray> seqs = new ArrayList<>();
+    float[] mask = new float[(int) (b * maxN)];
+    long offset = 0;
+    NDArray pad = weights.has("pad_token") ? weights.local(embedded, "pad_token") : null;
+    for (int i = 0; i < b; i++) {
+      long np = patches.get(i).getShape().get(0);
+      NDArray seq = layouts.get(i).arrange(embedded.get(new NDIndex("{}:{}", offset, offset + np)), eol, eof, p);
+      offset += np;
+      if (counts[i] < maxN) {
+        NDArray pads = m.zeros(new Shape(maxN - counts[i], config.dim()));
+        seq = seq.concat(pad == null ? pads : pads.add(pad), 0);
+      }
+      seqs.add(seq);
+      java.util.Arrays.fill(mask, (int) (i * maxN), (int) (i * maxN + counts[i]), 1f);
+    }
+    NDArray x = NDArrays.stack(new NDList(seqs));
+    NDArray xMask = m.create(mask, new Shape(b, maxN));
+    NDArray capMaskF = config.variant() == FlagDitConfig.Variant.AUDIO
+        ? m.ones(capMask.getShape()) : capMask.toType(DataType.FLOAT32, false);
+
+    NDArray tEmb = Embedders.timestep(weights, config, t);
+    NDArray capEmb = Embedders.caption(weights, capFeats, capMaskF);
+    NDArray adaln = tEmb.add(capEmb);
+    NDArray condSilu = Weights.silu(adaln);
+    Rope rope = Rope.table(m, maxN, config.headDim(), config.ropeTheta() * o.ntkFactor(), o.ropeScalingFactor());
+    if (trace != null) {
+      if (layouts.stream().allMatch(l -> l.equals(layouts.get(0))) && layouts.get(0).kind() == TokenLayout.Kind.IMAGE) {
+        TokenLayout l = layouts.get(0);
+        trace.put("dbg.x_embedder_out", embedded.reshape(b, l.height() / p, l.width() / p, config.dim()));
+      }
+      trace.put("dbg.tokens_in", x);
+      trace.put("dbg.t_emb", tEmb);
+      trace.put("dbg.cap_emb", capEmb);
+      trace.put("dbg.adaln_input", adaln);
+      trace.put("dbg.freqs_cis", rope.asPairs());
+    }
+    FlagDitBlock.Context ctx = new FlagDitBlock.Context(condSilu, xMask, rope, capFeats, capMaskF,
+        o.selfAttentionScale(maxN, config.headDim()), kernel, trace);
+    for (int i = 0; i < config.nLayers(); i++) {
+      x = FlagDitBlock.forward(weights, config, i, x, ctx);
+    }
+    NDArray fin = Embedders.finalLayer(weights, x, condSilu);
+    if (trace != null) {
+      trace.put("dbg.final_layer_out", fin);
+    }
+    List<NDArray> out = new ArrayList<>();
+    for (int i = 0; i < b; i++) {
+      TokenLayout l = layouts.get(i);
+      NDArray tokens = fin.get(new NDIndex("{}, :{}", i, counts[i]));
+      NDArray full = l.unpatchify(tokens, p, config.outChannels());
+      if (keep < config.outChannels()) {
+        full = l.framed() ? full.get(new NDIndex(":, :{}", keep)) : full.get(new NDIndex(":{}", keep));
+      }
+      if (predictsData) {
+        // v = (x1̂ − x_t) / (1 − t), the flow's velocity given the predicted endpoint.
+        NDArray oneMinusT = t.get(i).neg().add(1f).maximum(0.05f);
+        full = full.sub(latents.get(i)).div(oneMinusT);
+      }
+      out.add(full);
+    }
+    return out;
+  }
+
+  /** Closes the weights manager when this model owns it (loaded checkpoints). */
+  @Override
+  public void close() {
+    if (ownedManager != null) {
+      ownedManager.close();
+    }
+  }
+}

@@ -1,0 +1,71 @@
+package dev.lumina.worker;
+
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+/**
+ * Channels to the gateways' {@code lumina.cluster.v1.ChunkSink} services, one per gateway address,
+ * opened on first use and kept for later jobs of the same gateway.
+ *
+ * <p>Thread-safe. {@link #close()} shuts every channel down.
+ */
+public final class ChunkSinkClient implements AutoCloseable {
+
+  /** Largest chunk message accepted either way (a tile of up to 4096² pixels fits). */
+  static final int MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+
+  private final Function<String, ManagedChannel> channelFactory;
+  private final Duration ackTimeout;
+  private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
+
+  /** Plaintext channels to {@code host:port} gateway addresses. */
+  public ChunkSinkClient(Duration ackTimeout) {
+    this(
+        target ->
+            ManagedChannelBuilder.forTarget(target)
+                .usePlaintext()
+                .maxInboundMessageSize(MAX_MESSAGE_BYTES)
+                .build(),
+        ackTimeout);
+  }
+
+  /** Channels made by {@code channelFactory} (for in-process transports in tests). */
+  public ChunkSinkClient(Function<String, ManagedChannel> channelFactory, Duration ackTimeout) {
+    if (ackTimeout == null || ackTimeout.isNegative() || ackTimeout.isZero()) {
+      throw new IllegalArgumentException("chunk ack timeout must be > 0, got " + ackTimeout);
+    }
+    this.channelFactory = channelFactory;
+    this.ackTimeout = ackTimeout;
+  }
+
+  ManagedChannel channel(String gateway) {
+    return channels.computeIfAbsent(gateway, channelFactory);
+  }
+
+  Duration ackTimeout() {
+    return ackTimeout;
+  }
+
+  @Override
+  public void close() {
+    for (ManagedChannel c : channels.values()) {
+      c.shutdown();
+    }
+    for (ManagedChannel c : channels.values()) {
+      try {
+        if (!c.awaitTermination(5, TimeUnit.SECONDS)) {
+          c.shutdownNow();
+        }
+      } catch (InterruptedException e) {
+        c.shutdownNow();
+        Thread.currentThread().interrupt();
+      }
+    }
+    channels.clear();
+  }
+}

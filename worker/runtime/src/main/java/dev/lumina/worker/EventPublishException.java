@@ -1,0 +1,13 @@
+package dev.lumina.worker;
+
+/**
+ * A record for {@code lumina.events} or {@code lumina.dead-letter} could not be made durable.
+ * Retriable: the job's offset stays uncommitted, so the job runs again.
+ */
+public final class EventPublishException extends Exception {
+  private static final long serialVersionUID = 1L;
+
+  public EventPublishException(String message, Throwable cause) {
+    super(message, cause);
+  }
+}

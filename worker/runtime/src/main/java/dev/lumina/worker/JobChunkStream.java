@@ -1,0 +1,174 @@
+package dev.lumina.worker;
+
+import dev.lumina.proto.cluster.v1.ChunkBatch;
+import dev.lumina.proto.cluster.v1.ChunkSinkGrpc;
+import dev.lumina.proto.cluster.v1.DeliverAck;
+import dev.lumina.proto.v1.AudioSegment;
+import dev.lumina.proto.v1.Frame;
+import dev.lumina.proto.v1.GenerationChunk;
+import dev.lumina.proto.v1.Preview;
+import dev.lumina.proto.v1.Progress;
+import dev.lumina.proto.v1.Tile;
+import io.grpc.stub.StreamObserver;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The chunks of one job: numbers them and streams them to the job's gateway over one {@code
+ * ChunkSink/Deliver} call.
+ *
+ * <p>Numbering: the gateway sends the client's {@code accepted} chunk as seq {@value
+ * #ACCEPTED_SEQ}; the worker numbers its chunks from {@value #FIRST_WORKER_SEQ} upwards, one per
+ * chunk. A rerun of the job (after a worker failure) numbers the same chunks the same way, so the
+ * gateway's (job id, seq) de-duplication drops what it already has.
+ *
+ * <p>When the stream breaks, the next chunk opens a new call that first resends every chunk so far
+ * (the gateway drops duplicates), up to {@value #MAX_REOPENS} times per job; after that chunks are
+ * only kept for the terminal event. Used from the job's thread; the gRPC callbacks touch only the
+ * thread-safe futures.
+ */
+final class JobChunkStream implements ChunkEmitter {
+  /** Seq of the gateway's {@code accepted} chunk. */
+  static final long ACCEPTED_SEQ = 1;
+  /** Seq of the first chunk a worker sends for a job. */
+  static final long FIRST_WORKER_SEQ = ACCEPTED_SEQ + 1;
+
+  static final int MAX_REOPENS = 3;
+
+  private static final Logger LOG = LoggerFactory.getLogger(JobChunkStream.class);
+
+  private final String jobId;
+  private final String gateway;
+  private final ChunkSinkClient client;
+  private final List<GenerationChunk> sent = new ArrayList<>();
+  private long nextSeq = FIRST_WORKER_SEQ;
+  private StreamObserver<ChunkBatch> call;
+  private CompletableFuture<DeliverAck> ack;
+  private int opens;
+  private int lastProgressStep;
+  private int totalSteps;
+
+  JobChunkStream(String jobId, String gateway, ChunkSinkClient client) {
+    this.jobId = jobId;
+    this.gateway = gateway;
+    this.client = client;
+  }
+
+  @Override
+  public void progress(Progress progress) {
+    lastProgressStep = progress.getStep();
+    totalSteps = progress.getTotal();
+    send(GenerationChunk.newBuilder().setProgress(progress));
+  }
+
+  @Override
+  public void preview(Preview preview) {
+    send(GenerationChunk.newBuilder().setPreview(preview));
+  }
+
+  @Override
+  public void frame(Frame frame) {
+    send(GenerationChunk.newBuilder().setFrame(frame));
+  }
+
+  @Override
+  public void tile(Tile tile) {
+    send(GenerationChunk.newBuilder().setTile(tile));
+  }
+
+  @Override
+  public void audio(AudioSegment segment) {
+    send(GenerationChunk.newBuilder().setAudio(segment));
+  }
+
+  /** Sends the terminal chunk, ends the call and waits (bounded) for the gateway's ack. */
+  GenerationChunk finish(GenerationChunk.Builder terminal) {
+    GenerationChunk chunk = send(terminal);
+    StreamObserver<ChunkBatch> c = call;
+    CompletableFuture<DeliverAck> a = ack;
+    if (c == null || a == null) {
+      return chunk;
+    }
+    try {
+      c.onCompleted();
+      a.get(client.ackTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException | TimeoutException | RuntimeException e) {
+      LOG.warn("job {}: gateway {} did not acknowledge its chunks: {}", jobId, gateway, e.toString());
+    }
+    return chunk;
+  }
+
+  /** Every chunk of the job so far, in order. */
+  List<GenerationChunk> chunks() {
+    return List.copyOf(sent);
+  }
+
+  long lastSeq() {
+    return nextSeq - 1;
+  }
+
+  int lastProgressStep() {
+    return lastProgressStep;
+  }
+
+  int totalSteps() {
+    return totalSteps;
+  }
+
+  private GenerationChunk send(GenerationChunk.Builder b) {
+    GenerationChunk chunk = b.setJobId(jobId).setSeq(nextSeq++).build();
+    sent.add(chunk);
+    if (gateway.isEmpty()) {
+      return chunk;
+    }
+    try {
+      if (call == null || ack.isDone()) {
+        if (opens >= MAX_REOPENS + 1) {
+          return chunk;
+        }
+        open();
+        for (GenerationChunk earlier : sent) {
+          call.onNext(ChunkBatch.newBuilder().addChunks(earlier).build());
+        }
+      } else {
+        call.onNext(ChunkBatch.newBuilder().addChunks(chunk).build());
+      }
+    } catch (RuntimeException e) {
+      LOG.warn("job {}: cannot deliver chunk {} to gateway {}: {}", jobId, chunk.getSeq(), gateway, e.toString());
+      call = null;
+    }
+    return chunk;
+  }
+
+  private void open() {
+    opens++;
+    CompletableFuture<DeliverAck> a = new CompletableFuture<>();
+    StreamObserver<DeliverAck> responses =
+        new StreamObserver<>() {
+          @Override
+          public void onNext(DeliverAck value) {
+            a.complete(value);
+          }
+
+          @Override
+          public void onError(Throwable t) {
+            a.completeExceptionally(t);
+          }
+
+          @Override
+          public void onCompleted() {
+            a.complete(DeliverAck.getDefaultInstance());
+          }
+        };
+    ack = a;
+    call = ChunkSinkGrpc.newStub(client.channel(gateway)).deliver(responses);
+  }
+}

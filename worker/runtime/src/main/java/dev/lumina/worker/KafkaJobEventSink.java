@@ -1,0 +1,91 @@
+package dev.lumina.worker;
+
+import dev.lumina.proto.Topics;
+import dev.lumina.proto.cluster.v1.JobEvent;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@link JobEventSink} on Kafka: idempotent producer with {@code acks=all}, key = job id; terminal
+ * events and dead letters wait for the broker's acknowledgement (bounded). Thread-safe.
+ */
+final class KafkaJobEventSink implements JobEventSink {
+  private static final Logger LOG = LoggerFactory.getLogger(KafkaJobEventSink.class);
+
+  private final KafkaProducer<String, byte[]> producer;
+  private final Duration timeout;
+
+  KafkaJobEventSink(String bootstrap, String clientId, Duration timeout) {
+    Properties p = new Properties();
+    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    p.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
+    p.put(ProducerConfig.ACKS_CONFIG, "all");
+    p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+    p.put(ProducerConfig.LINGER_MS_CONFIG, "0");
+    p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 8 * 1024 * 1024);
+    p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());
+    // delivery.timeout.ms must cover linger.ms + request.timeout.ms.
+    p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.min(timeout.toMillis() / 2, 30_000));
+    p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, timeout.toMillis());
+    this.producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
+    this.timeout = timeout;
+  }
+
+  @Override
+  public void running(JobEvent event) {
+    try {
+      producer.send(
+          new ProducerRecord<>(Topics.EVENTS, event.getJobId(), event.toByteArray()),
+          (md, e) -> {
+            if (e != null) {
+              LOG.warn("job {}: RUNNING event not recorded: {}", event.getJobId(), e.toString());
+            }
+          });
+    } catch (RuntimeException e) {
+      LOG.warn("job {}: RUNNING event not sent: {}", event.getJobId(), e.toString());
+    }
+  }
+
+  @Override
+  public void terminal(JobEvent event) throws EventPublishException {
+    await(new ProducerRecord<>(Topics.EVENTS, event.getJobId(), event.toByteArray()));
+  }
+
+  @Override
+  public void deadLetter(String key, byte[] value, String sourceTopic, long offset, String error)
+      throws EventPublishException {
+    ProducerRecord<String, byte[]> r = new ProducerRecord<>(Topics.DEAD_LETTER, key, value);
+    r.headers().add("lumina.error", error.getBytes(StandardCharsets.UTF_8));
+    r.headers().add("lumina.source.topic", sourceTopic.getBytes(StandardCharsets.UTF_8));
+    r.headers().add("lumina.source.offset", Long.toString(offset).getBytes(StandardCharsets.UTF_8));
+    await(r);
+  }
+
+  private void await(ProducerRecord<String, byte[]> r) throws EventPublishException {
+    try {
+      producer.send(r).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new EventPublishException("interrupted while writing to " + r.topic(), e);
+    } catch (ExecutionException | TimeoutException | RuntimeException e) {
+      throw new EventPublishException(
+          "cannot write to " + r.topic() + " within " + timeout.toMillis() + " ms: " + e, e);
+    }
+  }
+
+  @Override
+  public void close() {
+    producer.close(Duration.ofSeconds(5));
+  }
+}

@@ -1,0 +1,325 @@
+package dev.lumina.worker;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import dev.lumina.proto.cluster.v1.JobEnvelope;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The worker's Kafka loop on the work topics: a classic consumer group with {@code
+ * max.poll.records} = the batch size (1 by default), manual commits, and every assigned partition paused while a job runs — the
+ * loop keeps calling {@code poll()} (so the worker stays in the group however long the job takes)
+ * but receives no new record until the job has ended.
+ *
+ * <p>Per record: parse the envelope (unreadable → dead letter), run the job on the job thread
+ * ({@link JobRunner}) — together with the pending records right behind it that the executor gives
+ * the same batch key — publish the terminal events durably, and only then commit the offsets. If the terminal event cannot be made durable the offset is not committed: the consumer
+ * seeks back and the job runs again (jobs are idempotent by job id).
+ *
+ * <p>While a job runs the loop waits on the job itself (at most {@code pollTimeout} between
+ * {@code poll()}s), so a finished job is noticed, committed and followed by the next one at once,
+ * whatever the poll timeout. Offsets go through {@link OffsetCommits}: a commit that meets a
+ * rebalance is retried after the next poll, one refused because the partition moved is dropped; no
+ * commit failure ends the loop.
+ *
+ * <p>All consumer calls happen on the loop's own thread ({@link #run}); {@link #stop} may be
+ * called from any thread.
+ */
+final class WorkLoop implements Runnable {
+  private static final Logger LOG = LoggerFactory.getLogger(WorkLoop.class);
+  private static final long FETCH_MAX_WAIT_MS = 100;
+
+  private final WorkerConfig config;
+  private final KafkaConsumer<String, byte[]> consumer;
+  private final JobRunner runner;
+  private final JobExecutor executor;
+  private final JobEventSink events;
+  private final CancelRegistry cancels;
+  private final ExecutorService jobThread;
+  private final Deque<ConsumerRecord<String, byte[]>> pending = new ArrayDeque<>();
+  private final OffsetCommits commits;
+  private volatile boolean admitting = true;
+  private volatile boolean stopped;
+  private List<ConsumerRecord<String, byte[]>> current = List.of();
+  private Future<?> currentJob;
+
+  WorkLoop(
+      WorkerConfig config,
+      JobRunner runner,
+      JobExecutor executor,
+      JobEventSink events,
+      CancelRegistry cancels,
+      ExecutorService jobThread) {
+    this.config = config;
+    this.runner = runner;
+    this.executor = executor;
+    this.events = events;
+    this.cancels = cancels;
+    this.jobThread = jobThread;
+    Properties p = new Properties();
+    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+    p.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
+    p.put(ConsumerConfig.CLIENT_ID_CONFIG, config.workerId() + "-work");
+    p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+    p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, config.maxBatch());
+    p.put(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, (int) config.maxPollInterval().toMillis());
+    p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    p.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, (int) config.sessionTimeout().toMillis());
+    p.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, (int) config.heartbeatInterval().toMillis());
+    // An idle worker's fetch waits at the broker at most this long; records still end it at once.
+    p.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, (int) Math.min(FETCH_MAX_WAIT_MS, config.pollTimeout().toMillis()));
+    p.put(
+        ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG,
+        CooperativeStickyAssignor.class.getName());
+    this.consumer = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer());
+    this.commits = new OffsetCommits(consumer::commitSync);
+  }
+
+  @Override
+  public void run() {
+    try {
+      consumer.subscribe(config.workTopics(), new Rebalance());
+      while (!stopped) {
+        try {
+          if (!step()) {
+            break;
+          }
+        } catch (WakeupException e) {
+          // stop() ends the loop; drain() only cut an idle poll short, so the next step sees it.
+        }
+      }
+      if (!stopped && !commits.isEmpty()) {
+        commits.flush(consumer.assignment());
+      }
+    } catch (WakeupException e) {
+      // stop() during the last commit: offsets left are redelivered, which job-id idempotency allows.
+    } catch (RuntimeException e) {
+      LOG.error("work loop stopped: this worker takes no more jobs", e);
+    } finally {
+      consumer.close(Duration.ofSeconds(5));
+    }
+  }
+
+  /** One turn of the loop; false when the loop is to end (draining and no job running). */
+  private boolean step() {
+    if (currentJob == null && !admitting) {
+      return false;
+    }
+    Duration poll = config.pollTimeout();
+    if (currentJob != null) {
+      awaitCurrent();
+      poll = Duration.ZERO;
+    }
+    for (ConsumerRecord<String, byte[]> r : consumer.poll(poll)) {
+      pending.add(r);
+    }
+    if (!commits.isEmpty()) {
+      commits.flush(consumer.assignment());
+    }
+    if (currentJob != null && currentJob.isDone()) {
+      finishCurrent();
+    }
+    if (currentJob == null) {
+      if (!admitting) {
+        return false;
+      }
+      startNext();
+    }
+    return true;
+  }
+
+  /**
+   * Stops taking jobs; the loop ends once the running job (if any) has finished and committed. An
+   * idle loop ends at once instead of after its current poll.
+   */
+  void drain() {
+    admitting = false;
+    consumer.wakeup();
+  }
+
+  /** Ends the loop now, without waiting for the running job. */
+  void stop() {
+    stopped = true;
+    consumer.wakeup();
+  }
+
+  /** Waits until the running job ends, at most the poll timeout (the loop then polls to stay in the group). */
+  private void awaitCurrent() {
+    try {
+      currentJob.get(config.pollTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException | ExecutionException | CancellationException e) {
+      // Still running, or ended; finishCurrent reads the outcome.
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      stopped = true;
+    }
+  }
+
+  private void startNext() {
+    ConsumerRecord<String, byte[]> r = pending.poll();
+    if (r == null) {
+      return;
+    }
+    JobEnvelope first = parse(r);
+    if (first == null) {
+      return;
+    }
+    List<ConsumerRecord<String, byte[]>> records = new ArrayList<>(List.of(r));
+    List<JobEnvelope> jobs = new ArrayList<>(List.of(first));
+    // Only a prefix of the pending records joins the batch, so no partition's offsets are skipped.
+    Optional<Object> key = executor.batchKey(first);
+    while (key.isPresent() && jobs.size() < config.maxBatch() && !pending.isEmpty()) {
+      JobEnvelope next = tryParse(pending.peek());
+      if (next == null || !key.equals(executor.batchKey(next))) {
+        break;
+      }
+      records.add(pending.poll());
+      jobs.add(next);
+    }
+    consumer.pause(consumer.assignment());
+    List<CancelToken> tokens = new ArrayList<>();
+    jobs.forEach(j -> tokens.add(cancels.register(j.getJobId())));
+    current = records;
+    currentJob =
+        jobThread.submit(
+            () -> {
+              try {
+                jobs.forEach(j -> events.running(runner.runningEvent(j)));
+                List<JobRunner.Outcome> outcomes = runner.runBatch(jobs, tokens);
+                for (int i = 0; i < outcomes.size(); i++) {
+                  JobRunner.Outcome o = outcomes.get(i);
+                  events.terminal(o.terminal());
+                  if (o.deadLetterReason() != null) {
+                    ConsumerRecord<String, byte[]> rec = records.get(i);
+                    events.deadLetter(rec.key(), rec.value(), rec.topic(), rec.offset(), o.deadLetterReason());
+                  }
+                }
+                return null;
+              } finally {
+                jobs.forEach(j -> cancels.release(j.getJobId()));
+              }
+            });
+  }
+
+  /** The envelope of {@code r}, or null after sending an unreadable record to the dead-letter topic. */
+  private JobEnvelope parse(ConsumerRecord<String, byte[]> r) {
+    JobEnvelope job = tryParse(r);
+    if (job == null) {
+      deadLetter(r, "unreadable job envelope: "
+          + (r.value() == null ? "no value" : "not a lumina.cluster.v1.JobEnvelope with a job_id"));
+    }
+    return job;
+  }
+
+  private static JobEnvelope tryParse(ConsumerRecord<String, byte[]> r) {
+    if (r.value() == null) {
+      return null;
+    }
+    try {
+      JobEnvelope job = JobEnvelope.parseFrom(r.value());
+      return job.getJobId().isEmpty() ? null : job;
+    } catch (InvalidProtocolBufferException e) {
+      return null;
+    }
+  }
+
+  private void finishCurrent() {
+    Map<TopicPartition, Long> first = new HashMap<>();
+    Map<TopicPartition, Long> last = new HashMap<>();
+    for (ConsumerRecord<String, byte[]> r : current) {
+      TopicPartition tp = new TopicPartition(r.topic(), r.partition());
+      first.merge(tp, r.offset(), Math::min);
+      last.merge(tp, r.offset(), Math::max);
+    }
+    try {
+      currentJob.get();
+      last.forEach((tp, offset) -> commit(tp, offset + 1));
+    } catch (ExecutionException e) {
+      // A terminal event is not durable: leave the offsets and take the jobs again.
+      LOG.warn("jobs at {} not recorded, will run again: {}", first, e.getCause().toString());
+      first.forEach((tp, offset) -> {
+        if (consumer.assignment().contains(tp)) {
+          consumer.seek(tp, offset);
+        }
+        pending.removeIf(p -> p.topic().equals(tp.topic()) && p.partition() == tp.partition());
+      });
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      stopped = true;
+    }
+    current = List.of();
+    currentJob = null;
+    if (pending.isEmpty()) {
+      consumer.resume(consumer.paused());
+    }
+  }
+
+  private void deadLetter(ConsumerRecord<String, byte[]> r, String reason) {
+    TopicPartition tp = new TopicPartition(r.topic(), r.partition());
+    try {
+      events.deadLetter(r.key(), r.value() == null ? new byte[0] : r.value(), r.topic(), r.offset(), reason);
+      LOG.warn("record {}@{} sent to the dead-letter topic: {}", tp, r.offset(), reason);
+      commit(tp, r.offset() + 1);
+    } catch (EventPublishException e) {
+      LOG.warn("record {}@{} not dead-lettered, will retry: {}", tp, r.offset(), e.toString());
+      consumer.seek(tp, r.offset());
+    }
+  }
+
+  private void commit(TopicPartition tp, long next) {
+    commits.add(tp, next);
+    commits.flush(consumer.assignment());
+  }
+
+  /** Keeps new partitions paused while a job runs; forgets records of partitions taken away. */
+  private final class Rebalance implements ConsumerRebalanceListener {
+    @Override
+    public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+      if (!commits.isEmpty()) {
+        // Last chance to commit finished jobs of partitions about to move.
+        commits.flush(consumer.assignment());
+      }
+      commits.forget(partitions);
+      pending.removeIf(r -> partitions.contains(new TopicPartition(r.topic(), r.partition())));
+    }
+
+    @Override
+    public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+      if (currentJob != null || !pending.isEmpty()) {
+        consumer.pause(partitions);
+      }
+    }
+
+    @Override
+    public void onPartitionsLost(Collection<TopicPartition> partitions) {
+      commits.forget(partitions);
+      pending.removeIf(r -> partitions.contains(new TopicPartition(r.topic(), r.partition())));
+    }
+  }
+}

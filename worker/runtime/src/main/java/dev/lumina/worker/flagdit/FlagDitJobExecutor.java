@@ -1,0 +1,234 @@
+package dev.lumina.worker.flagdit;
+
+import com.google.protobuf.ByteString;
+import dev.lumina.engine.Generated;
+import dev.lumina.engine.Generation;
+import dev.lumina.engine.Generator;
+import dev.lumina.engine.StepListener;
+import dev.lumina.engine.media.LatentPreview;
+import dev.lumina.engine.media.PngEncoder;
+import dev.lumina.engine.media.RgbImage;
+import dev.lumina.engine.model.TokenLayout;
+import dev.lumina.engine.sampling.Solver;
+import dev.lumina.proto.cluster.v1.JobEnvelope;
+import dev.lumina.proto.cluster.v1.ModelCard;
+import dev.lumina.proto.v1.ModelInfo;
+import dev.lumina.proto.v1.Preview;
+import dev.lumina.proto.v1.Progress;
+import dev.lumina.worker.BatchJob;
+import dev.lumina.worker.CancelToken;
+import dev.lumina.worker.ChunkEmitter;
+import dev.lumina.worker.JobCancelledException;
+import dev.lumina.worker.JobExecutor;
+import dev.lumina.worker.JobFailedException;
+import dev.lumina.worker.JobOutcome;
+import dev.lumina.worker.JobResult;
+import dev.lumina.worker.artifact.ArtifactStore;
+import dev.lumina.worker.artifact.ArtifactStoreException;
+import io.grpc.Status;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The real {@link JobExecutor}: Flag-DiT through the engine's {@link Generator}. Per job: resolve the request
+ * against the model card ({@link JobPlan}), sample with the requested solver over the shifted time grid
+ * (classifier-free guidance when {@code cfg_scale != 1}), stream progress after every step and a latent preview
+ * every {@code preview_every} steps, stop at the next step when cancelled, then decode and store the outputs
+ * ({@link OutputWriter}).
+ *
+ * <p>Decoding: pixel-space models (3 latent channels, downsample 1) are their own decoder, values in
+ * [-1, 1]; single-channel audio models emit waveform samples at {@code audio_frames_per_second}.
+ * Latent models need a decoder this worker does not have yet; their jobs fail with
+ * FAILED_PRECONDITION rather than deliver an approximation.
+ *
+ * <p>Thread-safety: {@link #run} may be called from several threads; the runtime calls it from one job
+ * thread. {@link #close} must not race with {@link #run}.
+ */
+public final class FlagDitJobExecutor implements JobExecutor {
+  private static final int PREVIEW_MAX_SIDE = LatentPreview.DEFAULT_MAX_SIDE;
+
+  private final Generator generator;
+  private final ModelCard card;
+  private final ArtifactStore store;
+  private final Clock clock;
+
+  /** Wraps a loaded generator; closing this executor closes it. */
+  public FlagDitJobExecutor(Generator generator, ModelCard card, ArtifactStore store, Clock clock) {
+    this.generator = generator;
+    this.card = card;
+    this.store = store;
+    this.clock = clock;
+  }
+
+  /**
+   * Loads the model directory: {@code model.safetensors} (or tensor-parallel shards), the text
+   * encoder files and the optional {@value ModelCards#FILE}.
+   *
+   * @throws IOException when a file is missing or unreadable
+   * @throws IllegalArgumentException when a file is malformed (the message names it)
+   */
+  public static FlagDitJobExecutor load(Path modelDir, ArtifactStore store, String announcedBy) throws IOException {
+    Generator generator = Generator.load(modelDir);
+    try {
+      ModelCard card = ModelCards.forModel(modelDir, generator.config(), announcedBy, System.currentTimeMillis());
+      return new FlagDitJobExecutor(generator, card, store, Clock.systemUTC());
+    } catch (IOException | RuntimeException e) {
+      generator.close();
+      throw e;
+    }
+  }
+
+  @Override
+  public Optional<ModelCard> modelCard() {
+    return Optional.of(card);
+  }
+
+  /** Jobs batch when they share token layout, solver, steps, time shift and extrapolation options. */
+  @Override
+  public Optional<Object> batchKey(JobEnvelope job) {
+    try {
+      return Optional.of(JobPlan.resolve(job, card, generator.config()).generation().batchKey());
+    } catch (JobFailedException | RuntimeException e) {
+      return Optional.empty();
+    }
+  }
+
+  @Override
+  public JobResult run(JobEnvelope job, ChunkEmitter emitter, CancelToken cancel)
+      throws JobFailedException, JobCancelledException {
+    JobOutcome o = runBatch(List.of(new BatchJob(job, emitter, cancel))).get(0);
+    if (o.cancelled()) {
+      throw new JobCancelledException();
+    }
+    if (o.failure() != null) {
+      throw o.failure();
+    }
+    return o.result();
+  }
+
+  /**
+   * Samples the jobs as one batch; each keeps its own noise, captions and guidance. Progress and previews go
+   * to each job's emitter after every step; a cancelled job stops streaming at once and ends CANCELLED, and
+   * sampling stops at the next step once every job of the batch is cancelled.
+   */
+  @Override
+  public List<JobOutcome> runBatch(List<BatchJob> jobs) {
+    JobOutcome[] outcomes = new JobOutcome[jobs.size()];
+    List<Integer> live = new ArrayList<>();
+    List<JobPlan> plans = new ArrayList<>();
+    for (int i = 0; i < jobs.size(); i++) {
+      try {
+        plans.add(JobPlan.resolve(jobs.get(i).job(), card, generator.config()));
+        live.add(i);
+      } catch (JobFailedException e) {
+        outcomes[i] = JobOutcome.failed(e);
+      }
+    }
+    if (live.isEmpty()) {
+      return List.of(outcomes);
+    }
+    long started = clock.millis();
+    List<Generation> generations = plans.stream().map(JobPlan::generation).toList();
+    StepListener listener =
+        (step, total, t, state) -> {
+          boolean anyLive = false;
+          for (int k = 0; k < live.size(); k++) {
+            BatchJob b = jobs.get(live.get(k));
+            if (b.cancel().isCancelled()) {
+              continue;
+            }
+            anyLive = true;
+            long elapsed = clock.millis() - started;
+            b.emitter()
+                .progress(
+                    Progress.newBuilder()
+                        .setStep(step)
+                        .setTotal(total)
+                        .setT(t)
+                        .setEtaMs(elapsed * (total - step) / Math.max(1, step))
+                        .build());
+            JobPlan plan = plans.get(k);
+            if (plan.previewEvery() > 0 && step % plan.previewEvery() == 0 && step < total) {
+              int index = k;
+              preview(plan, step, () -> state.frame(index, 0)).ifPresent(b.emitter()::preview);
+            }
+          }
+          // Checked after every step: sampling stops before the next step once all are cancelled.
+          return anyLive;
+        };
+    List<Generated> results = generator.generate(generations, listener);
+    long sampled = clock.millis();
+    for (int k = 0; k < live.size(); k++) {
+      BatchJob b = jobs.get(live.get(k));
+      if (b.cancel().isCancelled() || !results.get(k).completed()) {
+        outcomes[live.get(k)] = JobOutcome.ofCancelled();
+        continue;
+      }
+      long decodeStart = clock.millis();
+      try {
+        OutputWriter out = new OutputWriter(b.job().getJobId(), plans.get(k).modality(),
+            b.job().getRequest().getOutput().getTileSize(), store, b.emitter());
+        decode(plans.get(k), results.get(k), out);
+        outcomes[live.get(k)] = JobOutcome.succeeded(new JobResult(out.artifacts(), plans.get(k).seed(),
+            sampled - started, clock.millis() - decodeStart, results.get(k).stepsDone()));
+      } catch (JobFailedException e) {
+        outcomes[live.get(k)] = JobOutcome.failed(e);
+      } catch (ArtifactStoreException e) {
+        outcomes[live.get(k)] = JobOutcome.failed(new JobFailedException(
+            e.retriable() ? Status.Code.UNAVAILABLE : Status.Code.INTERNAL,
+            "cannot store output: " + e.getMessage(), false, e));
+      }
+    }
+    return List.of(outcomes);
+  }
+
+  private static Optional<Preview> preview(JobPlan plan, int step, java.util.function.Supplier<float[]> firstFrame) {
+    TokenLayout l = plan.layout();
+    if (l.kind() == TokenLayout.Kind.AUDIO) {
+      return Optional.empty();
+    }
+    RgbImage img = LatentPreview.project(firstFrame.get(), plan.channels(), l.height(), l.width(), PREVIEW_MAX_SIDE);
+    return Optional.of(Preview.newBuilder().setStep(step).setPng(ByteString.copyFrom(PngEncoder.encode(img))).build());
+  }
+
+  private void decode(JobPlan plan, Generated sample, OutputWriter out)
+      throws JobFailedException, ArtifactStoreException {
+    TokenLayout l = plan.layout();
+    ModelInfo info = card.getInfo();
+    if (l.kind() == TokenLayout.Kind.AUDIO) {
+      if (plan.channels() != 1) {
+        throw new JobFailedException(Status.Code.FAILED_PRECONDITION,
+            "model " + info.getName() + " has " + plan.channels() + " latent audio channels and no vocoder on this worker", true, null);
+      }
+      out.audio(0, sample.frames().get(0), (int) Math.round(card.getAudioFramesPerSecond()));
+      return;
+    }
+    if (plan.channels() != 3 || info.getDownsample() != 1) {
+      throw new JobFailedException(Status.Code.FAILED_PRECONDITION,
+          "model " + info.getName() + " has " + plan.channels() + "-channel latents (downsample "
+              + info.getDownsample() + ") and no latent decoder on this worker", true, null);
+    }
+    for (int f = 0; f < sample.frames().size(); f++) {
+      out.picture(f, RgbImage.fromSignedChw(sample.frames().get(f), l.height(), l.width()));
+    }
+  }
+
+  @Override
+  public void close() {
+    generator.close();
+  }
+
+  static Solver solver(dev.lumina.proto.v1.Solver s, dev.lumina.proto.v1.Solver dflt) {
+    dev.lumina.proto.v1.Solver v = s == dev.lumina.proto.v1.Solver.SOLVER_UNSPECIFIED ? dflt : s;
+    return switch (v) {
+      case MIDPOINT -> Solver.MIDPOINT;
+      case RK4 -> Solver.RK4;
+      case DOPRI5 -> Solver.DOPRI5;
+      default -> Solver.EULER;
+    };
+  }
+}

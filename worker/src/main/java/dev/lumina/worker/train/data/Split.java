@@ -1,9 +1,0 @@
-package dev.lumina.worker.train.data;
-
-/** Which side of the {@link HeldOut} partition a sample is drawn from. */
-public enum Split {
-  /** Every combination except the held-out ones. */
-  TRAIN,
-  /** Only held-out combinations. */
-  HELD_OUT
-}
