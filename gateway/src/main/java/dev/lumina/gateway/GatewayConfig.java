@@ -7,7 +7,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Everything a gateway needs, validated at construction (a bad value names its key).
+ * Everything a gateway needs, validated at construction (a bad value names its key). Build one with
+ * {@link #builder}: every setting but the broker has a default, declared once below as a {@code DEFAULT_*}
+ * constant (the launcher's flags take theirs from the same constants).
  *
  * @param kafkaBootstrap Kafka bootstrap servers, {@code host:port[,host:port]}
  * @param bindHost address both gRPC servers listen on
@@ -42,7 +44,24 @@ public record GatewayConfig(
     int topicPartitions,
     short replication) {
 
+  /** Default {@code bindHost}: loopback only. */
+  public static final String DEFAULT_BIND_HOST = "127.0.0.1";
+  /** Default public port. */
+  public static final int DEFAULT_PORT = 8443;
+  /** Default internal ChunkSink port. */
+  public static final int DEFAULT_CHUNK_SINK_PORT = 8444;
+  /** Default {@code maxInboundMessageBytes}. */
   public static final int DEFAULT_MAX_INBOUND_BYTES = 256 * 1024;
+  /** Default {@code maxJobs}. */
+  public static final int DEFAULT_MAX_JOBS = 100_000;
+  /** Default {@code publishTimeout}. */
+  public static final Duration DEFAULT_PUBLISH_TIMEOUT = Duration.ofSeconds(10);
+  /** Default {@code lookupWait}. */
+  public static final Duration DEFAULT_LOOKUP_WAIT = Duration.ofSeconds(2);
+  /** Default {@code topicPartitions}. */
+  public static final int DEFAULT_TOPIC_PARTITIONS = 3;
+  /** Default {@code replication}: a single broker. */
+  public static final short DEFAULT_REPLICATION = 1;
   /** Chunks carry up to 1 MiB of bytes; the internal port takes batches of several. */
   public static final int CHUNK_SINK_MAX_INBOUND_BYTES = 16 * 1024 * 1024;
 
@@ -80,38 +99,139 @@ public record GatewayConfig(
     }
   }
 
-  /** A single-node config: loopback, free ports, default tiers, one tenant, no static models. */
+  /** A builder with every default; {@code kafkaBootstrap} has none. */
+  public static Builder builder(String kafkaBootstrap) {
+    return new Builder(kafkaBootstrap);
+  }
+
+  /** The defaults with both ports free (0): a gateway that never collides with another on this machine. */
   public static GatewayConfig local(String kafkaBootstrap) {
-    return new GatewayConfig(kafkaBootstrap, "127.0.0.1", 0, 0, "127.0.0.1", List.of(), "", Tiers.defaults(),
-        Map.of(), DEFAULT_MAX_INBOUND_BYTES, 100_000, Duration.ofSeconds(10), Duration.ofSeconds(2), 3, (short) 1);
+    return builder(kafkaBootstrap).port(0).chunkSinkPort(0).build();
   }
 
-  /** This config with other listening ports. */
-  public GatewayConfig withPorts(int port, int chunkSinkPort) {
-    return new GatewayConfig(kafkaBootstrap, bindHost, port, chunkSinkPort, advertisedHost, staticModels,
-        defaultModel, tiers, apiKeys, maxInboundMessageBytes, maxJobs, publishTimeout, lookupWait,
-        topicPartitions, replication);
+  /** A builder starting from this config's values. */
+  public Builder toBuilder() {
+    return new Builder(kafkaBootstrap)
+        .bindHost(bindHost)
+        .port(port)
+        .chunkSinkPort(chunkSinkPort)
+        .advertisedHost(advertisedHost)
+        .staticModels(staticModels)
+        .defaultModel(defaultModel)
+        .tiers(tiers)
+        .apiKeys(apiKeys)
+        .maxInboundMessageBytes(maxInboundMessageBytes)
+        .maxJobs(maxJobs)
+        .publishTimeout(publishTimeout)
+        .lookupWait(lookupWait)
+        .topicPartitions(topicPartitions)
+        .replication(replication);
   }
 
-  /** This config with these static model cards and default model. */
-  public GatewayConfig withModels(List<ModelCard> models, String defaultModel) {
-    return new GatewayConfig(kafkaBootstrap, bindHost, port, chunkSinkPort, advertisedHost, models,
-        defaultModel, tiers, apiKeys, maxInboundMessageBytes, maxJobs, publishTimeout, lookupWait,
-        topicPartitions, replication);
-  }
+  /** Collects a gateway's settings; {@link #build} validates them. Not thread-safe. */
+  public static final class Builder {
+    private final String kafkaBootstrap;
+    private String bindHost = DEFAULT_BIND_HOST;
+    private int port = DEFAULT_PORT;
+    private int chunkSinkPort = DEFAULT_CHUNK_SINK_PORT;
+    private String advertisedHost;
+    private List<ModelCard> staticModels = List.of();
+    private String defaultModel = "";
+    private Tiers tiers = Tiers.defaults();
+    private Map<String, String> apiKeys = Map.of();
+    private int maxInboundMessageBytes = DEFAULT_MAX_INBOUND_BYTES;
+    private int maxJobs = DEFAULT_MAX_JOBS;
+    private Duration publishTimeout = DEFAULT_PUBLISH_TIMEOUT;
+    private Duration lookupWait = DEFAULT_LOOKUP_WAIT;
+    private int topicPartitions = DEFAULT_TOPIC_PARTITIONS;
+    private short replication = DEFAULT_REPLICATION;
 
-  /** This config with these API keys (key to tenant). */
-  public GatewayConfig withApiKeys(Map<String, String> keys) {
-    return new GatewayConfig(kafkaBootstrap, bindHost, port, chunkSinkPort, advertisedHost, staticModels,
-        defaultModel, tiers, keys, maxInboundMessageBytes, maxJobs, publishTimeout, lookupWait,
-        topicPartitions, replication);
-  }
+    private Builder(String kafkaBootstrap) {
+      this.kafkaBootstrap = kafkaBootstrap;
+    }
 
-  /** This config with other tiers. */
-  public GatewayConfig withTiers(Tiers t) {
-    return new GatewayConfig(kafkaBootstrap, bindHost, port, chunkSinkPort, advertisedHost, staticModels,
-        defaultModel, t, apiKeys, maxInboundMessageBytes, maxJobs, publishTimeout, lookupWait,
-        topicPartitions, replication);
+    public Builder bindHost(String v) {
+      bindHost = v;
+      return this;
+    }
+
+    public Builder port(int v) {
+      port = v;
+      return this;
+    }
+
+    public Builder chunkSinkPort(int v) {
+      chunkSinkPort = v;
+      return this;
+    }
+
+    /** The host workers reach the ChunkSink on; null or blank (the default) means {@code bindHost}. */
+    public Builder advertisedHost(String v) {
+      advertisedHost = v;
+      return this;
+    }
+
+    public Builder staticModels(List<ModelCard> v) {
+      staticModels = v;
+      return this;
+    }
+
+    public Builder defaultModel(String v) {
+      defaultModel = v;
+      return this;
+    }
+
+    public Builder tiers(Tiers v) {
+      tiers = v;
+      return this;
+    }
+
+    public Builder apiKeys(Map<String, String> v) {
+      apiKeys = v;
+      return this;
+    }
+
+    public Builder maxInboundMessageBytes(int v) {
+      maxInboundMessageBytes = v;
+      return this;
+    }
+
+    public Builder maxJobs(int v) {
+      maxJobs = v;
+      return this;
+    }
+
+    public Builder publishTimeout(Duration v) {
+      publishTimeout = v;
+      return this;
+    }
+
+    public Builder lookupWait(Duration v) {
+      lookupWait = v;
+      return this;
+    }
+
+    public Builder topicPartitions(int v) {
+      topicPartitions = v;
+      return this;
+    }
+
+    public Builder replication(short v) {
+      replication = v;
+      return this;
+    }
+
+    /**
+     * The config.
+     *
+     * @throws IllegalArgumentException naming the first setting out of range
+     */
+    public GatewayConfig build() {
+      String advertised = advertisedHost == null || advertisedHost.isBlank() ? bindHost : advertisedHost;
+      return new GatewayConfig(kafkaBootstrap, bindHost, port, chunkSinkPort, advertised, staticModels,
+          defaultModel, tiers, apiKeys, maxInboundMessageBytes, maxJobs, publishTimeout, lookupWait,
+          topicPartitions, replication);
+    }
   }
 
   private static void requirePort(String key, int port) {

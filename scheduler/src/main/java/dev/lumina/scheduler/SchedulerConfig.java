@@ -4,7 +4,9 @@ import dev.lumina.proto.Tiers;
 import java.time.Duration;
 
 /**
- * Everything a scheduler needs, validated at construction (a bad value names its key).
+ * Everything a scheduler needs, validated at construction (a bad value names its key). Build one with
+ * {@link #builder}: every setting but the broker has a default, declared once below as a {@code DEFAULT_*}
+ * constant (the launcher's flags take theirs from the same constants).
  *
  * @param kafkaBootstrap Kafka bootstrap servers, {@code host:port[,host:port]}
  * @param tiers worker tiers by token budget (configuration, e.g. {@code s=4224,m=16896,...})
@@ -29,6 +31,25 @@ public record SchedulerConfig(
     String transactionalId,
     int topicPartitions,
     short replication) {
+
+  /** Default {@code releaseWindow}. */
+  public static final int DEFAULT_RELEASE_WINDOW = 2;
+  /** Default {@code expiryGrace}. */
+  public static final Duration DEFAULT_EXPIRY_GRACE = Duration.ofSeconds(5);
+  /** Default {@code depthInterval}. */
+  public static final Duration DEFAULT_DEPTH_INTERVAL = Duration.ofSeconds(5);
+  /** Default {@code secondsPerTokenEval}. */
+  public static final double DEFAULT_SECONDS_PER_TOKEN_EVAL = 2e-6;
+  /** Default {@code groupId}. */
+  public static final String DEFAULT_GROUP_ID = "lumina-scheduler";
+  /** {@code transactionalId} is this prefix and the scheduler's instance id. */
+  public static final String TRANSACTIONAL_ID_PREFIX = "lumina-scheduler-";
+  /** Default instance id (one scheduler). */
+  public static final String DEFAULT_INSTANCE = "0";
+  /** Default {@code topicPartitions}. */
+  public static final int DEFAULT_TOPIC_PARTITIONS = 3;
+  /** Default {@code replication}: a single broker. */
+  public static final short DEFAULT_REPLICATION = 1;
 
   public SchedulerConfig {
     if (kafkaBootstrap == null || kafkaBootstrap.isBlank()) {
@@ -63,21 +84,101 @@ public record SchedulerConfig(
     }
   }
 
-  /** A single-node config: default tiers, window 2, 5 s grace, depth every 5 s. */
-  public static SchedulerConfig local(String kafkaBootstrap) {
-    return new SchedulerConfig(kafkaBootstrap, Tiers.defaults(), 2, Duration.ofSeconds(5), Duration.ofSeconds(5),
-        2e-6, "lumina-scheduler", "lumina-scheduler-0", 3, (short) 1);
+  /** A builder with every default; {@code kafkaBootstrap} has none. */
+  public static Builder builder(String kafkaBootstrap) {
+    return new Builder(kafkaBootstrap);
   }
 
-  /** This config with another release window. */
-  public SchedulerConfig withReleaseWindow(int window) {
-    return new SchedulerConfig(kafkaBootstrap, tiers, window, expiryGrace, depthInterval, secondsPerTokenEval,
-        groupId, transactionalId, topicPartitions, replication);
+  /** A builder starting from this config's values. */
+  public Builder toBuilder() {
+    return new Builder(kafkaBootstrap)
+        .tiers(tiers)
+        .releaseWindow(releaseWindow)
+        .expiryGrace(expiryGrace)
+        .depthInterval(depthInterval)
+        .secondsPerTokenEval(secondsPerTokenEval)
+        .groupId(groupId)
+        .transactionalId(transactionalId)
+        .topicPartitions(topicPartitions)
+        .replication(replication);
   }
 
-  /** This config with other tiers. */
-  public SchedulerConfig withTiers(Tiers t) {
-    return new SchedulerConfig(kafkaBootstrap, t, releaseWindow, expiryGrace, depthInterval, secondsPerTokenEval,
-        groupId, transactionalId, topicPartitions, replication);
+  /** Collects a scheduler's settings; {@link #build} validates them. Not thread-safe. */
+  public static final class Builder {
+    private final String kafkaBootstrap;
+    private Tiers tiers = Tiers.defaults();
+    private int releaseWindow = DEFAULT_RELEASE_WINDOW;
+    private Duration expiryGrace = DEFAULT_EXPIRY_GRACE;
+    private Duration depthInterval = DEFAULT_DEPTH_INTERVAL;
+    private double secondsPerTokenEval = DEFAULT_SECONDS_PER_TOKEN_EVAL;
+    private String groupId = DEFAULT_GROUP_ID;
+    private String transactionalId = TRANSACTIONAL_ID_PREFIX + DEFAULT_INSTANCE;
+    private int topicPartitions = DEFAULT_TOPIC_PARTITIONS;
+    private short replication = DEFAULT_REPLICATION;
+
+    private Builder(String kafkaBootstrap) {
+      this.kafkaBootstrap = kafkaBootstrap;
+    }
+
+    public Builder tiers(Tiers v) {
+      tiers = v;
+      return this;
+    }
+
+    public Builder releaseWindow(int v) {
+      releaseWindow = v;
+      return this;
+    }
+
+    public Builder expiryGrace(Duration v) {
+      expiryGrace = v;
+      return this;
+    }
+
+    public Builder depthInterval(Duration v) {
+      depthInterval = v;
+      return this;
+    }
+
+    public Builder secondsPerTokenEval(double v) {
+      secondsPerTokenEval = v;
+      return this;
+    }
+
+    public Builder groupId(String v) {
+      groupId = v;
+      return this;
+    }
+
+    public Builder transactionalId(String v) {
+      transactionalId = v;
+      return this;
+    }
+
+    /** Sets {@code transactionalId} to {@link #TRANSACTIONAL_ID_PREFIX} + {@code instance}. */
+    public Builder instance(String instance) {
+      transactionalId = TRANSACTIONAL_ID_PREFIX + instance;
+      return this;
+    }
+
+    public Builder topicPartitions(int v) {
+      topicPartitions = v;
+      return this;
+    }
+
+    public Builder replication(short v) {
+      replication = v;
+      return this;
+    }
+
+    /**
+     * The config.
+     *
+     * @throws IllegalArgumentException naming the first setting out of range
+     */
+    public SchedulerConfig build() {
+      return new SchedulerConfig(kafkaBootstrap, tiers, releaseWindow, expiryGrace, depthInterval,
+          secondsPerTokenEval, groupId, transactionalId, topicPartitions, replication);
+    }
   }
 }

@@ -3,7 +3,11 @@ package dev.lumina.deploy.cli;
 import dev.lumina.deploy.bench.BenchModelDir;
 import dev.lumina.deploy.bench.BenchTable;
 import dev.lumina.deploy.bench.ClusterBenchmark;
-import dev.lumina.deploy.bench.EmbeddedBenchCluster;
+import dev.lumina.deploy.cluster.EmbeddedCluster;
+import dev.lumina.scheduler.SchedulerConfig;
+import dev.lumina.worker.WorkerConfig;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import dev.lumina.deploy.bench.PhaseResult;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.NettyChannelBuilder;
@@ -65,27 +69,27 @@ public final class BenchClusterCommand implements Callable<Integer> {
       description = "Longest wait for one job (default: ${DEFAULT-VALUE}).")
   long jobTimeoutSeconds;
 
-  @Option(names = "--release-window", defaultValue = "2",
+  @Option(names = "--release-window", defaultValue = "" + SchedulerConfig.DEFAULT_RELEASE_WINDOW,
       description = "In-process scheduler: most unstarted jobs per work topic (default: ${DEFAULT-VALUE}).")
   int releaseWindow;
 
-  @Option(names = "--worker-poll-ms", defaultValue = "200",
+  @Option(names = "--worker-poll-ms", defaultValue = "" + WorkerConfig.DEFAULT_POLL_TIMEOUT_MS,
       description = "In-process worker: longest poll while idle (a finished job is noticed at once whatever "
           + "this is); the worker's own default (default: ${DEFAULT-VALUE}).")
   long workerPollMs;
 
-  @Option(names = "--max-batch", defaultValue = "1",
+  @Option(names = "--max-batch", defaultValue = "" + WorkerConfig.DEFAULT_MAX_BATCH,
       description = "In-process worker: most same-shape jobs sampled as one batch (default: ${DEFAULT-VALUE}).")
   int maxBatch;
 
   @Override
   public Integer call() throws InterruptedException {
     ClusterBenchmark.Settings settings;
-    EmbeddedBenchCluster.Tuning tuning;
+    EmbeddedCluster.Tuning tuning;
     try {
       settings = new ClusterBenchmark.Settings(warmup, jobs, clients, saturatedJobs, width, height, steps,
           Duration.ofSeconds(jobTimeoutSeconds));
-      tuning = new EmbeddedBenchCluster.Tuning(releaseWindow, Duration.ofMillis(workerPollMs), maxBatch);
+      tuning = new EmbeddedCluster.Tuning(releaseWindow, Duration.ofMillis(workerPollMs), maxBatch);
     } catch (IllegalArgumentException e) {
       System.err.println("lumina bench cluster: " + e.getMessage());
       return 2;
@@ -93,12 +97,14 @@ public final class BenchClusterCommand implements Callable<Integer> {
     if (server != null && !server.isBlank()) {
       return measure(server, settings);
     }
-    EmbeddedBenchCluster cluster;
+    EmbeddedCluster cluster;
     try {
       Path data = Files.createTempDirectory("lumina-bench-cluster-");
       Path dir = model != null ? model : BenchModelDir.write(data.resolve("model"));
-      cluster = EmbeddedBenchCluster.start(data, dir, tuning);
-    } catch (IOException | IllegalStateException e) {
+      cluster = EmbeddedCluster.start(EmbeddedCluster.Settings.ephemeral(dir, data, "bench", tuning),
+          new PrintWriter(System.err, true, StandardCharsets.UTF_8));
+    } catch (IOException | IllegalArgumentException | EmbeddedCluster.ModelLoadException
+        | EmbeddedCluster.StartException e) {
       System.err.println("lumina bench cluster: " + e.getMessage());
       return 1;
     }

@@ -1,6 +1,6 @@
 package dev.lumina.deploy.cli;
 
-import dev.lumina.deploy.EmbeddedCluster;
+import dev.lumina.deploy.cluster.EmbeddedCluster;
 import dev.lumina.deploy.client.GenerateClient;
 import dev.lumina.deploy.client.GenerateOptions;
 import dev.lumina.deploy.demo.QuietLogs;

@@ -1,5 +1,6 @@
 package dev.lumina.deploy.cli;
 
+import dev.lumina.deploy.kafka.EmbeddedKafkaConfig;
 import dev.lumina.deploy.grpc.GrpcServerFactory;
 import dev.lumina.deploy.grpc.LuminaGrpcServer;
 import dev.lumina.gateway.GatewayConfig;
@@ -24,11 +25,11 @@ import picocli.CommandLine.Option;
     description = "Run a gateway: lumina.v1 gRPC API, durable accept to Kafka, chunk streaming.")
 public final class GatewayCommand implements Callable<Integer> {
 
-  @Option(names = "--kafka", paramLabel = "HOST:PORT", defaultValue = "${env:LUMINA_KAFKA:-127.0.0.1:9092}",
+  @Option(names = "--kafka", paramLabel = "HOST:PORT", defaultValue = "${env:LUMINA_KAFKA:-" + EmbeddedKafkaConfig.DEFAULT_BOOTSTRAP + "}",
       description = "Kafka bootstrap servers (default: ${DEFAULT-VALUE}).")
   String kafka;
 
-  @Option(names = "--host", paramLabel = "HOST", defaultValue = "${env:LUMINA_GATEWAY_HOST:-127.0.0.1}",
+  @Option(names = "--host", paramLabel = "HOST", defaultValue = "${env:LUMINA_GATEWAY_HOST:-" + GatewayConfig.DEFAULT_BIND_HOST + "}",
       description = "Address both ports bind to (default: ${DEFAULT-VALUE}).")
   String host;
 
@@ -36,11 +37,11 @@ public final class GatewayCommand implements Callable<Integer> {
       description = "Host workers use to reach ChunkSink (default: --host).")
   String advertisedHost;
 
-  @Option(names = "--port", paramLabel = "N", defaultValue = "${env:LUMINA_GATEWAY_PORT:-8443}",
+  @Option(names = "--port", paramLabel = "N", defaultValue = "${env:LUMINA_GATEWAY_PORT:-" + GatewayConfig.DEFAULT_PORT + "}",
       description = "Public gRPC port, 0 = any free port (default: ${DEFAULT-VALUE}).")
   int port;
 
-  @Option(names = "--chunk-sink-port", paramLabel = "N", defaultValue = "${env:LUMINA_GATEWAY_CHUNK_SINK_PORT:-8444}",
+  @Option(names = "--chunk-sink-port", paramLabel = "N", defaultValue = "${env:LUMINA_GATEWAY_CHUNK_SINK_PORT:-" + GatewayConfig.DEFAULT_CHUNK_SINK_PORT + "}",
       description = "Internal ChunkSink port for workers, 0 = any free port (default: ${DEFAULT-VALUE}).")
   int chunkSinkPort;
 
@@ -52,7 +53,8 @@ public final class GatewayCommand implements Callable<Integer> {
       description = "Model used when a request names none (default: first announced by name).")
   String defaultModel;
 
-  @Option(names = "--max-message-bytes", paramLabel = "N", defaultValue = "262144",
+  @Option(names = "--max-message-bytes", paramLabel = "N",
+      defaultValue = "" + GatewayConfig.DEFAULT_MAX_INBOUND_BYTES,
       description = "Largest public request in bytes (default: ${DEFAULT-VALUE}).")
   int maxMessageBytes;
 
@@ -60,18 +62,22 @@ public final class GatewayCommand implements Callable<Integer> {
   public Integer call() throws InterruptedException {
     GatewayConfig config;
     try {
-      GatewayConfig local = GatewayConfig.local(kafka);
-      config = new GatewayConfig(kafka, host, port, chunkSinkPort,
-          advertisedHost == null || advertisedHost.isBlank() ? host : advertisedHost, List.of(), defaultModel,
-          Tiers.parse(tiers), Map.of(), maxMessageBytes, local.maxJobs(), local.publishTimeout(),
-          local.lookupWait(), local.topicPartitions(), local.replication());
+      config = GatewayConfig.builder(kafka)
+          .bindHost(host)
+          .port(port)
+          .chunkSinkPort(chunkSinkPort)
+          .advertisedHost(advertisedHost)
+          .defaultModel(defaultModel)
+          .tiers(Tiers.parse(tiers))
+          .maxInboundMessageBytes(maxMessageBytes)
+          .build();
     } catch (IllegalArgumentException e) {
       System.err.println("lumina gateway: " + e.getMessage());
       return 2;
     }
     GatewayServer gateway;
     try {
-      gateway = GatewayServer.start(config, grpcHost());
+      gateway = GatewayServer.start(config, GrpcServerFactory.gatewayHost());
     } catch (RuntimeException e) {
       System.err.println("lumina gateway: " + e.getMessage());
       return 1;
@@ -85,28 +91,5 @@ public final class GatewayCommand implements Callable<Integer> {
         + ", ChunkSink on " + gateway.chunkSinkAddress() + ", Kafka " + kafka);
     stopped.await();
     return 0;
-  }
-
-  /**
-   * The project's gRPC servers (health + reflection) as a {@link GrpcHost}. The transport limit sits
-   * a little above the gateway's own, so an oversized request reaches the gateway's check and gets
-   * INVALID_ARGUMENT naming the limit.
-   */
-  public static GrpcHost grpcHost() {
-    return (address, services, interceptors, maxInboundMessageBytes) -> {
-      LuminaGrpcServer server = GrpcServerFactory.start(address, services, interceptors,
-          GrpcServerFactory.transportLimitAbove(maxInboundMessageBytes));
-      return new GrpcHost.Bound() {
-        @Override
-        public int port() {
-          return server.port();
-        }
-
-        @Override
-        public void close() {
-          server.close(Duration.ofSeconds(5));
-        }
-      };
-    };
   }
 }

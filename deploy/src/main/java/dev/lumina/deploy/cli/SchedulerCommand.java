@@ -1,5 +1,6 @@
 package dev.lumina.deploy.cli;
 
+import dev.lumina.deploy.kafka.EmbeddedKafkaConfig;
 import dev.lumina.proto.Tiers;
 import dev.lumina.scheduler.SchedulerConfig;
 import dev.lumina.scheduler.SchedulerServer;
@@ -18,7 +19,7 @@ import picocli.CommandLine.Option;
     description = "Run the scheduler: lumina.requests to lumina.work.<modality>.<tier>, transactional.")
 public final class SchedulerCommand implements Callable<Integer> {
 
-  @Option(names = "--kafka", paramLabel = "HOST:PORT", defaultValue = "${env:LUMINA_KAFKA:-127.0.0.1:9092}",
+  @Option(names = "--kafka", paramLabel = "HOST:PORT", defaultValue = "${env:LUMINA_KAFKA:-" + EmbeddedKafkaConfig.DEFAULT_BOOTSTRAP + "}",
       description = "Kafka bootstrap servers (default: ${DEFAULT-VALUE}).")
   String kafka;
 
@@ -26,11 +27,11 @@ public final class SchedulerCommand implements Callable<Integer> {
       description = "Worker tiers name=maxTokens,... smallest first (default: ${DEFAULT-VALUE}).")
   String tiers;
 
-  @Option(names = "--release-window", paramLabel = "N", defaultValue = "${env:LUMINA_RELEASE_WINDOW:-2}",
+  @Option(names = "--release-window", paramLabel = "N", defaultValue = "${env:LUMINA_RELEASE_WINDOW:-" + SchedulerConfig.DEFAULT_RELEASE_WINDOW + "}",
       description = "Most unstarted jobs per work topic; the backlog waits here by priority (default: ${DEFAULT-VALUE}).")
   int releaseWindow;
 
-  @Option(names = "--instance", paramLabel = "ID", defaultValue = "${env:LUMINA_SCHEDULER_INSTANCE:-0}",
+  @Option(names = "--instance", paramLabel = "ID", defaultValue = "${env:LUMINA_SCHEDULER_INSTANCE:-" + SchedulerConfig.DEFAULT_INSTANCE + "}",
       description = "Unique instance id, part of the transactional id (default: ${DEFAULT-VALUE}).")
   String instance;
 
@@ -38,10 +39,11 @@ public final class SchedulerCommand implements Callable<Integer> {
   public Integer call() throws InterruptedException {
     SchedulerConfig config;
     try {
-      SchedulerConfig local = SchedulerConfig.local(kafka);
-      config = new SchedulerConfig(kafka, Tiers.parse(tiers), releaseWindow, local.expiryGrace(),
-          local.depthInterval(), local.secondsPerTokenEval(), local.groupId(), "lumina-scheduler-" + instance,
-          local.topicPartitions(), local.replication());
+      config = SchedulerConfig.builder(kafka)
+          .tiers(Tiers.parse(tiers))
+          .releaseWindow(releaseWindow)
+          .instance(instance)
+          .build();
     } catch (IllegalArgumentException e) {
       System.err.println("lumina scheduler: " + e.getMessage());
       return 2;

@@ -1,8 +1,9 @@
 package dev.lumina.deploy.cli;
 
-import dev.lumina.deploy.EmbeddedCluster;
+import dev.lumina.deploy.cluster.EmbeddedCluster;
 import dev.lumina.deploy.demo.ShippedModel;
 import dev.lumina.deploy.kafka.EmbeddedKafkaConfig;
+import dev.lumina.gateway.GatewayConfig;
 import dev.lumina.proto.Tiers;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -36,11 +37,11 @@ public final class ServeCommand implements Callable<Integer> {
       description = "Broker data (kafka/) and artifacts (artifacts/) live here (default: ${DEFAULT-VALUE}).")
   Path dataDir;
 
-  @Option(names = "--host", paramLabel = "HOST", defaultValue = "${env:LUMINA_HOST:-127.0.0.1}",
+  @Option(names = "--host", paramLabel = "HOST", defaultValue = "${env:LUMINA_HOST:-" + GatewayConfig.DEFAULT_BIND_HOST + "}",
       description = "Address every port binds to (default: ${DEFAULT-VALUE}).")
   String host;
 
-  @Option(names = "--port", paramLabel = "N", defaultValue = "${env:LUMINA_GATEWAY_PORT:-8443}",
+  @Option(names = "--port", paramLabel = "N", defaultValue = "${env:LUMINA_GATEWAY_PORT:-" + GatewayConfig.DEFAULT_PORT + "}",
       description = "Public gRPC port (default: ${DEFAULT-VALUE}).")
   int port;
 
@@ -64,7 +65,8 @@ public final class ServeCommand implements Callable<Integer> {
     try {
       boolean fallback = kafkaPort == null;
       settings = new EmbeddedCluster.Settings(ShippedModel.orShipped(model), dataDir, host, port, chunkSinkPort,
-          fallback ? EmbeddedKafkaConfig.DEFAULT_BROKER_PORT : kafkaPort, fallback, Tiers.parse(tiers), "serve");
+          fallback ? EmbeddedKafkaConfig.DEFAULT_BROKER_PORT : kafkaPort, fallback, Tiers.parse(tiers), "serve",
+          EmbeddedCluster.Tuning.DEFAULTS);
     } catch (IllegalArgumentException e) {
       System.err.println("lumina serve: " + e.getMessage());
       return 2;

@@ -1,5 +1,6 @@
 package dev.lumina.deploy.cli;
 
+import dev.lumina.deploy.kafka.EmbeddedKafkaConfig;
 import dev.lumina.proto.Topics;
 import dev.lumina.proto.v1.Modality;
 import dev.lumina.worker.artifact.ArtifactStoreException;
@@ -29,7 +30,7 @@ import picocli.CommandLine.Option;
     description = "Run a worker: Flag-DiT jobs from lumina.work.<modality>.<tier> topics.")
 public final class WorkerCommand implements Callable<Integer> {
 
-  @Option(names = "--kafka", paramLabel = "HOST:PORT", defaultValue = "${env:LUMINA_KAFKA:-127.0.0.1:9092}",
+  @Option(names = "--kafka", paramLabel = "HOST:PORT", defaultValue = "${env:LUMINA_KAFKA:-" + EmbeddedKafkaConfig.DEFAULT_BOOTSTRAP + "}",
       description = "Kafka bootstrap servers (default: ${DEFAULT-VALUE}).")
   String kafka;
 
@@ -45,7 +46,7 @@ public final class WorkerCommand implements Callable<Integer> {
       description = "Tiers served when --topics is not given (default: ${DEFAULT-VALUE}).")
   List<String> tiers;
 
-  @Option(names = "--group", paramLabel = "ID", defaultValue = "${env:LUMINA_WORKER_GROUP:-lumina-workers}",
+  @Option(names = "--group", paramLabel = "ID", defaultValue = "${env:LUMINA_WORKER_GROUP:-" + WorkerConfig.DEFAULT_GROUP_ID + "}",
       description = "Consumer group shared by the pool (default: ${DEFAULT-VALUE}).")
   String group;
 
@@ -57,16 +58,17 @@ public final class WorkerCommand implements Callable<Integer> {
       description = "Artifact store folder (default: ${DEFAULT-VALUE}).")
   Path artifacts;
 
-  @Option(names = "--drain-timeout", paramLabel = "SECONDS", defaultValue = "600",
+  @Option(names = "--drain-timeout", paramLabel = "SECONDS",
+      defaultValue = "" + WorkerConfig.DEFAULT_DRAIN_TIMEOUT_SECONDS,
       description = "On shutdown, how long the running job may take before it is cancelled (default: ${DEFAULT-VALUE}).")
   long drainSeconds;
 
-  @Option(names = "--max-batch", paramLabel = "N", defaultValue = "${env:LUMINA_WORKER_MAX_BATCH:-1}",
+  @Option(names = "--max-batch", paramLabel = "N", defaultValue = "${env:LUMINA_WORKER_MAX_BATCH:-" + WorkerConfig.DEFAULT_MAX_BATCH + "}",
       description = "Most same-shape jobs run together (default: ${DEFAULT-VALUE}).")
   int maxBatch;
 
   @Option(names = "--session-timeout", paramLabel = "SECONDS",
-      defaultValue = "${env:LUMINA_WORKER_SESSION_TIMEOUT:-10}",
+      defaultValue = "${env:LUMINA_WORKER_SESSION_TIMEOUT:-" + WorkerConfig.DEFAULT_SESSION_TIMEOUT_SECONDS + "}",
       description = "Kafka session timeout: how soon a dead worker's unfinished jobs move to another worker; "
           + "6..1800, heartbeats every third of it (default: ${DEFAULT-VALUE}).")
   long sessionTimeoutSeconds;
@@ -87,10 +89,12 @@ public final class WorkerCommand implements Callable<Integer> {
     WorkerServer worker;
     try {
       List<String> served = topics == null || topics.isEmpty() ? defaultTopics(executor) : topics;
-      WorkerConfig d = WorkerConfig.of(kafka, served, id);
-      WorkerConfig config = new WorkerConfig(kafka, served, group, id, d.pollTimeout(), d.maxPollInterval(),
-          d.eventTimeout(), d.chunkAckTimeout(), Duration.ofSeconds(drainSeconds), d.controlLookback(), maxBatch,
-          Duration.ofSeconds(sessionTimeoutSeconds));
+      WorkerConfig config = WorkerConfig.builder(kafka, served, id)
+          .groupId(group)
+          .drainTimeout(Duration.ofSeconds(drainSeconds))
+          .maxBatch(maxBatch)
+          .sessionTimeout(Duration.ofSeconds(sessionTimeoutSeconds))
+          .build();
       worker = new WorkerServer(config, executor);
     } catch (IllegalArgumentException e) {
       executor.close();

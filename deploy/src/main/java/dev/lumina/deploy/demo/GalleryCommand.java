@@ -1,6 +1,6 @@
 package dev.lumina.deploy.demo;
 
-import dev.lumina.deploy.EmbeddedCluster;
+import dev.lumina.deploy.cluster.EmbeddedCluster;
 import dev.lumina.deploy.client.GenerateClient;
 import dev.lumina.deploy.client.GenerateResult;
 import dev.lumina.proto.v1.GenerateRequest;

@@ -1,6 +1,5 @@
 package dev.lumina.deploy.demo;
 
-import dev.lumina.deploy.Lumina;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -70,7 +69,7 @@ public final class ShippedModel {
   /** The folder holding the launcher's jar or classes folder, or null when unknown. */
   private static Path launcherLocation() {
     try {
-      var source = Lumina.class.getProtectionDomain().getCodeSource();
+      var source = ShippedModel.class.getProtectionDomain().getCodeSource();
       return source == null ? null : Path.of(source.getLocation().toURI()).getParent();
     } catch (URISyntaxException | SecurityException | IllegalArgumentException e) {
       return null;

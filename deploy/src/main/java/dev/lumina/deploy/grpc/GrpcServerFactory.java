@@ -1,5 +1,6 @@
 package dev.lumina.deploy.grpc;
 
+import dev.lumina.gateway.GrpcHost;
 import io.grpc.BindableService;
 import io.grpc.Server;
 import io.grpc.ServerInterceptor;
@@ -12,6 +13,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -108,5 +110,28 @@ public final class GrpcServerFactory {
   /** Starts a server for {@code services} on {@code address}, without interceptors, with gRPC's default limit. */
   public static LuminaGrpcServer start(InetSocketAddress address, List<? extends BindableService> services) {
     return start(address, services, List.of());
+  }
+
+  /**
+   * The project's gRPC servers (health + reflection) as a {@link GrpcHost}. The transport limit sits
+   * a little above the gateway's own, so an oversized request reaches the gateway's check and gets
+   * INVALID_ARGUMENT naming the limit.
+   */
+  public static GrpcHost gatewayHost() {
+    return (address, services, interceptors, maxInboundMessageBytes) -> {
+      LuminaGrpcServer server = start(address, services, interceptors,
+          transportLimitAbove(maxInboundMessageBytes));
+      return new GrpcHost.Bound() {
+        @Override
+        public int port() {
+          return server.port();
+        }
+
+        @Override
+        public void close() {
+          server.close(Duration.ofSeconds(5));
+        }
+      };
+    };
   }
 }

@@ -18,6 +18,8 @@ public record EmbeddedKafkaConfig(
 
   /** Default client port, matching a stock Kafka install. */
   public static final int DEFAULT_BROKER_PORT = 9092;
+  /** Where the roles look for Kafka by default: a broker started with {@code lumina kafka} on this machine. */
+  public static final String DEFAULT_BOOTSTRAP = "127.0.0.1:" + DEFAULT_BROKER_PORT;
   /** Default controller port, matching a stock KRaft install. */
   public static final int DEFAULT_CONTROLLER_PORT = 9093;
 

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import dev.lumina.deploy.cli.GatewayCommand;
+import dev.lumina.deploy.grpc.GrpcServerFactory;
 import dev.lumina.gateway.GatewayConfig;
 import dev.lumina.gateway.GatewayServer;
 import dev.lumina.it.KafkaBrokerExtension;
@@ -80,10 +80,10 @@ class ClusterPathTest {
   @BeforeAll
   static void startCluster() {
     String bootstrap = kafka.bootstrapServers();
-    scheduler = SchedulerServer.start(SchedulerConfig.local(bootstrap).withReleaseWindow(1));
-    GatewayConfig config = GatewayConfig.local(bootstrap).withModels(List.of(model()), "flag-dit-it");
-    gatewayA = GatewayServer.start(config, GatewayCommand.grpcHost());
-    gatewayB = GatewayServer.start(config, GatewayCommand.grpcHost());
+    scheduler = SchedulerServer.start(SchedulerConfig.builder(bootstrap).releaseWindow(1).build());
+    GatewayConfig config = GatewayConfig.local(bootstrap).toBuilder().staticModels(List.of(model())).defaultModel("flag-dit-it").build();
+    gatewayA = GatewayServer.start(config, GrpcServerFactory.gatewayHost());
+    gatewayB = GatewayServer.start(config, GrpcServerFactory.gatewayHost());
     channelA = NettyChannelBuilder.forAddress("127.0.0.1", gatewayA.port()).usePlaintext().build();
     channelB = NettyChannelBuilder.forAddress("127.0.0.1", gatewayB.port()).usePlaintext().build();
   }

@@ -79,8 +79,7 @@ class SchedulerPriorityTest {
     Properties p = new Properties();
     p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
     p.put(ProducerConfig.ACKS_CONFIG, "all");
-    try (SchedulerServer scheduler = SchedulerServer.start(SchedulerConfig.local(kafka.bootstrapServers())
-            .withReleaseWindow(1));
+    try (SchedulerServer scheduler = SchedulerServer.start(SchedulerConfig.builder(kafka.bootstrapServers()).releaseWindow(1).build());
         KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
       // "first" fills the release window (1 job not yet started); the rest arrive while it is held,
       // so they form a backlog whatever the poll timing.

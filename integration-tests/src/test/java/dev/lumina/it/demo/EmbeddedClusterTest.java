@@ -3,7 +3,7 @@ package dev.lumina.it.demo;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.lumina.deploy.EmbeddedCluster;
+import dev.lumina.deploy.cluster.EmbeddedCluster;
 import dev.lumina.deploy.bench.BenchModelDir;
 import dev.lumina.proto.Tiers;
 import java.io.PrintWriter;
@@ -47,6 +47,6 @@ class EmbeddedClusterTest {
 
   private EmbeddedCluster.Settings settings(Path model, int kafkaPort, boolean fallback) {
     return new EmbeddedCluster.Settings(model, tmp.resolve("data"), "127.0.0.1", 0, 0, kafkaPort, fallback,
-        Tiers.parse(Tiers.DEFAULT_SPEC), "it-cluster");
+        Tiers.parse(Tiers.DEFAULT_SPEC), "it-cluster", EmbeddedCluster.Tuning.DEFAULTS);
   }
 }

@@ -3,7 +3,7 @@ package dev.lumina.it.worker;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lumina.deploy.Lumina;
-import dev.lumina.deploy.cli.GatewayCommand;
+import dev.lumina.deploy.grpc.GrpcServerFactory;
 import dev.lumina.gateway.GatewayConfig;
 import dev.lumina.gateway.GatewayServer;
 import dev.lumina.it.KafkaBrokerExtension;
@@ -47,10 +47,10 @@ class GenerateEndToEndTest {
     String bootstrap = kafka.bootstrapServers();
     executor = FlagDitJobExecutor.load(TinyModel.write(tmp.resolve("model")),
         new FileSystemArtifactStore(tmp.resolve("artifacts")), "it");
-    scheduler = SchedulerServer.start(SchedulerConfig.local(bootstrap));
-    worker = new WorkerServer(WorkerConfig.of(bootstrap, List.of(Topics.work(Modality.IMAGE, "s")), "it-e2e"), executor)
+    scheduler = SchedulerServer.start(SchedulerConfig.builder(bootstrap).build());
+    worker = new WorkerServer(WorkerConfig.builder(bootstrap, List.of(Topics.work(Modality.IMAGE, "s")), "it-e2e").build(), executor)
         .start();
-    gateway = GatewayServer.start(GatewayConfig.local(bootstrap), GatewayCommand.grpcHost());
+    gateway = GatewayServer.start(GatewayConfig.local(bootstrap), GrpcServerFactory.gatewayHost());
   }
 
   @AfterAll

@@ -109,9 +109,14 @@ class WorkerDrainTest {
   }
 
   private static WorkerServer start(ScriptedJobExecutor executor, String topic, String group) throws Exception {
-    WorkerConfig config = new WorkerConfig(kafka.bootstrapServers(), List.of(topic), group, group,
-        Duration.ofMillis(100), Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofSeconds(5),
-        Duration.ofSeconds(60), Duration.ofMinutes(1), 1);
+    WorkerConfig config = WorkerConfig.builder(kafka.bootstrapServers(), List.of(topic), group)
+        .groupId(group)
+        .pollTimeout(Duration.ofMillis(100))
+        .maxPollInterval(Duration.ofSeconds(10))
+        .chunkAckTimeout(Duration.ofSeconds(5))
+        .drainTimeout(Duration.ofSeconds(60))
+        .controlLookback(Duration.ofMinutes(1))
+        .build();
     return new WorkerServer(config, executor, new ChunkSinkClient(Duration.ofSeconds(5)), Clock.systemUTC()).start();
   }
 

@@ -67,9 +67,15 @@ class WorkerHandOffTest {
     RecordingChunkSink sink = new RecordingChunkSink();
     Server gateway = ServerBuilder.forPort(0).addService(sink).build().start();
     ScriptedJobExecutor executor = new ScriptedJobExecutor(new FileSystemArtifactStore(artifacts), 2);
-    WorkerConfig config = new WorkerConfig(kafka.bootstrapServers(), List.of(WORK), "it-hand-off", "it-hand-off-1",
-        POLL, POLL.multipliedBy(3), Duration.ofSeconds(30), Duration.ofSeconds(5), Duration.ofSeconds(30),
-        Duration.ofMinutes(1), 1).withSessionTimeout(Duration.ofSeconds(6));
+    WorkerConfig config = WorkerConfig.builder(kafka.bootstrapServers(), List.of(WORK), "it-hand-off-1")
+        .groupId("it-hand-off")
+        .pollTimeout(POLL)
+        .maxPollInterval(POLL.multipliedBy(3))
+        .chunkAckTimeout(Duration.ofSeconds(5))
+        .drainTimeout(Duration.ofSeconds(30))
+        .controlLookback(Duration.ofMinutes(1))
+        .sessionTimeout(Duration.ofSeconds(6))
+        .build();
     WorkerServer worker =
         new WorkerServer(config, executor, new ChunkSinkClient(Duration.ofSeconds(5)), Clock.systemUTC()).start();
     Properties p = new Properties();
@@ -106,10 +112,10 @@ class WorkerHandOffTest {
 
   @Test
   void aSessionTimeoutOutsideTheBrokersGroupLimitsIsRefusedNamingTheLimit() {
-    WorkerConfig d = WorkerConfig.of("127.0.0.1:9092", List.of(WORK), "w");
+    WorkerConfig d = WorkerConfig.builder("127.0.0.1:9092", List.of(WORK), "w").build();
     assertThat(d.sessionTimeout()).isEqualTo(Duration.ofSeconds(10));
     assertThat(d.heartbeatInterval()).isLessThan(d.sessionTimeout());
-    assertThatThrownBy(() -> d.withSessionTimeout(Duration.ofSeconds(2)))
+    assertThatThrownBy(() -> d.toBuilder().sessionTimeout(Duration.ofSeconds(2)).build())
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("session timeout must be in [6000, 1800000] ms");
   }
 

@@ -94,18 +94,15 @@ class WorkerRuntimeTest {
 
     executor = new ScriptedJobExecutor(new FileSystemArtifactStore(artifacts), STEPS);
     WorkerConfig config =
-        new WorkerConfig(
-            kafka.bootstrapServers(),
-            List.of(WORK),
-            GROUP,
-            "it-worker-1",
-            Duration.ofMillis(100),
-            MAX_POLL_INTERVAL,
-            Duration.ofSeconds(30),
-            Duration.ofSeconds(5),
-            Duration.ofSeconds(10),
-            Duration.ofMinutes(1),
-            4);
+        WorkerConfig.builder(kafka.bootstrapServers(), List.of(WORK), "it-worker-1")
+            .groupId(GROUP)
+            .pollTimeout(Duration.ofMillis(100))
+            .maxPollInterval(MAX_POLL_INTERVAL)
+            .chunkAckTimeout(Duration.ofSeconds(5))
+            .drainTimeout(Duration.ofSeconds(10))
+            .controlLookback(Duration.ofMinutes(1))
+            .maxBatch(4)
+            .build();
     worker =
         new WorkerServer(config, executor, new ChunkSinkClient(Duration.ofSeconds(5)), Clock.systemUTC())
             .start();

@@ -4,7 +4,9 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * Settings of one worker process, built once by the launcher.
+ * Settings of one worker process, validated at construction (a bad value names its key). Build one with
+ * {@link #builder}: every setting but the broker, the topics and the worker's name has a default, declared
+ * once below as a {@code DEFAULT_*} constant (the launcher's flags take theirs from the same constants).
  *
  * @param bootstrapServers Kafka {@code host:port[,host:port...]}
  * @param workTopics the {@code lumina.work.<modality>.<tier>} topics this worker serves (at least
@@ -42,8 +44,35 @@ public record WorkerConfig(
   /** Largest {@code maxBatch}. */
   public static final int MAX_BATCH = 64;
 
-  /** Default {@code sessionTimeout}. */
-  public static final Duration DEFAULT_SESSION_TIMEOUT = Duration.ofSeconds(10);
+  /** Default {@code groupId}: one pool of workers. */
+  public static final String DEFAULT_GROUP_ID = "lumina-workers";
+
+  /** Default {@code pollTimeout} in milliseconds. */
+  public static final long DEFAULT_POLL_TIMEOUT_MS = 200;
+
+  /** Default {@code pollTimeout}. */
+  public static final Duration DEFAULT_POLL_TIMEOUT = Duration.ofMillis(DEFAULT_POLL_TIMEOUT_MS);
+
+  /** Default {@code maxPollInterval}. */
+  public static final Duration DEFAULT_MAX_POLL_INTERVAL = Duration.ofMinutes(5);
+
+  /** Default {@code eventTimeout}. */
+  public static final Duration DEFAULT_EVENT_TIMEOUT = Duration.ofSeconds(30);
+
+  /** Default {@code chunkAckTimeout}. */
+  public static final Duration DEFAULT_CHUNK_ACK_TIMEOUT = Duration.ofSeconds(10);
+
+  /** Default {@code drainTimeout} in seconds. */
+  public static final long DEFAULT_DRAIN_TIMEOUT_SECONDS = 600;
+
+  /** Default {@code controlLookback}. */
+  public static final Duration DEFAULT_CONTROL_LOOKBACK = Duration.ofMinutes(15);
+
+  /** Default {@code maxBatch}: one job at a time. */
+  public static final int DEFAULT_MAX_BATCH = 1;
+
+  /** Default {@code sessionTimeout} in seconds. */
+  public static final long DEFAULT_SESSION_TIMEOUT_SECONDS = 10;
 
   /** Shortest {@code sessionTimeout}: the broker's default {@code group.min.session.timeout.ms}. */
   public static final Duration MIN_SESSION_TIMEOUT = Duration.ofSeconds(6);
@@ -95,54 +124,107 @@ public record WorkerConfig(
     }
   }
 
-  /** A config with the default session timeout ({@link #DEFAULT_SESSION_TIMEOUT}). */
-  public WorkerConfig(
-      String bootstrapServers,
-      List<String> workTopics,
-      String groupId,
-      String workerId,
-      Duration pollTimeout,
-      Duration maxPollInterval,
-      Duration eventTimeout,
-      Duration chunkAckTimeout,
-      Duration drainTimeout,
-      Duration controlLookback,
-      int maxBatch) {
-    this(bootstrapServers, workTopics, groupId, workerId, pollTimeout, maxPollInterval, eventTimeout,
-        chunkAckTimeout, drainTimeout, controlLookback, maxBatch, DEFAULT_SESSION_TIMEOUT);
+  /**
+   * A builder with every default; {@code bootstrapServers}, {@code workTopics} and {@code workerId} have none.
+   */
+  public static Builder builder(String bootstrapServers, List<String> workTopics, String workerId) {
+    return new Builder(bootstrapServers, workTopics, workerId);
   }
 
-  /** Defaults for everything but the broker, topics and identity. */
-  public static WorkerConfig of(String bootstrapServers, List<String> workTopics, String workerId) {
-    return new WorkerConfig(
-        bootstrapServers,
-        workTopics,
-        "lumina-workers",
-        workerId,
-        Duration.ofMillis(200),
-        Duration.ofMinutes(5),
-        Duration.ofSeconds(30),
-        Duration.ofSeconds(10),
-        Duration.ofMinutes(10),
-        Duration.ofMinutes(15),
-        1);
-  }
-
-  /** This config taking up to {@code n} jobs per poll to batch. */
-  public WorkerConfig withMaxBatch(int n) {
-    return new WorkerConfig(bootstrapServers, workTopics, groupId, workerId, pollTimeout, maxPollInterval,
-        eventTimeout, chunkAckTimeout, drainTimeout, controlLookback, n, sessionTimeout);
-  }
-
-  /** This config with another Kafka session timeout (how soon a dead worker's jobs move). */
-  public WorkerConfig withSessionTimeout(Duration timeout) {
-    return new WorkerConfig(bootstrapServers, workTopics, groupId, workerId, pollTimeout, maxPollInterval,
-        eventTimeout, chunkAckTimeout, drainTimeout, controlLookback, maxBatch, timeout);
+  /** A builder starting from this config's values. */
+  public Builder toBuilder() {
+    return new Builder(bootstrapServers, workTopics, workerId)
+        .groupId(groupId)
+        .pollTimeout(pollTimeout)
+        .maxPollInterval(maxPollInterval)
+        .eventTimeout(eventTimeout)
+        .chunkAckTimeout(chunkAckTimeout)
+        .drainTimeout(drainTimeout)
+        .controlLookback(controlLookback)
+        .maxBatch(maxBatch)
+        .sessionTimeout(sessionTimeout);
   }
 
   /** Kafka {@code heartbeat.interval.ms}: a third of the session timeout. */
   public Duration heartbeatInterval() {
     return sessionTimeout.dividedBy(3);
+  }
+
+  /** Collects a worker's settings; {@link #build} validates them. Not thread-safe. */
+  public static final class Builder {
+    private final String bootstrapServers;
+    private final List<String> workTopics;
+    private final String workerId;
+    private String groupId = DEFAULT_GROUP_ID;
+    private Duration pollTimeout = DEFAULT_POLL_TIMEOUT;
+    private Duration maxPollInterval = DEFAULT_MAX_POLL_INTERVAL;
+    private Duration eventTimeout = DEFAULT_EVENT_TIMEOUT;
+    private Duration chunkAckTimeout = DEFAULT_CHUNK_ACK_TIMEOUT;
+    private Duration drainTimeout = Duration.ofSeconds(DEFAULT_DRAIN_TIMEOUT_SECONDS);
+    private Duration controlLookback = DEFAULT_CONTROL_LOOKBACK;
+    private int maxBatch = DEFAULT_MAX_BATCH;
+    private Duration sessionTimeout = Duration.ofSeconds(DEFAULT_SESSION_TIMEOUT_SECONDS);
+
+    private Builder(String bootstrapServers, List<String> workTopics, String workerId) {
+      this.bootstrapServers = bootstrapServers;
+      this.workTopics = workTopics;
+      this.workerId = workerId;
+    }
+
+    public Builder groupId(String v) {
+      groupId = v;
+      return this;
+    }
+
+    public Builder pollTimeout(Duration v) {
+      pollTimeout = v;
+      return this;
+    }
+
+    public Builder maxPollInterval(Duration v) {
+      maxPollInterval = v;
+      return this;
+    }
+
+    public Builder eventTimeout(Duration v) {
+      eventTimeout = v;
+      return this;
+    }
+
+    public Builder chunkAckTimeout(Duration v) {
+      chunkAckTimeout = v;
+      return this;
+    }
+
+    public Builder drainTimeout(Duration v) {
+      drainTimeout = v;
+      return this;
+    }
+
+    public Builder controlLookback(Duration v) {
+      controlLookback = v;
+      return this;
+    }
+
+    public Builder maxBatch(int v) {
+      maxBatch = v;
+      return this;
+    }
+
+    public Builder sessionTimeout(Duration v) {
+      sessionTimeout = v;
+      return this;
+    }
+
+    /**
+     * The config.
+     *
+     * @throws IllegalArgumentException naming the first setting out of range
+     */
+    public WorkerConfig build() {
+      return new WorkerConfig(bootstrapServers, workTopics, groupId, workerId, pollTimeout, maxPollInterval,
+          eventTimeout, chunkAckTimeout, drainTimeout, controlLookback, maxBatch, sessionTimeout);
+    }
   }
 
   private static void positive(String name, Duration d) {

@@ -1,6 +1,6 @@
-package dev.lumina.deploy;
+package dev.lumina.deploy.cluster;
 
-import dev.lumina.deploy.cli.GatewayCommand;
+import dev.lumina.deploy.grpc.GrpcServerFactory;
 import dev.lumina.deploy.kafka.EmbeddedKafka;
 import dev.lumina.deploy.kafka.EmbeddedKafkaConfig;
 import dev.lumina.deploy.kafka.PortInUseException;
@@ -20,13 +20,15 @@ import dev.lumina.worker.flagdit.FlagDitJobExecutor;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
 /**
- * The whole cluster in this JVM, as {@code lumina serve} and {@code lumina demo} run it: an embedded
+ * The whole cluster in this JVM, as {@code lumina serve}, {@code lumina demo} and {@code lumina bench cluster}
+ * run it: an embedded
  * single-node Kafka broker, the scheduler, one gateway and one worker serving every tier of the
  * model's modalities. Data lives under {@link Settings#dataDir}: the broker's log in {@code kafka/},
  * the worker's artifacts in {@code artifacts/}.
@@ -50,10 +52,12 @@ public final class EmbeddedCluster implements AutoCloseable {
    * @param kafkaPortFallback when {@code kafkaPort} is taken, use a free port instead (and say so)
    * @param tiers worker tiers, smallest first
    * @param name names the worker and the model card's announcer, e.g. {@code "serve"}
+   * @param tuning the knobs that trade CPU for latency
    */
   public record Settings(Path modelDir, Path dataDir, String host, int gatewayPort, int chunkSinkPort,
-      int kafkaPort, boolean kafkaPortFallback, Tiers tiers, String name) {
+      int kafkaPort, boolean kafkaPortFallback, Tiers tiers, String name, Tuning tuning) {
     public Settings {
+      Objects.requireNonNull(tuning, "tuning");
       Objects.requireNonNull(modelDir, "modelDir");
       Objects.requireNonNull(dataDir, "dataDir");
       Objects.requireNonNull(host, "host");
@@ -69,13 +73,36 @@ public final class EmbeddedCluster implements AutoCloseable {
 
     /** Loopback, free ports everywhere, the default tiers: a cluster that never collides with another. */
     public static Settings ephemeral(Path modelDir, Path dataDir, String name) {
-      return new Settings(modelDir, dataDir, "127.0.0.1", 0, 0, 0, false, Tiers.parse(Tiers.DEFAULT_SPEC), name);
+      return ephemeral(modelDir, dataDir, name, Tuning.DEFAULTS);
+    }
+
+    /** {@link #ephemeral(Path, Path, String)} with other tuning. */
+    public static Settings ephemeral(Path modelDir, Path dataDir, String name, Tuning tuning) {
+      return new Settings(
+          modelDir, dataDir, "127.0.0.1", 0, 0, 0, false, Tiers.parse(Tiers.DEFAULT_SPEC), name, tuning);
     }
 
     private static void checkPort(String field, int port) {
       if (port < 0 || port > 65_535) {
         throw new IllegalArgumentException(field + " must be 0 (free port) or 1..65535, got " + port);
       }
+    }
+  }
+
+  /**
+   * Settings that trade CPU for latency, passed through the roles' own configs; the defaults are theirs.
+   *
+   * @param releaseWindow the scheduler's most unstarted jobs per work topic
+   * @param workerPoll the worker's longest {@code poll()} while idle
+   * @param maxBatch most same-shape jobs the worker samples as one batch
+   */
+  public record Tuning(int releaseWindow, Duration workerPoll, int maxBatch) {
+    /** Every role's own default. */
+    public static final Tuning DEFAULTS = new Tuning(
+        SchedulerConfig.DEFAULT_RELEASE_WINDOW, WorkerConfig.DEFAULT_POLL_TIMEOUT, WorkerConfig.DEFAULT_MAX_BATCH);
+
+    public Tuning {
+      Objects.requireNonNull(workerPoll, "workerPoll");
     }
   }
 
@@ -135,18 +162,29 @@ public final class EmbeddedCluster implements AutoCloseable {
     try {
       EmbeddedKafka kafka = startKafka(s, started, notices);
       String bootstrap = kafka.bootstrapServers();
-      started.add(SchedulerServer.start(SchedulerConfig.local(bootstrap).withTiers(s.tiers())));
+      started.add(SchedulerServer.start(SchedulerConfig.builder(bootstrap)
+          .tiers(s.tiers())
+          .releaseWindow(s.tuning().releaseWindow())
+          .build()));
       ModelInfo info = executor.modelCard().orElseThrow().getInfo();
       List<String> topics = new ArrayList<>();
       for (Modality m : info.getModalitiesList()) {
         s.tiers().tiers().forEach(t -> topics.add(Topics.work(m, t.name())));
       }
-      WorkerServer worker = new WorkerServer(WorkerConfig.of(bootstrap, topics, s.name() + "-worker"), executor);
+      WorkerConfig workerConfig = WorkerConfig.builder(bootstrap, topics, s.name() + "-worker")
+          .pollTimeout(s.tuning().workerPoll())
+          .maxBatch(s.tuning().maxBatch())
+          .build();
+      WorkerServer worker = new WorkerServer(workerConfig, executor);
       started.add(worker);
       worker.start();
       GatewayServer gateway = GatewayServer.start(
-          GatewayConfig.local(bootstrap).withPorts(s.gatewayPort(), s.chunkSinkPort()).withTiers(s.tiers()),
-          GatewayCommand.grpcHost());
+          GatewayConfig.builder(bootstrap)
+              .port(s.gatewayPort())
+              .chunkSinkPort(s.chunkSinkPort())
+              .tiers(s.tiers())
+              .build(),
+          GrpcServerFactory.gatewayHost());
       started.add(gateway);
       return new EmbeddedCluster(started, worker, gateway.port(), bootstrap, info, notices);
     } catch (WorkerStartException | RuntimeException e) {
