@@ -25,7 +25,6 @@ final class JobTable {
   private final ConcurrentLinkedQueue<String> order = new ConcurrentLinkedQueue<>();
   private final int maxJobs;
   private final AtomicLong duplicateChunks = new AtomicLong();
-  private final AtomicLong unknownJobChunks = new AtomicLong();
 
   JobTable(int maxJobs) {
     if (maxJobs < 1) {
@@ -91,7 +90,6 @@ final class JobTable {
   boolean onChunk(GenerationChunk chunk) {
     JobRecord r = jobs.get(chunk.getJobId());
     if (r == null) {
-      unknownJobChunks.incrementAndGet();
       return false;
     }
     boolean added = r.addChunk(chunk);
@@ -103,10 +101,6 @@ final class JobTable {
 
   long duplicateChunks() {
     return duplicateChunks.get();
-  }
-
-  long unknownJobChunks() {
-    return unknownJobChunks.get();
   }
 
   int size() {

@@ -229,10 +229,6 @@ final class PlacementQueue {
     return by.values().stream().map(b -> b.setAtMs(nowMs).build()).toList();
   }
 
-  int heldCount() {
-    return held.size();
-  }
-
   private void add(Map<String, QueueDepth.Builder> by, String topic, JobEnvelope env) {
     QueueDepth.Builder b = by.computeIfAbsent(topic, t -> QueueDepth.newBuilder().setTopic(t));
     b.setJobs(b.getJobs() + 1).setTokens(b.getTokens() + env.getTokenBudget())

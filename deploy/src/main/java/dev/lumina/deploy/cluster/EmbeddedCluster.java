@@ -12,6 +12,7 @@ import dev.lumina.proto.v1.Modality;
 import dev.lumina.proto.v1.ModelInfo;
 import dev.lumina.scheduler.SchedulerConfig;
 import dev.lumina.scheduler.SchedulerServer;
+import dev.lumina.worker.artifact.ArtifactStoreException;
 import dev.lumina.worker.artifact.FileSystemArtifactStore;
 import dev.lumina.worker.WorkerConfig;
 import dev.lumina.worker.WorkerServer;
@@ -146,14 +147,20 @@ public final class EmbeddedCluster implements AutoCloseable {
    *
    * @param notices where a fallback to a free Kafka port and failures while stopping are reported
    * @throws ModelLoadException when the model directory cannot be served (nothing started)
-   * @throws StartException when a role does not start (everything started is stopped again)
+   * @throws StartException when a role does not start or the artifact folder cannot be created (everything
+   *     started is stopped again)
    */
   public static EmbeddedCluster start(Settings s, PrintWriter notices) throws ModelLoadException, StartException {
     Objects.requireNonNull(notices, "notices");
+    FileSystemArtifactStore store;
+    try {
+      store = new FileSystemArtifactStore(s.dataDir().resolve("artifacts"));
+    } catch (ArtifactStoreException e) {
+      throw new StartException(e.getMessage(), e);
+    }
     FlagDitJobExecutor executor;
     try {
-      executor = FlagDitJobExecutor.load(s.modelDir(),
-          new FileSystemArtifactStore(s.dataDir().resolve("artifacts")), s.name());
+      executor = FlagDitJobExecutor.load(s.modelDir(), store, s.name());
     } catch (IOException | RuntimeException e) {
       throw new ModelLoadException(s.modelDir(), e);
     }

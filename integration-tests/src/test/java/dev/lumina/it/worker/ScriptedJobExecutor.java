@@ -6,6 +6,7 @@ import dev.lumina.proto.v1.Frame;
 import dev.lumina.proto.v1.Progress;
 import dev.lumina.worker.artifact.ArtifactStore;
 import dev.lumina.worker.artifact.ArtifactStoreException;
+import dev.lumina.worker.artifact.ArtifactStoreUnavailableException;
 import dev.lumina.worker.artifact.StoredArtifact;
 import dev.lumina.engine.media.PngEncoder;
 import dev.lumina.engine.media.RgbImage;
@@ -103,8 +104,10 @@ final class ScriptedJobExecutor implements JobExecutor {
       StoredArtifact a = store.put(job.getJobId(), "image-0.png", PngEncoder.MEDIA_TYPE, png);
       emitter.frame(Frame.newBuilder().setIndex(0).setMediaType(PngEncoder.MEDIA_TYPE).setData(ByteString.copyFrom(png)).build());
       return new JobResult(List.of(a.toProto(0)), job.getSeed(), 1, 1, steps);
-    } catch (ArtifactStoreException e) {
+    } catch (ArtifactStoreUnavailableException e) {
       throw new JobFailedException(Status.Code.UNAVAILABLE, e.getMessage(), false, e);
+    } catch (ArtifactStoreException e) {
+      throw new JobFailedException(Status.Code.INTERNAL, e.getMessage(), false, e);
     }
   }
 }

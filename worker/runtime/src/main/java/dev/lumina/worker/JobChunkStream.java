@@ -28,8 +28,9 @@ import org.slf4j.LoggerFactory;
  * chunk. A rerun of the job (after a worker failure) numbers the same chunks the same way, so the
  * gateway's (job id, seq) de-duplication drops what it already has.
  *
- * <p>When the stream breaks, the next chunk opens a new call that first resends every chunk so far
- * (the gateway drops duplicates), up to {@value #MAX_REOPENS} times per job; after that chunks are
+ * <p>Chunks go one per {@code ChunkBatch} while a call is open, so each reaches the client at once. When the
+ * stream breaks, the next chunk opens a new call that first resends every chunk so far in as few batches as
+ * fit (the gateway drops duplicates), up to {@value #MAX_REOPENS} times per job; after that chunks are
  * only kept for the terminal event. Used from the job's thread; the gRPC callbacks touch only the
  * thread-safe futures.
  */
@@ -41,6 +42,12 @@ final class JobChunkStream implements ChunkEmitter {
 
   static final int MAX_REOPENS = 3;
 
+  /**
+   * Most bytes of chunks per replayed batch: a chunk carries at most 1 MiB, a gateway's ChunkSink takes
+   * messages of up to 16 MiB.
+   */
+  static final long REPLAY_BATCH_BYTES = 4L * 1024 * 1024;
+
   private static final Logger LOG = LoggerFactory.getLogger(JobChunkStream.class);
 
   private final String jobId;
@@ -51,6 +58,7 @@ final class JobChunkStream implements ChunkEmitter {
   private StreamObserver<ChunkBatch> call;
   private CompletableFuture<DeliverAck> ack;
   private int opens;
+  private long sentOnCall;
   private int lastProgressStep;
   private int totalSteps;
 
@@ -97,7 +105,11 @@ final class JobChunkStream implements ChunkEmitter {
     }
     try {
       c.onCompleted();
-      a.get(client.ackTimeout().toMillis(), TimeUnit.MILLISECONDS);
+      DeliverAck received = a.get(client.ackTimeout().toMillis(), TimeUnit.MILLISECONDS);
+      if (received.getReceived() < sentOnCall) {
+        LOG.warn("job {}: gateway {} acknowledged {} of the {} chunks sent on its call",
+            jobId, gateway, received.getReceived(), sentOnCall);
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (ExecutionException | TimeoutException | RuntimeException e) {
@@ -135,11 +147,11 @@ final class JobChunkStream implements ChunkEmitter {
           return chunk;
         }
         open();
-        for (GenerationChunk earlier : sent) {
-          call.onNext(ChunkBatch.newBuilder().addChunks(earlier).build());
-        }
+        replay();
+        sentOnCall = sent.size();
       } else {
         call.onNext(ChunkBatch.newBuilder().addChunks(chunk).build());
+        sentOnCall++;
       }
     } catch (RuntimeException e) {
       LOG.warn("job {}: cannot deliver chunk {} to gateway {}: {}", jobId, chunk.getSeq(), gateway, e.toString());
@@ -148,8 +160,31 @@ final class JobChunkStream implements ChunkEmitter {
     return chunk;
   }
 
+  /**
+   * Resends every chunk so far on a fresh call, as few batches as the gateway's inbound limit allows: a
+   * gateway that restarted, or a call that broke, gets the whole job again and drops what it already has.
+   */
+  private void replay() {
+    ChunkBatch.Builder batch = ChunkBatch.newBuilder();
+    long bytes = 0;
+    for (GenerationChunk earlier : sent) {
+      int size = earlier.getSerializedSize();
+      if (batch.getChunksCount() > 0 && bytes + size > REPLAY_BATCH_BYTES) {
+        call.onNext(batch.build());
+        batch.clear();
+        bytes = 0;
+      }
+      batch.addChunks(earlier);
+      bytes += size;
+    }
+    if (batch.getChunksCount() > 0) {
+      call.onNext(batch.build());
+    }
+  }
+
   private void open() {
     opens++;
+    sentOnCall = 0;
     CompletableFuture<DeliverAck> a = new CompletableFuture<>();
     StreamObserver<DeliverAck> responses =
         new StreamObserver<>() {

@@ -136,11 +136,6 @@ public record FlagDitConfig(int dim, int nLayers, int nHeads, int nKvHeads, bool
     return inChannels * patchSize * patchSize;
   }
 
-  public FlagDitConfig withEofToken(boolean eof) {
-    return new FlagDitConfig(dim, nLayers, nHeads, nKvHeads, qkNorm, capFeatDim, patchSize,
-        inChannels, learnSigma, ffnHiddenDim, normEps, ropeTheta, tFreqDim, tMaxPeriod, eof, variant);
-  }
-
   /**
    * The config of a checkpoint: from its {@code __metadata__} where present (JSON-encoded values,
    * keys as the reference export: dim, n_layers, n_heads, n_kv_heads, qk_norm, cap_feat_dim,

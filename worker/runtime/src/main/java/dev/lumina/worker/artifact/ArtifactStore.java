@@ -18,10 +18,11 @@ public interface ArtifactStore {
    * @param name file name within the job: 1..128 characters of {@code [A-Za-z0-9._-]}, not starting
    *     with a dot
    * @throws IllegalArgumentException when {@code jobId} or {@code name} breaks those rules
-   * @throws ArtifactStoreException when the bytes could not be stored
+   * @throws ArtifactStoreException when the store refuses the artifact (trying again fails again)
+   * @throws ArtifactStoreUnavailableException when the bytes could not be stored now (retriable)
    */
   StoredArtifact put(String jobId, String name, String mediaType, byte[] data)
-      throws ArtifactStoreException;
+      throws ArtifactStoreException, ArtifactStoreUnavailableException;
 
   /** Checks a job id against the rules of {@link #put}. */
   static void checkJobId(String jobId) {

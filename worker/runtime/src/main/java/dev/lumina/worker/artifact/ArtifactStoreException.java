@@ -1,22 +1,14 @@
 package dev.lumina.worker.artifact;
 
-import java.io.IOException;
-
 /**
- * An artifact could not be written or read. {@link #retriable()} says whether trying again later
- * may succeed (a full disk, a network store that is down) or not (a name the store refuses).
+ * The store refuses an artifact or cannot be set up (a name it does not take, a root it cannot create):
+ * trying again unchanged fails again. A store that cannot take an artifact now throws
+ * {@link ArtifactStoreUnavailableException} instead.
  */
-public final class ArtifactStoreException extends IOException {
+public final class ArtifactStoreException extends Exception {
   private static final long serialVersionUID = 1L;
 
-  private final boolean retriable;
-
-  public ArtifactStoreException(String message, boolean retriable, Throwable cause) {
+  public ArtifactStoreException(String message, Throwable cause) {
     super(message, cause);
-    this.retriable = retriable;
-  }
-
-  public boolean retriable() {
-    return retriable;
   }
 }

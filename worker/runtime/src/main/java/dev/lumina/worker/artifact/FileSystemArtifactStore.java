@@ -33,7 +33,7 @@ public final class FileSystemArtifactStore implements ArtifactStore {
     try {
       Files.createDirectories(this.root);
     } catch (IOException e) {
-      throw new ArtifactStoreException("cannot create artifact root " + this.root, false, e);
+      throw new ArtifactStoreException("cannot create artifact root " + this.root, e);
     }
   }
 
@@ -44,7 +44,7 @@ public final class FileSystemArtifactStore implements ArtifactStore {
 
   @Override
   public StoredArtifact put(String jobId, String name, String mediaType, byte[] data)
-      throws ArtifactStoreException {
+      throws ArtifactStoreUnavailableException {
     ArtifactStore.checkJobId(jobId);
     ArtifactStore.checkName(name);
     if (data == null) {
@@ -73,7 +73,7 @@ public final class FileSystemArtifactStore implements ArtifactStore {
       }
       tmp = null;
     } catch (IOException e) {
-      throw new ArtifactStoreException("cannot write artifact " + target + ": " + e, true, e);
+      throw new ArtifactStoreUnavailableException("cannot write artifact " + target + ": " + e, e);
     } finally {
       if (tmp != null) {
         try {

@@ -25,6 +25,7 @@ import dev.lumina.worker.JobOutcome;
 import dev.lumina.worker.JobResult;
 import dev.lumina.worker.artifact.ArtifactStore;
 import dev.lumina.worker.artifact.ArtifactStoreException;
+import dev.lumina.worker.artifact.ArtifactStoreUnavailableException;
 import io.grpc.Status;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -177,10 +178,12 @@ public final class FlagDitJobExecutor implements JobExecutor {
             sampled - started, clock.millis() - decodeStart, results.get(k).stepsDone()));
       } catch (JobFailedException e) {
         outcomes[live.get(k)] = JobOutcome.failed(e);
+      } catch (ArtifactStoreUnavailableException e) {
+        outcomes[live.get(k)] = JobOutcome.failed(
+            new JobFailedException(Status.Code.UNAVAILABLE, "cannot store output: " + e.getMessage(), false, e));
       } catch (ArtifactStoreException e) {
-        outcomes[live.get(k)] = JobOutcome.failed(new JobFailedException(
-            e.retriable() ? Status.Code.UNAVAILABLE : Status.Code.INTERNAL,
-            "cannot store output: " + e.getMessage(), false, e));
+        outcomes[live.get(k)] = JobOutcome.failed(
+            new JobFailedException(Status.Code.INTERNAL, "cannot store output: " + e.getMessage(), false, e));
       }
     }
     return List.of(outcomes);
@@ -196,7 +199,7 @@ public final class FlagDitJobExecutor implements JobExecutor {
   }
 
   private void decode(JobPlan plan, Generated sample, OutputWriter out)
-      throws JobFailedException, ArtifactStoreException {
+      throws JobFailedException, ArtifactStoreException, ArtifactStoreUnavailableException {
     TokenLayout l = plan.layout();
     ModelInfo info = card.getInfo();
     if (l.kind() == TokenLayout.Kind.AUDIO) {

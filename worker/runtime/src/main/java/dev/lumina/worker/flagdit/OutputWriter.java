@@ -8,6 +8,7 @@ import dev.lumina.proto.v1.Modality;
 import dev.lumina.proto.v1.Tile;
 import dev.lumina.worker.artifact.ArtifactStore;
 import dev.lumina.worker.artifact.ArtifactStoreException;
+import dev.lumina.worker.artifact.ArtifactStoreUnavailableException;
 import dev.lumina.worker.artifact.StoredArtifact;
 import dev.lumina.engine.media.PngEncoder;
 import dev.lumina.engine.media.RgbImage;
@@ -44,7 +45,7 @@ final class OutputWriter {
     this.emitter = emitter;
   }
 
-  void picture(int index, RgbImage image) throws ArtifactStoreException {
+  void picture(int index, RgbImage image) throws ArtifactStoreException, ArtifactStoreUnavailableException {
     byte[] png = PngEncoder.encode(image);
     StoredArtifact a = store.put(jobId, name(index, "png"), PngEncoder.MEDIA_TYPE, png);
     artifacts.add(a.toProto(index));
@@ -68,7 +69,8 @@ final class OutputWriter {
     }
   }
 
-  void audio(int index, float[] samples, int sampleRateHz) throws ArtifactStoreException {
+  void audio(int index, float[] samples, int sampleRateHz)
+      throws ArtifactStoreException, ArtifactStoreUnavailableException {
     byte[] wav = WavEncoder.encodePcm16(samples, sampleRateHz);
     StoredArtifact a = store.put(jobId, name(index, "wav"), WavEncoder.MEDIA_TYPE, wav);
     artifacts.add(a.toProto(index));

@@ -15,7 +15,7 @@ class FileSystemArtifactStoreTest {
   @TempDir Path dir;
 
   @Test
-  void putWritesTheBytesAndReportsTheirSha256AndSize() throws IOException {
+  void putWritesTheBytesAndReportsTheirSha256AndSize() throws Exception {
     FileSystemArtifactStore store = new FileSystemArtifactStore(dir.resolve("artifacts"));
     byte[] data = "abc".getBytes(StandardCharsets.US_ASCII);
 
@@ -31,7 +31,7 @@ class FileSystemArtifactStoreTest {
   }
 
   @Test
-  void rerunOfTheSameJobReplacesTheFileAndLeavesNoTemporaries() throws IOException {
+  void rerunOfTheSameJobReplacesTheFileAndLeavesNoTemporaries() throws Exception {
     FileSystemArtifactStore store = new FileSystemArtifactStore(dir);
     store.put("job-2", "a.wav", "audio/wav", new byte[1000]);
     StoredArtifact second = store.put("job-2", "a.wav", "audio/wav", new byte[] {1, 2});
@@ -43,7 +43,7 @@ class FileSystemArtifactStoreTest {
   }
 
   @Test
-  void namesThatCouldEscapeTheJobFolderAreRefused() throws IOException {
+  void namesThatCouldEscapeTheJobFolderAreRefused() throws Exception {
     FileSystemArtifactStore store = new FileSystemArtifactStore(dir);
     assertThatThrownBy(() -> store.put("job", "../x.png", "image/png", new byte[0]))
         .isInstanceOf(IllegalArgumentException.class)

@@ -43,7 +43,7 @@ class FlagDitJobExecutorTest {
   private static FlagDitJobExecutor executor;
 
   @BeforeAll
-  static void load() throws IOException {
+  static void load() throws Exception {
     Path dir = TinyModelDir.write(tmp.resolve("tiny"), false);
     executor = FlagDitJobExecutor.load(dir, new FileSystemArtifactStore(tmp.resolve("artifacts")), "test");
   }
