@@ -31,7 +31,7 @@ import picocli.CommandLine.Option;
     name = "cluster",
     mixinStandardHelpOptions = true,
     description = "Time to accepted, end-to-end latency, cluster overhead and jobs/s of short jobs.")
-public final class BenchClusterCommand implements Callable<Integer> {
+final class BenchClusterCommand implements Callable<Integer> {
 
   @Option(names = "--server", paramLabel = "HOST:PORT",
       description = "Gateway to measure (default: start the cluster in this process).")

@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     description = "Benchmarks that print their figures.",
     subcommands = {BenchModelCommand.class, BenchClusterCommand.class})
-public final class BenchCommand implements Runnable {
+final class BenchCommand implements Runnable {
 
   @CommandLine.Spec private CommandLine.Model.CommandSpec spec;
 

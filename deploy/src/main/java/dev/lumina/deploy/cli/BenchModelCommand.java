@@ -16,7 +16,7 @@ import picocli.CommandLine.Option;
     name = "model",
     mixinStandardHelpOptions = true,
     description = "Time the Flag-DiT forward against the engine's fp32 matmul rate.")
-public final class BenchModelCommand implements Callable<Integer> {
+final class BenchModelCommand implements Callable<Integer> {
 
   @Option(names = "--warmup", defaultValue = "1",
       description = "Untimed forwards per config (default: ${DEFAULT-VALUE}).")

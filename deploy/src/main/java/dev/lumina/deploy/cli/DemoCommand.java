@@ -36,7 +36,7 @@ import picocli.CommandLine.Spec;
       "Start the whole cluster in this process, generate from a prompt, write the files, stop.",
       "Takes every flag of `lumina generate` except --server and --api-key; --model names a model directory."
     })
-public final class DemoCommand implements Callable<Integer> {
+final class DemoCommand implements Callable<Integer> {
 
   @Mixin GenerateOptions options;
 

@@ -20,7 +20,7 @@ import picocli.CommandLine.Option;
     name = "eval",
     mixinStandardHelpOptions = true,
     description = "Score prompt adherence (color, shape, position, motion) of a synthetic-world model.")
-public final class EvalCommand implements Callable<Integer> {
+final class EvalCommand implements Callable<Integer> {
 
   @Option(names = "--model", defaultValue = "models/lumina-shapes-32", paramLabel = "DIR",
       description = "Model directory (default: ${DEFAULT-VALUE}).")

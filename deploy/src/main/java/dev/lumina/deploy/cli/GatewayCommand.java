@@ -23,7 +23,7 @@ import picocli.CommandLine.Option;
     name = "gateway",
     mixinStandardHelpOptions = true,
     description = "Run a gateway: lumina.v1 gRPC API, durable accept to Kafka, chunk streaming.")
-public final class GatewayCommand implements Callable<Integer> {
+final class GatewayCommand implements Callable<Integer> {
 
   @Option(names = "--kafka", paramLabel = "HOST:PORT", defaultValue = "${env:LUMINA_KAFKA:-" + EmbeddedKafkaConfig.DEFAULT_BOOTSTRAP + "}",
       description = "Kafka bootstrap servers (default: ${DEFAULT-VALUE}).")

@@ -23,7 +23,7 @@ import picocli.CommandLine.Spec;
     name = "generate",
     mixinStandardHelpOptions = true,
     description = "Generate an image, video, multi-view set or audio clip from a prompt.")
-public final class GenerateCommand implements Callable<Integer> {
+final class GenerateCommand implements Callable<Integer> {
 
   @Mixin GenerateOptions options;
 

@@ -18,7 +18,7 @@ import picocli.CommandLine.Option;
     name = "kafka",
     mixinStandardHelpOptions = true,
     description = "Run a single-node Kafka broker (KRaft) in-process until SIGTERM/Ctrl-C.")
-public final class KafkaCommand implements Callable<Integer> {
+final class KafkaCommand implements Callable<Integer> {
 
   @Option(names = "--data-dir", paramLabel = "DIR",
       defaultValue = "${env:LUMINA_KAFKA_DATA_DIR:-data/kafka}",

@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     description = "Model tools (verification against reference vectors).",
     subcommands = {ModelVerifyCommand.class})
-public final class ModelCommand implements Runnable {
+final class ModelCommand implements Runnable {
 
   @CommandLine.Spec private CommandLine.Model.CommandSpec spec;
 

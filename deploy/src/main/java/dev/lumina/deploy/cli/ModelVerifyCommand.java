@@ -15,7 +15,7 @@ import picocli.CommandLine.Option;
     name = "verify",
     mixinStandardHelpOptions = true,
     description = "Check the Flag-DiT engine against reference vectors in a directory.")
-public final class ModelVerifyCommand implements Callable<Integer> {
+final class ModelVerifyCommand implements Callable<Integer> {
 
   @Option(names = "--dir", required = true,
       description = "Directory with model.safetensors, inputs.safetensors and outputs.safetensors.")

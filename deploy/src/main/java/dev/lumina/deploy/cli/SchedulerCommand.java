@@ -17,7 +17,7 @@ import picocli.CommandLine.Option;
     name = "scheduler",
     mixinStandardHelpOptions = true,
     description = "Run the scheduler: lumina.requests to lumina.work.<modality>.<tier>, transactional.")
-public final class SchedulerCommand implements Callable<Integer> {
+final class SchedulerCommand implements Callable<Integer> {
 
   @Option(names = "--kafka", paramLabel = "HOST:PORT", defaultValue = "${env:LUMINA_KAFKA:-" + EmbeddedKafkaConfig.DEFAULT_BOOTSTRAP + "}",
       description = "Kafka bootstrap servers (default: ${DEFAULT-VALUE}).")

@@ -27,7 +27,7 @@ import picocli.CommandLine.Option;
     name = "serve",
     mixinStandardHelpOptions = true,
     description = "Run everything in one process: Kafka broker, scheduler, gateway and one worker.")
-public final class ServeCommand implements Callable<Integer> {
+final class ServeCommand implements Callable<Integer> {
 
   @Option(names = "--model", paramLabel = "DIR", defaultValue = "${env:LUMINA_MODEL}",
       description = "Model directory the worker serves (default: the shipped " + ShippedModel.RELATIVE_DIR + ").")

@@ -20,7 +20,7 @@ import picocli.CommandLine.Option;
     name = "train",
     mixinStandardHelpOptions = true,
     description = "Train the synthetic-shapes Flag-DiT from scratch (seeded, resumable).")
-public final class TrainCommand implements Callable<Integer> {
+final class TrainCommand implements Callable<Integer> {
 
   @Option(names = "--out", required = true, paramLabel = "DIR",
       description = "Work directory: resumable state (train-state.safetensors) and loss.csv.")

@@ -28,7 +28,7 @@ import picocli.CommandLine.Option;
     name = "worker",
     mixinStandardHelpOptions = true,
     description = "Run a worker: Flag-DiT jobs from lumina.work.<modality>.<tier> topics.")
-public final class WorkerCommand implements Callable<Integer> {
+final class WorkerCommand implements Callable<Integer> {
 
   @Option(names = "--kafka", paramLabel = "HOST:PORT", defaultValue = "${env:LUMINA_KAFKA:-" + EmbeddedKafkaConfig.DEFAULT_BOOTSTRAP + "}",
       description = "Kafka bootstrap servers (default: ${DEFAULT-VALUE}).")

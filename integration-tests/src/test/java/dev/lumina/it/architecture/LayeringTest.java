@@ -4,6 +4,7 @@ import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
 import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.core.importer.Location;
 import com.tngtech.archunit.junit.AnalyzeClasses;
 import com.tngtech.archunit.junit.ArchTest;
 import com.tngtech.archunit.lang.ArchRule;
@@ -13,8 +14,16 @@ import com.tngtech.archunit.lang.ArchRule;
  * library, which roles may know which, and no package cycles. A failure names the offending class and the
  * dependency.
  */
-@AnalyzeClasses(packages = "dev.lumina", importOptions = ImportOption.DoNotIncludeTests.class)
+@AnalyzeClasses(packages = "dev.lumina", importOptions = LayeringTest.ProductionClasses.class)
 class LayeringTest {
+
+  /** Main classes only, whatever the build folder is called ({@code -Dlumina.build.dir}). */
+  static final class ProductionClasses implements ImportOption {
+    @Override
+    public boolean includes(Location location) {
+      return !location.contains("/test-classes/");
+    }
+  }
 
   @ArchTest
   static final ArchRule onlyTheEngineAndTrainingUseDjl =

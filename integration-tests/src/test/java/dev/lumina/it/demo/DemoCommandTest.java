@@ -2,7 +2,7 @@ package dev.lumina.it.demo;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.lumina.deploy.Lumina;
+import dev.lumina.deploy.cli.Lumina;
 import dev.lumina.deploy.bench.BenchModelDir;
 import java.awt.image.BufferedImage;
 import java.io.PrintWriter;

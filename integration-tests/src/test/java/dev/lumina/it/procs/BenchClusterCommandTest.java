@@ -2,7 +2,7 @@ package dev.lumina.it.procs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.lumina.deploy.Lumina;
+import dev.lumina.deploy.cli.Lumina;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;

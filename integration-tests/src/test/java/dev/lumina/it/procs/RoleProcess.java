@@ -37,7 +37,7 @@ final class RoleProcess implements AutoCloseable {
   }
 
   /**
-   * Starts {@code java -Xmx<heap> -cp <test classpath> dev.lumina.deploy.Lumina <args>}, output to
+   * Starts {@code java -Xmx<heap> -cp <test classpath> dev.lumina.deploy.cli.Lumina <args>}, output to
    * {@code <dir>/<name>.log}.
    *
    * @throws UncheckedIOException if the JVM cannot be started
@@ -57,7 +57,7 @@ final class RoleProcess implements AutoCloseable {
       cmd.add("-XX:TieredStopAtLevel=1");
       cmd.add("-Djava.awt.headless=true");
       cmd.add("@" + argFile);
-      cmd.add("dev.lumina.deploy.Lumina");
+      cmd.add("dev.lumina.deploy.cli.Lumina");
       cmd.addAll(args);
       Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)
           .redirectOutput(log.toFile()).start();

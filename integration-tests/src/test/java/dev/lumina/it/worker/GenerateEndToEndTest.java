@@ -2,7 +2,7 @@ package dev.lumina.it.worker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.lumina.deploy.Lumina;
+import dev.lumina.deploy.cli.Lumina;
 import dev.lumina.deploy.grpc.GrpcServerFactory;
 import dev.lumina.gateway.GatewayConfig;
 import dev.lumina.gateway.GatewayServer;

@@ -6,10 +6,10 @@ import dev.lumina.proto.RetriableException;
  * A record for {@code lumina.events} or {@code lumina.dead-letter} could not be made durable. Retriable:
  * the job's offset stays uncommitted, so the job runs again.
  */
-public final class EventPublishException extends RetriableException {
+final class EventPublishException extends RetriableException {
   private static final long serialVersionUID = 1L;
 
-  public EventPublishException(String message, Throwable cause) {
+  EventPublishException(String message, Throwable cause) {
     super(message, cause);
   }
 }

@@ -1,4 +1,4 @@
-package dev.lumina.deploy;
+package dev.lumina.deploy.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

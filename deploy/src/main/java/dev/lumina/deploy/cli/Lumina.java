@@ -1,6 +1,5 @@
-package dev.lumina.deploy;
+package dev.lumina.deploy.cli;
 
-import dev.lumina.deploy.cli.KafkaCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -21,17 +20,17 @@ import picocli.CommandLine.Command;
     subcommands = {
       CommandLine.HelpCommand.class,
       KafkaCommand.class,
-      dev.lumina.deploy.cli.GatewayCommand.class,
-      dev.lumina.deploy.cli.SchedulerCommand.class,
-      dev.lumina.deploy.cli.BenchCommand.class,
-      dev.lumina.deploy.cli.ModelCommand.class,
-      dev.lumina.deploy.cli.WorkerCommand.class,
-      dev.lumina.deploy.cli.GenerateCommand.class,
-      dev.lumina.deploy.cli.ServeCommand.class,
-      dev.lumina.deploy.cli.TrainCommand.class,
-      dev.lumina.deploy.cli.EvalCommand.class,
-      dev.lumina.deploy.cli.DemoCommand.class,
-      dev.lumina.deploy.demo.GalleryCommand.class,
+      GatewayCommand.class,
+      SchedulerCommand.class,
+      BenchCommand.class,
+      ModelCommand.class,
+      WorkerCommand.class,
+      GenerateCommand.class,
+      ServeCommand.class,
+      TrainCommand.class,
+      EvalCommand.class,
+      DemoCommand.class,
+      GalleryCommand.class,
     })
 public final class Lumina implements Runnable {
 

@@ -1,6 +1,12 @@
-package dev.lumina.deploy.demo;
+package dev.lumina.deploy.cli;
 
 import dev.lumina.deploy.cluster.EmbeddedCluster;
+import dev.lumina.deploy.demo.GalleryPage;
+import dev.lumina.deploy.demo.GalleryRow;
+import dev.lumina.deploy.demo.GalleryStrip;
+import dev.lumina.deploy.demo.QuietLogs;
+import dev.lumina.deploy.demo.ShippedModel;
+import dev.lumina.deploy.demo.TempDataDir;
 import dev.lumina.deploy.client.GenerateClient;
 import dev.lumina.deploy.client.GenerateResult;
 import dev.lumina.proto.v1.GenerateRequest;
@@ -36,7 +42,7 @@ import picocli.CommandLine.Spec;
     hidden = true,
     mixinStandardHelpOptions = true,
     description = "Make docs/gallery.md and docs/gallery/*.png with the shipped model.")
-public final class GalleryCommand implements Callable<Integer> {
+final class GalleryCommand implements Callable<Integer> {
   private static final Pattern TRAINED_STEPS = Pattern.compile("\"trained_steps\"\\s*:\\s*(\\d+)");
 
   @Option(names = "--model", paramLabel = "DIR", description = "Model directory (default: the shipped " + ShippedModel.RELATIVE_DIR + ").")
