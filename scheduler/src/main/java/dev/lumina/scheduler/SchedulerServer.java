@@ -21,6 +21,7 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -173,8 +174,8 @@ public final class SchedulerServer implements AutoCloseable {
       log.error("scheduler stopped", e);
     } finally {
       ready.countDown();
-      requests.close(Duration.ofSeconds(2));
-      followed.close(Duration.ofSeconds(2));
+      requests.close(CloseOptions.timeout(Duration.ofSeconds(2)));
+      followed.close(CloseOptions.timeout(Duration.ofSeconds(2)));
       producer.close(Duration.ofSeconds(2));
     }
   }
