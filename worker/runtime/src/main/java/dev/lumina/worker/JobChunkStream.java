@@ -104,18 +104,29 @@ final class JobChunkStream implements ChunkEmitter {
       return chunk;
     }
     try {
-      c.onCompleted();
-      DeliverAck received = a.get(client.ackTimeout().toMillis(), TimeUnit.MILLISECONDS);
-      if (received.getReceived() < sentOnCall) {
+      long received = awaitAck(c, a);
+      if (received < sentOnCall) {
         LOG.warn("job {}: gateway {} acknowledged {} of the {} chunks sent on its call",
-            jobId, gateway, received.getReceived(), sentOnCall);
+            jobId, gateway, received, sentOnCall);
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-    } catch (ExecutionException | TimeoutException | RuntimeException e) {
-      LOG.warn("job {}: gateway {} did not acknowledge its chunks: {}", jobId, gateway, e.toString());
+    } catch (ChunkDeliveryException e) {
+      // The job is done: its terminal event carries every durable chunk for a gateway that missed some.
+      LOG.warn("job {}: {}", jobId, e.getMessage());
     }
     return chunk;
+  }
+
+  /** Ends the call and returns how many chunks the gateway says it received on it. */
+  private long awaitAck(StreamObserver<ChunkBatch> c, CompletableFuture<DeliverAck> a)
+      throws InterruptedException, ChunkDeliveryException {
+    try {
+      c.onCompleted();
+      return a.get(client.ackTimeout().toMillis(), TimeUnit.MILLISECONDS).getReceived();
+    } catch (ExecutionException | TimeoutException | RuntimeException e) {
+      throw new ChunkDeliveryException("gateway " + gateway + " did not acknowledge its chunks: " + e, e);
+    }
   }
 
   /** Every chunk of the job so far, in order. */
@@ -150,27 +161,36 @@ final class JobChunkStream implements ChunkEmitter {
         replay();
         sentOnCall = sent.size();
       } else {
-        call.onNext(ChunkBatch.newBuilder().addChunks(chunk).build());
+        deliver(ChunkBatch.newBuilder().addChunks(chunk).build());
         sentOnCall++;
       }
-    } catch (RuntimeException e) {
-      LOG.warn("job {}: cannot deliver chunk {} to gateway {}: {}", jobId, chunk.getSeq(), gateway, e.toString());
+    } catch (ChunkDeliveryException e) {
+      // Retried by the next chunk, which opens a new call and resends everything so far.
+      LOG.warn("job {}: chunk {}: {}", jobId, chunk.getSeq(), e.getMessage());
       call = null;
     }
     return chunk;
+  }
+
+  private void deliver(ChunkBatch batch) throws ChunkDeliveryException {
+    try {
+      call.onNext(batch);
+    } catch (RuntimeException e) {
+      throw new ChunkDeliveryException("cannot deliver to gateway " + gateway + ": " + e, e);
+    }
   }
 
   /**
    * Resends every chunk so far on a fresh call, as few batches as the gateway's inbound limit allows: a
    * gateway that restarted, or a call that broke, gets the whole job again and drops what it already has.
    */
-  private void replay() {
+  private void replay() throws ChunkDeliveryException {
     ChunkBatch.Builder batch = ChunkBatch.newBuilder();
     long bytes = 0;
     for (GenerationChunk earlier : sent) {
       int size = earlier.getSerializedSize();
       if (batch.getChunksCount() > 0 && bytes + size > REPLAY_BATCH_BYTES) {
-        call.onNext(batch.build());
+        deliver(batch.build());
         batch.clear();
         bytes = 0;
       }
@@ -178,11 +198,11 @@ final class JobChunkStream implements ChunkEmitter {
       bytes += size;
     }
     if (batch.getChunksCount() > 0) {
-      call.onNext(batch.build());
+      deliver(batch.build());
     }
   }
 
-  private void open() {
+  private void open() throws ChunkDeliveryException {
     opens++;
     sentOnCall = 0;
     CompletableFuture<DeliverAck> a = new CompletableFuture<>();
@@ -204,6 +224,10 @@ final class JobChunkStream implements ChunkEmitter {
           }
         };
     ack = a;
-    call = ChunkSinkGrpc.newStub(client.channel(gateway)).deliver(responses);
+    try {
+      call = ChunkSinkGrpc.newStub(client.channel(gateway)).deliver(responses);
+    } catch (RuntimeException e) {
+      throw new ChunkDeliveryException("cannot open a call to gateway " + gateway + ": " + e, e);
+    }
   }
 }
