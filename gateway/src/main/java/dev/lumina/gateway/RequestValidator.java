@@ -1,5 +1,6 @@
 package dev.lumina.gateway;
 
+import dev.lumina.proto.Modalities;
 import dev.lumina.proto.Tiers;
 import dev.lumina.proto.TokenBudget;
 import dev.lumina.proto.cluster.v1.ModelCard;
@@ -66,7 +67,7 @@ final class RequestValidator {
       throw new InvalidFieldException("modality", "unknown enum value " + req.getModalityValue()
           + "; allowed: " + info.getModalitiesList());
     }
-    Modality modality = req.getModality() == Modality.MODALITY_UNSPECIFIED ? Modality.IMAGE : req.getModality();
+    Modality modality = Modalities.orDefault(req.getModality());
     if (!info.getModalitiesList().contains(modality)) {
       throw new InvalidFieldException("modality", modality + " is not served by model '" + modelName
           + "'; allowed: " + info.getModalitiesList());

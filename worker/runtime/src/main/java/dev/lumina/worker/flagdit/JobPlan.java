@@ -1,5 +1,6 @@
 package dev.lumina.worker.flagdit;
 
+import dev.lumina.proto.Modalities;
 import dev.lumina.proto.TokenBudget;
 import dev.lumina.proto.cluster.v1.JobEnvelope;
 import dev.lumina.proto.cluster.v1.ModelCard;
@@ -48,7 +49,7 @@ record JobPlan(
     Sampling ds = info.getDefaultSampling();
     Geometry g = r.getGeometry();
     Sampling s = r.getSampling();
-    Modality modality = r.getModality() == Modality.MODALITY_UNSPECIFIED ? Modality.IMAGE : r.getModality();
+    Modality modality = Modalities.orDefault(r.getModality());
     if (!info.getModalitiesList().contains(modality)) {
       throw JobFailedException.invalid(
           "modality: model " + info.getName() + " serves " + info.getModalitiesList() + ", not " + modality);
