@@ -1,6 +1,7 @@
 package dev.lumina.scheduler;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import dev.lumina.proto.Jobs;
 import dev.lumina.proto.Topics;
 import dev.lumina.proto.cluster.v1.ControlMessage;
 import dev.lumina.proto.cluster.v1.JobEnvelope;
@@ -254,7 +255,7 @@ public final class SchedulerServer implements AutoCloseable {
   private ProducerRecord<String, byte[]> placedEvent(PlacementQueue.Placement p, long now) {
     JobEnvelope env = p.envelope();
     JobEvent e = JobEvent.newBuilder().setJobId(env.getJobId()).setTenant(env.getTenant())
-        .setState(JobState.QUEUED).setAtMs(now).setJob(job(env, JobState.QUEUED)).setEnvelope(env)
+        .setState(JobState.QUEUED).setAtMs(now).setJob(Jobs.fromEnvelope(env, JobState.QUEUED)).setEnvelope(env)
         .setWorkTopic(p.workTopic()).setSource("scheduler").build();
     return new ProducerRecord<>(Topics.EVENTS, env.getJobId(), e.toByteArray());
   }
@@ -262,21 +263,13 @@ public final class SchedulerServer implements AutoCloseable {
   private ProducerRecord<String, byte[]> event(PlacementQueue.Dropped d) {
     long now = clock.millis();
     JobEnvelope env = d.envelope();
-    Job job = job(env, d.state()).toBuilder().setJobId(d.jobId()).setErrorCode(d.code()).setErrorMessage(d.message())
+    Job job = Jobs.fromEnvelope(env, d.state()).toBuilder().setJobId(d.jobId()).setErrorCode(d.code()).setErrorMessage(d.message())
         .setTimings(Timings.newBuilder().setQueuedMs(Math.max(0, now - env.getAcceptedAtMs()))
             .setTotalMs(Math.max(0, now - env.getAcceptedAtMs())))
         .build();
     JobEvent e = JobEvent.newBuilder().setJobId(d.jobId()).setTenant(env.getTenant()).setState(d.state())
         .setAtMs(now).setJob(job).setEnvelope(env).setSource("scheduler").build();
     return new ProducerRecord<>(Topics.EVENTS, d.jobId(), e.toByteArray());
-  }
-
-  private static Job job(JobEnvelope env, JobState state) {
-    var req = env.getRequest();
-    return Job.newBuilder().setJobId(env.getJobId()).setRequestId(req.getRequestId()).setState(state)
-        .setModel(req.getModel()).setModality(req.getModality()).setTokenBudget(env.getTokenBudget())
-        .setTier(env.getTier()).setAcceptedAtMs(env.getAcceptedAtMs()).setTotalSteps(req.getSampling().getSteps())
-        .putAllLabels(req.getLabelsMap()).build();
   }
 
   @Override
