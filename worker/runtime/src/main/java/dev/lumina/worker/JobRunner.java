@@ -1,6 +1,7 @@
 package dev.lumina.worker;
 
 import com.google.protobuf.ByteString;
+import dev.lumina.proto.JobStates;
 import dev.lumina.proto.Jobs;
 import dev.lumina.proto.cluster.v1.JobEnvelope;
 import dev.lumina.proto.cluster.v1.JobEvent;
@@ -155,12 +156,7 @@ final class JobRunner {
                       .setTimings(timings)
                       .setSeed(result.seed())));
     } else {
-      state =
-          switch (code) {
-            case CANCELLED -> JobState.CANCELLED;
-            case DEADLINE_EXCEEDED -> JobState.EXPIRED;
-            default -> JobState.FAILED;
-          };
+      state = JobStates.of(code);
       j.setErrorCode(code.name()).setErrorMessage(message);
       chunks.finish(
           GenerationChunk.newBuilder()
