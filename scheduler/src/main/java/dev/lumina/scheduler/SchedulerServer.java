@@ -7,6 +7,7 @@ import dev.lumina.proto.cluster.v1.ControlMessage;
 import dev.lumina.proto.cluster.v1.JobEnvelope;
 import dev.lumina.proto.cluster.v1.JobEvent;
 import dev.lumina.proto.cluster.v1.QueueDepth;
+import dev.lumina.proto.kafka.ClusterTopics;
 import dev.lumina.proto.v1.Job;
 import dev.lumina.proto.v1.JobState;
 import dev.lumina.proto.v1.Timings;
@@ -105,7 +106,8 @@ public final class SchedulerServer implements AutoCloseable {
   }
 
   static SchedulerServer start(SchedulerConfig config, Clock clock) {
-    SchedulerTopics.ensure(config.kafkaBootstrap(), config.tiers(), config.topicPartitions(), config.replication());
+    ClusterTopics.ensure(config.kafkaBootstrap(),
+        ClusterTopics.scheduler(config.tiers(), config.topicPartitions(), config.replication()));
     SchedulerServer s = new SchedulerServer(config, clock);
     s.producer.initTransactions();
     s.thread.start();
