@@ -8,6 +8,7 @@ import dev.lumina.proto.cluster.v1.JobEnvelope;
 import dev.lumina.proto.cluster.v1.JobEvent;
 import dev.lumina.proto.cluster.v1.QueueDepth;
 import dev.lumina.proto.kafka.ClusterTopics;
+import dev.lumina.proto.kafka.Producers;
 import dev.lumina.proto.v1.Job;
 import dev.lumina.proto.v1.JobState;
 import dev.lumina.proto.v1.Timings;
@@ -29,14 +30,11 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -85,13 +83,7 @@ public final class SchedulerServer implements AutoCloseable {
     c.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
     this.requests = new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer());
     this.followed = new KafkaConsumer<>(consumerProps(), new StringDeserializer(), new ByteArrayDeserializer());
-    Properties p = new Properties();
-    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafkaBootstrap());
-    p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, config.transactionalId());
-    p.put(ProducerConfig.ACKS_CONFIG, "all");
-    p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-    p.put(ProducerConfig.LINGER_MS_CONFIG, "0");
-    this.producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
+    this.producer = Producers.create(Producers.transactional(config.kafkaBootstrap(), config.transactionalId()));
     this.thread = new Thread(this::run, "lumina-scheduler");
     this.thread.setDaemon(true);
   }
