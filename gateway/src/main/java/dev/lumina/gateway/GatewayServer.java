@@ -1,5 +1,6 @@
 package dev.lumina.gateway;
 
+import dev.lumina.proto.kafka.ClusterTopics;
 import io.grpc.BindableService;
 import io.grpc.ServerInterceptor;
 import java.net.InetSocketAddress;
@@ -39,7 +40,8 @@ public final class GatewayServer implements AutoCloseable {
    * @throws java.io.UncheckedIOException if a port cannot be bound
    */
   public static GatewayServer start(GatewayConfig config, GrpcHost host) {
-    KafkaTopics.ensure(config.kafkaBootstrap(), config.topicPartitions(), config.replication());
+    ClusterTopics.ensure(config.kafkaBootstrap(),
+        ClusterTopics.gateway(config.topicPartitions(), config.replication()));
     ModelCatalog catalog = new ModelCatalog(config.staticModels(), config.defaultModel());
     JobTable table = new JobTable(config.maxJobs());
     ClusterFollower follower = new ClusterFollower(config.kafkaBootstrap(), "lumina-gateway-follower", table, catalog);

@@ -1,5 +1,6 @@
 package dev.lumina.gateway;
 
+import dev.lumina.proto.Jobs;
 import dev.lumina.proto.cluster.v1.ControlMessage;
 import dev.lumina.proto.cluster.v1.JobEnvelope;
 import dev.lumina.proto.cluster.v1.JobEvent;
@@ -126,10 +127,7 @@ final class GenerationService extends GenerationGrpc.GenerationImplBase {
         .setQueueDeadlineMs(resolved.getMaxQueueMs() > 0 ? now + resolved.getMaxQueueMs() : 0)
         .setGateway(chunkSinkAddress).setRequestFingerprint(fingerprint).setSeed(seed)
         .build();
-    Job job = Job.newBuilder().setJobId(jobId).setRequestId(resolved.getRequestId()).setState(JobState.QUEUED)
-        .setModel(resolved.getModel()).setModality(resolved.getModality()).setTokenBudget(v.tokenBudget())
-        .setTier(v.tier()).setAcceptedAtMs(now).setTotalSteps(resolved.getSampling().getSteps())
-        .putAllLabels(resolved.getLabelsMap()).build();
+    Job job = Jobs.fromEnvelope(envelope, JobState.QUEUED);
     GenerationChunk accepted = GenerationChunk.newBuilder().setJobId(jobId).setSeq(1)
         .setAccepted(Accepted.newBuilder().setTokenBudget(v.tokenBudget()).setTier(v.tier()).setResolved(resolved))
         .build();

@@ -1,5 +1,6 @@
 package dev.lumina.gateway;
 
+import dev.lumina.proto.JobStates;
 import dev.lumina.proto.cluster.v1.JobEnvelope;
 import dev.lumina.proto.cluster.v1.JobEvent;
 import dev.lumina.proto.v1.Completed;
@@ -83,8 +84,8 @@ final class JobRecord {
       }
       case COMPLETED -> b.setState(JobState.SUCCEEDED).clearArtifacts()
           .addAllArtifacts(chunk.getCompleted().getArtifactsList()).setTimings(chunk.getCompleted().getTimings());
-      case FAILED -> b.setState(stateOf(chunk.getFailed().getCode())).setErrorCode(chunk.getFailed().getCode())
-          .setErrorMessage(chunk.getFailed().getMessage());
+      case FAILED -> b.setState(JobStates.ofFailure(chunk.getFailed().getCode()))
+          .setErrorCode(chunk.getFailed().getCode()).setErrorMessage(chunk.getFailed().getMessage());
       default -> { }
     }
     job = b.build();
@@ -97,7 +98,7 @@ final class JobRecord {
     if (event.hasEnvelope() && envelope == null) {
       envelope = event.getEnvelope();
     }
-    if (event.hasJob() && !isTerminal(job.getState())) {
+    if (event.hasJob() && !JobStates.isTerminal(job.getState())) {
       Job e = event.getJob();
       Job.Builder b = job.toBuilder().mergeFrom(e).clearArtifacts()
           .addAllArtifacts(e.getArtifactsCount() > 0 ? e.getArtifactsList() : job.getArtifactsList())
@@ -107,13 +108,13 @@ final class JobRecord {
         b.setState(job.getState());
       }
       job = b.build();
-    } else if (!isTerminal(job.getState()) && event.getState() != JobState.JOB_STATE_UNSPECIFIED) {
+    } else if (!JobStates.isTerminal(job.getState()) && event.getState() != JobState.JOB_STATE_UNSPECIFIED) {
       job = job.toBuilder().setState(event.getState()).build();
     }
     for (GenerationChunk c : event.getChunksList()) {
       addChunk(c);
     }
-    if (isTerminal(job.getState()) && !ended && !hasTerminalChunk()) {
+    if (JobStates.isTerminal(job.getState()) && !ended && !hasTerminalChunk()) {
       addChunk(terminalChunk(chunks.isEmpty() ? 1 : chunks.lastKey() + 1));
     }
   }
@@ -161,28 +162,10 @@ final class JobRecord {
       c.setCompleted(Completed.newBuilder().addAllArtifacts(job.getArtifactsList()).setTimings(job.getTimings())
           .setSeed(envelope == null ? 0 : envelope.getSeed()));
     } else {
-      String code = !job.getErrorCode().isEmpty() ? job.getErrorCode() : switch (job.getState()) {
-        case CANCELLED -> Status.Code.CANCELLED.name();
-        case EXPIRED -> Status.Code.DEADLINE_EXCEEDED.name();
-        default -> Status.Code.INTERNAL.name();
-      };
+      String code = !job.getErrorCode().isEmpty() ? job.getErrorCode() : JobStates.code(job.getState()).name();
       c.setFailed(Failed.newBuilder().setCode(code).setMessage(job.getErrorMessage()));
     }
     return c.build();
-  }
-
-  static boolean isTerminal(JobState s) {
-    return s == JobState.SUCCEEDED || s == JobState.FAILED || s == JobState.CANCELLED || s == JobState.EXPIRED;
-  }
-
-  private static JobState stateOf(String code) {
-    if (Status.Code.CANCELLED.name().equals(code)) {
-      return JobState.CANCELLED;
-    }
-    if (Status.Code.DEADLINE_EXCEEDED.name().equals(code)) {
-      return JobState.EXPIRED;
-    }
-    return JobState.FAILED;
   }
 
   private static Status statusOf(Failed failed) {

@@ -4,18 +4,15 @@ import dev.lumina.proto.Topics;
 import dev.lumina.proto.cluster.v1.ControlMessage;
 import dev.lumina.proto.cluster.v1.JobEnvelope;
 import dev.lumina.proto.cluster.v1.JobEvent;
+import dev.lumina.proto.kafka.Producers;
 import java.time.Duration;
-import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
  * {@link JobPublisher} on Kafka: idempotent producer, {@code acks=all}, key = job id. Waits for the
@@ -27,16 +24,8 @@ final class KafkaJobPublisher implements JobPublisher {
   private final Duration timeout;
 
   KafkaJobPublisher(String bootstrap, String clientId, Duration timeout) {
-    Properties p = new Properties();
-    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-    p.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
-    p.put(ProducerConfig.ACKS_CONFIG, "all");
-    p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-    p.put(ProducerConfig.LINGER_MS_CONFIG, "0");
-    p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());
-    p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.min(timeout.toMillis(), 30_000));
-    p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, timeout.toMillis());
-    this.producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
+    this.producer = Producers.create(
+        Producers.idempotent(bootstrap, clientId, timeout, Duration.ofMillis(Math.min(timeout.toMillis(), 30_000))));
     this.timeout = timeout;
   }
 

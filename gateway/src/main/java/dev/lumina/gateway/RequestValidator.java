@@ -1,5 +1,7 @@
 package dev.lumina.gateway;
 
+import dev.lumina.proto.Modalities;
+import dev.lumina.proto.RequestDefaults;
 import dev.lumina.proto.Tiers;
 import dev.lumina.proto.TokenBudget;
 import dev.lumina.proto.cluster.v1.ModelCard;
@@ -16,8 +18,9 @@ import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
- * Checks a {@code GenerateRequest} against the model's limits and applies the model's defaults.
- * Every violation throws {@link InvalidFieldException} naming the field and the limit.
+ * Checks a {@code GenerateRequest} against the model's limits and applies the model's defaults
+ * ({@link RequestDefaults}). Every violation throws {@link InvalidFieldException} naming the field and
+ * the limit.
  *
  * <p>Zero means "default" wherever the public API says so: {@code steps = 0} takes the model's
  * default, so the explicit out-of-range values are {@code 1} (a single grid point is no step) and
@@ -32,12 +35,10 @@ final class RequestValidator {
   static final float MAX_CFG_SCALE = 50f;
   static final float MIN_TIME_SHIFT = 1f;
   static final float MAX_TIME_SHIFT = 100f;
-  static final int DEFAULT_PRIORITY = 5;
   static final int MAX_PRIORITY = 9;
   static final long MAX_QUEUE_MS = 86_400_000L;
   static final int MAX_LABELS = 16;
   static final int MAX_LABEL_BYTES = 64;
-  static final int DEFAULT_TILE = 512;
   private static final Pattern REQUEST_ID = Pattern.compile("[A-Za-z0-9._:-]*");
 
   /** A request that passed validation, with every default applied. */
@@ -66,7 +67,7 @@ final class RequestValidator {
       throw new InvalidFieldException("modality", "unknown enum value " + req.getModalityValue()
           + "; allowed: " + info.getModalitiesList());
     }
-    Modality modality = req.getModality() == Modality.MODALITY_UNSPECIFIED ? Modality.IMAGE : req.getModality();
+    Modality modality = Modalities.orDefault(req.getModality());
     if (!info.getModalitiesList().contains(modality)) {
       throw new InvalidFieldException("modality", modality + " is not served by model '" + modelName
           + "'; allowed: " + info.getModalitiesList());
@@ -126,36 +127,27 @@ final class RequestValidator {
   }
 
   private static Sampling sampling(Sampling in, ModelInfo info) {
-    Sampling def = info.getDefaultSampling();
-    Sampling.Builder out = in.toBuilder();
-    int steps = in.getSteps() == 0 ? def.getSteps() : in.getSteps();
+    Sampling out = RequestDefaults.sampling(in, info.getDefaultSampling());
+    int steps = out.getSteps();
     if (steps < 2 || steps > info.getMaxSteps()) {
       throw new InvalidFieldException("sampling.steps", steps + " is out of range: 0 (default) or 2.."
           + info.getMaxSteps() + " (max_steps)");
     }
-    out.setSteps(steps);
     if (in.getSolver() == Solver.UNRECOGNIZED) {
       throw new InvalidFieldException("sampling.solver", "unknown enum value " + in.getSolverValue()
           + "; allowed: 0..4 (EULER, MIDPOINT, RK4, DOPRI5)");
     }
-    Solver solver = in.getSolver() == Solver.SOLVER_UNSPECIFIED ? def.getSolver() : in.getSolver();
-    out.setSolver(solver == Solver.SOLVER_UNSPECIFIED ? Solver.EULER : solver);
-    float cfg = in.getCfgScale() == 0f ? def.getCfgScale() : in.getCfgScale();
+    float cfg = out.getCfgScale();
     if (!Float.isFinite(cfg) || cfg < 0f || cfg > MAX_CFG_SCALE) {
       throw new InvalidFieldException("sampling.cfg_scale", cfg + " is out of range: finite, 0.."
           + MAX_CFG_SCALE);
     }
-    out.setCfgScale(cfg == 0f ? 1f : cfg);
-    float shift = in.getTimeShift() == 0f ? def.getTimeShift() : in.getTimeShift();
-    if (shift == 0f) {
-      shift = 1f;
-    }
+    float shift = out.getTimeShift();
     if (!Float.isFinite(shift) || shift < MIN_TIME_SHIFT || shift > MAX_TIME_SHIFT) {
       throw new InvalidFieldException("sampling.time_shift", shift + " is out of range: finite, "
           + MIN_TIME_SHIFT + ".." + MAX_TIME_SHIFT);
     }
-    out.setTimeShift(shift);
-    return out.build();
+    return out;
   }
 
   private static Output output(Output in, Modality modality, int steps) {
@@ -163,10 +155,8 @@ final class RequestValidator {
       throw new InvalidFieldException("output.format", "unknown enum value " + in.getFormatValue()
           + "; allowed: 0..2 (PNG, WAV)");
     }
-    OutputFormat format = in.getFormat();
-    if (format == OutputFormat.OUTPUT_FORMAT_UNSPECIFIED) {
-      format = modality == Modality.AUDIO ? OutputFormat.WAV : OutputFormat.PNG;
-    }
+    Output out = RequestDefaults.output(in, modality);
+    OutputFormat format = out.getFormat();
     if ((format == OutputFormat.WAV) != (modality == Modality.AUDIO)) {
       throw new InvalidFieldException("output.format", format + " does not fit modality " + modality
           + "; allowed: WAV for AUDIO, PNG otherwise");
@@ -175,20 +165,20 @@ final class RequestValidator {
       throw new InvalidFieldException("output.preview_every", in.getPreviewEvery()
           + " exceeds sampling.steps " + steps);
     }
-    int tile = in.getTileSize() == 0 ? DEFAULT_TILE : in.getTileSize();
+    int tile = out.getTileSize();
     if (tile < 64 || tile > 4096 || tile % 64 != 0) {
       throw new InvalidFieldException("output.tile_size", tile
-          + " is out of range: 0 (default 512) or 64..4096 in multiples of 64");
+          + " is out of range: 0 (default " + RequestDefaults.TILE_SIZE + ") or 64..4096 in multiples of 64");
     }
-    return in.toBuilder().setFormat(format).setTileSize(tile).build();
+    return out;
   }
 
   private static int priority(int priority) {
     if (priority < 0 || priority > MAX_PRIORITY) {
       throw new InvalidFieldException("priority", Integer.toUnsignedString(priority)
-          + " is out of range: 0 (default " + DEFAULT_PRIORITY + ") or 1.." + MAX_PRIORITY);
+          + " is out of range: 0 (default " + RequestDefaults.PRIORITY + ") or 1.." + MAX_PRIORITY);
     }
-    return priority == 0 ? DEFAULT_PRIORITY : priority;
+    return RequestDefaults.priority(priority);
   }
 
   private static void labels(Map<String, String> labels) {

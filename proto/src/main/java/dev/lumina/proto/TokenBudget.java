@@ -77,7 +77,7 @@ public record TokenBudget(int downsample, int patchSize, double audioFramesPerSe
    * MULTIVIEW, {@code durationS} to AUDIO. UNSPECIFIED counts as IMAGE.
    */
   public long tokens(Modality modality, int width, int height, int frames, int views, double durationS) {
-    switch (modality) {
+    switch (Modalities.orDefault(modality)) {
       case VIDEO:
         return sequenceTokens(width, height, frames);
       case MULTIVIEW:
@@ -85,7 +85,6 @@ public record TokenBudget(int downsample, int patchSize, double audioFramesPerSe
       case AUDIO:
         return audioTokens(durationS);
       case IMAGE:
-      case MODALITY_UNSPECIFIED:
         return pictureTokens(width, height);
       default:
         throw new IllegalArgumentException("unknown modality " + modality);

@@ -2,6 +2,8 @@ package dev.lumina.proto;
 
 import dev.lumina.proto.v1.Modality;
 import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /** Kafka topic names of the cluster (see docs/architecture.md, "Kafka topology"). */
 public final class Topics {
@@ -22,12 +24,21 @@ public final class Topics {
   public static final String QUEUE_DEPTH = "lumina.queue-depth";
 
   private static final String WORK_PREFIX = "lumina.work.";
+  private static final Pattern WORK = Pattern.compile("lumina\\.work\\.([a-z]+)\\.([a-z0-9]+)");
+
+  /** The parts of a work topic name. */
+  public record WorkTopic(Modality modality, String tier) {
+    /** The topic's name, {@code lumina.work.<modality>.<tier>}. */
+    public String topic() {
+      return work(modality, tier);
+    }
+  }
 
   private Topics() {}
 
   /** {@code lumina.work.<modality>.<tier>}, e.g. {@code lumina.work.image.s}. */
   public static String work(Modality modality, String tier) {
-    Modality m = modality == Modality.MODALITY_UNSPECIFIED ? Modality.IMAGE : modality;
+    Modality m = Modalities.orDefault(modality);
     if (m == Modality.UNRECOGNIZED) {
       throw new IllegalArgumentException("unknown modality");
     }
@@ -35,5 +46,43 @@ public final class Topics {
       throw new IllegalArgumentException("tier must match [a-z0-9]+, got " + tier);
     }
     return WORK_PREFIX + m.name().toLowerCase(Locale.ROOT) + "." + tier;
+  }
+
+  /**
+   * Reads a name written by {@link #work}: {@code lumina.work.<modality>.<tier>} with the modality one
+   * of {@code image}, {@code video}, {@code multiview}, {@code audio} and the tier of {@code [a-z0-9]+}.
+   *
+   * @throws IllegalArgumentException naming the topic and the expected form, for any other name
+   */
+  public static WorkTopic parseWork(String topic) {
+    WorkTopic parsed = parseOrNull(topic);
+    if (parsed == null) {
+      throw new IllegalArgumentException("not a work topic: " + (topic == null ? "null" : "'" + topic + "'")
+          + "; expected lumina.work.<modality>.<tier>, modality one of " + workModalities()
+          + " and tier of [a-z0-9]+");
+    }
+    return parsed;
+  }
+
+  /** True when {@code topic} is a work topic name that {@link #parseWork} accepts. */
+  public static boolean isWork(String topic) {
+    return parseOrNull(topic) != null;
+  }
+
+  private static WorkTopic parseOrNull(String topic) {
+    Matcher m = topic == null ? null : WORK.matcher(topic);
+    if (m == null || !m.matches()) {
+      return null;
+    }
+    for (Modality modality : Modalities.ALL) {
+      if (modality.name().toLowerCase(Locale.ROOT).equals(m.group(1))) {
+        return new WorkTopic(modality, m.group(2));
+      }
+    }
+    return null;
+  }
+
+  private static String workModalities() {
+    return String.join(", ", Modalities.ALL.stream().map(m -> m.name().toLowerCase(Locale.ROOT)).toList());
   }
 }

@@ -1,5 +1,6 @@
 package dev.lumina.scheduler;
 
+import dev.lumina.proto.JobStates;
 import dev.lumina.proto.Tiers;
 import dev.lumina.proto.Topics;
 import dev.lumina.proto.cluster.v1.JobEnvelope;
@@ -7,6 +8,7 @@ import dev.lumina.proto.cluster.v1.JobEvent;
 import dev.lumina.proto.cluster.v1.QueueDepth;
 import dev.lumina.proto.v1.JobState;
 import dev.lumina.proto.v1.Solver;
+import io.grpc.Status;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -37,7 +39,12 @@ final class PlacementQueue {
   record Placement(JobEnvelope envelope, String workTopic) {}
 
   /** A job the scheduler ended before it started, with the state and gRPC code the client sees. */
-  record Dropped(JobEnvelope envelope, String jobId, JobState state, String code, String message) {}
+  record Dropped(JobEnvelope envelope, String jobId, JobState state, String code, String message) {
+    /** A drop whose code is the one of its end state ({@link JobStates#code}). */
+    static Dropped of(JobEnvelope envelope, String jobId, JobState state, String message) {
+      return new Dropped(envelope, jobId, state, JobStates.code(state).name(), message);
+    }
+  }
 
   private static final Comparator<Held> ORDER = Comparator.<Held>comparingInt(h -> -h.envelope.getRequest().getPriority())
       .thenComparingLong(h -> h.envelope.getAcceptedAtMs()).thenComparingLong(h -> h.arrival);
@@ -92,13 +99,13 @@ final class PlacementQueue {
     }
     if (cancelledEarly.remove(id)) {
       done.add(id);
-      return Optional.of(new Dropped(env, id, JobState.CANCELLED, "CANCELLED", "cancelled before it was placed"));
+      return Optional.of(Dropped.of(env, id, JobState.CANCELLED, "cancelled before it was placed"));
     }
     Optional<Tiers.Tier> tier = tiers.tierFor(env.getTokenBudget());
     if (tier.isEmpty()) {
       done.add(id);
-      return Optional.of(new Dropped(env, id, JobState.FAILED, "RESOURCE_EXHAUSTED", "token budget "
-          + env.getTokenBudget() + " exceeds the largest tier (" + tiers.maxTokens() + " tokens)"));
+      return Optional.of(new Dropped(env, id, JobState.FAILED, Status.Code.RESOURCE_EXHAUSTED.name(),
+          "token budget " + env.getTokenBudget() + " exceeds the largest tier (" + tiers.maxTokens() + " tokens)"));
     }
     Held h = new Held(env.toBuilder().setTier(tier.get().name()).build(),
         Topics.work(env.getRequest().getModality(), tier.get().name()), source, arrivals++);
@@ -164,7 +171,7 @@ final class PlacementQueue {
       return Optional.empty();
     }
     done.add(jobId);
-    return Optional.of(new Dropped(env, jobId, JobState.CANCELLED, "CANCELLED", "cancelled while queued"));
+    return Optional.of(Dropped.of(env, jobId, JobState.CANCELLED, "cancelled while queued"));
   }
 
   /**
@@ -249,7 +256,7 @@ final class PlacementQueue {
   }
 
   private static Dropped expired(JobEnvelope env) {
-    return new Dropped(env, env.getJobId(), JobState.EXPIRED, "DEADLINE_EXCEEDED",
+    return Dropped.of(env, env.getJobId(), JobState.EXPIRED,
         "waited longer than max_queue_ms " + env.getRequest().getMaxQueueMs() + " before a worker started it");
   }
 }

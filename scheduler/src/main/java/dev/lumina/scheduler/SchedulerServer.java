@@ -1,11 +1,14 @@
 package dev.lumina.scheduler;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import dev.lumina.proto.Jobs;
 import dev.lumina.proto.Topics;
 import dev.lumina.proto.cluster.v1.ControlMessage;
 import dev.lumina.proto.cluster.v1.JobEnvelope;
 import dev.lumina.proto.cluster.v1.JobEvent;
 import dev.lumina.proto.cluster.v1.QueueDepth;
+import dev.lumina.proto.kafka.ClusterTopics;
+import dev.lumina.proto.kafka.Producers;
 import dev.lumina.proto.v1.Job;
 import dev.lumina.proto.v1.JobState;
 import dev.lumina.proto.v1.Timings;
@@ -28,14 +31,11 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -84,13 +84,7 @@ public final class SchedulerServer implements AutoCloseable {
     c.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
     this.requests = new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer());
     this.followed = new KafkaConsumer<>(consumerProps(), new StringDeserializer(), new ByteArrayDeserializer());
-    Properties p = new Properties();
-    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafkaBootstrap());
-    p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, config.transactionalId());
-    p.put(ProducerConfig.ACKS_CONFIG, "all");
-    p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-    p.put(ProducerConfig.LINGER_MS_CONFIG, "0");
-    this.producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
+    this.producer = Producers.create(Producers.transactional(config.kafkaBootstrap(), config.transactionalId()));
     this.thread = new Thread(this::run, "lumina-scheduler");
     this.thread.setDaemon(true);
   }
@@ -105,7 +99,8 @@ public final class SchedulerServer implements AutoCloseable {
   }
 
   static SchedulerServer start(SchedulerConfig config, Clock clock) {
-    SchedulerTopics.ensure(config.kafkaBootstrap(), config.tiers(), config.topicPartitions(), config.replication());
+    ClusterTopics.ensure(config.kafkaBootstrap(),
+        ClusterTopics.scheduler(config.tiers(), config.topicPartitions(), config.replication()));
     SchedulerServer s = new SchedulerServer(config, clock);
     s.producer.initTransactions();
     s.thread.start();
@@ -255,7 +250,7 @@ public final class SchedulerServer implements AutoCloseable {
   private ProducerRecord<String, byte[]> placedEvent(PlacementQueue.Placement p, long now) {
     JobEnvelope env = p.envelope();
     JobEvent e = JobEvent.newBuilder().setJobId(env.getJobId()).setTenant(env.getTenant())
-        .setState(JobState.QUEUED).setAtMs(now).setJob(job(env, JobState.QUEUED)).setEnvelope(env)
+        .setState(JobState.QUEUED).setAtMs(now).setJob(Jobs.fromEnvelope(env, JobState.QUEUED)).setEnvelope(env)
         .setWorkTopic(p.workTopic()).setSource("scheduler").build();
     return new ProducerRecord<>(Topics.EVENTS, env.getJobId(), e.toByteArray());
   }
@@ -263,21 +258,13 @@ public final class SchedulerServer implements AutoCloseable {
   private ProducerRecord<String, byte[]> event(PlacementQueue.Dropped d) {
     long now = clock.millis();
     JobEnvelope env = d.envelope();
-    Job job = job(env, d.state()).toBuilder().setJobId(d.jobId()).setErrorCode(d.code()).setErrorMessage(d.message())
+    Job job = Jobs.fromEnvelope(env, d.state()).toBuilder().setJobId(d.jobId()).setErrorCode(d.code()).setErrorMessage(d.message())
         .setTimings(Timings.newBuilder().setQueuedMs(Math.max(0, now - env.getAcceptedAtMs()))
             .setTotalMs(Math.max(0, now - env.getAcceptedAtMs())))
         .build();
     JobEvent e = JobEvent.newBuilder().setJobId(d.jobId()).setTenant(env.getTenant()).setState(d.state())
         .setAtMs(now).setJob(job).setEnvelope(env).setSource("scheduler").build();
     return new ProducerRecord<>(Topics.EVENTS, d.jobId(), e.toByteArray());
-  }
-
-  private static Job job(JobEnvelope env, JobState state) {
-    var req = env.getRequest();
-    return Job.newBuilder().setJobId(env.getJobId()).setRequestId(req.getRequestId()).setState(state)
-        .setModel(req.getModel()).setModality(req.getModality()).setTokenBudget(env.getTokenBudget())
-        .setTier(env.getTier()).setAcceptedAtMs(env.getAcceptedAtMs()).setTotalSteps(req.getSampling().getSteps())
-        .putAllLabels(req.getLabelsMap()).build();
   }
 
   @Override

@@ -1,5 +1,6 @@
 package dev.lumina.deploy.client;
 
+import dev.lumina.proto.Outputs;
 import dev.lumina.proto.v1.GenerateRequest;
 import dev.lumina.proto.v1.GenerationChunk;
 import dev.lumina.proto.v1.GenerationGrpc;
@@ -136,15 +137,12 @@ public final class GenerateClient {
     return GenerateResult.failed();
   }
 
-  /** {@code JOB-KIND-NNN.EXT}, the kind named after the modality (frame, view, audio, image). */
+  /**
+   * {@code JOB-KIND-NNN.EXT}: the job id, then the name the worker stores the artifact under
+   * ({@link Outputs#fileName}), so the outputs of several jobs can share one folder.
+   */
   static String name(String jobId, Modality modality, int index, String ext) {
-    String kind = switch (modality) {
-      case VIDEO -> "frame";
-      case MULTIVIEW -> "view";
-      case AUDIO -> "audio";
-      default -> "image";
-    };
-    return String.format(Locale.ROOT, "%s-%s-%03d.%s", jobId, kind, index, ext);
+    return jobId + "-" + Outputs.fileName(modality, index, ext);
   }
 
   private void drawProgress(Progress p) {

@@ -1,11 +1,12 @@
 package dev.lumina.worker;
 
 import com.google.protobuf.ByteString;
+import dev.lumina.proto.JobStates;
+import dev.lumina.proto.Jobs;
 import dev.lumina.proto.cluster.v1.JobEnvelope;
 import dev.lumina.proto.cluster.v1.JobEvent;
 import dev.lumina.proto.v1.Completed;
 import dev.lumina.proto.v1.Failed;
-import dev.lumina.proto.v1.GenerateRequest;
 import dev.lumina.proto.v1.GenerationChunk;
 import dev.lumina.proto.v1.Job;
 import dev.lumina.proto.v1.JobState;
@@ -43,7 +44,7 @@ final class JobRunner {
   /** The RUNNING event of {@code job}, published before {@link #run}. */
   JobEvent runningEvent(JobEnvelope job) {
     long now = clock.millis();
-    Job.Builder j = jobBase(job).setState(JobState.RUNNING);
+    Job.Builder j = Jobs.base(job).setState(JobState.RUNNING);
     j.setTimings(Timings.newBuilder().setQueuedMs(Math.max(0, now - job.getAcceptedAtMs())));
     return event(job, JobState.RUNNING, now, j.build(), List.of());
   }
@@ -141,7 +142,7 @@ final class JobRunner {
         Timings.newBuilder()
             .setQueuedMs(Math.max(0, started - job.getAcceptedAtMs()))
             .setTotalMs(Math.max(0, ended - job.getAcceptedAtMs()));
-    Job.Builder j = jobBase(job).setStep(chunks.lastProgressStep()).setTotalSteps(chunks.totalSteps());
+    Job.Builder j = Jobs.base(job).setStep(chunks.lastProgressStep()).setTotalSteps(chunks.totalSteps());
     JobState state;
     if (code == Status.Code.OK) {
       state = JobState.SUCCEEDED;
@@ -155,12 +156,7 @@ final class JobRunner {
                       .setTimings(timings)
                       .setSeed(result.seed())));
     } else {
-      state =
-          switch (code) {
-            case CANCELLED -> JobState.CANCELLED;
-            case DEADLINE_EXCEEDED -> JobState.EXPIRED;
-            default -> JobState.FAILED;
-          };
+      state = JobStates.of(code);
       j.setErrorCode(code.name()).setErrorMessage(message);
       chunks.finish(
           GenerationChunk.newBuilder()
@@ -169,19 +165,6 @@ final class JobRunner {
     j.setState(state).setTimings(timings).setLastSeq(chunks.lastSeq());
     return new Outcome(
         runningEvent(job), event(job, state, ended, j.build(), durable(chunks.chunks())), deadLetter);
-  }
-
-  private Job.Builder jobBase(JobEnvelope env) {
-    GenerateRequest req = env.getRequest();
-    return Job.newBuilder()
-        .setJobId(env.getJobId())
-        .setRequestId(req.getRequestId())
-        .setModel(req.getModel())
-        .setModality(req.getModality())
-        .setTokenBudget(env.getTokenBudget())
-        .setTier(env.getTier())
-        .setAcceptedAtMs(env.getAcceptedAtMs())
-        .putAllLabels(req.getLabelsMap());
   }
 
   private JobEvent event(

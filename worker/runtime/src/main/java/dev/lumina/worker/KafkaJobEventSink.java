@@ -2,6 +2,7 @@ package dev.lumina.worker;
 
 import dev.lumina.proto.Topics;
 import dev.lumina.proto.cluster.v1.JobEvent;
+import dev.lumina.proto.kafka.Producers;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Properties;
@@ -11,8 +12,6 @@ import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,18 +26,11 @@ final class KafkaJobEventSink implements JobEventSink {
   private final Duration timeout;
 
   KafkaJobEventSink(String bootstrap, String clientId, Duration timeout) {
-    Properties p = new Properties();
-    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-    p.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
-    p.put(ProducerConfig.ACKS_CONFIG, "all");
-    p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-    p.put(ProducerConfig.LINGER_MS_CONFIG, "0");
-    p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 8 * 1024 * 1024);
-    p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());
     // delivery.timeout.ms must cover linger.ms + request.timeout.ms.
-    p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.min(timeout.toMillis() / 2, 30_000));
-    p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, timeout.toMillis());
-    this.producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
+    Properties p = Producers.idempotent(bootstrap, clientId, timeout,
+        Duration.ofMillis(Math.min(timeout.toMillis() / 2, 30_000)));
+    p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 8 * 1024 * 1024);
+    this.producer = Producers.create(p);
     this.timeout = timeout;
   }
 

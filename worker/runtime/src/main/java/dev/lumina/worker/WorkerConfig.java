@@ -89,7 +89,7 @@ public record WorkerConfig(
     }
     workTopics = List.copyOf(workTopics);
     for (String t : workTopics) {
-      if (t == null || !t.matches("lumina\\.work\\.[a-z]+\\.[a-z0-9]+")) {
+      if (!dev.lumina.proto.Topics.isWork(t)) {
         throw new IllegalArgumentException(
             "topics: each must match lumina.work.<modality>.<tier>, got " + t);
       }

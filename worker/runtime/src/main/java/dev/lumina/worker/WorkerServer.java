@@ -2,11 +2,11 @@ package dev.lumina.worker;
 
 import dev.lumina.proto.Topics;
 import dev.lumina.proto.cluster.v1.ModelCard;
+import dev.lumina.proto.kafka.Producers;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import java.util.Properties;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
@@ -15,10 +15,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -122,17 +119,10 @@ public final class WorkerServer implements AutoCloseable {
     if (card.isEmpty()) {
       return;
     }
-    Properties p = new Properties();
-    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
-    p.put(ProducerConfig.CLIENT_ID_CONFIG, config.workerId() + "-models");
-    p.put(ProducerConfig.ACKS_CONFIG, "all");
-    p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, config.eventTimeout().toMillis());
-    p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) config.eventTimeout().toMillis());
-    p.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+    Duration timeout = config.eventTimeout();
     // delivery.timeout.ms must cover linger.ms + request.timeout.ms.
-    p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.min(config.eventTimeout().toMillis() / 2, 30_000));
-    try (KafkaProducer<String, byte[]> producer =
-        new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
+    try (KafkaProducer<String, byte[]> producer = Producers.create(Producers.idempotent(config.bootstrapServers(),
+        config.workerId() + "-models", timeout, Duration.ofMillis(Math.min(timeout.toMillis() / 2, 30_000))))) {
       ModelCard c = card.get();
       producer
           .send(new ProducerRecord<>(Topics.MODELS, c.getInfo().getName(), c.toByteArray()))

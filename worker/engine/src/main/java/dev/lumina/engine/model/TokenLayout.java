@@ -3,6 +3,7 @@ package dev.lumina.engine.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
+import dev.lumina.proto.Modalities;
 import dev.lumina.proto.TokenBudget;
 import dev.lumina.proto.v1.Modality;
 
@@ -63,18 +64,19 @@ public record TokenLayout(Kind kind, int frames, int height, int width) {
 
   /**
    * The layout of a job in pixels (or seconds for audio), using the budget's downsample factor;
-   * its {@link #tokenCount} equals {@code budget.tokens(...)} for the same arguments.
+   * its {@link #tokenCount} equals {@code budget.tokens(...)} for the same arguments. The one place
+   * an API {@link Modality} becomes a {@link Kind} (unspecified is IMAGE).
    */
   public static TokenLayout forJob(Modality modality, int widthPx, int heightPx, int frames,
       int views, double durationS, TokenBudget budget) {
     long tokens = budget.tokens(modality, widthPx, heightPx, frames, views, durationS);
     int h = heightPx / budget.downsample();
     int w = widthPx / budget.downsample();
-    return switch (modality) {
+    return switch (Modalities.orDefault(modality)) {
       case VIDEO -> video(frames, h, w);
       case MULTIVIEW -> multiview(views, h, w);
       case AUDIO -> audio(Math.toIntExact(tokens));
-      case IMAGE, MODALITY_UNSPECIFIED -> image(h, w);
+      case IMAGE -> image(h, w);
       default -> throw new IllegalArgumentException("unknown modality " + modality);
     };
   }

@@ -10,6 +10,7 @@ import dev.lumina.engine.media.PngEncoder;
 import dev.lumina.engine.media.RgbImage;
 import dev.lumina.engine.model.TokenLayout;
 import dev.lumina.engine.sampling.Solver;
+import dev.lumina.proto.RequestDefaults;
 import dev.lumina.proto.cluster.v1.JobEnvelope;
 import dev.lumina.proto.cluster.v1.ModelCard;
 import dev.lumina.proto.v1.ModelInfo;
@@ -172,7 +173,8 @@ public final class FlagDitJobExecutor implements JobExecutor {
       long decodeStart = clock.millis();
       try {
         OutputWriter out = new OutputWriter(b.job().getJobId(), plans.get(k).modality(),
-            b.job().getRequest().getOutput().getTileSize(), store, b.emitter());
+            RequestDefaults.output(b.job().getRequest().getOutput(), plans.get(k).modality()).getTileSize(), store,
+            b.emitter());
         decode(plans.get(k), results.get(k), out);
         outcomes[live.get(k)] = JobOutcome.succeeded(new JobResult(out.artifacts(), plans.get(k).seed(),
             sampled - started, clock.millis() - decodeStart, results.get(k).stepsDone()));
@@ -225,9 +227,9 @@ public final class FlagDitJobExecutor implements JobExecutor {
     generator.close();
   }
 
-  static Solver solver(dev.lumina.proto.v1.Solver s, dev.lumina.proto.v1.Solver dflt) {
-    dev.lumina.proto.v1.Solver v = s == dev.lumina.proto.v1.Solver.SOLVER_UNSPECIFIED ? dflt : s;
-    return switch (v) {
+  /** The engine's solver for a request's solver, defaults applied; EULER for a value it does not name. */
+  static Solver solver(dev.lumina.proto.v1.Solver s) {
+    return switch (s) {
       case MIDPOINT -> Solver.MIDPOINT;
       case RK4 -> Solver.RK4;
       case DOPRI5 -> Solver.DOPRI5;

@@ -1,5 +1,7 @@
 package dev.lumina.worker.flagdit;
 
+import dev.lumina.proto.Modalities;
+import dev.lumina.proto.RequestDefaults;
 import dev.lumina.proto.TokenBudget;
 import dev.lumina.proto.cluster.v1.JobEnvelope;
 import dev.lumina.proto.cluster.v1.ModelCard;
@@ -17,9 +19,9 @@ import dev.lumina.worker.JobFailedException;
 import dev.lumina.engine.sampling.Solver;
 
 /**
- * A job's parameters with the model's defaults applied (the gateway applies them too; the worker
- * does again so a job published by another producer still runs as documented), and its token
- * layout. Immutable.
+ * A job's parameters with the model's defaults applied ({@link RequestDefaults}: the gateway applies
+ * them too; the worker does again so a job published by another producer still runs as documented),
+ * and its token layout. Immutable.
  */
 record JobPlan(
     Modality modality,
@@ -44,20 +46,18 @@ record JobPlan(
   static JobPlan resolve(JobEnvelope job, ModelCard card, FlagDitConfig config) throws JobFailedException {
     GenerateRequest r = job.getRequest();
     ModelInfo info = card.getInfo();
-    Geometry dg = info.getDefaultGeometry();
-    Sampling ds = info.getDefaultSampling();
-    Geometry g = r.getGeometry();
-    Sampling s = r.getSampling();
-    Modality modality = r.getModality() == Modality.MODALITY_UNSPECIFIED ? Modality.IMAGE : r.getModality();
+    Modality modality = Modalities.orDefault(r.getModality());
+    Geometry g = RequestDefaults.geometry(r.getGeometry(), modality, info.getDefaultGeometry());
+    Sampling s = RequestDefaults.sampling(r.getSampling(), info.getDefaultSampling());
     if (!info.getModalitiesList().contains(modality)) {
       throw JobFailedException.invalid(
           "modality: model " + info.getName() + " serves " + info.getModalitiesList() + ", not " + modality);
     }
-    int width = g.getWidth() == 0 ? dg.getWidth() : g.getWidth();
-    int height = g.getHeight() == 0 ? dg.getHeight() : g.getHeight();
-    int frames = modality == Modality.VIDEO ? (g.getFrames() == 0 ? dg.getFrames() : g.getFrames()) : 0;
-    int views = modality == Modality.MULTIVIEW ? (g.getViews() == 0 ? dg.getViews() : g.getViews()) : 0;
-    double duration = modality == Modality.AUDIO ? (g.getDurationS() == 0 ? dg.getDurationS() : g.getDurationS()) : 0;
+    int width = g.getWidth();
+    int height = g.getHeight();
+    int frames = g.getFrames();
+    int views = g.getViews();
+    double duration = g.getDurationS();
     TokenLayout layout;
     try {
       TokenBudget budget = new TokenBudget(info.getDownsample(), info.getPatchSize(), card.getAudioFramesPerSecond());
@@ -70,18 +70,12 @@ record JobPlan(
     } catch (IllegalArgumentException e) {
       throw JobFailedException.invalid(e.getMessage());
     }
-    int steps = s.getSteps() == 0 ? ds.getSteps() : s.getSteps();
+    int steps = s.getSteps();
     if (steps < 2 || (info.getMaxSteps() > 0 && steps > info.getMaxSteps())) {
       throw JobFailedException.invalid("sampling.steps must be in [2, " + info.getMaxSteps() + "], got " + steps);
     }
-    float cfg = s.getCfgScale() == 0 ? ds.getCfgScale() : s.getCfgScale();
-    if (cfg == 0) {
-      cfg = 1f;
-    }
-    float shift = s.getTimeShift() == 0 ? ds.getTimeShift() : s.getTimeShift();
-    if (shift == 0) {
-      shift = 1f;
-    }
+    float cfg = s.getCfgScale();
+    float shift = s.getTimeShift();
     if (!Float.isFinite(cfg) || cfg < 0 || !Float.isFinite(shift) || shift < 1) {
       throw JobFailedException.invalid(
           "sampling: cfg_scale must be finite and >= 0 and time_shift in [1, 100], got " + cfg + ", " + shift);
@@ -107,7 +101,7 @@ record JobPlan(
         layout,
         config.inChannels(),
         steps,
-        FlagDitJobExecutor.solver(s.getSolver(), ds.getSolver()),
+        FlagDitJobExecutor.solver(s.getSolver()),
         cfg,
         shift,
         seed,

@@ -1,6 +1,7 @@
 package dev.lumina.worker.flagdit;
 
 import com.google.protobuf.ByteString;
+import dev.lumina.proto.Outputs;
 import dev.lumina.proto.v1.Artifact;
 import dev.lumina.proto.v1.AudioSegment;
 import dev.lumina.proto.v1.Frame;
@@ -18,14 +19,13 @@ import dev.lumina.engine.media.WavEncoder;
 import dev.lumina.worker.ChunkEmitter;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * Encodes a job's decoded outputs, stores each as one artifact and streams it: a picture that fits
  * in one tile as a {@code frame} chunk, a larger one as {@code tile} chunks (each tile its own PNG,
  * per {@code Output.tile_size}); audio as one {@code audio} chunk. Artifacts are named by kind and
- * index ({@code image-000.png}, {@code frame-003.png}, {@code view-001.png}, {@code audio-000.wav}),
- * so a rerun of the job rewrites the same names.
+ * index ({@link Outputs#fileName}: {@code image-000.png}, {@code frame-003.png}, {@code view-001.png},
+ * {@code audio-000.wav}), so a rerun of the job rewrites the same names.
  *
  * <p>One instance per job, used from the job's thread.
  */
@@ -47,7 +47,7 @@ final class OutputWriter {
 
   void picture(int index, RgbImage image) throws ArtifactStoreException, ArtifactStoreUnavailableException {
     byte[] png = PngEncoder.encode(image);
-    StoredArtifact a = store.put(jobId, name(index, "png"), PngEncoder.MEDIA_TYPE, png);
+    StoredArtifact a = store.put(jobId, Outputs.fileName(modality, index, "png"), PngEncoder.MEDIA_TYPE, png);
     artifacts.add(a.toProto(index));
     TileGrid grid = new TileGrid(image.width(), image.height(), tileSize);
     if (!grid.tiled()) {
@@ -72,7 +72,7 @@ final class OutputWriter {
   void audio(int index, float[] samples, int sampleRateHz)
       throws ArtifactStoreException, ArtifactStoreUnavailableException {
     byte[] wav = WavEncoder.encodePcm16(samples, sampleRateHz);
-    StoredArtifact a = store.put(jobId, name(index, "wav"), WavEncoder.MEDIA_TYPE, wav);
+    StoredArtifact a = store.put(jobId, Outputs.fileName(modality, index, "wav"), WavEncoder.MEDIA_TYPE, wav);
     artifacts.add(a.toProto(index));
     emitter.audio(
         AudioSegment.newBuilder()
@@ -85,16 +85,5 @@ final class OutputWriter {
 
   List<Artifact> artifacts() {
     return List.copyOf(artifacts);
-  }
-
-  private String name(int index, String ext) {
-    String kind =
-        switch (modality) {
-          case VIDEO -> "frame";
-          case MULTIVIEW -> "view";
-          case AUDIO -> "audio";
-          default -> "image";
-        };
-    return String.format(Locale.ROOT, "%s-%03d.%s", kind, index, ext);
   }
 }

@@ -1,0 +1,56 @@
+package dev.lumina.proto.kafka;
+
+import java.time.Duration;
+import java.util.Properties;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * The Kafka producers of the cluster's roles: {@code acks=all}, idempotent, {@code linger.ms=0}, keys
+ * as strings (job id or model name) and values as serialized protobuf messages. Callers add their
+ * own extras to the properties before {@link #create}. Stateless.
+ */
+public final class Producers {
+  private Producers() {}
+
+  /**
+   * An idempotent producer's properties: bootstrap servers, client id, {@code acks=all},
+   * {@code enable.idempotence=true}, {@code linger.ms=0}, and {@code delivery.timeout.ms} and
+   * {@code max.block.ms} of {@code timeout}, {@code request.timeout.ms} of {@code requestTimeout}
+   * (which, with linger 0, must not exceed {@code timeout}).
+   */
+  public static Properties idempotent(String bootstrap, String clientId, Duration timeout, Duration requestTimeout) {
+    Properties p = common(bootstrap);
+    p.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
+    p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());
+    p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) requestTimeout.toMillis());
+    p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, timeout.toMillis());
+    return p;
+  }
+
+  /**
+   * A transactional producer's properties: bootstrap servers, {@code transactional.id},
+   * {@code acks=all}, {@code enable.idempotence=true}, {@code linger.ms=0}; Kafka's default timeouts.
+   */
+  public static Properties transactional(String bootstrap, String transactionalId) {
+    Properties p = common(bootstrap);
+    p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
+    return p;
+  }
+
+  /** A producer of string keys and byte-array values with {@code properties}. */
+  public static KafkaProducer<String, byte[]> create(Properties properties) {
+    return new KafkaProducer<>(properties, new StringSerializer(), new ByteArraySerializer());
+  }
+
+  private static Properties common(String bootstrap) {
+    Properties p = new Properties();
+    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    p.put(ProducerConfig.ACKS_CONFIG, "all");
+    p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+    p.put(ProducerConfig.LINGER_MS_CONFIG, "0");
+    return p;
+  }
+}
