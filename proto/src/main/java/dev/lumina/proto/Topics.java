@@ -49,6 +49,20 @@ public final class Topics {
   }
 
   /**
+   * The work topics of every pair of {@code modalities} and {@code tiers}, modality by modality: what a
+   * worker serving those modalities and tiers consumes.
+   */
+  public static java.util.List<String> work(Iterable<Modality> modalities, Iterable<String> tiers) {
+    java.util.List<String> out = new java.util.ArrayList<>();
+    for (Modality m : modalities) {
+      for (String tier : tiers) {
+        out.add(work(m, tier.trim()));
+      }
+    }
+    return java.util.List.copyOf(out);
+  }
+
+  /**
    * Reads a name written by {@link #work}: {@code lumina.work.<modality>.<tier>} with the modality one
    * of {@code image}, {@code video}, {@code multiview}, {@code audio} and the tier of {@code [a-z0-9]+}.
    *

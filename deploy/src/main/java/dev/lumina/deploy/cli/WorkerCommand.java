@@ -122,12 +122,6 @@ final class WorkerCommand implements Callable<Integer> {
   }
 
   private List<String> defaultTopics(FlagDitJobExecutor executor) {
-    List<String> out = new ArrayList<>();
-    for (Modality m : executor.modelCard().orElseThrow().getInfo().getModalitiesList()) {
-      for (String tier : tiers) {
-        out.add(Topics.work(m, tier.trim()));
-      }
-    }
-    return out;
+    return Topics.work(executor.modelCard().orElseThrow().getInfo().getModalitiesList(), tiers);
   }
 }

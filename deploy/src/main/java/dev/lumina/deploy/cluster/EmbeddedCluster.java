@@ -174,10 +174,8 @@ public final class EmbeddedCluster implements AutoCloseable {
           .releaseWindow(s.tuning().releaseWindow())
           .build()));
       ModelInfo info = executor.modelCard().orElseThrow().getInfo();
-      List<String> topics = new ArrayList<>();
-      for (Modality m : info.getModalitiesList()) {
-        s.tiers().tiers().forEach(t -> topics.add(Topics.work(m, t.name())));
-      }
+      List<String> topics =
+          Topics.work(info.getModalitiesList(), s.tiers().tiers().stream().map(t -> t.name()).toList());
       WorkerConfig workerConfig = WorkerConfig.builder(bootstrap, topics, s.name() + "-worker")
           .pollTimeout(s.tuning().workerPoll())
           .maxBatch(s.tuning().maxBatch())

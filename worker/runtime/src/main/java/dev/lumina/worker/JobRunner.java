@@ -23,13 +23,13 @@ import org.slf4j.LoggerFactory;
  * terminal {@link JobEvent}: SUCCEEDED, FAILED, CANCELLED (cancel on {@code lumina.control}) or
  * EXPIRED (its queue deadline passed before it started).
  *
- * <p>Stateless between jobs; {@link #run} is called from the job thread.
+ * <p>Stateless between jobs; {@link #runBatch} is called from the job thread.
  */
 final class JobRunner {
   private static final Logger LOG = LoggerFactory.getLogger(JobRunner.class);
 
-  /** What {@link #run} decided. {@code deadLetterReason} is non-null for poison jobs. */
-  record Outcome(JobEvent running, JobEvent terminal, String deadLetterReason) {}
+  /** What {@link #runBatch} decided. {@code deadLetterReason} is non-null for poison jobs. */
+  record Outcome(JobEvent terminal, String deadLetterReason) {}
 
   private final JobExecutor executor;
   private final ChunkSinkClient sink;
@@ -41,17 +41,12 @@ final class JobRunner {
     this.clock = clock;
   }
 
-  /** The RUNNING event of {@code job}, published before {@link #run}. */
+  /** The RUNNING event of {@code job}, published before {@link #runBatch}. */
   JobEvent runningEvent(JobEnvelope job) {
     long now = clock.millis();
     Job.Builder j = Jobs.base(job).setState(JobState.RUNNING);
     j.setTimings(Timings.newBuilder().setQueuedMs(Math.max(0, now - job.getAcceptedAtMs())));
     return event(job, JobState.RUNNING, now, j.build(), List.of());
-  }
-
-  /** Runs the job and returns its terminal event (not yet published). Never throws for job errors. */
-  Outcome run(JobEnvelope job, CancelToken cancel) {
-    return runBatch(List.of(job), List.of(cancel)).get(0);
   }
 
   /** How a job ended, before it becomes a terminal event. */
@@ -163,8 +158,7 @@ final class JobRunner {
               .setFailed(Failed.newBuilder().setCode(code.name()).setMessage(message)));
     }
     j.setState(state).setTimings(timings).setLastSeq(chunks.lastSeq());
-    return new Outcome(
-        runningEvent(job), event(job, state, ended, j.build(), durable(chunks.chunks())), deadLetter);
+    return new Outcome(event(job, state, ended, j.build(), durable(chunks.chunks())), deadLetter);
   }
 
   private JobEvent event(

@@ -90,7 +90,7 @@ record JobPlan(
     int unit = Math.max(1, info.getPixelUnit());
     if (modality == Modality.IMAGE && info.getTrainSide() >= unit && (ntk || prop)) {
       // Relative to the model's own patch grid: a pixel-space model's patch is not Lumina's 16 px.
-      ForwardOptions t2i = ForwardOptions.extrapolation(width, height, (int) info.getTrainSide(), unit);
+      ForwardOptions t2i = ForwardOptions.extrapolation(width, height, info.getTrainSide(), unit);
       options = new ForwardOptions(prop, t2i.baseSeqLen(), ntk ? t2i.ntkFactor() : 1.0, 1.0);
     }
     int previewEvery = r.getOutput().getPreviewEvery();
