@@ -7,9 +7,9 @@ import dev.lumina.proto.v1.GenerationChunk;
 import io.grpc.stub.StreamObserver;
 
 /**
- * {@code lumina.cluster.v1.ChunkSink}: workers push the chunks of the jobs this gateway owns. Chunks
- * already seen (same job id and seq) are dropped, so a worker may resend after a failure. The ack
- * counts every chunk received, duplicates included. Thread-safe.
+ * {@code lumina.cluster.v1.ChunkSink}: workers push the chunks of the jobs this gateway owns.
+ * Chunks already seen (same job id and seq) are dropped, so a worker may resend after a failure.
+ * The ack counts every chunk received, duplicates included. Thread-safe.
  */
 final class ChunkSinkService extends ChunkSinkGrpc.ChunkSinkImplBase {
   private final JobTable table;

@@ -23,9 +23,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Follows {@code lumina.events} (job state and durable chunks, into the {@link JobTable}) and
- * {@code lumina.models} (the {@link ModelCatalog}) from the beginning, with no consumer group: every
- * gateway reads everything. Reads committed records only, so aborted scheduler transactions are
- * never seen. Partitions are fixed at start.
+ * {@code lumina.models} (the {@link ModelCatalog}) from the beginning, with no consumer group:
+ * every gateway reads everything. Reads committed records only, so aborted scheduler transactions
+ * are never seen. Partitions are fixed at start.
  *
  * <p>Owns one named thread ({@code lumina-gateway-follower}); {@link #close} stops and joins it.
  */
@@ -50,7 +50,8 @@ final class ClusterFollower implements AutoCloseable {
     this.catalog = catalog;
     List<TopicPartition> parts = new ArrayList<>();
     for (String topic : List.of(Topics.EVENTS, Topics.MODELS)) {
-      consumer.partitionsFor(topic, Duration.ofSeconds(30))
+      consumer
+          .partitionsFor(topic, Duration.ofSeconds(30))
           .forEach(i -> parts.add(new TopicPartition(i.topic(), i.partition())));
     }
     consumer.assign(parts);
@@ -75,8 +76,9 @@ final class ClusterFollower implements AutoCloseable {
         for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
           apply(r);
         }
-        if (caughtUp.getCount() > 0 && end.entrySet().stream()
-            .allMatch(e -> consumer.position(e.getKey()) >= e.getValue())) {
+        if (caughtUp.getCount() > 0
+            && end.entrySet().stream()
+                .allMatch(e -> consumer.position(e.getKey()) >= e.getValue())) {
           caughtUp.countDown();
         }
       }
@@ -101,7 +103,12 @@ final class ClusterFollower implements AutoCloseable {
         catalog.put(ModelCard.parseFrom(r.value()));
       }
     } catch (InvalidProtocolBufferException | IllegalArgumentException e) {
-      log.warn("skipping malformed record {}-{}@{}: {}", r.topic(), r.partition(), r.offset(), e.getMessage());
+      log.warn(
+          "skipping malformed record {}-{}@{}: {}",
+          r.topic(),
+          r.partition(),
+          r.offset(),
+          e.getMessage());
     }
   }
 

@@ -8,8 +8,8 @@ import java.util.Map;
 
 /**
  * Everything a gateway needs, validated at construction (a bad value names its key). Build one with
- * {@link #builder}: every setting but the broker has a default, declared once below as a {@code DEFAULT_*}
- * constant (the launcher's flags take theirs from the same constants).
+ * {@link #builder}: every setting but the broker has a default, declared once below as a {@code
+ * DEFAULT_*} constant (the launcher's flags take theirs from the same constants).
  *
  * @param kafkaBootstrap Kafka bootstrap servers, {@code host:port[,host:port]}
  * @param bindHost address both gRPC servers listen on
@@ -46,22 +46,31 @@ public record GatewayConfig(
 
   /** Default {@code bindHost}: loopback only. */
   public static final String DEFAULT_BIND_HOST = "127.0.0.1";
+
   /** Default public port. */
   public static final int DEFAULT_PORT = 8443;
+
   /** Default internal ChunkSink port. */
   public static final int DEFAULT_CHUNK_SINK_PORT = 8444;
+
   /** Default {@code maxInboundMessageBytes}. */
   public static final int DEFAULT_MAX_INBOUND_BYTES = 256 * 1024;
+
   /** Default {@code maxJobs}. */
   public static final int DEFAULT_MAX_JOBS = 100_000;
+
   /** Default {@code publishTimeout}. */
   public static final Duration DEFAULT_PUBLISH_TIMEOUT = Duration.ofSeconds(10);
+
   /** Default {@code lookupWait}. */
   public static final Duration DEFAULT_LOOKUP_WAIT = Duration.ofSeconds(2);
+
   /** Default {@code topicPartitions}. */
   public static final int DEFAULT_TOPIC_PARTITIONS = 3;
+
   /** Default {@code replication}: a single broker. */
   public static final short DEFAULT_REPLICATION = 1;
+
   /** Chunks carry up to 1 MiB of bytes; the internal port takes batches of several. */
   public static final int CHUNK_SINK_MAX_INBOUND_BYTES = 16 * 1024 * 1024;
 
@@ -84,7 +93,8 @@ public record GatewayConfig(
     }
     apiKeys = Map.copyOf(apiKeys);
     if (maxInboundMessageBytes < 1024) {
-      throw new IllegalArgumentException("max-message-bytes must be >= 1024, got " + maxInboundMessageBytes);
+      throw new IllegalArgumentException(
+          "max-message-bytes must be >= 1024, got " + maxInboundMessageBytes);
     }
     if (maxJobs < 1) {
       throw new IllegalArgumentException("max-jobs must be >= 1, got " + maxJobs);
@@ -104,7 +114,10 @@ public record GatewayConfig(
     return new Builder(kafkaBootstrap);
   }
 
-  /** The defaults with both ports free (0): a gateway that never collides with another on this machine. */
+  /**
+   * The defaults with both ports free (0): a gateway that never collides with another on this
+   * machine.
+   */
   public static GatewayConfig local(String kafkaBootstrap) {
     return builder(kafkaBootstrap).port(0).chunkSinkPort(0).build();
   }
@@ -165,7 +178,9 @@ public record GatewayConfig(
       return this;
     }
 
-    /** The host workers reach the ChunkSink on; null or blank (the default) means {@code bindHost}. */
+    /**
+     * The host workers reach the ChunkSink on; null or blank (the default) means {@code bindHost}.
+     */
     public Builder advertisedHost(String v) {
       advertisedHost = v;
       return this;
@@ -227,10 +242,24 @@ public record GatewayConfig(
      * @throws IllegalArgumentException naming the first setting out of range
      */
     public GatewayConfig build() {
-      String advertised = advertisedHost == null || advertisedHost.isBlank() ? bindHost : advertisedHost;
-      return new GatewayConfig(kafkaBootstrap, bindHost, port, chunkSinkPort, advertised, staticModels,
-          defaultModel, tiers, apiKeys, maxInboundMessageBytes, maxJobs, publishTimeout, lookupWait,
-          topicPartitions, replication);
+      String advertised =
+          advertisedHost == null || advertisedHost.isBlank() ? bindHost : advertisedHost;
+      return new GatewayConfig(
+          kafkaBootstrap,
+          bindHost,
+          port,
+          chunkSinkPort,
+          advertised,
+          staticModels,
+          defaultModel,
+          tiers,
+          apiKeys,
+          maxInboundMessageBytes,
+          maxJobs,
+          publishTimeout,
+          lookupWait,
+          topicPartitions,
+          replication);
     }
   }
 

@@ -19,9 +19,14 @@ final class GatewayErrors {
       return Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException();
     }
     if (t instanceof JobPublisher.PublishException e) {
-      return Status.UNAVAILABLE.withDescription("job not accepted, retry: " + e.getMessage()).withCause(e)
+      return Status.UNAVAILABLE
+          .withDescription("job not accepted, retry: " + e.getMessage())
+          .withCause(e)
           .asRuntimeException();
     }
-    return Status.INTERNAL.withDescription(String.valueOf(t.getMessage())).withCause(t).asRuntimeException();
+    return Status.INTERNAL
+        .withDescription(String.valueOf(t.getMessage()))
+        .withCause(t)
+        .asRuntimeException();
   }
 }

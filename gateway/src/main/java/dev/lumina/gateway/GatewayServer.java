@@ -24,8 +24,12 @@ public final class GatewayServer implements AutoCloseable {
   private final JobPublisher publisher;
   private final String chunkSinkAddress;
 
-  private GatewayServer(GrpcHost.Bound publicServer, GrpcHost.Bound chunkSinkServer, ClusterFollower follower,
-      JobPublisher publisher, String chunkSinkAddress) {
+  private GatewayServer(
+      GrpcHost.Bound publicServer,
+      GrpcHost.Bound chunkSinkServer,
+      ClusterFollower follower,
+      JobPublisher publisher,
+      String chunkSinkAddress) {
     this.publicServer = publicServer;
     this.chunkSinkServer = chunkSinkServer;
     this.follower = follower;
@@ -40,29 +44,42 @@ public final class GatewayServer implements AutoCloseable {
    * @throws java.io.UncheckedIOException if a port cannot be bound
    */
   public static GatewayServer start(GatewayConfig config, GrpcHost host) {
-    ClusterTopics.ensure(config.kafkaBootstrap(),
+    ClusterTopics.ensure(
+        config.kafkaBootstrap(),
         ClusterTopics.gateway(config.topicPartitions(), config.replication()));
     ModelCatalog catalog = new ModelCatalog(config.staticModels(), config.defaultModel());
     JobTable table = new JobTable(config.maxJobs());
-    ClusterFollower follower = new ClusterFollower(config.kafkaBootstrap(), "lumina-gateway-follower", table, catalog);
+    ClusterFollower follower =
+        new ClusterFollower(config.kafkaBootstrap(), "lumina-gateway-follower", table, catalog);
     JobPublisher publisher = null;
     GrpcHost.Bound sink = null;
     try {
       follower.start();
       if (!follower.awaitCaughtUp(Duration.ofSeconds(30))) {
-        throw new IllegalStateException("kafka: could not read " + config.kafkaBootstrap() + " within 30 s");
+        throw new IllegalStateException(
+            "kafka: could not read " + config.kafkaBootstrap() + " within 30 s");
       }
-      publisher = new KafkaJobPublisher(config.kafkaBootstrap(), "lumina-gateway", config.publishTimeout());
-      sink = host.start(new InetSocketAddress(config.bindHost(), config.chunkSinkPort()),
-          List.<BindableService>of(new ChunkSinkService(table)), List.of(), GatewayConfig.CHUNK_SINK_MAX_INBOUND_BYTES);
+      publisher =
+          new KafkaJobPublisher(config.kafkaBootstrap(), "lumina-gateway", config.publishTimeout());
+      sink =
+          host.start(
+              new InetSocketAddress(config.bindHost(), config.chunkSinkPort()),
+              List.<BindableService>of(new ChunkSinkService(table)),
+              List.of(),
+              GatewayConfig.CHUNK_SINK_MAX_INBOUND_BYTES);
       String sinkAddress = config.advertisedHost() + ":" + sink.port();
       RequestValidator validator = new RequestValidator(catalog, config.tiers());
-      GenerationService generation = new GenerationService(validator, publisher, table, Clock.systemUTC(),
-          sinkAddress, config.lookupWait());
-      GrpcHost.Bound pub = host.start(new InetSocketAddress(config.bindHost(), config.port()),
-          List.of(generation, new ModelsService(catalog)),
-          List.<ServerInterceptor>of(new MessageSizeLimit(config.maxInboundMessageBytes()), new Tenancy(config.apiKeys())),
-          config.maxInboundMessageBytes());
+      GenerationService generation =
+          new GenerationService(
+              validator, publisher, table, Clock.systemUTC(), sinkAddress, config.lookupWait());
+      GrpcHost.Bound pub =
+          host.start(
+              new InetSocketAddress(config.bindHost(), config.port()),
+              List.of(generation, new ModelsService(catalog)),
+              List.<ServerInterceptor>of(
+                  new MessageSizeLimit(config.maxInboundMessageBytes()),
+                  new Tenancy(config.apiKeys())),
+              config.maxInboundMessageBytes());
       return new GatewayServer(pub, sink, follower, publisher, sinkAddress);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

@@ -37,8 +37,13 @@ final class GenerationService extends GenerationGrpc.GenerationImplBase {
   private final Duration lookupWait;
   private final SecureRandom seeds = new SecureRandom();
 
-  GenerationService(RequestValidator validator, JobPublisher publisher, JobTable table, Clock clock,
-      String chunkSinkAddress, Duration lookupWait) {
+  GenerationService(
+      RequestValidator validator,
+      JobPublisher publisher,
+      JobTable table,
+      Clock clock,
+      String chunkSinkAddress,
+      Duration lookupWait) {
     this.validator = validator;
     this.publisher = publisher;
     this.table = table;
@@ -80,26 +85,38 @@ final class GenerationService extends GenerationGrpc.GenerationImplBase {
   @Override
   public void cancel(CancelRequest request, StreamObserver<Job> out) {
     String tenant = Tenancy.current();
-    lookup(request.getJobId(), tenant, out, r -> {
-      try {
-        if (!r.ended()) {
-          publisher.publishControl(ControlMessage.newBuilder().setJobId(r.jobId()).setTenant(tenant)
-              .setCancel(ControlMessage.Cancel.newBuilder().setAtMs(clock.millis())).build());
-        }
-        out.onNext(r.snapshot());
-        out.onCompleted();
-      } catch (RuntimeException e) {
-        out.onError(GatewayErrors.toStatus(e));
-      }
-    });
+    lookup(
+        request.getJobId(),
+        tenant,
+        out,
+        r -> {
+          try {
+            if (!r.ended()) {
+              publisher.publishControl(
+                  ControlMessage.newBuilder()
+                      .setJobId(r.jobId())
+                      .setTenant(tenant)
+                      .setCancel(ControlMessage.Cancel.newBuilder().setAtMs(clock.millis()))
+                      .build());
+            }
+            out.onNext(r.snapshot());
+            out.onCompleted();
+          } catch (RuntimeException e) {
+            out.onError(GatewayErrors.toStatus(e));
+          }
+        });
   }
 
   @Override
   public void getJob(GetJobRequest request, StreamObserver<Job> out) {
-    lookup(request.getJobId(), Tenancy.current(), out, r -> {
-      out.onNext(r.snapshot());
-      out.onCompleted();
-    });
+    lookup(
+        request.getJobId(),
+        Tenancy.current(),
+        out,
+        r -> {
+          out.onNext(r.snapshot());
+          out.onCompleted();
+        });
   }
 
   /** Validates, publishes and records a job, or returns the original job of a resubmission. */
@@ -112,45 +129,83 @@ final class GenerationService extends GenerationGrpc.GenerationImplBase {
     if (existing != null) {
       JobEnvelope env = existing.envelope();
       if (env != null && !env.getRequestFingerprint().equals(fingerprint)) {
-        throw Status.ALREADY_EXISTS.withDescription("request_id: '" + request.getRequestId()
-            + "' was already used for job " + jobId + " with different parameters").asRuntimeException();
+        throw Status.ALREADY_EXISTS
+            .withDescription(
+                "request_id: '"
+                    + request.getRequestId()
+                    + "' was already used for job "
+                    + jobId
+                    + " with different parameters")
+            .asRuntimeException();
       }
       return existing;
     }
     Sampling sampling = v.resolved().getSampling();
     long seed = sampling.hasSeed() ? sampling.getSeed() : seeds.nextLong() & Long.MAX_VALUE;
-    GenerateRequest resolved = v.resolved().toBuilder().setSampling(sampling.toBuilder().setSeed(seed)).build();
+    GenerateRequest resolved =
+        v.resolved().toBuilder().setSampling(sampling.toBuilder().setSeed(seed)).build();
     long now = clock.millis();
-    JobEnvelope envelope = JobEnvelope.newBuilder()
-        .setJobId(jobId).setTenant(tenant).setRequest(resolved).setTokenBudget(v.tokenBudget())
-        .setTier(v.tier()).setAcceptedAtMs(now)
-        .setQueueDeadlineMs(resolved.getMaxQueueMs() > 0 ? now + resolved.getMaxQueueMs() : 0)
-        .setGateway(chunkSinkAddress).setRequestFingerprint(fingerprint).setSeed(seed)
-        .build();
+    JobEnvelope envelope =
+        JobEnvelope.newBuilder()
+            .setJobId(jobId)
+            .setTenant(tenant)
+            .setRequest(resolved)
+            .setTokenBudget(v.tokenBudget())
+            .setTier(v.tier())
+            .setAcceptedAtMs(now)
+            .setQueueDeadlineMs(resolved.getMaxQueueMs() > 0 ? now + resolved.getMaxQueueMs() : 0)
+            .setGateway(chunkSinkAddress)
+            .setRequestFingerprint(fingerprint)
+            .setSeed(seed)
+            .build();
     Job job = Jobs.fromEnvelope(envelope, JobState.QUEUED);
-    GenerationChunk accepted = GenerationChunk.newBuilder().setJobId(jobId).setSeq(1)
-        .setAccepted(Accepted.newBuilder().setTokenBudget(v.tokenBudget()).setTier(v.tier()).setResolved(resolved))
-        .build();
-    JobEvent queued = JobEvent.newBuilder().setJobId(jobId).setTenant(tenant).setState(JobState.QUEUED)
-        .setAtMs(now).setJob(job).setEnvelope(envelope).addChunks(accepted).setSource("gateway").build();
+    GenerationChunk accepted =
+        GenerationChunk.newBuilder()
+            .setJobId(jobId)
+            .setSeq(1)
+            .setAccepted(
+                Accepted.newBuilder()
+                    .setTokenBudget(v.tokenBudget())
+                    .setTier(v.tier())
+                    .setResolved(resolved))
+            .build();
+    JobEvent queued =
+        JobEvent.newBuilder()
+            .setJobId(jobId)
+            .setTenant(tenant)
+            .setState(JobState.QUEUED)
+            .setAtMs(now)
+            .setJob(job)
+            .setEnvelope(envelope)
+            .addChunks(accepted)
+            .setSource("gateway")
+            .build();
     publisher.publishJob(envelope, queued);
     JobRecord record = table.getOrCreate(jobId, tenant, job, envelope);
     record.addChunk(accepted);
     return record;
   }
 
-  private <T> void lookup(String jobId, String tenant, StreamObserver<T> out, Consumer<JobRecord> then) {
+  private <T> void lookup(
+      String jobId, String tenant, StreamObserver<T> out, Consumer<JobRecord> then) {
     if (jobId.isEmpty()) {
-      out.onError(Status.INVALID_ARGUMENT.withDescription("job_id: is required").asRuntimeException());
+      out.onError(
+          Status.INVALID_ARGUMENT.withDescription("job_id: is required").asRuntimeException());
       return;
     }
-    table.whenKnown(jobId, lookupWait).whenComplete((r, e) -> {
-      if (e != null || !r.tenant().equals(tenant)) {
-        out.onError(Status.NOT_FOUND.withDescription("job_id: no job '" + jobId + "'").asRuntimeException());
-      } else {
-        then.accept(r);
-      }
-    });
+    table
+        .whenKnown(jobId, lookupWait)
+        .whenComplete(
+            (r, e) -> {
+              if (e != null || !r.tenant().equals(tenant)) {
+                out.onError(
+                    Status.NOT_FOUND
+                        .withDescription("job_id: no job '" + jobId + "'")
+                        .asRuntimeException());
+              } else {
+                then.accept(r);
+              }
+            });
   }
 
   private static void follow(JobRecord record, long afterSeq, StreamObserver<GenerationChunk> out) {

@@ -18,7 +18,10 @@ public interface GrpcHost {
    *
    * @throws java.io.UncheckedIOException if the address cannot be bound
    */
-  Bound start(InetSocketAddress address, List<BindableService> services, List<ServerInterceptor> interceptors,
+  Bound start(
+      InetSocketAddress address,
+      List<BindableService> services,
+      List<ServerInterceptor> interceptors,
       int maxInboundMessageBytes);
 
   /** A started server. */

@@ -1,8 +1,8 @@
 package dev.lumina.gateway;
 
 /**
- * A request field breaks a limit. The message always starts with the field's path (e.g.
- * {@code geometry.width}) and states the limit; the gateway maps it to {@code INVALID_ARGUMENT}.
+ * A request field breaks a limit. The message always starts with the field's path (e.g. {@code
+ * geometry.width}) and states the limit; the gateway maps it to {@code INVALID_ARGUMENT}.
  */
 final class InvalidFieldException extends RuntimeException {
   private final String field;

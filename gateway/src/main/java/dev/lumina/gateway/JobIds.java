@@ -9,8 +9,8 @@ import java.util.UUID;
 
 /**
  * Job ids and request fingerprints. A job with a client {@code request_id} gets an id derived from
- * (tenant, request_id), so every gateway maps a resubmission to the same job and the scheduler drops
- * the duplicate by id; a job without one gets a random id. Stateless.
+ * (tenant, request_id), so every gateway maps a resubmission to the same job and the scheduler
+ * drops the duplicate by id; a job without one gets a random id. Stateless.
  */
 final class JobIds {
   private JobIds() {}
@@ -37,7 +37,9 @@ final class JobIds {
 
   private static String sha256(String s) {
     try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
+      return HexFormat.of()
+          .formatHex(
+              MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 is part of every JDK", e);
     }

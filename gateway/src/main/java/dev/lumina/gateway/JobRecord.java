@@ -18,8 +18,8 @@ import java.util.TreeMap;
  * far (from workers over {@code ChunkSink}, or from {@code lumina.events}), with the streams that
  * follow it. Chunks are kept once per {@code seq}: duplicates are dropped.
  *
- * <p>Thread-safe: every method holds the record's lock, which also serializes calls to listeners, so
- * a listener sees replay and live chunks in order with no gap and no repeat.
+ * <p>Thread-safe: every method holds the record's lock, which also serializes calls to listeners,
+ * so a listener sees replay and live chunks in order with no gap and no repeat.
  */
 final class JobRecord {
   private final String jobId;
@@ -82,33 +82,47 @@ final class JobRecord {
           b.setState(JobState.RUNNING);
         }
       }
-      case COMPLETED -> b.setState(JobState.SUCCEEDED).clearArtifacts()
-          .addAllArtifacts(chunk.getCompleted().getArtifactsList()).setTimings(chunk.getCompleted().getTimings());
-      case FAILED -> b.setState(JobStates.ofFailure(chunk.getFailed().getCode()))
-          .setErrorCode(chunk.getFailed().getCode()).setErrorMessage(chunk.getFailed().getMessage());
-      default -> { }
+      case COMPLETED ->
+          b.setState(JobState.SUCCEEDED)
+              .clearArtifacts()
+              .addAllArtifacts(chunk.getCompleted().getArtifactsList())
+              .setTimings(chunk.getCompleted().getTimings());
+      case FAILED ->
+          b.setState(JobStates.ofFailure(chunk.getFailed().getCode()))
+              .setErrorCode(chunk.getFailed().getCode())
+              .setErrorMessage(chunk.getFailed().getMessage());
+      default -> {}
     }
     job = b.build();
     deliver();
     return true;
   }
 
-  /** Applies a {@code lumina.events} record: state, durable chunks, and a terminal chunk if needed. */
+  /**
+   * Applies a {@code lumina.events} record: state, durable chunks, and a terminal chunk if needed.
+   */
   synchronized void applyEvent(JobEvent event) {
     if (event.hasEnvelope() && envelope == null) {
       envelope = event.getEnvelope();
     }
     if (event.hasJob() && !JobStates.isTerminal(job.getState())) {
       Job e = event.getJob();
-      Job.Builder b = job.toBuilder().mergeFrom(e).clearArtifacts()
-          .addAllArtifacts(e.getArtifactsCount() > 0 ? e.getArtifactsList() : job.getArtifactsList())
-          .clearLabels().putAllLabels(e.getLabelsCount() > 0 ? e.getLabelsMap() : job.getLabelsMap());
-      b.setState(event.getState() == JobState.JOB_STATE_UNSPECIFIED ? e.getState() : event.getState());
+      Job.Builder b =
+          job.toBuilder()
+              .mergeFrom(e)
+              .clearArtifacts()
+              .addAllArtifacts(
+                  e.getArtifactsCount() > 0 ? e.getArtifactsList() : job.getArtifactsList())
+              .clearLabels()
+              .putAllLabels(e.getLabelsCount() > 0 ? e.getLabelsMap() : job.getLabelsMap());
+      b.setState(
+          event.getState() == JobState.JOB_STATE_UNSPECIFIED ? e.getState() : event.getState());
       if (b.getState() == JobState.JOB_STATE_UNSPECIFIED) {
         b.setState(job.getState());
       }
       job = b.build();
-    } else if (!JobStates.isTerminal(job.getState()) && event.getState() != JobState.JOB_STATE_UNSPECIFIED) {
+    } else if (!JobStates.isTerminal(job.getState())
+        && event.getState() != JobState.JOB_STATE_UNSPECIFIED) {
       job = job.toBuilder().setState(event.getState()).build();
     }
     for (GenerationChunk c : event.getChunksList()) {
@@ -159,10 +173,16 @@ final class JobRecord {
   private GenerationChunk terminalChunk(long seq) {
     GenerationChunk.Builder c = GenerationChunk.newBuilder().setJobId(jobId).setSeq(seq);
     if (job.getState() == JobState.SUCCEEDED) {
-      c.setCompleted(Completed.newBuilder().addAllArtifacts(job.getArtifactsList()).setTimings(job.getTimings())
-          .setSeed(envelope == null ? 0 : envelope.getSeed()));
+      c.setCompleted(
+          Completed.newBuilder()
+              .addAllArtifacts(job.getArtifactsList())
+              .setTimings(job.getTimings())
+              .setSeed(envelope == null ? 0 : envelope.getSeed()));
     } else {
-      String code = !job.getErrorCode().isEmpty() ? job.getErrorCode() : JobStates.code(job.getState()).name();
+      String code =
+          !job.getErrorCode().isEmpty()
+              ? job.getErrorCode()
+              : JobStates.code(job.getState()).name();
       c.setFailed(Failed.newBuilder().setCode(code).setMessage(job.getErrorMessage()));
     }
     return c.build();

@@ -7,21 +7,22 @@ import dev.lumina.proto.v1.Job;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Every job this gateway knows: the ones it accepted and the ones it learned from
- * {@code lumina.events}. Keeps at most {@code maxJobs} records, evicting the oldest first (an evicted
- * job answers NOT_FOUND here until the event stream brings it back on restart).
+ * Every job this gateway knows: the ones it accepted and the ones it learned from {@code
+ * lumina.events}. Keeps at most {@code maxJobs} records, evicting the oldest first (an evicted job
+ * answers NOT_FOUND here until the event stream brings it back on restart).
  *
  * <p>Thread-safe: a concurrent map of {@link JobRecord}s, each guarding itself.
  */
 final class JobTable {
   private final ConcurrentHashMap<String, JobRecord> jobs = new ConcurrentHashMap<>();
-  private final ConcurrentHashMap<String, CompletableFuture<JobRecord>> waiting = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, CompletableFuture<JobRecord>> waiting =
+      new ConcurrentHashMap<>();
   private final ConcurrentLinkedQueue<String> order = new ConcurrentLinkedQueue<>();
   private final int maxJobs;
   private final AtomicLong duplicateChunks = new AtomicLong();
@@ -40,7 +41,8 @@ final class JobTable {
   /** Returns the job's record, creating it from {@code job} when absent. */
   JobRecord getOrCreate(String jobId, String tenant, Job job, JobEnvelope envelope) {
     JobRecord[] created = new JobRecord[1];
-    JobRecord r = jobs.computeIfAbsent(jobId, id -> created[0] = new JobRecord(id, tenant, job, envelope));
+    JobRecord r =
+        jobs.computeIfAbsent(jobId, id -> created[0] = new JobRecord(id, tenant, job, envelope));
     if (created[0] != null) {
       order.add(jobId);
       evict();
@@ -53,16 +55,17 @@ final class JobTable {
   }
 
   /**
-   * Completes with the job's record once it is known here, or exceptionally with a
-   * {@link java.util.concurrent.TimeoutException} after {@code wait}: a job accepted by another
-   * gateway reaches this one through {@code lumina.events} a moment later.
+   * Completes with the job's record once it is known here, or exceptionally with a {@link
+   * java.util.concurrent.TimeoutException} after {@code wait}: a job accepted by another gateway
+   * reaches this one through {@code lumina.events} a moment later.
    */
   CompletableFuture<JobRecord> whenKnown(String jobId, Duration wait) {
     JobRecord now = jobs.get(jobId);
     if (now != null) {
       return CompletableFuture.completedFuture(now);
     }
-    CompletableFuture<JobRecord> f = waiting.computeIfAbsent(jobId, id -> new CompletableFuture<>());
+    CompletableFuture<JobRecord> f =
+        waiting.computeIfAbsent(jobId, id -> new CompletableFuture<>());
     JobRecord raced = jobs.get(jobId);
     if (raced != null) {
       waiting.remove(jobId, f);
@@ -78,7 +81,8 @@ final class JobTable {
     if (event.getJobId().isEmpty()) {
       return;
     }
-    Job base = event.hasJob() ? event.getJob() : Job.newBuilder().setJobId(event.getJobId()).build();
+    Job base =
+        event.hasJob() ? event.getJob() : Job.newBuilder().setJobId(event.getJobId()).build();
     if (base.getJobId().isEmpty()) {
       base = base.toBuilder().setJobId(event.getJobId()).build();
     }

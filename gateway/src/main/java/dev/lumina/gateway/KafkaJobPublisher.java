@@ -24,8 +24,13 @@ final class KafkaJobPublisher implements JobPublisher {
   private final Duration timeout;
 
   KafkaJobPublisher(String bootstrap, String clientId, Duration timeout) {
-    this.producer = Producers.create(
-        Producers.idempotent(bootstrap, clientId, timeout, Duration.ofMillis(Math.min(timeout.toMillis(), 30_000))));
+    this.producer =
+        Producers.create(
+            Producers.idempotent(
+                bootstrap,
+                clientId,
+                timeout,
+                Duration.ofMillis(Math.min(timeout.toMillis(), 30_000))));
     this.timeout = timeout;
   }
 
@@ -58,8 +63,9 @@ final class KafkaJobPublisher implements JobPublisher {
       Thread.currentThread().interrupt();
       throw new PublishException("interrupted while publishing to " + topic, e);
     } catch (ExecutionException | TimeoutException e) {
-      throw new PublishException("cannot publish to " + topic + " within " + timeout.toMillis() + " ms: "
-          + e.getMessage(), e);
+      throw new PublishException(
+          "cannot publish to " + topic + " within " + timeout.toMillis() + " ms: " + e.getMessage(),
+          e);
     }
   }
 

@@ -9,11 +9,11 @@ import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 
 /**
- * Refuses a public request larger than the gateway's {@code max-message-bytes} with
- * {@code INVALID_ARGUMENT} naming the size and the limit, before any handler sees it (so nothing is
- * published). It works whatever server hosts the services; messages above the transport's own
- * limit (gRPC's 4 MiB by default) are refused earlier by gRPC with {@code RESOURCE_EXHAUSTED}.
- * Immutable and thread-safe.
+ * Refuses a public request larger than the gateway's {@code max-message-bytes} with {@code
+ * INVALID_ARGUMENT} naming the size and the limit, before any handler sees it (so nothing is
+ * published). It works whatever server hosts the services; messages above the transport's own limit
+ * (gRPC's 4 MiB by default) are refused earlier by gRPC with {@code RESOURCE_EXHAUSTED}. Immutable
+ * and thread-safe.
  */
 final class MessageSizeLimit implements ServerInterceptor {
   private final int maxBytes;
@@ -23,8 +23,8 @@ final class MessageSizeLimit implements ServerInterceptor {
   }
 
   @Override
-  public <Q, A> ServerCall.Listener<Q> interceptCall(ServerCall<Q, A> call, Metadata headers,
-      ServerCallHandler<Q, A> next) {
+  public <Q, A> ServerCall.Listener<Q> interceptCall(
+      ServerCall<Q, A> call, Metadata headers, ServerCallHandler<Q, A> next) {
     ServerCall.Listener<Q> delegate = next.startCall(call, headers);
     return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(delegate) {
       private boolean refused;
@@ -33,8 +33,14 @@ final class MessageSizeLimit implements ServerInterceptor {
       public void onMessage(Q message) {
         if (message instanceof MessageLite m && m.getSerializedSize() > maxBytes) {
           refused = true;
-          call.close(Status.INVALID_ARGUMENT.withDescription("request: " + m.getSerializedSize()
-              + " bytes exceeds the limit of " + maxBytes + " bytes (max-message-bytes)"), new Metadata());
+          call.close(
+              Status.INVALID_ARGUMENT.withDescription(
+                  "request: "
+                      + m.getSerializedSize()
+                      + " bytes exceeds the limit of "
+                      + maxBytes
+                      + " bytes (max-message-bytes)"),
+              new Metadata());
           return;
         }
         super.onMessage(message);

@@ -29,20 +29,22 @@ final class ModelCatalog {
     if (name.isEmpty()) {
       throw new IllegalArgumentException("model card without info.name");
     }
-    cards.updateAndGet(old -> {
-      TreeMap<String, ModelCard> next = new TreeMap<>(old);
-      next.put(name, card);
-      return Map.copyOf(next);
-    });
+    cards.updateAndGet(
+        old -> {
+          TreeMap<String, ModelCard> next = new TreeMap<>(old);
+          next.put(name, card);
+          return Map.copyOf(next);
+        });
   }
 
   /** Withdraws a model (a tombstone on {@code lumina.models}). */
   void remove(String name) {
-    cards.updateAndGet(old -> {
-      TreeMap<String, ModelCard> next = new TreeMap<>(old);
-      next.remove(name);
-      return Map.copyOf(next);
-    });
+    cards.updateAndGet(
+        old -> {
+          TreeMap<String, ModelCard> next = new TreeMap<>(old);
+          next.remove(name);
+          return Map.copyOf(next);
+        });
   }
 
   Optional<ModelCard> find(String name) {

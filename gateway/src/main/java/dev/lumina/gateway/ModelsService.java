@@ -19,18 +19,27 @@ final class ModelsService extends ModelsGrpc.ModelsImplBase {
 
   @Override
   public void listModels(ListModelsRequest request, StreamObserver<ListModelsResponse> out) {
-    out.onNext(ListModelsResponse.newBuilder()
-        .addAllModels(catalog.all().stream().map(ModelCard::getInfo).toList())
-        .setDefaultModel(catalog.defaultModel()).build());
+    out.onNext(
+        ListModelsResponse.newBuilder()
+            .addAllModels(catalog.all().stream().map(ModelCard::getInfo).toList())
+            .setDefaultModel(catalog.defaultModel())
+            .build());
     out.onCompleted();
   }
 
   @Override
   public void getModel(GetModelRequest request, StreamObserver<ModelInfo> out) {
-    catalog.find(request.getName()).ifPresentOrElse(c -> {
-      out.onNext(c.getInfo());
-      out.onCompleted();
-    }, () -> out.onError(Status.NOT_FOUND.withDescription("name: no model '" + request.getName() + "'")
-        .asRuntimeException()));
+    catalog
+        .find(request.getName())
+        .ifPresentOrElse(
+            c -> {
+              out.onNext(c.getInfo());
+              out.onCompleted();
+            },
+            () ->
+                out.onError(
+                    Status.NOT_FOUND
+                        .withDescription("name: no model '" + request.getName() + "'")
+                        .asRuntimeException()));
   }
 }

@@ -5,8 +5,8 @@ import dev.lumina.proto.RequestDefaults;
 import dev.lumina.proto.Tiers;
 import dev.lumina.proto.TokenBudget;
 import dev.lumina.proto.cluster.v1.ModelCard;
-import dev.lumina.proto.v1.Geometry;
 import dev.lumina.proto.v1.GenerateRequest;
+import dev.lumina.proto.v1.Geometry;
 import dev.lumina.proto.v1.Modality;
 import dev.lumina.proto.v1.ModelInfo;
 import dev.lumina.proto.v1.Output;
@@ -19,8 +19,8 @@ import java.util.regex.Pattern;
 
 /**
  * Checks a {@code GenerateRequest} against the model's limits and applies the model's defaults
- * ({@link RequestDefaults}). Every violation throws {@link InvalidFieldException} naming the field and
- * the limit.
+ * ({@link RequestDefaults}). Every violation throws {@link InvalidFieldException} naming the field
+ * and the limit.
  *
  * <p>Zero means "default" wherever the public API says so: {@code steps = 0} takes the model's
  * default, so the explicit out-of-range values are {@code 1} (a single grid point is no step) and
@@ -58,19 +58,36 @@ final class RequestValidator {
     if (modelName.isEmpty()) {
       throw new InvalidFieldException("model", "no model is being served yet; known models: []");
     }
-    ModelCard card = catalog.find(modelName).orElseThrow(() -> new InvalidFieldException("model",
-        "unknown model '" + modelName + "'; known models: "
-            + catalog.all().stream().map(c -> c.getInfo().getName()).toList()));
+    ModelCard card =
+        catalog
+            .find(modelName)
+            .orElseThrow(
+                () ->
+                    new InvalidFieldException(
+                        "model",
+                        "unknown model '"
+                            + modelName
+                            + "'; known models: "
+                            + catalog.all().stream().map(c -> c.getInfo().getName()).toList()));
     ModelInfo info = card.getInfo();
 
     if (req.getModality() == Modality.UNRECOGNIZED) {
-      throw new InvalidFieldException("modality", "unknown enum value " + req.getModalityValue()
-          + "; allowed: " + info.getModalitiesList());
+      throw new InvalidFieldException(
+          "modality",
+          "unknown enum value "
+              + req.getModalityValue()
+              + "; allowed: "
+              + info.getModalitiesList());
     }
     Modality modality = Modalities.orDefault(req.getModality());
     if (!info.getModalitiesList().contains(modality)) {
-      throw new InvalidFieldException("modality", modality + " is not served by model '" + modelName
-          + "'; allowed: " + info.getModalitiesList());
+      throw new InvalidFieldException(
+          "modality",
+          modality
+              + " is not served by model '"
+              + modelName
+              + "'; allowed: "
+              + info.getModalitiesList());
     }
     prompt("prompt", req.getPrompt(), info.getMaxPromptBytes(), true);
     prompt("negative_prompt", req.getNegativePrompt(), info.getMaxPromptBytes(), false);
@@ -80,7 +97,8 @@ final class RequestValidator {
     Output output = output(req.getOutput(), modality, sampling.getSteps());
     int priority = priority(req.getPriority());
     if (req.getMaxQueueMs() > MAX_QUEUE_MS) {
-      throw new InvalidFieldException("max_queue_ms",
+      throw new InvalidFieldException(
+          "max_queue_ms",
           req.getMaxQueueMs() + " exceeds the limit of " + MAX_QUEUE_MS + " ms (24 h)");
     }
     labels(req.getLabelsMap());
@@ -88,28 +106,41 @@ final class RequestValidator {
     long tokens = tokens(card, modality, geometry);
     long modelMax = info.getMaxTokens() > 0 ? info.getMaxTokens() : Long.MAX_VALUE;
     if (tokens > modelMax) {
-      throw new InvalidFieldException("geometry", "token budget " + tokens
-          + " exceeds the model's max_tokens " + modelMax);
+      throw new InvalidFieldException(
+          "geometry", "token budget " + tokens + " exceeds the model's max_tokens " + modelMax);
     }
-    Tiers.Tier tier = tiers.tierFor(tokens).orElseThrow(() -> new InvalidFieldException("geometry",
-        "token budget " + tokens + " exceeds the largest tier '" + tiers.tiers().get(tiers.tiers().size() - 1).name()
-            + "' (" + tiers.maxTokens() + " tokens)"));
+    Tiers.Tier tier =
+        tiers
+            .tierFor(tokens)
+            .orElseThrow(
+                () ->
+                    new InvalidFieldException(
+                        "geometry",
+                        "token budget "
+                            + tokens
+                            + " exceeds the largest tier '"
+                            + tiers.tiers().get(tiers.tiers().size() - 1).name()
+                            + "' ("
+                            + tiers.maxTokens()
+                            + " tokens)"));
 
-    GenerateRequest resolved = req.toBuilder()
-        .setModel(modelName)
-        .setModality(modality)
-        .setGeometry(geometry)
-        .setSampling(sampling)
-        .setOutput(output)
-        .setPriority(priority)
-        .build();
+    GenerateRequest resolved =
+        req.toBuilder()
+            .setModel(modelName)
+            .setModality(modality)
+            .setGeometry(geometry)
+            .setSampling(sampling)
+            .setOutput(output)
+            .setPriority(priority)
+            .build();
     return new ValidatedJob(resolved, card, tokens, tier.name());
   }
 
   private static void requestId(String id) {
     int bytes = id.getBytes(StandardCharsets.UTF_8).length;
     if (bytes > MAX_REQUEST_ID_BYTES) {
-      throw new InvalidFieldException("request_id", bytes + " bytes exceeds the limit of " + MAX_REQUEST_ID_BYTES);
+      throw new InvalidFieldException(
+          "request_id", bytes + " bytes exceeds the limit of " + MAX_REQUEST_ID_BYTES);
     }
     if (!REQUEST_ID.matcher(id).matches()) {
       throw new InvalidFieldException("request_id", "must contain only [A-Za-z0-9._:-]");
@@ -122,7 +153,8 @@ final class RequestValidator {
     }
     int bytes = text.getBytes(StandardCharsets.UTF_8).length;
     if (maxBytes > 0 && bytes > maxBytes) {
-      throw new InvalidFieldException(field, bytes + " UTF-8 bytes exceeds max_prompt_bytes " + maxBytes);
+      throw new InvalidFieldException(
+          field, bytes + " UTF-8 bytes exceeds max_prompt_bytes " + maxBytes);
     }
   }
 
@@ -130,65 +162,86 @@ final class RequestValidator {
     Sampling out = RequestDefaults.sampling(in, info.getDefaultSampling());
     int steps = out.getSteps();
     if (steps < 2 || steps > info.getMaxSteps()) {
-      throw new InvalidFieldException("sampling.steps", steps + " is out of range: 0 (default) or 2.."
-          + info.getMaxSteps() + " (max_steps)");
+      throw new InvalidFieldException(
+          "sampling.steps",
+          steps + " is out of range: 0 (default) or 2.." + info.getMaxSteps() + " (max_steps)");
     }
     if (in.getSolver() == Solver.UNRECOGNIZED) {
-      throw new InvalidFieldException("sampling.solver", "unknown enum value " + in.getSolverValue()
-          + "; allowed: 0..4 (EULER, MIDPOINT, RK4, DOPRI5)");
+      throw new InvalidFieldException(
+          "sampling.solver",
+          "unknown enum value "
+              + in.getSolverValue()
+              + "; allowed: 0..4 (EULER, MIDPOINT, RK4, DOPRI5)");
     }
     float cfg = out.getCfgScale();
     if (!Float.isFinite(cfg) || cfg < 0f || cfg > MAX_CFG_SCALE) {
-      throw new InvalidFieldException("sampling.cfg_scale", cfg + " is out of range: finite, 0.."
-          + MAX_CFG_SCALE);
+      throw new InvalidFieldException(
+          "sampling.cfg_scale", cfg + " is out of range: finite, 0.." + MAX_CFG_SCALE);
     }
     float shift = out.getTimeShift();
     if (!Float.isFinite(shift) || shift < MIN_TIME_SHIFT || shift > MAX_TIME_SHIFT) {
-      throw new InvalidFieldException("sampling.time_shift", shift + " is out of range: finite, "
-          + MIN_TIME_SHIFT + ".." + MAX_TIME_SHIFT);
+      throw new InvalidFieldException(
+          "sampling.time_shift",
+          shift + " is out of range: finite, " + MIN_TIME_SHIFT + ".." + MAX_TIME_SHIFT);
     }
     return out;
   }
 
   private static Output output(Output in, Modality modality, int steps) {
     if (in.getFormat() == OutputFormat.UNRECOGNIZED) {
-      throw new InvalidFieldException("output.format", "unknown enum value " + in.getFormatValue()
-          + "; allowed: 0..2 (PNG, WAV)");
+      throw new InvalidFieldException(
+          "output.format",
+          "unknown enum value " + in.getFormatValue() + "; allowed: 0..2 (PNG, WAV)");
     }
     Output out = RequestDefaults.output(in, modality);
     OutputFormat format = out.getFormat();
     if ((format == OutputFormat.WAV) != (modality == Modality.AUDIO)) {
-      throw new InvalidFieldException("output.format", format + " does not fit modality " + modality
-          + "; allowed: WAV for AUDIO, PNG otherwise");
+      throw new InvalidFieldException(
+          "output.format",
+          format
+              + " does not fit modality "
+              + modality
+              + "; allowed: WAV for AUDIO, PNG otherwise");
     }
     if (in.getPreviewEvery() > steps) {
-      throw new InvalidFieldException("output.preview_every", in.getPreviewEvery()
-          + " exceeds sampling.steps " + steps);
+      throw new InvalidFieldException(
+          "output.preview_every", in.getPreviewEvery() + " exceeds sampling.steps " + steps);
     }
     int tile = out.getTileSize();
     if (tile < 64 || tile > 4096 || tile % 64 != 0) {
-      throw new InvalidFieldException("output.tile_size", tile
-          + " is out of range: 0 (default " + RequestDefaults.TILE_SIZE + ") or 64..4096 in multiples of 64");
+      throw new InvalidFieldException(
+          "output.tile_size",
+          tile
+              + " is out of range: 0 (default "
+              + RequestDefaults.TILE_SIZE
+              + ") or 64..4096 in multiples of 64");
     }
     return out;
   }
 
   private static int priority(int priority) {
     if (priority < 0 || priority > MAX_PRIORITY) {
-      throw new InvalidFieldException("priority", Integer.toUnsignedString(priority)
-          + " is out of range: 0 (default " + RequestDefaults.PRIORITY + ") or 1.." + MAX_PRIORITY);
+      throw new InvalidFieldException(
+          "priority",
+          Integer.toUnsignedString(priority)
+              + " is out of range: 0 (default "
+              + RequestDefaults.PRIORITY
+              + ") or 1.."
+              + MAX_PRIORITY);
     }
     return RequestDefaults.priority(priority);
   }
 
   private static void labels(Map<String, String> labels) {
     if (labels.size() > MAX_LABELS) {
-      throw new InvalidFieldException("labels", labels.size() + " labels exceeds the limit of " + MAX_LABELS);
+      throw new InvalidFieldException(
+          "labels", labels.size() + " labels exceeds the limit of " + MAX_LABELS);
     }
     for (Map.Entry<String, String> e : labels.entrySet()) {
       if (e.getKey().getBytes(StandardCharsets.UTF_8).length > MAX_LABEL_BYTES
           || e.getValue().getBytes(StandardCharsets.UTF_8).length > MAX_LABEL_BYTES) {
-        throw new InvalidFieldException("labels[" + e.getKey() + "]",
+        throw new InvalidFieldException(
+            "labels[" + e.getKey() + "]",
             "key and value must each be at most " + MAX_LABEL_BYTES + " bytes");
       }
     }
@@ -196,8 +249,12 @@ final class RequestValidator {
 
   private static long tokens(ModelCard card, Modality modality, Geometry g) {
     ModelInfo info = card.getInfo();
-    TokenBudget budget = new TokenBudget(Math.max(1, info.getDownsample()), Math.max(1, info.getPatchSize()),
-        Math.max(0, card.getAudioFramesPerSecond()));
-    return budget.tokens(modality, g.getWidth(), g.getHeight(), g.getFrames(), g.getViews(), g.getDurationS());
+    TokenBudget budget =
+        new TokenBudget(
+            Math.max(1, info.getDownsample()),
+            Math.max(1, info.getPatchSize()),
+            Math.max(0, card.getAudioFramesPerSecond()));
+    return budget.tokens(
+        modality, g.getWidth(), g.getHeight(), g.getFrames(), g.getViews(), g.getDurationS());
   }
 }

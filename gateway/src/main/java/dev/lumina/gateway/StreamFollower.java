@@ -8,12 +8,12 @@ import io.grpc.stub.StreamObserver;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * Connects a client's server-streaming call to a {@link JobRecord}: chunks in order, then
- * {@code onCompleted} for a completed job or the failure's status after a failed chunk. A client that
- * goes away only stops its stream; the job goes on.
+ * Connects a client's server-streaming call to a {@link JobRecord}: chunks in order, then {@code
+ * onCompleted} for a completed job or the failure's status after a failed chunk. A client that goes
+ * away only stops its stream; the job goes on.
  *
- * <p>{@link #attach} must run inside the gRPC handler (it installs the cancel handler);
- * {@link #follow} may run later on any thread. Calls to the observer are serialized by the record.
+ * <p>{@link #attach} must run inside the gRPC handler (it installs the cancel handler); {@link
+ * #follow} may run later on any thread. Calls to the observer are serialized by the record.
  */
 final class StreamFollower implements ChunkListener {
   private final ServerCallStreamObserver<GenerationChunk> call;
@@ -25,12 +25,13 @@ final class StreamFollower implements ChunkListener {
 
   static StreamFollower attach(StreamObserver<GenerationChunk> out) {
     StreamFollower f = new StreamFollower((ServerCallStreamObserver<GenerationChunk>) out);
-    f.call.setOnCancelHandler(() -> {
-      JobRecord r = f.followed.get();
-      if (r != null) {
-        r.unsubscribe(f);
-      }
-    });
+    f.call.setOnCancelHandler(
+        () -> {
+          JobRecord r = f.followed.get();
+          if (r != null) {
+            r.unsubscribe(f);
+          }
+        });
     return f;
   }
 

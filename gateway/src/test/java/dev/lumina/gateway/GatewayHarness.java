@@ -21,21 +21,33 @@ import java.util.Map;
 final class GatewayHarness implements AutoCloseable {
   static final int MAX_MESSAGE_BYTES = 64 * 1024;
   final RecordingPublisher publisher = new RecordingPublisher();
-  final ModelCatalog catalog = new ModelCatalog(List.of(TestModels.pictures(), TestModels.audio()), TestModels.PICTURES);
+  final ModelCatalog catalog =
+      new ModelCatalog(List.of(TestModels.pictures(), TestModels.audio()), TestModels.PICTURES);
   final JobTable table = new JobTable(1000);
   private final Server server;
   private final ManagedChannel channel;
 
   GatewayHarness(Map<String, String> apiKeys) throws IOException {
     String name = InProcessServerBuilder.generateName();
-    GenerationService generation = new GenerationService(new RequestValidator(catalog, Tiers.defaults()), publisher,
-        table, Clock.systemUTC(), "127.0.0.1:1", Duration.ofMillis(200));
+    GenerationService generation =
+        new GenerationService(
+            new RequestValidator(catalog, Tiers.defaults()),
+            publisher,
+            table,
+            Clock.systemUTC(),
+            "127.0.0.1:1",
+            Duration.ofMillis(200));
     Tenancy tenancy = new Tenancy(apiKeys);
-    server = InProcessServerBuilder.forName(name).directExecutor()
-        .addService(ServerInterceptors.intercept(generation, new MessageSizeLimit(MAX_MESSAGE_BYTES), tenancy))
-        .addService(ServerInterceptors.intercept(new ModelsService(catalog), tenancy))
-        .addService(new ChunkSinkService(table))
-        .build().start();
+    server =
+        InProcessServerBuilder.forName(name)
+            .directExecutor()
+            .addService(
+                ServerInterceptors.intercept(
+                    generation, new MessageSizeLimit(MAX_MESSAGE_BYTES), tenancy))
+            .addService(ServerInterceptors.intercept(new ModelsService(catalog), tenancy))
+            .addService(new ChunkSinkService(table))
+            .build()
+            .start();
     channel = InProcessChannelBuilder.forName(name).directExecutor().build();
   }
 
@@ -46,7 +58,8 @@ final class GatewayHarness implements AutoCloseable {
   GenerationGrpc.GenerationBlockingStub generation(String apiKey) {
     Metadata h = new Metadata();
     h.put(Tenancy.API_KEY, apiKey);
-    return GenerationGrpc.newBlockingStub(channel).withInterceptors(MetadataUtils.newAttachHeadersInterceptor(h));
+    return GenerationGrpc.newBlockingStub(channel)
+        .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(h));
   }
 
   ModelsGrpc.ModelsBlockingStub models() {

@@ -48,20 +48,23 @@ class JobStreamTest {
 
   private long deliver(GenerationChunk... chunks) throws Exception {
     CompletableFuture<DeliverAck> ack = new CompletableFuture<>();
-    StreamObserver<ChunkBatch> in = gw.chunkSink().deliver(new StreamObserver<>() {
-      @Override
-      public void onNext(DeliverAck v) {
-        ack.complete(v);
-      }
+    StreamObserver<ChunkBatch> in =
+        gw.chunkSink()
+            .deliver(
+                new StreamObserver<>() {
+                  @Override
+                  public void onNext(DeliverAck v) {
+                    ack.complete(v);
+                  }
 
-      @Override
-      public void onError(Throwable t) {
-        ack.completeExceptionally(t);
-      }
+                  @Override
+                  public void onError(Throwable t) {
+                    ack.completeExceptionally(t);
+                  }
 
-      @Override
-      public void onCompleted() {}
-    });
+                  @Override
+                  public void onCompleted() {}
+                });
     for (GenerationChunk c : chunks) {
       in.onNext(ChunkBatch.newBuilder().addChunks(c).build());
     }
@@ -70,8 +73,11 @@ class JobStreamTest {
   }
 
   private static GenerationChunk progress(String job, long seq, int step) {
-    return GenerationChunk.newBuilder().setJobId(job).setSeq(seq)
-        .setProgress(Progress.newBuilder().setStep(step).setTotal(30)).build();
+    return GenerationChunk.newBuilder()
+        .setJobId(job)
+        .setSeq(seq)
+        .setProgress(Progress.newBuilder().setStep(step).setTotal(30))
+        .build();
   }
 
   @Test
@@ -81,15 +87,28 @@ class JobStreamTest {
     assertThat(accepted.getSeq()).isEqualTo(1);
     assertThat(accepted.getAccepted().getTokenBudget()).isEqualTo(32 * 33);
     assertThat(accepted.getAccepted().getTier()).isEqualTo("s");
-    assertThat(gw.publisher.jobs).singleElement().satisfies(env -> {
-      assertThat(env.getTenant()).isEqualTo("tenant-a");
-      assertThat(env.getTokenBudget()).isEqualTo(32 * 33);
-    });
+    assertThat(gw.publisher.jobs)
+        .singleElement()
+        .satisfies(
+            env -> {
+              assertThat(env.getTenant()).isEqualTo("tenant-a");
+              assertThat(env.getTokenBudget()).isEqualTo(32 * 33);
+            });
     String job = accepted.getJobId();
-    GenerationChunk done = GenerationChunk.newBuilder().setJobId(job).setSeq(4)
-        .setCompleted(Completed.newBuilder().setSeed(7)).build();
-    long received = deliver(progress(job, 2, 1), progress(job, 2, 1), progress(job, 3, 2), progress(job, 2, 1), done,
-        done);
+    GenerationChunk done =
+        GenerationChunk.newBuilder()
+            .setJobId(job)
+            .setSeq(4)
+            .setCompleted(Completed.newBuilder().setSeed(7))
+            .build();
+    long received =
+        deliver(
+            progress(job, 2, 1),
+            progress(job, 2, 1),
+            progress(job, 3, 2),
+            progress(job, 2, 1),
+            done,
+            done);
     assertThat(received).isEqualTo(6);
     List<Long> seqs = new ArrayList<>();
     stream.forEachRemaining(c -> seqs.add(c.getSeq()));
@@ -99,7 +118,8 @@ class JobStreamTest {
     assertThat(state.getState()).isEqualTo(JobState.SUCCEEDED);
     assertThat(state.getLastSeq()).isEqualTo(4);
     List<Long> replay = new ArrayList<>();
-    gw.generation("key-a").watch(WatchRequest.newBuilder().setJobId(job).setAfterSeq(2).build())
+    gw.generation("key-a")
+        .watch(WatchRequest.newBuilder().setJobId(job).setAfterSeq(2).build())
         .forEachRemaining(c -> replay.add(c.getSeq()));
     assertThat(replay).containsExactly(3L, 4L);
   }
@@ -109,45 +129,75 @@ class JobStreamTest {
     Job job = gw.generation("key-a").submit(request());
     GetJobRequest get = GetJobRequest.newBuilder().setJobId(job.getJobId()).build();
     assertThat(gw.generation("key-a").getJob(get).getJobId()).isEqualTo(job.getJobId());
-    assertThatThrownBy(() -> gw.generation("key-b").getJob(get)).isInstanceOfSatisfying(StatusRuntimeException.class,
-        e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND));
-    assertThatThrownBy(() -> gw.generation("key-b").watch(WatchRequest.newBuilder().setJobId(job.getJobId()).build())
-        .hasNext()).isInstanceOfSatisfying(StatusRuntimeException.class,
+    assertThatThrownBy(() -> gw.generation("key-b").getJob(get))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
             e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND));
-    assertThatThrownBy(() -> gw.generation("key-b").cancel(
-        dev.lumina.proto.v1.CancelRequest.newBuilder().setJobId(job.getJobId()).build()))
-        .isInstanceOfSatisfying(StatusRuntimeException.class,
+    assertThatThrownBy(
+            () ->
+                gw.generation("key-b")
+                    .watch(WatchRequest.newBuilder().setJobId(job.getJobId()).build())
+                    .hasNext())
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND));
+    assertThatThrownBy(
+            () ->
+                gw.generation("key-b")
+                    .cancel(
+                        dev.lumina.proto.v1.CancelRequest.newBuilder()
+                            .setJobId(job.getJobId())
+                            .build()))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
             e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND));
     assertThat(gw.publisher.controls).isEmpty();
-    assertThatThrownBy(() -> gw.generation().getJob(get)).isInstanceOfSatisfying(StatusRuntimeException.class,
-        e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED));
+    assertThatThrownBy(() -> gw.generation().getJob(get))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED));
   }
 
   @Test
   void expiredEventEndsTheStreamWithDeadlineExceeded() {
     Iterator<GenerationChunk> stream = gw.generation("key-a").generate(request());
     String job = stream.next().getJobId();
-    gw.table.onEvent(JobEvent.newBuilder().setJobId(job).setTenant("tenant-a").setState(JobState.EXPIRED)
-        .setJob(Job.newBuilder().setJobId(job).setState(JobState.EXPIRED).setErrorCode("DEADLINE_EXCEEDED")
-            .setErrorMessage("waited longer than max_queue_ms 10"))
-        .build());
+    gw.table.onEvent(
+        JobEvent.newBuilder()
+            .setJobId(job)
+            .setTenant("tenant-a")
+            .setState(JobState.EXPIRED)
+            .setJob(
+                Job.newBuilder()
+                    .setJobId(job)
+                    .setState(JobState.EXPIRED)
+                    .setErrorCode("DEADLINE_EXCEEDED")
+                    .setErrorMessage("waited longer than max_queue_ms 10"))
+            .build());
     GenerationChunk failed = stream.next();
     assertThat(failed.getSeq()).isEqualTo(2);
     assertThat(failed.getFailed().getCode()).isEqualTo("DEADLINE_EXCEEDED");
-    assertThatThrownBy(stream::hasNext).isInstanceOfSatisfying(StatusRuntimeException.class,
-        e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED));
+    assertThatThrownBy(stream::hasNext)
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED));
   }
 
   @Test
   void cancelPublishesAControlMessageForTheCallersJob() {
     Job job = gw.generation("key-a").submit(request());
-    Job answer = gw.generation("key-a").cancel(
-        dev.lumina.proto.v1.CancelRequest.newBuilder().setJobId(job.getJobId()).build());
+    Job answer =
+        gw.generation("key-a")
+            .cancel(
+                dev.lumina.proto.v1.CancelRequest.newBuilder().setJobId(job.getJobId()).build());
     assertThat(answer.getJobId()).isEqualTo(job.getJobId());
-    assertThat(gw.publisher.controls).singleElement().satisfies(c -> {
-      assertThat(c.getJobId()).isEqualTo(job.getJobId());
-      assertThat(c.getTenant()).isEqualTo("tenant-a");
-      assertThat(c.hasCancel()).isTrue();
-    });
+    assertThat(gw.publisher.controls)
+        .singleElement()
+        .satisfies(
+            c -> {
+              assertThat(c.getJobId()).isEqualTo(job.getJobId());
+              assertThat(c.getTenant()).isEqualTo("tenant-a");
+              assertThat(c.hasCancel()).isTrue();
+            });
   }
 }

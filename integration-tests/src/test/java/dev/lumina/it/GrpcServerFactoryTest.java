@@ -34,8 +34,10 @@ class GrpcServerFactoryTest {
 
   @BeforeEach
   void startServer() {
-    server = GrpcServerFactory.start(
-        new InetSocketAddress("127.0.0.1", 0), List.of(new GenerationGrpc.GenerationImplBase() {}));
+    server =
+        GrpcServerFactory.start(
+            new InetSocketAddress("127.0.0.1", 0),
+            List.of(new GenerationGrpc.GenerationImplBase() {}));
     channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
   }
 
@@ -47,42 +49,68 @@ class GrpcServerFactoryTest {
 
   @Test
   void healthCheckReportsServingForTheServerAndEachService() {
-    HealthGrpc.HealthBlockingStub health = HealthGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS);
-    assertThat(health.check(HealthCheckRequest.getDefaultInstance()).getStatus()).isEqualTo(ServingStatus.SERVING);
-    assertThat(health.check(HealthCheckRequest.newBuilder().setService("lumina.v1.Generation").build()).getStatus())
+    HealthGrpc.HealthBlockingStub health =
+        HealthGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS);
+    assertThat(health.check(HealthCheckRequest.getDefaultInstance()).getStatus())
+        .isEqualTo(ServingStatus.SERVING);
+    assertThat(
+            health
+                .check(HealthCheckRequest.newBuilder().setService("lumina.v1.Generation").build())
+                .getStatus())
         .isEqualTo(ServingStatus.SERVING);
   }
 
   @Test
   void healthCheckOfAnUnknownServiceIsNotFound() {
-    HealthGrpc.HealthBlockingStub health = HealthGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS);
-    assertThatThrownBy(() -> health.check(HealthCheckRequest.newBuilder().setService("no.such.Service").build()))
-        .isInstanceOfSatisfying(StatusRuntimeException.class,
+    HealthGrpc.HealthBlockingStub health =
+        HealthGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS);
+    assertThatThrownBy(
+            () ->
+                health.check(HealthCheckRequest.newBuilder().setService("no.such.Service").build()))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
             e -> assertThat(e.getStatus().getCode()).isEqualTo(io.grpc.Status.Code.NOT_FOUND));
   }
 
   @Test
   void reflectionListsTheAddedServiceHealthAndReflection() throws Exception {
     CompletableFuture<ServerReflectionResponse> reply = new CompletableFuture<>();
-    StreamObserver<ServerReflectionRequest> requests = ServerReflectionGrpc.newStub(channel)
-        .withDeadlineAfter(10, TimeUnit.SECONDS)
-        .serverReflectionInfo(new StreamObserver<>() {
-          @Override public void onNext(ServerReflectionResponse value) { reply.complete(value); }
-          @Override public void onError(Throwable t) { reply.completeExceptionally(t); }
-          @Override public void onCompleted() { }
-        });
+    StreamObserver<ServerReflectionRequest> requests =
+        ServerReflectionGrpc.newStub(channel)
+            .withDeadlineAfter(10, TimeUnit.SECONDS)
+            .serverReflectionInfo(
+                new StreamObserver<>() {
+                  @Override
+                  public void onNext(ServerReflectionResponse value) {
+                    reply.complete(value);
+                  }
+
+                  @Override
+                  public void onError(Throwable t) {
+                    reply.completeExceptionally(t);
+                  }
+
+                  @Override
+                  public void onCompleted() {}
+                });
     requests.onNext(ServerReflectionRequest.newBuilder().setListServices("").build());
     requests.onCompleted();
 
-    List<String> names = reply.get(10, TimeUnit.SECONDS).getListServicesResponse().getServiceList().stream()
-        .map(ServiceResponse::getName).toList();
-    assertThat(names).contains("lumina.v1.Generation", "grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection");
+    List<String> names =
+        reply.get(10, TimeUnit.SECONDS).getListServicesResponse().getServiceList().stream()
+            .map(ServiceResponse::getName)
+            .toList();
+    assertThat(names)
+        .contains(
+            "lumina.v1.Generation", "grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection");
   }
 
   @Test
   void startingOnATakenPortFailsNamingTheAddress() {
     InetSocketAddress taken = new InetSocketAddress("127.0.0.1", server.port());
-    assertThatThrownBy(() -> GrpcServerFactory.start(taken, List.of(new GenerationGrpc.GenerationImplBase() {})))
+    assertThatThrownBy(
+            () ->
+                GrpcServerFactory.start(taken, List.of(new GenerationGrpc.GenerationImplBase() {})))
         .isInstanceOf(UncheckedIOException.class)
         .hasMessageContaining("127.0.0.1")
         .hasMessageContaining(String.valueOf(server.port()));

@@ -23,9 +23,13 @@ class InProcessGrpcFixtureTest {
   void channelReachesTheServicesGivenToStart() throws Exception {
     HealthStatusManager health = new HealthStatusManager();
     health.setStatus("", ServingStatus.NOT_SERVING);
-    ManagedChannel channel = grpc.start(health.getHealthService(), new GenerationGrpc.GenerationImplBase() {});
+    ManagedChannel channel =
+        grpc.start(health.getHealthService(), new GenerationGrpc.GenerationImplBase() {});
 
-    assertThat(HealthGrpc.newBlockingStub(channel).check(HealthCheckRequest.getDefaultInstance()).getStatus())
+    assertThat(
+            HealthGrpc.newBlockingStub(channel)
+                .check(HealthCheckRequest.getDefaultInstance())
+                .getStatus())
         .isEqualTo(ServingStatus.NOT_SERVING);
   }
 
@@ -39,8 +43,11 @@ class InProcessGrpcFixtureTest {
   @Test
   void callToAServiceNotGivenToStartIsUnimplemented() throws Exception {
     ManagedChannel channel = grpc.start(new HealthStatusManager().getHealthService());
-    assertThatThrownBy(() -> GenerationGrpc.newBlockingStub(channel).getJob(GetJobRequest.getDefaultInstance()))
-        .isInstanceOfSatisfying(StatusRuntimeException.class,
+    assertThatThrownBy(
+            () ->
+                GenerationGrpc.newBlockingStub(channel).getJob(GetJobRequest.getDefaultInstance()))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
             e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNIMPLEMENTED));
   }
 }

@@ -14,15 +14,17 @@ import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
- * Runs a real in-process Kafka broker ({@link EmbeddedKafka}) on free loopback ports once per test class.
+ * Runs a real in-process Kafka broker ({@link EmbeddedKafka}) on free loopback ports once per test
+ * class.
  *
  * <pre>{@code
  * @RegisterExtension static final KafkaBrokerExtension kafka = new KafkaBrokerExtension();
  * ... kafka.bootstrapServers() ...
  * }</pre>
  *
- * <p>The broker starts before the first test of the class and stops (its temporary data directory deleted)
- * after the last. Must be registered on a {@code static} field. Accessors are thread-safe once started.
+ * <p>The broker starts before the first test of the class and stops (its temporary data directory
+ * deleted) after the last. Must be registered on a {@code static} field. Accessors are thread-safe
+ * once started.
  */
 public final class KafkaBrokerExtension implements BeforeAllCallback, AfterAllCallback {
 
@@ -65,7 +67,8 @@ public final class KafkaBrokerExtension implements BeforeAllCallback, AfterAllCa
     EmbeddedKafka b = broker;
     if (b == null) {
       throw new IllegalStateException(
-          "Kafka broker not running: register KafkaBrokerExtension on a static field with @RegisterExtension");
+          "Kafka broker not running: register KafkaBrokerExtension on a static field with"
+              + " @RegisterExtension");
     }
     return b;
   }
@@ -74,21 +77,24 @@ public final class KafkaBrokerExtension implements BeforeAllCallback, AfterAllCa
     if (!Files.exists(root)) {
       return;
     }
-    Files.walkFileTree(root, new SimpleFileVisitor<>() {
-      @Override
-      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-        Files.delete(file);
-        return FileVisitResult.CONTINUE;
-      }
+    Files.walkFileTree(
+        root,
+        new SimpleFileVisitor<>() {
+          @Override
+          public FileVisitResult visitFile(Path file, BasicFileAttributes attrs)
+              throws IOException {
+            Files.delete(file);
+            return FileVisitResult.CONTINUE;
+          }
 
-      @Override
-      public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
-        if (e != null) {
-          throw new UncheckedIOException(e);
-        }
-        Files.delete(dir);
-        return FileVisitResult.CONTINUE;
-      }
-    });
+          @Override
+          public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
+            if (e != null) {
+              throw new UncheckedIOException(e);
+            }
+            Files.delete(dir);
+            return FileVisitResult.CONTINUE;
+          }
+        });
   }
 }

@@ -35,8 +35,13 @@ class KafkaBrokerRoundTripTest {
   void recordsProducedToTheEmbeddedBrokerAreConsumedOnceInOrderByAConsumerGroup()
       throws ExecutionException, InterruptedException {
     String topic = "it.roundtrip";
-    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
-      admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
+    try (Admin admin =
+        Admin.create(
+            Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+      admin
+          .createTopics(List.of(new NewTopic(topic, 1, (short) 1)))
+          .all()
+          .get(30, TimeUnit.SECONDS);
 
       Properties p = new Properties();
       p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
@@ -73,7 +78,10 @@ class KafkaBrokerRoundTripTest {
       assertThat(values).containsExactlyElementsOf(expected);
 
       Map<TopicPartition, OffsetAndMetadata> committed =
-          admin.listConsumerGroupOffsets("it-group").partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
+          admin
+              .listConsumerGroupOffsets("it-group")
+              .partitionsToOffsetAndMetadata()
+              .get(30, TimeUnit.SECONDS);
       assertThat(committed.get(new TopicPartition(topic, 0)).offset()).isEqualTo(RECORDS);
     } catch (java.util.concurrent.TimeoutException e) {
       throw new AssertionError("broker did not answer within 30 s", e);

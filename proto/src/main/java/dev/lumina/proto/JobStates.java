@@ -13,7 +13,9 @@ public final class JobStates {
 
   /** True for the states a job does not leave: SUCCEEDED, FAILED, CANCELLED and EXPIRED. */
   public static boolean isTerminal(JobState state) {
-    return state == JobState.SUCCEEDED || state == JobState.FAILED || state == JobState.CANCELLED
+    return state == JobState.SUCCEEDED
+        || state == JobState.FAILED
+        || state == JobState.CANCELLED
         || state == JobState.EXPIRED;
   }
 
@@ -23,8 +25,8 @@ public final class JobStates {
   }
 
   /**
-   * The state a job ends in when it fails with the status code named {@code code} (as in
-   * {@code Failed.code}): CANCELLED, EXPIRED for DEADLINE_EXCEEDED, FAILED for any other name.
+   * The state a job ends in when it fails with the status code named {@code code} (as in {@code
+   * Failed.code}): CANCELLED, EXPIRED for DEADLINE_EXCEEDED, FAILED for any other name.
    */
   public static JobState ofFailure(String code) {
     if (Status.Code.CANCELLED.name().equals(code)) {
@@ -37,8 +39,8 @@ public final class JobStates {
   }
 
   /**
-   * The status code of a job that ended in {@code state}: OK for SUCCEEDED, CANCELLED, DEADLINE_EXCEEDED
-   * for EXPIRED, INTERNAL for FAILED (and for a state that is not an end).
+   * The status code of a job that ended in {@code state}: OK for SUCCEEDED, CANCELLED,
+   * DEADLINE_EXCEEDED for EXPIRED, INTERNAL for FAILED (and for a state that is not an end).
    */
   public static Status.Code code(JobState state) {
     return switch (state) {

@@ -26,8 +26,14 @@ public final class Jobs {
         .putAllLabels(req.getLabelsMap());
   }
 
-  /** A job that has not started: {@link #base} in {@code state}, with the resolved request's step count. */
+  /**
+   * A job that has not started: {@link #base} in {@code state}, with the resolved request's step
+   * count.
+   */
   public static Job fromEnvelope(JobEnvelope env, JobState state) {
-    return base(env).setState(state).setTotalSteps(env.getRequest().getSampling().getSteps()).build();
+    return base(env)
+        .setState(state)
+        .setTotalSteps(env.getRequest().getSampling().getSteps())
+        .build();
   }
 }

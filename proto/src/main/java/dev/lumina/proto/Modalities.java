@@ -6,7 +6,8 @@ import java.util.List;
 /** The job modalities of the public API, and what an unspecified one means. */
 public final class Modalities {
   /** Every modality a job can have, in enum order. */
-  public static final List<Modality> ALL = List.of(Modality.IMAGE, Modality.VIDEO, Modality.MULTIVIEW, Modality.AUDIO);
+  public static final List<Modality> ALL =
+      List.of(Modality.IMAGE, Modality.VIDEO, Modality.MULTIVIEW, Modality.AUDIO);
 
   private Modalities() {}
 

@@ -17,7 +17,8 @@ public record Tiers(List<Tier> tiers) {
         throw new IllegalArgumentException("tier name must match [a-z0-9]+, got " + name);
       }
       if (maxTokens < 1) {
-        throw new IllegalArgumentException("tier " + name + " bound must be >= 1, got " + maxTokens);
+        throw new IllegalArgumentException(
+            "tier " + name + " bound must be >= 1, got " + maxTokens);
       }
     }
   }
@@ -46,7 +47,8 @@ public record Tiers(List<Tier> tiers) {
     for (String part : spec.split(",")) {
       String[] kv = part.trim().split("=", 2);
       if (kv.length != 2) {
-        throw new IllegalArgumentException("tier spec entry must be name=maxTokens, got '" + part + "'");
+        throw new IllegalArgumentException(
+            "tier spec entry must be name=maxTokens, got '" + part + "'");
       }
       try {
         out.add(new Tier(kv[0].trim(), Long.parseLong(kv[1].trim())));

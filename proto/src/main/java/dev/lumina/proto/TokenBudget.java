@@ -63,7 +63,8 @@ public record TokenBudget(int downsample, int patchSize, double audioFramesPerSe
       throw new IllegalArgumentException("duration must be finite and > 0, got " + durationS);
     }
     // Durations usually arrive as a float widened to double (0.05f -> 0.0500000007...): round away
-    // that representation error before taking the ceiling, so 0.05 s at 8000 frames/s is 400 frames.
+    // that representation error before taking the ceiling, so 0.05 s at 8000 frames/s is 400
+    // frames.
     double frames = durationS * audioFramesPerSecond;
     double nearest = Math.rint(frames);
     if (Math.abs(frames - nearest) <= 1e-6 * Math.max(1.0, frames)) {
@@ -76,7 +77,8 @@ public record TokenBudget(int downsample, int patchSize, double audioFramesPerSe
    * Tokens of a job of the given modality; {@code frames} applies to VIDEO, {@code views} to
    * MULTIVIEW, {@code durationS} to AUDIO. UNSPECIFIED counts as IMAGE.
    */
-  public long tokens(Modality modality, int width, int height, int frames, int views, double durationS) {
+  public long tokens(
+      Modality modality, int width, int height, int frames, int views, double durationS) {
     switch (Modalities.orDefault(modality)) {
       case VIDEO:
         return sequenceTokens(width, height, frames);

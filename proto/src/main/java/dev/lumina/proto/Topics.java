@@ -9,17 +9,22 @@ import java.util.regex.Pattern;
 public final class Topics {
   /** Accepted jobs, written by gateways (key = job id). */
   public static final String REQUESTS = "lumina.requests";
+
   /** Job state, compacted (key = job id). */
   public static final String EVENTS = "lumina.events";
+
   /** Cancels and other commands, broadcast (key = job id). */
   public static final String CONTROL = "lumina.control";
+
   /** Jobs that failed permanently, with their error. */
   public static final String DEAD_LETTER = "lumina.dead-letter";
+
   /**
-   * Model catalog, compacted (key = model name, value = {@code lumina.cluster.v1.ModelCard}): written
-   * by workers, read by gateways.
+   * Model catalog, compacted (key = model name, value = {@code lumina.cluster.v1.ModelCard}):
+   * written by workers, read by gateways.
    */
   public static final String MODELS = "lumina.models";
+
   /** Queue depth per work topic, published by the scheduler. */
   public static final String QUEUE_DEPTH = "lumina.queue-depth";
 
@@ -49,8 +54,8 @@ public final class Topics {
   }
 
   /**
-   * The work topics of every pair of {@code modalities} and {@code tiers}, modality by modality: what a
-   * worker serving those modalities and tiers consumes.
+   * The work topics of every pair of {@code modalities} and {@code tiers}, modality by modality:
+   * what a worker serving those modalities and tiers consumes.
    */
   public static java.util.List<String> work(Iterable<Modality> modalities, Iterable<String> tiers) {
     java.util.List<String> out = new java.util.ArrayList<>();
@@ -63,17 +68,21 @@ public final class Topics {
   }
 
   /**
-   * Reads a name written by {@link #work}: {@code lumina.work.<modality>.<tier>} with the modality one
-   * of {@code image}, {@code video}, {@code multiview}, {@code audio} and the tier of {@code [a-z0-9]+}.
+   * Reads a name written by {@link #work}: {@code lumina.work.<modality>.<tier>} with the modality
+   * one of {@code image}, {@code video}, {@code multiview}, {@code audio} and the tier of {@code
+   * [a-z0-9]+}.
    *
    * @throws IllegalArgumentException naming the topic and the expected form, for any other name
    */
   public static WorkTopic parseWork(String topic) {
     WorkTopic parsed = parseOrNull(topic);
     if (parsed == null) {
-      throw new IllegalArgumentException("not a work topic: " + (topic == null ? "null" : "'" + topic + "'")
-          + "; expected lumina.work.<modality>.<tier>, modality one of " + workModalities()
-          + " and tier of [a-z0-9]+");
+      throw new IllegalArgumentException(
+          "not a work topic: "
+              + (topic == null ? "null" : "'" + topic + "'")
+              + "; expected lumina.work.<modality>.<tier>, modality one of "
+              + workModalities()
+              + " and tier of [a-z0-9]+");
     }
     return parsed;
   }
@@ -97,6 +106,7 @@ public final class Topics {
   }
 
   private static String workModalities() {
-    return String.join(", ", Modalities.ALL.stream().map(m -> m.name().toLowerCase(Locale.ROOT)).toList());
+    return String.join(
+        ", ", Modalities.ALL.stream().map(m -> m.name().toLowerCase(Locale.ROOT)).toList());
   }
 }

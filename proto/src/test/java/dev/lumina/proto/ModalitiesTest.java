@@ -23,7 +23,8 @@ class ModalitiesTest {
 
   @Test
   void allListsTheModalitiesAJobCanHave() {
-    assertThat(Modalities.ALL).containsExactly(Modality.IMAGE, Modality.VIDEO, Modality.MULTIVIEW, Modality.AUDIO);
+    assertThat(Modalities.ALL)
+        .containsExactly(Modality.IMAGE, Modality.VIDEO, Modality.MULTIVIEW, Modality.AUDIO);
   }
 
   @Test

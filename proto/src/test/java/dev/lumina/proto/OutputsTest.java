@@ -10,7 +10,8 @@ class OutputsTest {
   @Test
   void namesByKindAndThreeDigitIndex() {
     assertThat(Outputs.fileName(Modality.IMAGE, 0, "png")).isEqualTo("image-000.png");
-    assertThat(Outputs.fileName(Modality.MODALITY_UNSPECIFIED, 0, "png")).isEqualTo("image-000.png");
+    assertThat(Outputs.fileName(Modality.MODALITY_UNSPECIFIED, 0, "png"))
+        .isEqualTo("image-000.png");
     assertThat(Outputs.fileName(Modality.VIDEO, 3, "png")).isEqualTo("frame-003.png");
     assertThat(Outputs.fileName(Modality.MULTIVIEW, 1, "png")).isEqualTo("view-001.png");
     assertThat(Outputs.fileName(Modality.AUDIO, 0, "wav")).isEqualTo("audio-000.wav");

@@ -12,29 +12,58 @@ import org.junit.jupiter.api.Test;
 
 class RequestDefaultsTest {
   private static final Geometry DEF_GEOMETRY =
-      Geometry.newBuilder().setWidth(256).setHeight(128).setFrames(8).setViews(4).setDurationS(2f).build();
+      Geometry.newBuilder()
+          .setWidth(256)
+          .setHeight(128)
+          .setFrames(8)
+          .setViews(4)
+          .setDurationS(2f)
+          .build();
   private static final Sampling DEF_SAMPLING =
-      Sampling.newBuilder().setSteps(30).setSolver(Solver.MIDPOINT).setCfgScale(4f).setTimeShift(6f).build();
+      Sampling.newBuilder()
+          .setSteps(30)
+          .setSolver(Solver.MIDPOINT)
+          .setCfgScale(4f)
+          .setTimeShift(6f)
+          .build();
 
   @Test
   void geometryTakesTheModelsDefaultsForTheFieldsThatApply() {
-    assertThat(RequestDefaults.geometry(Geometry.getDefaultInstance(), Modality.IMAGE, DEF_GEOMETRY))
+    assertThat(
+            RequestDefaults.geometry(Geometry.getDefaultInstance(), Modality.IMAGE, DEF_GEOMETRY))
         .isEqualTo(Geometry.newBuilder().setWidth(256).setHeight(128).build());
-    assertThat(RequestDefaults.geometry(Geometry.getDefaultInstance(), Modality.MODALITY_UNSPECIFIED, DEF_GEOMETRY))
+    assertThat(
+            RequestDefaults.geometry(
+                Geometry.getDefaultInstance(), Modality.MODALITY_UNSPECIFIED, DEF_GEOMETRY))
         .isEqualTo(Geometry.newBuilder().setWidth(256).setHeight(128).build());
-    assertThat(RequestDefaults.geometry(Geometry.newBuilder().setWidth(512).build(), Modality.VIDEO, DEF_GEOMETRY))
+    assertThat(
+            RequestDefaults.geometry(
+                Geometry.newBuilder().setWidth(512).build(), Modality.VIDEO, DEF_GEOMETRY))
         .isEqualTo(Geometry.newBuilder().setWidth(512).setHeight(128).setFrames(8).build());
-    assertThat(RequestDefaults.geometry(Geometry.newBuilder().setViews(2).build(), Modality.MULTIVIEW, DEF_GEOMETRY))
+    assertThat(
+            RequestDefaults.geometry(
+                Geometry.newBuilder().setViews(2).build(), Modality.MULTIVIEW, DEF_GEOMETRY))
         .isEqualTo(Geometry.newBuilder().setWidth(256).setHeight(128).setViews(2).build());
-    assertThat(RequestDefaults.geometry(Geometry.getDefaultInstance(), Modality.AUDIO, DEF_GEOMETRY))
+    assertThat(
+            RequestDefaults.geometry(Geometry.getDefaultInstance(), Modality.AUDIO, DEF_GEOMETRY))
         .isEqualTo(Geometry.newBuilder().setDurationS(2f).build());
-    assertThat(RequestDefaults.geometry(Geometry.newBuilder().setDurationS(0.5f).build(), Modality.AUDIO,
-        DEF_GEOMETRY).getDurationS()).isEqualTo(0.5f);
+    assertThat(
+            RequestDefaults.geometry(
+                    Geometry.newBuilder().setDurationS(0.5f).build(), Modality.AUDIO, DEF_GEOMETRY)
+                .getDurationS())
+        .isEqualTo(0.5f);
   }
 
   @Test
   void geometryLeavesOutFieldsThatDoNotApply() {
-    Geometry in = Geometry.newBuilder().setWidth(64).setHeight(64).setFrames(3).setViews(3).setDurationS(1f).build();
+    Geometry in =
+        Geometry.newBuilder()
+            .setWidth(64)
+            .setHeight(64)
+            .setFrames(3)
+            .setViews(3)
+            .setDurationS(1f)
+            .build();
     assertThat(RequestDefaults.geometry(in, Modality.IMAGE, DEF_GEOMETRY))
         .isEqualTo(Geometry.newBuilder().setWidth(64).setHeight(64).build());
     assertThat(RequestDefaults.geometry(in, Modality.AUDIO, DEF_GEOMETRY))
@@ -46,13 +75,20 @@ class RequestDefaultsTest {
     Sampling in = Sampling.newBuilder().setSeed(7).setFullChannelCfg(true).build();
     Sampling s = RequestDefaults.sampling(in, DEF_SAMPLING);
     assertThat(s).isEqualTo(DEF_SAMPLING.toBuilder().setSeed(7).setFullChannelCfg(true).build());
-    Sampling own = Sampling.newBuilder().setSteps(10).setSolver(Solver.RK4).setCfgScale(1.5f).setTimeShift(2f).build();
+    Sampling own =
+        Sampling.newBuilder()
+            .setSteps(10)
+            .setSolver(Solver.RK4)
+            .setCfgScale(1.5f)
+            .setTimeShift(2f)
+            .build();
     assertThat(RequestDefaults.sampling(own, DEF_SAMPLING)).isEqualTo(own);
   }
 
   @Test
   void samplingFallsBackToTheApisDefaults() {
-    Sampling s = RequestDefaults.sampling(Sampling.getDefaultInstance(), Sampling.getDefaultInstance());
+    Sampling s =
+        RequestDefaults.sampling(Sampling.getDefaultInstance(), Sampling.getDefaultInstance());
     assertThat(s.getSteps()).isZero();
     assertThat(s.getSolver()).isEqualTo(Solver.EULER);
     assertThat(s.getCfgScale()).isEqualTo(1f);
@@ -72,11 +108,15 @@ class RequestDefaultsTest {
         .isEqualTo(Output.newBuilder().setFormat(OutputFormat.PNG).setTileSize(512).build());
     assertThat(RequestDefaults.output(Output.getDefaultInstance(), Modality.AUDIO).getFormat())
         .isEqualTo(OutputFormat.WAV);
-    Output own = Output.newBuilder().setFormat(OutputFormat.PNG).setTileSize(128).setPreviewEvery(5).build();
+    Output own =
+        Output.newBuilder().setFormat(OutputFormat.PNG).setTileSize(128).setPreviewEvery(5).build();
     assertThat(RequestDefaults.output(own, Modality.VIDEO)).isEqualTo(own);
     // A format that does not fit the modality is the caller's to refuse.
-    assertThat(RequestDefaults.output(Output.newBuilder().setFormat(OutputFormat.WAV).build(), Modality.IMAGE)
-        .getFormat()).isEqualTo(OutputFormat.WAV);
+    assertThat(
+            RequestDefaults.output(
+                    Output.newBuilder().setFormat(OutputFormat.WAV).build(), Modality.IMAGE)
+                .getFormat())
+        .isEqualTo(OutputFormat.WAV);
   }
 
   @Test

@@ -35,7 +35,8 @@ class TokenBudgetTest {
   @Test
   void sizeNotAMultipleOfThePixelUnitIsRefusedNamingTheField() {
     assertThatThrownBy(() -> latent.pictureTokens(1000, 1024))
-        .hasMessageContaining("width").hasMessageContaining("16");
+        .hasMessageContaining("width")
+        .hasMessageContaining("16");
   }
 
   @Test

@@ -25,22 +25,39 @@ class TopicsTest {
   @Test
   void unspecifiedModalityNamesTheImageTopic() {
     assertThat(Topics.work(Modality.MODALITY_UNSPECIFIED, "s")).isEqualTo("lumina.work.image.s");
-    assertThatThrownBy(() -> Topics.work(Modality.UNRECOGNIZED, "s")).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> Topics.work(Modality.UNRECOGNIZED, "s"))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test
   void parseWorkRefusesOtherNamesWithTheExpectedForm() {
-    for (String bad : new String[] {"lumina.events", "lumina.work.image", "lumina.work.image.", "lumina.work.IMAGE.s",
-        "lumina.work.image.S", "lumina.work.sound.s", "lumina.work.unspecified.s", "lumina.work.image.s.x",
-        "xlumina.work.image.s", "lumina-work-image-s", ""}) {
+    for (String bad :
+        new String[] {
+          "lumina.events",
+          "lumina.work.image",
+          "lumina.work.image.",
+          "lumina.work.IMAGE.s",
+          "lumina.work.image.S",
+          "lumina.work.sound.s",
+          "lumina.work.unspecified.s",
+          "lumina.work.image.s.x",
+          "xlumina.work.image.s",
+          "lumina-work-image-s",
+          ""
+        }) {
       assertThat(Topics.isWork(bad)).as(bad).isFalse();
-      assertThatThrownBy(() -> Topics.parseWork(bad)).as(bad)
+      assertThatThrownBy(() -> Topics.parseWork(bad))
+          .as(bad)
           .isInstanceOf(IllegalArgumentException.class)
-          .hasMessage("not a work topic: '" + bad + "'; expected lumina.work.<modality>.<tier>, modality one of "
-              + "image, video, multiview, audio and tier of [a-z0-9]+");
+          .hasMessage(
+              "not a work topic: '"
+                  + bad
+                  + "'; expected lumina.work.<modality>.<tier>, modality one of "
+                  + "image, video, multiview, audio and tier of [a-z0-9]+");
     }
     assertThat(Topics.isWork(null)).isFalse();
-    assertThatThrownBy(() -> Topics.parseWork(null)).hasMessageStartingWith("not a work topic: null;");
+    assertThatThrownBy(() -> Topics.parseWork(null))
+        .hasMessageStartingWith("not a work topic: null;");
   }
 
   @Test

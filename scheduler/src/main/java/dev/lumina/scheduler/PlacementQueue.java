@@ -22,8 +22,8 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
- * The scheduler's decisions, free of Kafka and clocks (time is an argument): a held queue ordered by
- * priority (9 first) then acceptance time, released to each work topic only while fewer than
+ * The scheduler's decisions, free of Kafka and clocks (time is an argument): a held queue ordered
+ * by priority (9 first) then acceptance time, released to each work topic only while fewer than
  * {@code window} jobs wait there unstarted. So with a backlog, the backlog stays here and the
  * highest-priority job goes out next. Cancelled and expired jobs are dropped before they reach a
  * worker; every job id is handled once.
@@ -46,8 +46,10 @@ final class PlacementQueue {
     }
   }
 
-  private static final Comparator<Held> ORDER = Comparator.<Held>comparingInt(h -> -h.envelope.getRequest().getPriority())
-      .thenComparingLong(h -> h.envelope.getAcceptedAtMs()).thenComparingLong(h -> h.arrival);
+  private static final Comparator<Held> ORDER =
+      Comparator.<Held>comparingInt(h -> -h.envelope.getRequest().getPriority())
+          .thenComparingLong(h -> h.envelope.getAcceptedAtMs())
+          .thenComparingLong(h -> h.arrival);
 
   private static final class Held {
     final JobEnvelope envelope;
@@ -69,10 +71,13 @@ final class PlacementQueue {
   private final double secondsPerTokenEval;
   private final TreeSet<Held> held = new TreeSet<>(ORDER);
   private final Map<String, Held> heldById = new HashMap<>();
+
   /** Placed on a work topic, not started yet: job id to (topic, envelope). */
   private final Map<String, Placement> placed = new LinkedHashMap<>();
+
   /** Jobs that started, ended, or were dropped: never placed again. */
   private final Set<String> done = new HashSet<>();
+
   private final Set<String> cancelledEarly = new HashSet<>();
   private final Map<String, Long> nextOffset = new TreeMap<>();
   private long arrivals;
@@ -104,11 +109,24 @@ final class PlacementQueue {
     Optional<Tiers.Tier> tier = tiers.tierFor(env.getTokenBudget());
     if (tier.isEmpty()) {
       done.add(id);
-      return Optional.of(new Dropped(env, id, JobState.FAILED, Status.Code.RESOURCE_EXHAUSTED.name(),
-          "token budget " + env.getTokenBudget() + " exceeds the largest tier (" + tiers.maxTokens() + " tokens)"));
+      return Optional.of(
+          new Dropped(
+              env,
+              id,
+              JobState.FAILED,
+              Status.Code.RESOURCE_EXHAUSTED.name(),
+              "token budget "
+                  + env.getTokenBudget()
+                  + " exceeds the largest tier ("
+                  + tiers.maxTokens()
+                  + " tokens)"));
     }
-    Held h = new Held(env.toBuilder().setTier(tier.get().name()).build(),
-        Topics.work(env.getRequest().getModality(), tier.get().name()), source, arrivals++);
+    Held h =
+        new Held(
+            env.toBuilder().setTier(tier.get().name()).build(),
+            Topics.work(env.getRequest().getModality(), tier.get().name()),
+            source,
+            arrivals++);
     held.add(h);
     heldById.put(id, h);
     return Optional.empty();
@@ -155,7 +173,9 @@ final class PlacementQueue {
     return out;
   }
 
-  /** Applies a cancel from {@code lumina.control}; a job not seen yet is dropped when it arrives. */
+  /**
+   * Applies a cancel from {@code lumina.control}; a job not seen yet is dropped when it arrives.
+   */
   Optional<Dropped> cancel(String jobId) {
     Held h = heldById.remove(jobId);
     JobEnvelope env = null;
@@ -186,7 +206,8 @@ final class PlacementQueue {
         if (h != null) {
           held.remove(h);
         }
-        JobEnvelope env = e.hasEnvelope() ? e.getEnvelope() : JobEnvelope.newBuilder().setJobId(id).build();
+        JobEnvelope env =
+            e.hasEnvelope() ? e.getEnvelope() : JobEnvelope.newBuilder().setJobId(id).build();
         placed.put(id, new Placement(env, e.getWorkTopic()));
       }
       return;
@@ -201,7 +222,9 @@ final class PlacementQueue {
     }
   }
 
-  /** Forgets held jobs from a partition this scheduler no longer owns (another one will read them). */
+  /**
+   * Forgets held jobs from a partition this scheduler no longer owns (another one will read them).
+   */
   void dropPartition(String topic, int partition) {
     for (Held h : List.copyOf(held)) {
       if (h.source.topic().equals(topic) && h.source.partition() == partition) {
@@ -224,7 +247,9 @@ final class PlacementQueue {
     return out;
   }
 
-  /** Queue depth per work topic: held plus placed-not-started jobs, tokens and estimated seconds. */
+  /**
+   * Queue depth per work topic: held plus placed-not-started jobs, tokens and estimated seconds.
+   */
   List<QueueDepth> depth(long nowMs) {
     Map<String, QueueDepth.Builder> by = new TreeMap<>();
     for (Held h : held) {
@@ -238,17 +263,26 @@ final class PlacementQueue {
 
   private void add(Map<String, QueueDepth.Builder> by, String topic, JobEnvelope env) {
     QueueDepth.Builder b = by.computeIfAbsent(topic, t -> QueueDepth.newBuilder().setTopic(t));
-    b.setJobs(b.getJobs() + 1).setTokens(b.getTokens() + env.getTokenBudget())
+    b.setJobs(b.getJobs() + 1)
+        .setTokens(b.getTokens() + env.getTokenBudget())
         .setTokenSeconds(b.getTokenSeconds() + estimatedSeconds(env));
   }
 
-  /** Tokens × model evaluations (steps × solver stages × 2 with CFG) × seconds per token evaluation. */
+  /**
+   * Tokens × model evaluations (steps × solver stages × 2 with CFG) × seconds per token evaluation.
+   */
   double estimatedSeconds(JobEnvelope env) {
     var s = env.getRequest().getSampling();
-    int stages = s.getSolver() == Solver.MIDPOINT ? 2 : s.getSolver() == Solver.RK4 ? 4
-        : s.getSolver() == Solver.DOPRI5 ? 6 : 1;
+    int stages =
+        s.getSolver() == Solver.MIDPOINT
+            ? 2
+            : s.getSolver() == Solver.RK4 ? 4 : s.getSolver() == Solver.DOPRI5 ? 6 : 1;
     int cfg = s.getCfgScale() > 1f ? 2 : 1;
-    return (double) env.getTokenBudget() * Math.max(1, s.getSteps()) * stages * cfg * secondsPerTokenEval;
+    return (double) env.getTokenBudget()
+        * Math.max(1, s.getSteps())
+        * stages
+        * cfg
+        * secondsPerTokenEval;
   }
 
   private void advance(Source s) {
@@ -256,7 +290,12 @@ final class PlacementQueue {
   }
 
   private static Dropped expired(JobEnvelope env) {
-    return Dropped.of(env, env.getJobId(), JobState.EXPIRED,
-        "waited longer than max_queue_ms " + env.getRequest().getMaxQueueMs() + " before a worker started it");
+    return Dropped.of(
+        env,
+        env.getJobId(),
+        JobState.EXPIRED,
+        "waited longer than max_queue_ms "
+            + env.getRequest().getMaxQueueMs()
+            + " before a worker started it");
   }
 }

@@ -4,9 +4,9 @@ import dev.lumina.proto.Tiers;
 import java.time.Duration;
 
 /**
- * Everything a scheduler needs, validated at construction (a bad value names its key). Build one with
- * {@link #builder}: every setting but the broker has a default, declared once below as a {@code DEFAULT_*}
- * constant (the launcher's flags take theirs from the same constants).
+ * Everything a scheduler needs, validated at construction (a bad value names its key). Build one
+ * with {@link #builder}: every setting but the broker has a default, declared once below as a
+ * {@code DEFAULT_*} constant (the launcher's flags take theirs from the same constants).
  *
  * @param kafkaBootstrap Kafka bootstrap servers, {@code host:port[,host:port]}
  * @param tiers worker tiers by token budget (configuration, e.g. {@code s=4224,m=16896,...})
@@ -34,20 +34,28 @@ public record SchedulerConfig(
 
   /** Default {@code releaseWindow}. */
   public static final int DEFAULT_RELEASE_WINDOW = 2;
+
   /** Default {@code expiryGrace}. */
   public static final Duration DEFAULT_EXPIRY_GRACE = Duration.ofSeconds(5);
+
   /** Default {@code depthInterval}. */
   public static final Duration DEFAULT_DEPTH_INTERVAL = Duration.ofSeconds(5);
+
   /** Default {@code secondsPerTokenEval}. */
   public static final double DEFAULT_SECONDS_PER_TOKEN_EVAL = 2e-6;
+
   /** Default {@code groupId}. */
   public static final String DEFAULT_GROUP_ID = "lumina-scheduler";
+
   /** {@code transactionalId} is this prefix and the scheduler's instance id. */
   public static final String TRANSACTIONAL_ID_PREFIX = "lumina-scheduler-";
+
   /** Default instance id (one scheduler). */
   public static final String DEFAULT_INSTANCE = "0";
+
   /** Default {@code topicPartitions}. */
   public static final int DEFAULT_TOPIC_PARTITIONS = 3;
+
   /** Default {@code replication}: a single broker. */
   public static final short DEFAULT_REPLICATION = 1;
 
@@ -68,7 +76,8 @@ public record SchedulerConfig(
       throw new IllegalArgumentException("depth-interval must be > 0, got " + depthInterval);
     }
     if (!(secondsPerTokenEval >= 0) || Double.isInfinite(secondsPerTokenEval)) {
-      throw new IllegalArgumentException("seconds-per-token-eval must be finite and >= 0, got " + secondsPerTokenEval);
+      throw new IllegalArgumentException(
+          "seconds-per-token-eval must be finite and >= 0, got " + secondsPerTokenEval);
     }
     if (groupId == null || groupId.isBlank()) {
       throw new IllegalArgumentException("group-id: required");
@@ -177,8 +186,17 @@ public record SchedulerConfig(
      * @throws IllegalArgumentException naming the first setting out of range
      */
     public SchedulerConfig build() {
-      return new SchedulerConfig(kafkaBootstrap, tiers, releaseWindow, expiryGrace, depthInterval,
-          secondsPerTokenEval, groupId, transactionalId, topicPartitions, replication);
+      return new SchedulerConfig(
+          kafkaBootstrap,
+          tiers,
+          releaseWindow,
+          expiryGrace,
+          depthInterval,
+          secondsPerTokenEval,
+          groupId,
+          transactionalId,
+          topicPartitions,
+          replication);
     }
   }
 }

@@ -40,25 +40,27 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A running scheduler: reads {@code lumina.requests}, {@code lumina.control} and
- * {@code lumina.events}; decides with a {@link PlacementQueue}; writes placements to
- * {@code lumina.work.<modality>.<tier>}, job events to {@code lumina.events} and queue depth to
- * {@code lumina.queue-depth}, each batch in one Kafka transaction together with the consumed
- * request offsets (offsets never pass a job still held here).
+ * A running scheduler: reads {@code lumina.requests}, {@code lumina.control} and {@code
+ * lumina.events}; decides with a {@link PlacementQueue}; writes placements to {@code
+ * lumina.work.<modality>.<tier>}, job events to {@code lumina.events} and queue depth to {@code
+ * lumina.queue-depth}, each batch in one Kafka transaction together with the consumed request
+ * offsets (offsets never pass a job still held here).
  *
  * <p>On start it replays {@code lumina.events} and {@code lumina.control} so a restarted scheduler
  * never places a job twice. Any Kafka failure inside a transaction stops the scheduler (its state
- * would no longer match Kafka); restart it. All Kafka clients live on one named thread
- * ({@code lumina-scheduler}); {@link #close} stops and joins it. Thread-safe.
+ * would no longer match Kafka); restart it. All Kafka clients live on one named thread ({@code
+ * lumina-scheduler}); {@link #close} stops and joins it. Thread-safe.
  */
 public final class SchedulerServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(SchedulerServer.class);
+
   /**
    * Longest wait for new requests in one step. Events (a RUNNING event frees a release slot) and
    * cancels arrive on the other consumer, which only reads what has arrived when polled: this
    * bounds how late a step sees them, so keep it short.
    */
   private static final Duration REQUEST_POLL = Duration.ofMillis(10);
+
   private final SchedulerConfig config;
   private final Clock clock;
   private final PlacementQueue queue;
@@ -69,8 +71,10 @@ public final class SchedulerServer implements AutoCloseable {
   private final CountDownLatch ready = new CountDownLatch(1);
   private final Set<String> depthTopics = new HashSet<>();
   private final Map<String, Long> committed = new HashMap<>();
+
   /** Cancels found while replaying whose CANCELLED event was never written. */
   private final List<PlacementQueue.Dropped> replayDrops = new ArrayList<>();
+
   private volatile boolean running = true;
   private volatile Throwable failure;
   private long nextDepthAt;
@@ -78,13 +82,20 @@ public final class SchedulerServer implements AutoCloseable {
   private SchedulerServer(SchedulerConfig config, Clock clock) {
     this.config = config;
     this.clock = clock;
-    this.queue = new PlacementQueue(config.tiers(), config.releaseWindow(), config.expiryGrace().toMillis(),
-        config.secondsPerTokenEval());
+    this.queue =
+        new PlacementQueue(
+            config.tiers(),
+            config.releaseWindow(),
+            config.expiryGrace().toMillis(),
+            config.secondsPerTokenEval());
     Properties c = consumerProps();
     c.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
     this.requests = new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer());
-    this.followed = new KafkaConsumer<>(consumerProps(), new StringDeserializer(), new ByteArrayDeserializer());
-    this.producer = Producers.create(Producers.transactional(config.kafkaBootstrap(), config.transactionalId()));
+    this.followed =
+        new KafkaConsumer<>(consumerProps(), new StringDeserializer(), new ByteArrayDeserializer());
+    this.producer =
+        Producers.create(
+            Producers.transactional(config.kafkaBootstrap(), config.transactionalId()));
     this.thread = new Thread(this::run, "lumina-scheduler");
     this.thread.setDaemon(true);
   }
@@ -99,7 +110,8 @@ public final class SchedulerServer implements AutoCloseable {
   }
 
   static SchedulerServer start(SchedulerConfig config, Clock clock) {
-    ClusterTopics.ensure(config.kafkaBootstrap(),
+    ClusterTopics.ensure(
+        config.kafkaBootstrap(),
         ClusterTopics.scheduler(config.tiers(), config.topicPartitions(), config.replication()));
     SchedulerServer s = new SchedulerServer(config, clock);
     s.producer.initTransactions();
@@ -135,29 +147,35 @@ public final class SchedulerServer implements AutoCloseable {
     try {
       List<TopicPartition> parts = new ArrayList<>();
       for (String topic : List.of(Topics.EVENTS, Topics.CONTROL)) {
-        followed.partitionsFor(topic, Duration.ofSeconds(30))
+        followed
+            .partitionsFor(topic, Duration.ofSeconds(30))
             .forEach(i -> parts.add(new TopicPartition(i.topic(), i.partition())));
       }
       followed.assign(parts);
       followed.seekToBeginning(parts);
       Map<TopicPartition, Long> end = followed.endOffsets(parts);
-      while (running && !end.entrySet().stream().allMatch(e -> followed.position(e.getKey()) >= e.getValue())) {
+      while (running
+          && !end.entrySet().stream()
+              .allMatch(e -> followed.position(e.getKey()) >= e.getValue())) {
         for (ConsumerRecord<String, byte[]> r : followed.poll(Duration.ofMillis(100))) {
           replayDrops.addAll(applyFollowed(r));
         }
       }
-      requests.subscribe(List.of(Topics.REQUESTS), new ConsumerRebalanceListener() {
-        @Override
-        public void onPartitionsRevoked(Collection<TopicPartition> revoked) {
-          revoked.forEach(tp -> {
-            queue.dropPartition(tp.topic(), tp.partition());
-            committed.remove(tp.topic() + "/" + tp.partition());
-          });
-        }
+      requests.subscribe(
+          List.of(Topics.REQUESTS),
+          new ConsumerRebalanceListener() {
+            @Override
+            public void onPartitionsRevoked(Collection<TopicPartition> revoked) {
+              revoked.forEach(
+                  tp -> {
+                    queue.dropPartition(tp.topic(), tp.partition());
+                    committed.remove(tp.topic() + "/" + tp.partition());
+                  });
+            }
 
-        @Override
-        public void onPartitionsAssigned(Collection<TopicPartition> assigned) {}
-      });
+            @Override
+            public void onPartitionsAssigned(Collection<TopicPartition> assigned) {}
+          });
       ready.countDown();
       while (running) {
         step();
@@ -185,17 +203,21 @@ public final class SchedulerServer implements AutoCloseable {
     for (ConsumerRecord<String, byte[]> r : requests.poll(REQUEST_POLL)) {
       try {
         JobEnvelope env = JobEnvelope.parseFrom(r.value());
-        queue.offer(env, new PlacementQueue.Source(r.topic(), r.partition(), r.offset()))
+        queue
+            .offer(env, new PlacementQueue.Source(r.topic(), r.partition(), r.offset()))
             .ifPresent(d -> out.add(event(d)));
       } catch (InvalidProtocolBufferException | NullPointerException e) {
         log.warn("skipping malformed job {}-{}@{}", r.topic(), r.partition(), r.offset());
-        queue.offer(JobEnvelope.getDefaultInstance(), new PlacementQueue.Source(r.topic(), r.partition(), r.offset()));
+        queue.offer(
+            JobEnvelope.getDefaultInstance(),
+            new PlacementQueue.Source(r.topic(), r.partition(), r.offset()));
       }
     }
     long now = clock.millis();
     queue.expire(now).forEach(d -> out.add(event(d)));
     for (PlacementQueue.Placement p : queue.release()) {
-      out.add(new ProducerRecord<>(p.workTopic(), p.envelope().getJobId(), p.envelope().toByteArray()));
+      out.add(
+          new ProducerRecord<>(p.workTopic(), p.envelope().getJobId(), p.envelope().toByteArray()));
       out.add(placedEvent(p, now));
     }
     if (now >= nextDepthAt) {
@@ -204,7 +226,8 @@ public final class SchedulerServer implements AutoCloseable {
       queue.depth(now).forEach(d -> depth.put(d.getTopic(), d));
       depthTopics.addAll(depth.keySet());
       for (String t : depthTopics) {
-        QueueDepth d = depth.getOrDefault(t, QueueDepth.newBuilder().setTopic(t).setAtMs(now).build());
+        QueueDepth d =
+            depth.getOrDefault(t, QueueDepth.newBuilder().setTopic(t).setAtMs(now).build());
         out.add(new ProducerRecord<>(Topics.QUEUE_DEPTH, t, d.toByteArray()));
       }
     }
@@ -212,7 +235,9 @@ public final class SchedulerServer implements AutoCloseable {
     for (Map.Entry<String, Long> e : queue.commitOffsets().entrySet()) {
       if (!e.getValue().equals(committed.get(e.getKey()))) {
         int slash = e.getKey().lastIndexOf('/');
-        offsets.put(new TopicPartition(e.getKey().substring(0, slash), Integer.parseInt(e.getKey().substring(slash + 1))),
+        offsets.put(
+            new TopicPartition(
+                e.getKey().substring(0, slash), Integer.parseInt(e.getKey().substring(slash + 1))),
             new OffsetAndMetadata(e.getValue()));
       }
     }
@@ -249,21 +274,43 @@ public final class SchedulerServer implements AutoCloseable {
 
   private ProducerRecord<String, byte[]> placedEvent(PlacementQueue.Placement p, long now) {
     JobEnvelope env = p.envelope();
-    JobEvent e = JobEvent.newBuilder().setJobId(env.getJobId()).setTenant(env.getTenant())
-        .setState(JobState.QUEUED).setAtMs(now).setJob(Jobs.fromEnvelope(env, JobState.QUEUED)).setEnvelope(env)
-        .setWorkTopic(p.workTopic()).setSource("scheduler").build();
+    JobEvent e =
+        JobEvent.newBuilder()
+            .setJobId(env.getJobId())
+            .setTenant(env.getTenant())
+            .setState(JobState.QUEUED)
+            .setAtMs(now)
+            .setJob(Jobs.fromEnvelope(env, JobState.QUEUED))
+            .setEnvelope(env)
+            .setWorkTopic(p.workTopic())
+            .setSource("scheduler")
+            .build();
     return new ProducerRecord<>(Topics.EVENTS, env.getJobId(), e.toByteArray());
   }
 
   private ProducerRecord<String, byte[]> event(PlacementQueue.Dropped d) {
     long now = clock.millis();
     JobEnvelope env = d.envelope();
-    Job job = Jobs.fromEnvelope(env, d.state()).toBuilder().setJobId(d.jobId()).setErrorCode(d.code()).setErrorMessage(d.message())
-        .setTimings(Timings.newBuilder().setQueuedMs(Math.max(0, now - env.getAcceptedAtMs()))
-            .setTotalMs(Math.max(0, now - env.getAcceptedAtMs())))
-        .build();
-    JobEvent e = JobEvent.newBuilder().setJobId(d.jobId()).setTenant(env.getTenant()).setState(d.state())
-        .setAtMs(now).setJob(job).setEnvelope(env).setSource("scheduler").build();
+    Job job =
+        Jobs.fromEnvelope(env, d.state()).toBuilder()
+            .setJobId(d.jobId())
+            .setErrorCode(d.code())
+            .setErrorMessage(d.message())
+            .setTimings(
+                Timings.newBuilder()
+                    .setQueuedMs(Math.max(0, now - env.getAcceptedAtMs()))
+                    .setTotalMs(Math.max(0, now - env.getAcceptedAtMs())))
+            .build();
+    JobEvent e =
+        JobEvent.newBuilder()
+            .setJobId(d.jobId())
+            .setTenant(env.getTenant())
+            .setState(d.state())
+            .setAtMs(now)
+            .setJob(job)
+            .setEnvelope(env)
+            .setSource("scheduler")
+            .build();
     return new ProducerRecord<>(Topics.EVENTS, d.jobId(), e.toByteArray());
   }
 

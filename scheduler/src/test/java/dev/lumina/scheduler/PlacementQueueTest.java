@@ -17,19 +17,31 @@ class PlacementQueueTest {
   private long offset;
 
   private JobEnvelope job(String id, int priority, long tokens, long acceptedAt, long deadline) {
-    return JobEnvelope.newBuilder().setJobId(id).setTenant("t").setTokenBudget(tokens).setAcceptedAtMs(acceptedAt)
+    return JobEnvelope.newBuilder()
+        .setJobId(id)
+        .setTenant("t")
+        .setTokenBudget(tokens)
+        .setAcceptedAtMs(acceptedAt)
         .setQueueDeadlineMs(deadline)
-        .setRequest(GenerateRequest.newBuilder().setModality(Modality.IMAGE).setPriority(priority)
-            .setSampling(Sampling.newBuilder().setSteps(10).setCfgScale(4f)))
+        .setRequest(
+            GenerateRequest.newBuilder()
+                .setModality(Modality.IMAGE)
+                .setPriority(priority)
+                .setSampling(Sampling.newBuilder().setSteps(10).setCfgScale(4f)))
         .build();
   }
 
   private void offer(JobEnvelope env) {
-    assertThat(queue.offer(env, new PlacementQueue.Source("lumina.requests", 0, offset++))).isEmpty();
+    assertThat(queue.offer(env, new PlacementQueue.Source("lumina.requests", 0, offset++)))
+        .isEmpty();
   }
 
   private static JobEvent started(String id) {
-    return JobEvent.newBuilder().setJobId(id).setState(JobState.RUNNING).setSource("worker").build();
+    return JobEvent.newBuilder()
+        .setJobId(id)
+        .setState(JobState.RUNNING)
+        .setSource("worker")
+        .build();
   }
 
   private static List<String> ids(List<PlacementQueue.Placement> ps) {
@@ -44,7 +56,8 @@ class PlacementQueueTest {
     wide.offer(job("xl", 5, 131_072, 3, 0), new PlacementQueue.Source("r", 0, 2));
     var drop = wide.offer(job("huge", 5, 131_073, 4, 0), new PlacementQueue.Source("r", 0, 3));
     assertThat(drop).get().satisfies(d -> assertThat(d.code()).isEqualTo("RESOURCE_EXHAUSTED"));
-    assertThat(wide.release()).extracting(PlacementQueue.Placement::workTopic)
+    assertThat(wide.release())
+        .extracting(PlacementQueue.Placement::workTopic)
         .containsExactly("lumina.work.image.s", "lumina.work.image.m", "lumina.work.image.xl");
   }
 
@@ -81,13 +94,20 @@ class PlacementQueueTest {
     offer(job("cancel-me", 5, 100, 2, 0));
     offer(job("expire-me", 5, 100, 3, 50));
     assertThat(ids(queue.release())).containsExactly("placed");
-    assertThat(queue.cancel("cancel-me")).get().satisfies(d -> assertThat(d.state()).isEqualTo(JobState.CANCELLED));
-    assertThat(queue.expire(51)).singleElement().satisfies(d -> {
-      assertThat(d.jobId()).isEqualTo("expire-me");
-      assertThat(d.code()).isEqualTo("DEADLINE_EXCEEDED");
-    });
+    assertThat(queue.cancel("cancel-me"))
+        .get()
+        .satisfies(d -> assertThat(d.state()).isEqualTo(JobState.CANCELLED));
+    assertThat(queue.expire(51))
+        .singleElement()
+        .satisfies(
+            d -> {
+              assertThat(d.jobId()).isEqualTo("expire-me");
+              assertThat(d.code()).isEqualTo("DEADLINE_EXCEEDED");
+            });
     assertThat(queue.cancel("later")).isEmpty();
-    var early = queue.offer(job("later", 5, 100, 4, 0), new PlacementQueue.Source("lumina.requests", 0, offset++));
+    var early =
+        queue.offer(
+            job("later", 5, 100, 4, 0), new PlacementQueue.Source("lumina.requests", 0, offset++));
     assertThat(early).get().satisfies(d -> assertThat(d.state()).isEqualTo(JobState.CANCELLED));
     queue.onEvent(started("placed"));
     assertThat(queue.release()).isEmpty();
@@ -108,11 +128,15 @@ class PlacementQueueTest {
     offer(job("a", 5, 1000, 1, 0));
     offer(job("b", 5, 3000, 2, 0));
     var depth = queue.depth(7);
-    assertThat(depth).singleElement().satisfies(d -> {
-      assertThat(d.getTopic()).isEqualTo("lumina.work.image.s");
-      assertThat(d.getJobs()).isEqualTo(2);
-      assertThat(d.getTokens()).isEqualTo(4000);
-      assertThat(d.getTokenSeconds()).isCloseTo(4000 * 10 * 2 * 1e-6, org.assertj.core.data.Offset.offset(1e-9));
-    });
+    assertThat(depth)
+        .singleElement()
+        .satisfies(
+            d -> {
+              assertThat(d.getTopic()).isEqualTo("lumina.work.image.s");
+              assertThat(d.getJobs()).isEqualTo(2);
+              assertThat(d.getTokens()).isEqualTo(4000);
+              assertThat(d.getTokenSeconds())
+                  .isCloseTo(4000 * 10 * 2 * 1e-6, org.assertj.core.data.Offset.offset(1e-9));
+            });
   }
 }

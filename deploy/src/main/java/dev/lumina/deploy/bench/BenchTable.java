@@ -3,44 +3,107 @@ package dev.lumina.deploy.bench;
 import java.util.List;
 import java.util.Locale;
 
-/** The printed form of a {@link ClusterBenchmark} run: one row per phase, then the goals. Stateless. */
+/**
+ * The printed form of a {@link ClusterBenchmark} run: one row per phase, then the goals. Stateless.
+ */
 public final class BenchTable {
   /** Goals for 2-step jobs on a 2-core machine. */
   public static final double GOAL_OVERHEAD_P50_MS = 10;
+
   public static final double GOAL_OVERHEAD_P99_MS = 30;
   public static final double GOAL_JOBS_PER_SECOND = 500;
   public static final double GOAL_ACCEPTED_P50_MS = 5;
 
   private BenchTable() {}
 
-  /** The table of {@code phases}; the goals compare the sequential phase's latencies and the saturated rate. */
+  /**
+   * The table of {@code phases}; the goals compare the sequential phase's latencies and the
+   * saturated rate.
+   */
   public static String format(List<PhaseResult> phases) {
     StringBuilder b = new StringBuilder();
-    b.append(String.format(Locale.ROOT, "%-11s %7s %6s %6s %8s | %-17s | %-17s | %-17s | %s%n", "phase", "clients",
-        "jobs", "failed", "jobs/s", "accepted p50/p99", "end-to-end p50/p99", "overhead p50/p99",
-        "model+decode p50"));
+    b.append(
+        String.format(
+            Locale.ROOT,
+            "%-11s %7s %6s %6s %8s | %-17s | %-17s | %-17s | %s%n",
+            "phase",
+            "clients",
+            "jobs",
+            "failed",
+            "jobs/s",
+            "accepted p50/p99",
+            "end-to-end p50/p99",
+            "overhead p50/p99",
+            "model+decode p50"));
     for (PhaseResult p : phases) {
-      b.append(String.format(Locale.ROOT, "%-11s %7d %6d %6d %8.1f | %-17s | %-17s | %-17s | %.1f ms%n", p.name(),
-          p.clients(), p.completed(), p.failed(), p.jobsPerSecond(), pair(p.accepted()), pair(p.endToEnd()),
-          pair(p.overhead()), p.modelAndDecode().p50Ms()));
+      b.append(
+          String.format(
+              Locale.ROOT,
+              "%-11s %7d %6d %6d %8.1f | %-17s | %-17s | %-17s | %.1f ms%n",
+              p.name(),
+              p.clients(),
+              p.completed(),
+              p.failed(),
+              p.jobsPerSecond(),
+              pair(p.accepted()),
+              pair(p.endToEnd()),
+              pair(p.overhead()),
+              p.modelAndDecode().p50Ms()));
     }
-    b.append(String.format(Locale.ROOT, "overhead by phase, p50/p99 (accepted = client to durable accept; queued = accept"
-        + " to worker start; in-worker = worker time besides model+decode; delivery = completed to client):%n"));
+    b.append(
+        String.format(
+            Locale.ROOT,
+            "overhead by phase, p50/p99 (accepted = client to durable accept; queued = accept to"
+                + " worker start; in-worker = worker time besides model+decode; delivery ="
+                + " completed to client):%n"));
     for (PhaseResult p : phases) {
-      b.append(String.format(Locale.ROOT, "%-11s accepted %-17s queued %-17s in-worker %-17s delivery %s%n", p.name(),
-          pair(p.accepted()), pair(p.queued()), pair(p.inWorker()), pair(p.delivery())));
+      b.append(
+          String.format(
+              Locale.ROOT,
+              "%-11s accepted %-17s queued %-17s in-worker %-17s delivery %s%n",
+              p.name(),
+              pair(p.accepted()),
+              pair(p.queued()),
+              pair(p.inWorker()),
+              pair(p.delivery())));
     }
-    PhaseResult seq = phases.stream().filter(p -> p.name().equals("sequential")).findFirst().orElse(null);
-    PhaseResult sat = phases.stream().filter(p -> p.name().equals("saturated")).findFirst().orElse(null);
+    PhaseResult seq =
+        phases.stream().filter(p -> p.name().equals("sequential")).findFirst().orElse(null);
+    PhaseResult sat =
+        phases.stream().filter(p -> p.name().equals("saturated")).findFirst().orElse(null);
     b.append("goals:\n");
     if (seq != null) {
-      b.append(goal("overhead p50 (sequential)", seq.overhead().p50Ms(), GOAL_OVERHEAD_P50_MS, " ms", true));
-      b.append(goal("overhead p99 (sequential)", seq.overhead().p99Ms(), GOAL_OVERHEAD_P99_MS, " ms", true));
-      b.append(goal("accepted p50 (sequential)", seq.accepted().p50Ms(), GOAL_ACCEPTED_P50_MS, " ms", true));
+      b.append(
+          goal(
+              "overhead p50 (sequential)",
+              seq.overhead().p50Ms(),
+              GOAL_OVERHEAD_P50_MS,
+              " ms",
+              true));
+      b.append(
+          goal(
+              "overhead p99 (sequential)",
+              seq.overhead().p99Ms(),
+              GOAL_OVERHEAD_P99_MS,
+              " ms",
+              true));
+      b.append(
+          goal(
+              "accepted p50 (sequential)",
+              seq.accepted().p50Ms(),
+              GOAL_ACCEPTED_P50_MS,
+              " ms",
+              true));
     }
     if (sat != null) {
       b.append(goal("jobs/s (saturated)", sat.jobsPerSecond(), GOAL_JOBS_PER_SECOND, "", false));
-      b.append(goal("overhead p50 (saturated)", sat.overhead().p50Ms(), GOAL_OVERHEAD_P50_MS, " ms", true));
+      b.append(
+          goal(
+              "overhead p50 (saturated)",
+              sat.overhead().p50Ms(),
+              GOAL_OVERHEAD_P50_MS,
+              " ms",
+              true));
     }
     return b.toString();
   }
@@ -51,7 +114,15 @@ public final class BenchTable {
 
   private static String goal(String what, double value, double goal, String unit, boolean atMost) {
     boolean met = atMost ? value <= goal : value >= goal;
-    return String.format(Locale.ROOT, "  %-27s %9.1f%s  goal %s %.0f%s  %s%n", what, value, unit, atMost ? "<=" : ">=",
-        goal, unit, met ? "met" : "NOT met");
+    return String.format(
+        Locale.ROOT,
+        "  %-27s %9.1f%s  goal %s %.0f%s  %s%n",
+        what,
+        value,
+        unit,
+        atMost ? "<=" : ">=",
+        goal,
+        unit,
+        met ? "met" : "NOT met");
   }
 }

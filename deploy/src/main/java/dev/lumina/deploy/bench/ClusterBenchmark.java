@@ -17,15 +17,15 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Measures the serving path with short jobs: a warm-up, then one client sending jobs one after the
- * other (unloaded latency), then N clients each keeping one job in flight (saturated rate). For every
- * completed job it records the time to {@code accepted}, the time to {@code completed}, and the
- * cluster's own overhead: end to end minus the model and decode time the worker reports in
+ * other (unloaded latency), then N clients each keeping one job in flight (saturated rate). For
+ * every completed job it records the time to {@code accepted}, the time to {@code completed}, and
+ * the cluster's own overhead: end to end minus the model and decode time the worker reports in
  * {@code Completed.timings}.
  *
  * <p>Works against any gateway ({@code Generate} over the given channel). {@link #run} blocks; its
@@ -45,8 +45,15 @@ public final class ClusterBenchmark {
    * @param steps sampling grid points (2 = one step)
    * @param jobTimeout longest wait for one job
    */
-  public record Settings(int warmupJobs, int latencyJobs, int clients, int saturatedJobs, int width, int height,
-      int steps, Duration jobTimeout) {
+  public record Settings(
+      int warmupJobs,
+      int latencyJobs,
+      int clients,
+      int saturatedJobs,
+      int width,
+      int height,
+      int steps,
+      Duration jobTimeout) {
 
     public Settings {
       nonNegative("warmup", warmupJobs);
@@ -74,7 +81,8 @@ public final class ClusterBenchmark {
 
   private final Channel channel;
   private final Settings settings;
-  private final String runId = Long.toHexString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE);
+  private final String runId =
+      Long.toHexString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE);
   private final AtomicInteger sequence = new AtomicInteger();
 
   private ClusterBenchmark(Channel channel, Settings settings) {
@@ -82,8 +90,11 @@ public final class ClusterBenchmark {
     this.settings = settings;
   }
 
-  /** Runs every phase against the gateway behind {@code channel}; progress lines go to {@code log}. */
-  public static List<PhaseResult> run(Channel channel, Settings settings, PrintStream log) throws InterruptedException {
+  /**
+   * Runs every phase against the gateway behind {@code channel}; progress lines go to {@code log}.
+   */
+  public static List<PhaseResult> run(Channel channel, Settings settings, PrintStream log)
+      throws InterruptedException {
     return new ClusterBenchmark(channel, settings).phases(log);
   }
 
@@ -98,7 +109,8 @@ public final class ClusterBenchmark {
       out.add(phase("sequential", 1, settings.latencyJobs()));
     }
     if (settings.saturatedJobs() > 0) {
-      log.println("saturated: " + settings.saturatedJobs() + " jobs, " + settings.clients() + " clients");
+      log.println(
+          "saturated: " + settings.saturatedJobs() + " jobs, " + settings.clients() + " clients");
       out.add(phase("saturated", settings.clients(), settings.saturatedJobs()));
     }
     return out;
@@ -109,19 +121,23 @@ public final class ClusterBenchmark {
     AtomicInteger failed = new AtomicInteger();
     AtomicInteger next = new AtomicInteger();
     AtomicInteger threadNo = new AtomicInteger();
-    ExecutorService pool = Executors.newFixedThreadPool(clients, r -> {
-      Thread t = new Thread(r, "lumina-bench-client-" + threadNo.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    });
+    ExecutorService pool =
+        Executors.newFixedThreadPool(
+            clients,
+            r -> {
+              Thread t = new Thread(r, "lumina-bench-client-" + threadNo.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
     long start = System.nanoTime();
     try {
       for (int c = 0; c < clients; c++) {
-        pool.execute(() -> {
-          while (next.getAndIncrement() < jobs) {
-            runOne().ifPresentOrElse(samples::add, failed::incrementAndGet);
-          }
-        });
+        pool.execute(
+            () -> {
+              while (next.getAndIncrement() < jobs) {
+                runOne().ifPresentOrElse(samples::add, failed::incrementAndGet);
+              }
+            });
       }
       pool.shutdown();
       long budget = settings.jobTimeout().toMillis() * (jobs / clients + 2);
@@ -137,17 +153,21 @@ public final class ClusterBenchmark {
 
   /** One job; empty when it did not complete. */
   private Optional<JobSample> runOne() {
-    GenerateRequest request = GenerateRequest.newBuilder()
-        .setRequestId("bench-" + runId + "-" + sequence.incrementAndGet())
-        .setPrompt("a red square on a blue field")
-        .setGeometry(Geometry.newBuilder().setWidth(settings.width()).setHeight(settings.height()))
-        .setSampling(Sampling.newBuilder().setSteps(settings.steps()).setSeed(1))
-        .build();
+    GenerateRequest request =
+        GenerateRequest.newBuilder()
+            .setRequestId("bench-" + runId + "-" + sequence.incrementAndGet())
+            .setPrompt("a red square on a blue field")
+            .setGeometry(
+                Geometry.newBuilder().setWidth(settings.width()).setHeight(settings.height()))
+            .setSampling(Sampling.newBuilder().setSteps(settings.steps()).setSeed(1))
+            .build();
     long t0 = System.nanoTime();
     double accepted = -1;
     try {
-      Iterator<GenerationChunk> it = GenerationGrpc.newBlockingStub(channel)
-          .withDeadlineAfter(settings.jobTimeout()).generate(request);
+      Iterator<GenerationChunk> it =
+          GenerationGrpc.newBlockingStub(channel)
+              .withDeadlineAfter(settings.jobTimeout())
+              .generate(request);
       while (it.hasNext()) {
         GenerationChunk c = it.next();
         double at = (System.nanoTime() - t0) / 1e6;
@@ -156,7 +176,9 @@ public final class ClusterBenchmark {
         } else if (c.hasCompleted() && accepted >= 0) {
           Completed done = c.getCompleted();
           var t = done.getTimings();
-          JobSample s = new JobSample(accepted, at, t.getModelMs(), t.getDecodeMs(), t.getQueuedMs(), t.getTotalMs());
+          JobSample s =
+              new JobSample(
+                  accepted, at, t.getModelMs(), t.getDecodeMs(), t.getQueuedMs(), t.getTotalMs());
           while (it.hasNext()) {
             it.next();
           }

@@ -7,16 +7,23 @@ package dev.lumina.deploy.bench;
  * @param endToEndMs request sent to the {@code completed} chunk received
  * @param modelMs text encoding + sampling, as the worker reported in {@code Completed.timings}
  * @param decodeMs decoding and artifact writes, as the worker reported
- * @param queuedMs the gateway's accept time to the worker's start ({@code Completed.timings.queued_ms}):
- *     the accept's durable writes, placement and the worker picking the job up
+ * @param queuedMs the gateway's accept time to the worker's start ({@code
+ *     Completed.timings.queued_ms}): the accept's durable writes, placement and the worker picking
+ *     the job up
  * @param workerTotalMs the gateway's accept time to the worker's end of the job ({@code total_ms})
  */
-public record JobSample(double acceptedMs, double endToEndMs, long modelMs, long decodeMs, long queuedMs,
+public record JobSample(
+    double acceptedMs,
+    double endToEndMs,
+    long modelMs,
+    long decodeMs,
+    long queuedMs,
     long workerTotalMs) {
 
   public JobSample {
     if (acceptedMs < 0 || endToEndMs < acceptedMs) {
-      throw new IllegalArgumentException("need 0 <= acceptedMs <= endToEndMs, got " + acceptedMs + ", " + endToEndMs);
+      throw new IllegalArgumentException(
+          "need 0 <= acceptedMs <= endToEndMs, got " + acceptedMs + ", " + endToEndMs);
     }
   }
 
@@ -31,8 +38,8 @@ public record JobSample(double acceptedMs, double endToEndMs, long modelMs, long
   }
 
   /**
-   * The rest of end to end: the request reaching the gateway and the {@code completed} chunk reaching
-   * the client (clocks of one machine; never below zero).
+   * The rest of end to end: the request reaching the gateway and the {@code completed} chunk
+   * reaching the client (clocks of one machine; never below zero).
    */
   public double deliveryMs() {
     return Math.max(0, endToEndMs - workerTotalMs);

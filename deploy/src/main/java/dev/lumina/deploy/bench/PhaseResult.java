@@ -18,13 +18,29 @@ import java.util.List;
  * @param inWorker the worker's own time besides model and decode ({@link JobSample#inWorkerMs})
  * @param delivery end to end minus the worker's total ({@link JobSample#deliveryMs})
  */
-public record PhaseResult(String name, int clients, int completed, int failed, double wallSeconds,
-    LatencyStats accepted, LatencyStats endToEnd, LatencyStats overhead, LatencyStats modelAndDecode,
-    LatencyStats queued, LatencyStats inWorker, LatencyStats delivery) {
+public record PhaseResult(
+    String name,
+    int clients,
+    int completed,
+    int failed,
+    double wallSeconds,
+    LatencyStats accepted,
+    LatencyStats endToEnd,
+    LatencyStats overhead,
+    LatencyStats modelAndDecode,
+    LatencyStats queued,
+    LatencyStats inWorker,
+    LatencyStats delivery) {
 
   /** Summarises {@code samples} (the completed jobs). */
-  public static PhaseResult of(String name, int clients, List<JobSample> samples, int failed, double wallSeconds) {
-    return new PhaseResult(name, clients, samples.size(), failed, wallSeconds,
+  public static PhaseResult of(
+      String name, int clients, List<JobSample> samples, int failed, double wallSeconds) {
+    return new PhaseResult(
+        name,
+        clients,
+        samples.size(),
+        failed,
+        wallSeconds,
         LatencyStats.of(samples.stream().mapToDouble(JobSample::acceptedMs).toArray()),
         LatencyStats.of(samples.stream().mapToDouble(JobSample::endToEndMs).toArray()),
         LatencyStats.of(samples.stream().mapToDouble(JobSample::overheadMs).toArray()),

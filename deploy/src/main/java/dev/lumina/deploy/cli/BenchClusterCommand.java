@@ -3,15 +3,15 @@ package dev.lumina.deploy.cli;
 import dev.lumina.deploy.bench.BenchModelDir;
 import dev.lumina.deploy.bench.BenchTable;
 import dev.lumina.deploy.bench.ClusterBenchmark;
+import dev.lumina.deploy.bench.PhaseResult;
 import dev.lumina.deploy.cluster.EmbeddedCluster;
 import dev.lumina.scheduler.SchedulerConfig;
 import dev.lumina.worker.WorkerConfig;
-import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
-import dev.lumina.deploy.bench.PhaseResult;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.NettyChannelBuilder;
 import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -22,64 +22,101 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code lumina bench cluster}: latency and rate of short jobs through the whole serving path. Without
- * {@code --server} it starts the cluster in this process (embedded broker, scheduler, gateway and one
- * worker on {@code --model}, or on the smallest random-weight model when none is given); with it, it
- * measures that gateway. Prints one row per phase and the goals.
+ * {@code lumina bench cluster}: latency and rate of short jobs through the whole serving path.
+ * Without {@code --server} it starts the cluster in this process (embedded broker, scheduler,
+ * gateway and one worker on {@code --model}, or on the smallest random-weight model when none is
+ * given); with it, it measures that gateway. Prints one row per phase and the goals.
  */
 @Command(
     name = "cluster",
     mixinStandardHelpOptions = true,
-    description = "Time to accepted, end-to-end latency, cluster overhead and jobs/s of short jobs.")
+    description =
+        "Time to accepted, end-to-end latency, cluster overhead and jobs/s of short jobs.")
 final class BenchClusterCommand implements Callable<Integer> {
 
-  @Option(names = "--server", paramLabel = "HOST:PORT",
+  @Option(
+      names = "--server",
+      paramLabel = "HOST:PORT",
       description = "Gateway to measure (default: start the cluster in this process).")
   String server;
 
-  @Option(names = "--model", paramLabel = "DIR",
-      description = "Model directory for the in-process worker (default: a random-weight dim-32 model).")
+  @Option(
+      names = "--model",
+      paramLabel = "DIR",
+      description =
+          "Model directory for the in-process worker (default: a random-weight dim-32 model).")
   Path model;
 
-  @Option(names = "--warmup", defaultValue = "30", description = "Untimed jobs first (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--warmup",
+      defaultValue = "30",
+      description = "Untimed jobs first (default: ${DEFAULT-VALUE}).")
   int warmup;
 
-  @Option(names = "--jobs", defaultValue = "200",
+  @Option(
+      names = "--jobs",
+      defaultValue = "200",
       description = "Jobs sent one after the other (default: ${DEFAULT-VALUE}).")
   int jobs;
 
-  @Option(names = "--clients", defaultValue = "16",
+  @Option(
+      names = "--clients",
+      defaultValue = "16",
       description = "Concurrent clients of the saturated phase (default: ${DEFAULT-VALUE}).")
   int clients;
 
-  @Option(names = "--saturated-jobs", defaultValue = "400",
+  @Option(
+      names = "--saturated-jobs",
+      defaultValue = "400",
       description = "Jobs of the saturated phase (default: ${DEFAULT-VALUE}).")
   int saturatedJobs;
 
-  @Option(names = "--width", defaultValue = "0", description = "Width, 0 = model default (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--width",
+      defaultValue = "0",
+      description = "Width, 0 = model default (default: ${DEFAULT-VALUE}).")
   int width;
 
-  @Option(names = "--height", defaultValue = "0", description = "Height, 0 = model default (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--height",
+      defaultValue = "0",
+      description = "Height, 0 = model default (default: ${DEFAULT-VALUE}).")
   int height;
 
-  @Option(names = "--steps", defaultValue = "2", description = "Sampling grid points (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--steps",
+      defaultValue = "2",
+      description = "Sampling grid points (default: ${DEFAULT-VALUE}).")
   int steps;
 
-  @Option(names = "--job-timeout", paramLabel = "SECONDS", defaultValue = "60",
+  @Option(
+      names = "--job-timeout",
+      paramLabel = "SECONDS",
+      defaultValue = "60",
       description = "Longest wait for one job (default: ${DEFAULT-VALUE}).")
   long jobTimeoutSeconds;
 
-  @Option(names = "--release-window", defaultValue = "" + SchedulerConfig.DEFAULT_RELEASE_WINDOW,
-      description = "In-process scheduler: most unstarted jobs per work topic (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--release-window",
+      defaultValue = "" + SchedulerConfig.DEFAULT_RELEASE_WINDOW,
+      description =
+          "In-process scheduler: most unstarted jobs per work topic (default: ${DEFAULT-VALUE}).")
   int releaseWindow;
 
-  @Option(names = "--worker-poll-ms", defaultValue = "" + WorkerConfig.DEFAULT_POLL_TIMEOUT_MS,
-      description = "In-process worker: longest poll while idle (a finished job is noticed at once whatever "
-          + "this is); the worker's own default (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--worker-poll-ms",
+      defaultValue = "" + WorkerConfig.DEFAULT_POLL_TIMEOUT_MS,
+      description =
+          "In-process worker: longest poll while idle (a finished job is noticed at once whatever "
+              + "this is); the worker's own default (default: ${DEFAULT-VALUE}).")
   long workerPollMs;
 
-  @Option(names = "--max-batch", defaultValue = "" + WorkerConfig.DEFAULT_MAX_BATCH,
-      description = "In-process worker: most same-shape jobs sampled as one batch (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--max-batch",
+      defaultValue = "" + WorkerConfig.DEFAULT_MAX_BATCH,
+      description =
+          "In-process worker: most same-shape jobs sampled as one batch (default:"
+              + " ${DEFAULT-VALUE}).")
   int maxBatch;
 
   @Override
@@ -87,8 +124,16 @@ final class BenchClusterCommand implements Callable<Integer> {
     ClusterBenchmark.Settings settings;
     EmbeddedCluster.Tuning tuning;
     try {
-      settings = new ClusterBenchmark.Settings(warmup, jobs, clients, saturatedJobs, width, height, steps,
-          Duration.ofSeconds(jobTimeoutSeconds));
+      settings =
+          new ClusterBenchmark.Settings(
+              warmup,
+              jobs,
+              clients,
+              saturatedJobs,
+              width,
+              height,
+              steps,
+              Duration.ofSeconds(jobTimeoutSeconds));
       tuning = new EmbeddedCluster.Tuning(releaseWindow, Duration.ofMillis(workerPollMs), maxBatch);
     } catch (IllegalArgumentException e) {
       System.err.println("lumina bench cluster: " + e.getMessage());
@@ -101,21 +146,33 @@ final class BenchClusterCommand implements Callable<Integer> {
     try {
       Path data = Files.createTempDirectory("lumina-bench-cluster-");
       Path dir = model != null ? model : BenchModelDir.write(data.resolve("model"));
-      cluster = EmbeddedCluster.start(EmbeddedCluster.Settings.ephemeral(dir, data, "bench", tuning),
-          new PrintWriter(System.err, true, StandardCharsets.UTF_8));
-    } catch (IOException | IllegalArgumentException | EmbeddedCluster.ModelLoadException
+      cluster =
+          EmbeddedCluster.start(
+              EmbeddedCluster.Settings.ephemeral(dir, data, "bench", tuning),
+              new PrintWriter(System.err, true, StandardCharsets.UTF_8));
+    } catch (IOException
+        | IllegalArgumentException
+        | EmbeddedCluster.ModelLoadException
         | EmbeddedCluster.StartException e) {
       System.err.println("lumina bench cluster: " + e.getMessage());
       return 1;
     }
     try (cluster) {
-      System.out.println("in-process cluster: gateway 127.0.0.1:" + cluster.gatewayPort() + ", release window "
-          + releaseWindow + ", worker poll " + workerPollMs + " ms, max batch " + maxBatch);
+      System.out.println(
+          "in-process cluster: gateway 127.0.0.1:"
+              + cluster.gatewayPort()
+              + ", release window "
+              + releaseWindow
+              + ", worker poll "
+              + workerPollMs
+              + " ms, max batch "
+              + maxBatch);
       return measure("127.0.0.1:" + cluster.gatewayPort(), settings);
     }
   }
 
-  private static int measure(String address, ClusterBenchmark.Settings settings) throws InterruptedException {
+  private static int measure(String address, ClusterBenchmark.Settings settings)
+      throws InterruptedException {
     int colon = address.lastIndexOf(':');
     int port;
     try {
@@ -124,10 +181,12 @@ final class BenchClusterCommand implements Callable<Integer> {
       port = -1;
     }
     if (port < 1 || port > 65535) {
-      System.err.println("lumina bench cluster: --server must be HOST:PORT with PORT in 1..65535, got " + address);
+      System.err.println(
+          "lumina bench cluster: --server must be HOST:PORT with PORT in 1..65535, got " + address);
       return 2;
     }
-    ManagedChannel channel = NettyChannelBuilder.forAddress(address.substring(0, colon), port).usePlaintext().build();
+    ManagedChannel channel =
+        NettyChannelBuilder.forAddress(address.substring(0, colon), port).usePlaintext().build();
     try {
       List<PhaseResult> phases = ClusterBenchmark.run(channel, settings, System.out);
       System.out.println();

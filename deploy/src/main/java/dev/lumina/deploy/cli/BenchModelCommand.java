@@ -18,31 +18,47 @@ import picocli.CommandLine.Option;
     description = "Time the Flag-DiT forward against the engine's fp32 matmul rate.")
 final class BenchModelCommand implements Callable<Integer> {
 
-  @Option(names = "--warmup", defaultValue = "1",
+  @Option(
+      names = "--warmup",
+      defaultValue = "1",
       description = "Untimed forwards per config (default: ${DEFAULT-VALUE}).")
   int warmup;
 
-  @Option(names = "--reps", defaultValue = "5",
-      description = "Timed forwards per config; the median is reported (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--reps",
+      defaultValue = "5",
+      description =
+          "Timed forwards per config; the median is reported (default: ${DEFAULT-VALUE}).")
   int reps;
 
-  @Option(names = "--matmul-size", defaultValue = "2048",
+  @Option(
+      names = "--matmul-size",
+      defaultValue = "2048",
       description = "Side of the square fp32 matmul used as the roof (default: ${DEFAULT-VALUE}).")
   int matmulSize;
 
-  @Option(names = "--matmul-reps", defaultValue = "9",
+  @Option(
+      names = "--matmul-reps",
+      defaultValue = "9",
       description = "Timed matmuls; the median is reported (default: ${DEFAULT-VALUE}).")
   int matmulReps;
 
-  @Option(names = "--seed", defaultValue = "42",
+  @Option(
+      names = "--seed",
+      defaultValue = "42",
       description = "Seed for weights and inputs (default: ${DEFAULT-VALUE}).")
   long seed;
 
-  @Option(names = "--device", paramLabel = "DEVICE", defaultValue = "${env:LUMINA_DEVICE:-}",
+  @Option(
+      names = "--device",
+      paramLabel = "DEVICE",
+      defaultValue = "${env:LUMINA_DEVICE:-}",
       description = "Engine device such as cpu or gpu0 (default: the engine's default device).")
   String device;
 
-  @Option(names = "--threads", defaultValue = "0",
+  @Option(
+      names = "--threads",
+      defaultValue = "0",
       description = "Intra-op threads, 0 = the engine's default (default: ${DEFAULT-VALUE}).")
   int threads;
 

@@ -1,8 +1,8 @@
 package dev.lumina.deploy.cli;
 
-import dev.lumina.deploy.cluster.EmbeddedCluster;
 import dev.lumina.deploy.client.GenerateClient;
 import dev.lumina.deploy.client.GenerateOptions;
+import dev.lumina.deploy.cluster.EmbeddedCluster;
 import dev.lumina.deploy.demo.QuietLogs;
 import dev.lumina.deploy.demo.ShippedModel;
 import dev.lumina.deploy.demo.TempDataDir;
@@ -34,17 +34,24 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = {
       "Start the whole cluster in this process, generate from a prompt, write the files, stop.",
-      "Takes every flag of `lumina generate` except --server and --api-key; --model names a model directory."
+      "Takes every flag of `lumina generate` except --server and --api-key; --model names a model"
+          + " directory."
     })
 final class DemoCommand implements Callable<Integer> {
 
   @Mixin GenerateOptions options;
 
-  @Option(names = "--model", paramLabel = "DIR", defaultValue = "${env:LUMINA_MODEL}",
-      description = "Model directory to serve (default: the shipped " + ShippedModel.RELATIVE_DIR + ").")
+  @Option(
+      names = "--model",
+      paramLabel = "DIR",
+      defaultValue = "${env:LUMINA_MODEL}",
+      description =
+          "Model directory to serve (default: the shipped " + ShippedModel.RELATIVE_DIR + ").")
   Path model;
 
-  @Option(names = "--verbose", description = "Show the cluster's log lines (quieted to errors by default).")
+  @Option(
+      names = "--verbose",
+      description = "Show the cluster's log lines (quieted to errors by default).")
   boolean verbose;
 
   @Spec CommandSpec spec;
@@ -81,12 +88,15 @@ final class DemoCommand implements Callable<Integer> {
       return 1;
     }
     try (data) {
-      err.println("lumina demo: starting Kafka, scheduler, worker and gateway with " + modelDir + " …");
+      err.println(
+          "lumina demo: starting Kafka, scheduler, worker and gateway with " + modelDir + " …");
       err.flush();
       long t0 = System.nanoTime();
       EmbeddedCluster cluster;
       try {
-        cluster = EmbeddedCluster.start(EmbeddedCluster.Settings.ephemeral(modelDir, data.path(), "demo"), err);
+        cluster =
+            EmbeddedCluster.start(
+                EmbeddedCluster.Settings.ephemeral(modelDir, data.path(), "demo"), err);
       } catch (EmbeddedCluster.ModelLoadException e) {
         err.println("lumina demo: --model " + e.getMessage());
         return 2;
@@ -94,18 +104,27 @@ final class DemoCommand implements Callable<Integer> {
         err.println("lumina demo: the cluster did not start: " + e.getMessage());
         return 1;
       }
-      Thread onSignal = new Thread(() -> {
-        cluster.close();
-        data.close();
-      }, "lumina-demo-shutdown");
+      Thread onSignal =
+          new Thread(
+              () -> {
+                cluster.close();
+                data.close();
+              },
+              "lumina-demo-shutdown");
       Runtime.getRuntime().addShutdownHook(onSignal);
       try (cluster) {
-        err.printf("lumina demo: model %s ready on 127.0.0.1:%d in %.1f s%n", cluster.model().getName(),
-            cluster.gatewayPort(), (System.nanoTime() - t0) / 1e9);
+        err.printf(
+            "lumina demo: model %s ready on 127.0.0.1:%d in %.1f s%n",
+            cluster.model().getName(), cluster.gatewayPort(), (System.nanoTime() - t0) / 1e9);
         err.flush();
         return new GenerateClient("lumina demo", out, err)
-            .generate("127.0.0.1:" + cluster.gatewayPort(), null, options.timeoutSeconds(), options.request(""),
-                options.out(), options.savePreviews())
+            .generate(
+                "127.0.0.1:" + cluster.gatewayPort(),
+                null,
+                options.timeoutSeconds(),
+                options.request(""),
+                options.out(),
+                options.savePreviews())
             .exitCode();
       } finally {
         removeHook(onSignal);

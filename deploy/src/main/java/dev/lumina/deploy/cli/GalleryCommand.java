@@ -1,5 +1,7 @@
 package dev.lumina.deploy.cli;
 
+import dev.lumina.deploy.client.GenerateClient;
+import dev.lumina.deploy.client.GenerateResult;
 import dev.lumina.deploy.cluster.EmbeddedCluster;
 import dev.lumina.deploy.demo.GalleryPage;
 import dev.lumina.deploy.demo.GalleryRow;
@@ -7,8 +9,6 @@ import dev.lumina.deploy.demo.GalleryStrip;
 import dev.lumina.deploy.demo.QuietLogs;
 import dev.lumina.deploy.demo.ShippedModel;
 import dev.lumina.deploy.demo.TempDataDir;
-import dev.lumina.deploy.client.GenerateClient;
-import dev.lumina.deploy.client.GenerateResult;
 import dev.lumina.proto.v1.GenerateRequest;
 import dev.lumina.proto.v1.Sampling;
 import java.awt.image.BufferedImage;
@@ -45,16 +45,31 @@ import picocli.CommandLine.Spec;
 final class GalleryCommand implements Callable<Integer> {
   private static final Pattern TRAINED_STEPS = Pattern.compile("\"trained_steps\"\\s*:\\s*(\\d+)");
 
-  @Option(names = "--model", paramLabel = "DIR", description = "Model directory (default: the shipped " + ShippedModel.RELATIVE_DIR + ").")
+  @Option(
+      names = "--model",
+      paramLabel = "DIR",
+      description = "Model directory (default: the shipped " + ShippedModel.RELATIVE_DIR + ").")
   Path model;
 
-  @Option(names = "--out", paramLabel = "DIR", defaultValue = "docs/gallery", description = "Folder of the strips (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--out",
+      paramLabel = "DIR",
+      defaultValue = "docs/gallery",
+      description = "Folder of the strips (default: ${DEFAULT-VALUE}).")
   Path out;
 
-  @Option(names = "--page", paramLabel = "FILE", defaultValue = "docs/gallery.md", description = "The markdown page (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--page",
+      paramLabel = "FILE",
+      defaultValue = "docs/gallery.md",
+      description = "The markdown page (default: ${DEFAULT-VALUE}).")
   Path page;
 
-  @Option(names = "--scale", paramLabel = "N", defaultValue = "4", description = "Enlargement of each picture (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--scale",
+      paramLabel = "N",
+      defaultValue = "4",
+      description = "Enlargement of each picture (default: ${DEFAULT-VALUE}).")
   int scale;
 
   @Spec CommandSpec spec;
@@ -66,17 +81,21 @@ final class GalleryCommand implements Callable<Integer> {
     try {
       modelDir = ShippedModel.orShipped(model);
       if (scale < 1 || scale > GalleryStrip.MAX_SCALE) {
-        throw new IllegalArgumentException("--scale must be in 1.." + GalleryStrip.MAX_SCALE + ", got " + scale);
+        throw new IllegalArgumentException(
+            "--scale must be in 1.." + GalleryStrip.MAX_SCALE + ", got " + scale);
       }
     } catch (IllegalArgumentException e) {
       err.println("lumina gallery: " + e.getMessage());
       return 2;
     }
-    try (QuietLogs quiet = QuietLogs.open(); TempDataDir data = TempDataDir.create("lumina-gallery")) {
+    try (QuietLogs quiet = QuietLogs.open();
+        TempDataDir data = TempDataDir.create("lumina-gallery")) {
       long trainedSteps = trainedSteps(modelDir);
       EmbeddedCluster cluster;
       try {
-        cluster = EmbeddedCluster.start(EmbeddedCluster.Settings.ephemeral(modelDir, data.path(), "gallery"), err);
+        cluster =
+            EmbeddedCluster.start(
+                EmbeddedCluster.Settings.ephemeral(modelDir, data.path(), "gallery"), err);
       } catch (EmbeddedCluster.ModelLoadException e) {
         err.println("lumina gallery: --model " + e.getMessage());
         return 2;
@@ -87,13 +106,21 @@ final class GalleryCommand implements Callable<Integer> {
       try (cluster) {
         List<GalleryPage.MadeRow> made = new ArrayList<>();
         for (GalleryRow row : GalleryRow.shapes()) {
-          made.add(makeRow(row, "127.0.0.1:" + cluster.gatewayPort(), data.path().resolve("raw"), err));
+          made.add(
+              makeRow(row, "127.0.0.1:" + cluster.gatewayPort(), data.path().resolve("raw"), err));
         }
         Files.createDirectories(page.toAbsolutePath().getParent());
         Path imageDir = page.toAbsolutePath().getParent().relativize(out.toAbsolutePath());
-        Files.writeString(page, GalleryPage.markdown(cluster.model().getName(), trainedSteps, scale,
-            imageDir.toString().replace('\\', '/'), made));
-        err.println("lumina gallery: wrote " + page + " and " + made.size() + " strips under " + out);
+        Files.writeString(
+            page,
+            GalleryPage.markdown(
+                cluster.model().getName(),
+                trainedSteps,
+                scale,
+                imageDir.toString().replace('\\', '/'),
+                made));
+        err.println(
+            "lumina gallery: wrote " + page + " and " + made.size() + " strips under " + out);
         return 0;
       }
     } catch (GalleryException | IOException | RuntimeException e) {
@@ -108,12 +135,17 @@ final class GalleryCommand implements Callable<Integer> {
       throws IOException, GalleryException {
     List<BufferedImage> parts = new ArrayList<>();
     long totalMs = 0;
-    GenerateClient client = new GenerateClient("lumina gallery", new PrintWriter(Writer.nullWriter()), err);
+    GenerateClient client =
+        new GenerateClient("lumina gallery", new PrintWriter(Writer.nullWriter()), err);
     for (String prompt : row.prompts()) {
       err.println("lumina gallery: " + row.modality() + " \"" + prompt + "\"");
       long t0 = System.nanoTime();
-      GenerateRequest request = GenerateRequest.newBuilder().setModality(row.modality()).setPrompt(prompt)
-          .setSampling(Sampling.newBuilder().setSeed(row.seed())).build();
+      GenerateRequest request =
+          GenerateRequest.newBuilder()
+              .setModality(row.modality())
+              .setPrompt(prompt)
+              .setSampling(Sampling.newBuilder().setSeed(row.seed()))
+              .build();
       GenerateResult result = client.generate(server, null, 3600, request, raw, false);
       totalMs += (System.nanoTime() - t0) / 1_000_000;
       if (result.exitCode() != 0) {

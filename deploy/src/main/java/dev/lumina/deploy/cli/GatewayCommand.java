@@ -1,15 +1,10 @@
 package dev.lumina.deploy.cli;
 
-import dev.lumina.deploy.kafka.EmbeddedKafkaConfig;
 import dev.lumina.deploy.grpc.GrpcServerFactory;
-import dev.lumina.deploy.grpc.LuminaGrpcServer;
+import dev.lumina.deploy.kafka.EmbeddedKafkaConfig;
 import dev.lumina.gateway.GatewayConfig;
 import dev.lumina.gateway.GatewayServer;
-import dev.lumina.gateway.GrpcHost;
 import dev.lumina.proto.Tiers;
-import java.time.Duration;
-import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -25,35 +20,60 @@ import picocli.CommandLine.Option;
     description = "Run a gateway: lumina.v1 gRPC API, durable accept to Kafka, chunk streaming.")
 final class GatewayCommand implements Callable<Integer> {
 
-  @Option(names = "--kafka", paramLabel = "HOST:PORT", defaultValue = "${env:LUMINA_KAFKA:-" + EmbeddedKafkaConfig.DEFAULT_BOOTSTRAP + "}",
+  @Option(
+      names = "--kafka",
+      paramLabel = "HOST:PORT",
+      defaultValue = "${env:LUMINA_KAFKA:-" + EmbeddedKafkaConfig.DEFAULT_BOOTSTRAP + "}",
       description = "Kafka bootstrap servers (default: ${DEFAULT-VALUE}).")
   String kafka;
 
-  @Option(names = "--host", paramLabel = "HOST", defaultValue = "${env:LUMINA_GATEWAY_HOST:-" + GatewayConfig.DEFAULT_BIND_HOST + "}",
+  @Option(
+      names = "--host",
+      paramLabel = "HOST",
+      defaultValue = "${env:LUMINA_GATEWAY_HOST:-" + GatewayConfig.DEFAULT_BIND_HOST + "}",
       description = "Address both ports bind to (default: ${DEFAULT-VALUE}).")
   String host;
 
-  @Option(names = "--advertised-host", paramLabel = "HOST", defaultValue = "${env:LUMINA_GATEWAY_ADVERTISED_HOST:-}",
+  @Option(
+      names = "--advertised-host",
+      paramLabel = "HOST",
+      defaultValue = "${env:LUMINA_GATEWAY_ADVERTISED_HOST:-}",
       description = "Host workers use to reach ChunkSink (default: --host).")
   String advertisedHost;
 
-  @Option(names = "--port", paramLabel = "N", defaultValue = "${env:LUMINA_GATEWAY_PORT:-" + GatewayConfig.DEFAULT_PORT + "}",
+  @Option(
+      names = "--port",
+      paramLabel = "N",
+      defaultValue = "${env:LUMINA_GATEWAY_PORT:-" + GatewayConfig.DEFAULT_PORT + "}",
       description = "Public gRPC port, 0 = any free port (default: ${DEFAULT-VALUE}).")
   int port;
 
-  @Option(names = "--chunk-sink-port", paramLabel = "N", defaultValue = "${env:LUMINA_GATEWAY_CHUNK_SINK_PORT:-" + GatewayConfig.DEFAULT_CHUNK_SINK_PORT + "}",
-      description = "Internal ChunkSink port for workers, 0 = any free port (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--chunk-sink-port",
+      paramLabel = "N",
+      defaultValue =
+          "${env:LUMINA_GATEWAY_CHUNK_SINK_PORT:-" + GatewayConfig.DEFAULT_CHUNK_SINK_PORT + "}",
+      description =
+          "Internal ChunkSink port for workers, 0 = any free port (default: ${DEFAULT-VALUE}).")
   int chunkSinkPort;
 
-  @Option(names = "--tiers", paramLabel = "SPEC", defaultValue = "${env:LUMINA_TIERS:-" + Tiers.DEFAULT_SPEC + "}",
+  @Option(
+      names = "--tiers",
+      paramLabel = "SPEC",
+      defaultValue = "${env:LUMINA_TIERS:-" + Tiers.DEFAULT_SPEC + "}",
       description = "Worker tiers name=maxTokens,... smallest first (default: ${DEFAULT-VALUE}).")
   String tiers;
 
-  @Option(names = "--default-model", paramLabel = "NAME", defaultValue = "${env:LUMINA_DEFAULT_MODEL:-}",
+  @Option(
+      names = "--default-model",
+      paramLabel = "NAME",
+      defaultValue = "${env:LUMINA_DEFAULT_MODEL:-}",
       description = "Model used when a request names none (default: first announced by name).")
   String defaultModel;
 
-  @Option(names = "--max-message-bytes", paramLabel = "N",
+  @Option(
+      names = "--max-message-bytes",
+      paramLabel = "N",
       defaultValue = "" + GatewayConfig.DEFAULT_MAX_INBOUND_BYTES,
       description = "Largest public request in bytes (default: ${DEFAULT-VALUE}).")
   int maxMessageBytes;
@@ -62,15 +82,16 @@ final class GatewayCommand implements Callable<Integer> {
   public Integer call() throws InterruptedException {
     GatewayConfig config;
     try {
-      config = GatewayConfig.builder(kafka)
-          .bindHost(host)
-          .port(port)
-          .chunkSinkPort(chunkSinkPort)
-          .advertisedHost(advertisedHost)
-          .defaultModel(defaultModel)
-          .tiers(Tiers.parse(tiers))
-          .maxInboundMessageBytes(maxMessageBytes)
-          .build();
+      config =
+          GatewayConfig.builder(kafka)
+              .bindHost(host)
+              .port(port)
+              .chunkSinkPort(chunkSinkPort)
+              .advertisedHost(advertisedHost)
+              .defaultModel(defaultModel)
+              .tiers(Tiers.parse(tiers))
+              .maxInboundMessageBytes(maxMessageBytes)
+              .build();
     } catch (IllegalArgumentException e) {
       System.err.println("lumina gateway: " + e.getMessage());
       return 2;
@@ -83,12 +104,23 @@ final class GatewayCommand implements Callable<Integer> {
       return 1;
     }
     CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      gateway.close();
-      stopped.countDown();
-    }, "lumina-gateway-shutdown"));
-    System.out.println("lumina gateway: serving lumina.v1 on " + host + ":" + gateway.port()
-        + ", ChunkSink on " + gateway.chunkSinkAddress() + ", Kafka " + kafka);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  gateway.close();
+                  stopped.countDown();
+                },
+                "lumina-gateway-shutdown"));
+    System.out.println(
+        "lumina gateway: serving lumina.v1 on "
+            + host
+            + ":"
+            + gateway.port()
+            + ", ChunkSink on "
+            + gateway.chunkSinkAddress()
+            + ", Kafka "
+            + kafka);
     stopped.await();
     return 0;
   }

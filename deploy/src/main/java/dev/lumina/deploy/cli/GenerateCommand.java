@@ -14,7 +14,8 @@ import picocli.CommandLine.Spec;
  * {@code lumina generate "prompt" --out DIR}: the client. Sends one {@code Generate} request with a
  * flag for every request field ({@link GenerateOptions}), draws a progress bar with step and ETA on
  * stderr, writes each frame / view / image (tiles reassembled) as PNG and each audio segment as WAV
- * under {@code --out}, and prints the written paths on stdout, one per line ({@link GenerateClient}).
+ * under {@code --out}, and prints the written paths on stdout, one per line ({@link
+ * GenerateClient}).
  *
  * <p>Exit codes: 0 done; 1 refused or failed (the status code and the server's message on stderr),
  * or no server at the address; 2 bad command line.
@@ -27,14 +28,22 @@ final class GenerateCommand implements Callable<Integer> {
 
   @Mixin GenerateOptions options;
 
-  @Option(names = "--server", paramLabel = "HOST:PORT", defaultValue = "${env:LUMINA_SERVER:-127.0.0.1:8443}",
+  @Option(
+      names = "--server",
+      paramLabel = "HOST:PORT",
+      defaultValue = "${env:LUMINA_SERVER:-127.0.0.1:8443}",
       description = "Gateway address (default: ${DEFAULT-VALUE}).")
   String server;
 
-  @Option(names = "--api-key", paramLabel = "KEY", defaultValue = "${env:LUMINA_API_KEY}", description = "Sent as x-api-key.")
+  @Option(
+      names = "--api-key",
+      paramLabel = "KEY",
+      defaultValue = "${env:LUMINA_API_KEY}",
+      description = "Sent as x-api-key.")
   String apiKey;
 
-  @Option(names = "--model", description = "Model name (default: the server's).") String model = "";
+  @Option(names = "--model", description = "Model name (default: the server's).")
+  String model = "";
 
   @Spec CommandSpec spec;
 
@@ -45,9 +54,17 @@ final class GenerateCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    GenerateClient client = new GenerateClient("lumina generate", spec.commandLine().getOut(),
-        spec.commandLine().getErr());
-    return client.generate(server, apiKey, options.timeoutSeconds(), request(), options.out(), options.savePreviews())
+    GenerateClient client =
+        new GenerateClient(
+            "lumina generate", spec.commandLine().getOut(), spec.commandLine().getErr());
+    return client
+        .generate(
+            server,
+            apiKey,
+            options.timeoutSeconds(),
+            request(),
+            options.out(),
+            options.savePreviews())
         .exitCode();
   }
 }

@@ -6,9 +6,10 @@ import picocli.CommandLine.Command;
 /**
  * The {@code lumina} launcher: the project's one composition root.
  *
- * <p>Every role (broker, gateway, scheduler, worker, all-in-one serve) and every tool (generate, bench,
- * eval) is a picocli subcommand listed below; each subcommand builds its own immutable config from flags
- * and environment and wires plain constructors. Adding a subcommand is one line in {@code subcommands}.
+ * <p>Every role (broker, gateway, scheduler, worker, all-in-one serve) and every tool (generate,
+ * bench, eval) is a picocli subcommand listed below; each subcommand builds its own immutable
+ * config from flags and environment and wires plain constructors. Adding a subcommand is one line
+ * in {@code subcommands}.
  *
  * <p>Exit codes: 0 success, 1 runtime failure reported by a subcommand, 2 bad command line.
  */
@@ -41,7 +42,10 @@ public final class Lumina implements Runnable {
     System.exit(newCommandLine().execute(args));
   }
 
-  /** Builds the command line for the launcher; tests call {@code execute} on it without exiting the JVM. */
+  /**
+   * Builds the command line for the launcher; tests call {@code execute} on it without exiting the
+   * JVM.
+   */
   public static CommandLine newCommandLine() {
     return new CommandLine(new Lumina());
   }

@@ -2,7 +2,9 @@ package dev.lumina.deploy.cli;
 
 import picocli.CommandLine;
 
-/** Reports the launcher version from the jar manifest ({@code Implementation-Version}); stateless. */
+/**
+ * Reports the launcher version from the jar manifest ({@code Implementation-Version}); stateless.
+ */
 final class LuminaVersion implements CommandLine.IVersionProvider {
   @Override
   public String[] getVersion() {

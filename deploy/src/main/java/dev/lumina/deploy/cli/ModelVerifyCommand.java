@@ -8,8 +8,8 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code lumina model verify --dir DIR}: compares the engine with reference vectors
- * (model.safetensors, inputs.safetensors, outputs.safetensors in DIR), one line per tensor;
- * exit code 0 when every compared tensor is within tolerance, 1 otherwise.
+ * (model.safetensors, inputs.safetensors, outputs.safetensors in DIR), one line per tensor; exit
+ * code 0 when every compared tensor is within tolerance, 1 otherwise.
  */
 @Command(
     name = "verify",
@@ -17,7 +17,9 @@ import picocli.CommandLine.Option;
     description = "Check the Flag-DiT engine against reference vectors in a directory.")
 final class ModelVerifyCommand implements Callable<Integer> {
 
-  @Option(names = "--dir", required = true,
+  @Option(
+      names = "--dir",
+      required = true,
       description = "Directory with model.safetensors, inputs.safetensors and outputs.safetensors.")
   private Path dir;
 

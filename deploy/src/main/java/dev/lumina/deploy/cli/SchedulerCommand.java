@@ -10,28 +10,44 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code lumina scheduler}: places accepted jobs on {@code lumina.work.<modality>.<tier>} in priority
- * order, drops cancelled and expired ones, publishes queue depth. Runs until SIGTERM or Ctrl-C.
+ * {@code lumina scheduler}: places accepted jobs on {@code lumina.work.<modality>.<tier>} in
+ * priority order, drops cancelled and expired ones, publishes queue depth. Runs until SIGTERM or
+ * Ctrl-C.
  */
 @Command(
     name = "scheduler",
     mixinStandardHelpOptions = true,
-    description = "Run the scheduler: lumina.requests to lumina.work.<modality>.<tier>, transactional.")
+    description =
+        "Run the scheduler: lumina.requests to lumina.work.<modality>.<tier>, transactional.")
 final class SchedulerCommand implements Callable<Integer> {
 
-  @Option(names = "--kafka", paramLabel = "HOST:PORT", defaultValue = "${env:LUMINA_KAFKA:-" + EmbeddedKafkaConfig.DEFAULT_BOOTSTRAP + "}",
+  @Option(
+      names = "--kafka",
+      paramLabel = "HOST:PORT",
+      defaultValue = "${env:LUMINA_KAFKA:-" + EmbeddedKafkaConfig.DEFAULT_BOOTSTRAP + "}",
       description = "Kafka bootstrap servers (default: ${DEFAULT-VALUE}).")
   String kafka;
 
-  @Option(names = "--tiers", paramLabel = "SPEC", defaultValue = "${env:LUMINA_TIERS:-" + Tiers.DEFAULT_SPEC + "}",
+  @Option(
+      names = "--tiers",
+      paramLabel = "SPEC",
+      defaultValue = "${env:LUMINA_TIERS:-" + Tiers.DEFAULT_SPEC + "}",
       description = "Worker tiers name=maxTokens,... smallest first (default: ${DEFAULT-VALUE}).")
   String tiers;
 
-  @Option(names = "--release-window", paramLabel = "N", defaultValue = "${env:LUMINA_RELEASE_WINDOW:-" + SchedulerConfig.DEFAULT_RELEASE_WINDOW + "}",
-      description = "Most unstarted jobs per work topic; the backlog waits here by priority (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--release-window",
+      paramLabel = "N",
+      defaultValue = "${env:LUMINA_RELEASE_WINDOW:-" + SchedulerConfig.DEFAULT_RELEASE_WINDOW + "}",
+      description =
+          "Most unstarted jobs per work topic; the backlog waits here by priority (default:"
+              + " ${DEFAULT-VALUE}).")
   int releaseWindow;
 
-  @Option(names = "--instance", paramLabel = "ID", defaultValue = "${env:LUMINA_SCHEDULER_INSTANCE:-" + SchedulerConfig.DEFAULT_INSTANCE + "}",
+  @Option(
+      names = "--instance",
+      paramLabel = "ID",
+      defaultValue = "${env:LUMINA_SCHEDULER_INSTANCE:-" + SchedulerConfig.DEFAULT_INSTANCE + "}",
       description = "Unique instance id, part of the transactional id (default: ${DEFAULT-VALUE}).")
   String instance;
 
@@ -39,11 +55,12 @@ final class SchedulerCommand implements Callable<Integer> {
   public Integer call() throws InterruptedException {
     SchedulerConfig config;
     try {
-      config = SchedulerConfig.builder(kafka)
-          .tiers(Tiers.parse(tiers))
-          .releaseWindow(releaseWindow)
-          .instance(instance)
-          .build();
+      config =
+          SchedulerConfig.builder(kafka)
+              .tiers(Tiers.parse(tiers))
+              .releaseWindow(releaseWindow)
+              .instance(instance)
+              .build();
     } catch (IllegalArgumentException e) {
       System.err.println("lumina scheduler: " + e.getMessage());
       return 2;
@@ -56,11 +73,16 @@ final class SchedulerCommand implements Callable<Integer> {
       return 1;
     }
     CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      scheduler.close();
-      stopped.countDown();
-    }, "lumina-scheduler-shutdown"));
-    System.out.println("lumina scheduler: placing jobs from Kafka " + kafka + " with tiers " + config.tiers());
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  scheduler.close();
+                  stopped.countDown();
+                },
+                "lumina-scheduler-shutdown"));
+    System.out.println(
+        "lumina scheduler: placing jobs from Kafka " + kafka + " with tiers " + config.tiers());
     while (!stopped.await(1, java.util.concurrent.TimeUnit.SECONDS)) {
       if (!scheduler.isRunning()) {
         System.err.println("lumina scheduler: stopped after a Kafka failure; restart it");
@@ -69,5 +91,4 @@ final class SchedulerCommand implements Callable<Integer> {
     }
     return 0;
   }
-
 }

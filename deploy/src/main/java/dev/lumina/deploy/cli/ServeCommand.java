@@ -16,8 +16,8 @@ import picocli.CommandLine.Option;
 /**
  * {@code lumina serve [--model DIR]}: the whole cluster in one JVM ({@link EmbeddedCluster}) — an
  * embedded single-node Kafka broker, the scheduler, a gateway and one worker serving every tier of
- * the model's modalities; without {@code --model} the model shipped in the repository
- * ({@link ShippedModel}). Runs until SIGTERM or Ctrl-C, then stops the worker first (it finishes its
+ * the model's modalities; without {@code --model} the model shipped in the repository ({@link
+ * ShippedModel}). Runs until SIGTERM or Ctrl-C, then stops the worker first (it finishes its
  * running job and streams the result through the still-open gateway; jobs accepted meanwhile stay
  * durable in the broker's data for the next start), then the gateway, the scheduler and the broker.
  *
@@ -29,32 +29,59 @@ import picocli.CommandLine.Option;
     description = "Run everything in one process: Kafka broker, scheduler, gateway and one worker.")
 final class ServeCommand implements Callable<Integer> {
 
-  @Option(names = "--model", paramLabel = "DIR", defaultValue = "${env:LUMINA_MODEL}",
-      description = "Model directory the worker serves (default: the shipped " + ShippedModel.RELATIVE_DIR + ").")
+  @Option(
+      names = "--model",
+      paramLabel = "DIR",
+      defaultValue = "${env:LUMINA_MODEL}",
+      description =
+          "Model directory the worker serves (default: the shipped "
+              + ShippedModel.RELATIVE_DIR
+              + ").")
   Path model;
 
-  @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "${env:LUMINA_DATA_DIR:-data}",
-      description = "Broker data (kafka/) and artifacts (artifacts/) live here (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--data-dir",
+      paramLabel = "DIR",
+      defaultValue = "${env:LUMINA_DATA_DIR:-data}",
+      description =
+          "Broker data (kafka/) and artifacts (artifacts/) live here (default: ${DEFAULT-VALUE}).")
   Path dataDir;
 
-  @Option(names = "--host", paramLabel = "HOST", defaultValue = "${env:LUMINA_HOST:-" + GatewayConfig.DEFAULT_BIND_HOST + "}",
+  @Option(
+      names = "--host",
+      paramLabel = "HOST",
+      defaultValue = "${env:LUMINA_HOST:-" + GatewayConfig.DEFAULT_BIND_HOST + "}",
       description = "Address every port binds to (default: ${DEFAULT-VALUE}).")
   String host;
 
-  @Option(names = "--port", paramLabel = "N", defaultValue = "${env:LUMINA_GATEWAY_PORT:-" + GatewayConfig.DEFAULT_PORT + "}",
+  @Option(
+      names = "--port",
+      paramLabel = "N",
+      defaultValue = "${env:LUMINA_GATEWAY_PORT:-" + GatewayConfig.DEFAULT_PORT + "}",
       description = "Public gRPC port (default: ${DEFAULT-VALUE}).")
   int port;
 
-  @Option(names = "--chunk-sink-port", paramLabel = "N", defaultValue = "0",
+  @Option(
+      names = "--chunk-sink-port",
+      paramLabel = "N",
+      defaultValue = "0",
       description = "Internal ChunkSink port, 0 = any free port (default: ${DEFAULT-VALUE}).")
   int chunkSinkPort;
 
-  @Option(names = "--kafka-port", paramLabel = "N", defaultValue = "${env:LUMINA_KAFKA_PORT}",
-      description = "Broker client port, so more workers can join; 0 = any free port (default: "
-          + EmbeddedKafkaConfig.DEFAULT_BROKER_PORT + ", or a free port when that one is taken).")
+  @Option(
+      names = "--kafka-port",
+      paramLabel = "N",
+      defaultValue = "${env:LUMINA_KAFKA_PORT}",
+      description =
+          "Broker client port, so more workers can join; 0 = any free port (default: "
+              + EmbeddedKafkaConfig.DEFAULT_BROKER_PORT
+              + ", or a free port when that one is taken).")
   Integer kafkaPort;
 
-  @Option(names = "--tiers", paramLabel = "SPEC", defaultValue = "${env:LUMINA_TIERS:-" + Tiers.DEFAULT_SPEC + "}",
+  @Option(
+      names = "--tiers",
+      paramLabel = "SPEC",
+      defaultValue = "${env:LUMINA_TIERS:-" + Tiers.DEFAULT_SPEC + "}",
       description = "Worker tiers name=maxTokens,... smallest first (default: ${DEFAULT-VALUE}).")
   String tiers;
 
@@ -64,9 +91,18 @@ final class ServeCommand implements Callable<Integer> {
     EmbeddedCluster.Settings settings;
     try {
       boolean fallback = kafkaPort == null;
-      settings = new EmbeddedCluster.Settings(ShippedModel.orShipped(model), dataDir, host, port, chunkSinkPort,
-          fallback ? EmbeddedKafkaConfig.DEFAULT_BROKER_PORT : kafkaPort, fallback, Tiers.parse(tiers), "serve",
-          EmbeddedCluster.Tuning.DEFAULTS);
+      settings =
+          new EmbeddedCluster.Settings(
+              ShippedModel.orShipped(model),
+              dataDir,
+              host,
+              port,
+              chunkSinkPort,
+              fallback ? EmbeddedKafkaConfig.DEFAULT_BROKER_PORT : kafkaPort,
+              fallback,
+              Tiers.parse(tiers),
+              "serve",
+              EmbeddedCluster.Tuning.DEFAULTS);
     } catch (IllegalArgumentException e) {
       System.err.println("lumina serve: " + e.getMessage());
       return 2;
@@ -81,14 +117,27 @@ final class ServeCommand implements Callable<Integer> {
       System.err.println("lumina serve: " + e.getMessage());
       return 1;
     }
-    System.out.println("lumina serve: gateway on " + host + ":" + cluster.gatewayPort() + ", Kafka "
-        + cluster.bootstrapServers() + ", model " + cluster.model().getName() + " (" + settings.modelDir()
-        + "); Ctrl-C to stop");
+    System.out.println(
+        "lumina serve: gateway on "
+            + host
+            + ":"
+            + cluster.gatewayPort()
+            + ", Kafka "
+            + cluster.bootstrapServers()
+            + ", model "
+            + cluster.model().getName()
+            + " ("
+            + settings.modelDir()
+            + "); Ctrl-C to stop");
     CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      cluster.close();
-      stopped.countDown();
-    }, "lumina-serve-shutdown"));
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  cluster.close();
+                  stopped.countDown();
+                },
+                "lumina-serve-shutdown"));
     stopped.await();
     return 0;
   }

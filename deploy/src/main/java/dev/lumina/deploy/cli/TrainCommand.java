@@ -11,10 +11,11 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code lumina train}: trains the shipped synthetic-world model (pixel-space Flag-DiT plus its small text
- * encoder) from scratch with the seeded recipe of {@link TrainConfig#shipped()}, printing progress and loss.
- * Every {@code --checkpoint-every} steps it saves a resumable state under {@code --out} and re-exports the
- * EMA model to {@code --export}; {@code --resume} continues an interrupted run from its last state.
+ * {@code lumina train}: trains the shipped synthetic-world model (pixel-space Flag-DiT plus its
+ * small text encoder) from scratch with the seeded recipe of {@link TrainConfig#shipped()},
+ * printing progress and loss. Every {@code --checkpoint-every} steps it saves a resumable state
+ * under {@code --out} and re-exports the EMA model to {@code --export}; {@code --resume} continues
+ * an interrupted run from its last state.
  */
 @Command(
     name = "train",
@@ -22,34 +23,57 @@ import picocli.CommandLine.Option;
     description = "Train the synthetic-shapes Flag-DiT from scratch (seeded, resumable).")
 final class TrainCommand implements Callable<Integer> {
 
-  @Option(names = "--out", required = true, paramLabel = "DIR",
+  @Option(
+      names = "--out",
+      required = true,
+      paramLabel = "DIR",
       description = "Work directory: resumable state (train-state.safetensors) and loss.csv.")
   Path out;
 
-  @Option(names = "--export", paramLabel = "DIR",
+  @Option(
+      names = "--export",
+      paramLabel = "DIR",
       description = "Model directory rewritten at every checkpoint (default: models/<model name>).")
   Path export;
 
-  @Option(names = "--steps", defaultValue = "0",
-      description = "Total optimiser steps, 0 = the recipe's (default: the recipe's " + TrainConfig.SHIPPED_STEPS + ").")
+  @Option(
+      names = "--steps",
+      defaultValue = "0",
+      description =
+          "Total optimiser steps, 0 = the recipe's (default: the recipe's "
+              + TrainConfig.SHIPPED_STEPS
+              + ").")
   long steps;
 
-  @Option(names = "--resume", description = "Continue from the state in --out instead of starting over.")
+  @Option(
+      names = "--resume",
+      description = "Continue from the state in --out instead of starting over.")
   boolean resume;
 
-  @Option(names = "--init-from", paramLabel = "DIR",
-      description = "Start at the recipe's second stage from a model it exported at that stage's first step "
-          + "(e.g. a copy of the step-12000 export) instead of from scratch; ends on the same weights.")
+  @Option(
+      names = "--init-from",
+      paramLabel = "DIR",
+      description =
+          "Start at the recipe's second stage from a model it exported at that stage's first step"
+              + " (e.g. a copy of the step-12000 export) instead of from scratch; ends on the same"
+              + " weights.")
   Path initFrom;
 
-  @Option(names = "--checkpoint-every", defaultValue = "0",
+  @Option(
+      names = "--checkpoint-every",
+      defaultValue = "0",
       description = "Steps between checkpoints and exports, 0 = the recipe's (default: 100).")
   int checkpointEvery;
 
-  @Option(names = "--log-every", defaultValue = "10", description = "Steps between progress lines (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--log-every",
+      defaultValue = "10",
+      description = "Steps between progress lines (default: ${DEFAULT-VALUE}).")
   int logEvery;
 
-  @Option(names = "--threads", defaultValue = "0",
+  @Option(
+      names = "--threads",
+      defaultValue = "0",
       description = "Intra-op threads, 0 = the engine's default (default: ${DEFAULT-VALUE}).")
   int threads;
 
@@ -64,14 +88,17 @@ final class TrainCommand implements Callable<Integer> {
         throw new IllegalArgumentException("--steps must be >= 0, got " + steps);
       }
       if (initFrom != null && resume) {
-        throw new IllegalArgumentException("--init-from and --resume exclude each other: --resume continues the state"
-            + " in --out, --init-from starts the second stage from a model directory");
+        throw new IllegalArgumentException(
+            "--init-from and --resume exclude each other: --resume continues the state"
+                + " in --out, --init-from starts the second stage from a model directory");
       }
       config = TrainConfig.shipped();
       if (steps > 0) {
         config = config.withSteps(steps);
       }
-      config = config.withIntervals(checkpointEvery > 0 ? checkpointEvery : config.checkpointEvery(), logEvery);
+      config =
+          config.withIntervals(
+              checkpointEvery > 0 ? checkpointEvery : config.checkpointEvery(), logEvery);
     } catch (IllegalArgumentException e) {
       System.err.println("lumina train: " + e.getMessage());
       return 2;
@@ -80,23 +107,52 @@ final class TrainCommand implements Callable<Integer> {
     Path exportDir = export != null ? export : Path.of("models", config.modelName());
     if (config.refine() != null && config.refine().fromStep() < config.steps()) {
       var r = config.refine();
-      System.out.printf("lumina train: steps 1-%d: %.0f %% video, %.0f %% multi-view, lr %.1e; steps %d-%d: restart from the"
-          + " EMA, %.0f %% video, %.0f %% multi-view, lr %.1e falling to 0%n", r.fromStep(), 100 * config.videoFraction(),
-          100 * config.multiViewFraction(), config.learningRate(), r.fromStep() + 1, config.steps(),
-          100 * r.videoFraction(), 100 * r.multiViewFraction(), r.learningRate());
+      System.out.printf(
+          "lumina train: steps 1-%d: %.0f %% video, %.0f %% multi-view, lr %.1e; steps %d-%d:"
+              + " restart from the EMA, %.0f %% video, %.0f %% multi-view, lr %.1e falling to 0%n",
+          r.fromStep(),
+          100 * config.videoFraction(),
+          100 * config.multiViewFraction(),
+          config.learningRate(),
+          r.fromStep() + 1,
+          config.steps(),
+          100 * r.videoFraction(),
+          100 * r.multiViewFraction(),
+          r.learningRate());
     }
     long started = System.nanoTime();
-    System.out.printf("lumina train: %s, %d steps, state in %s, model exported to %s%s%n", config.modelName(),
-        config.steps(), out, exportDir, resume ? " (resuming)" : initFrom != null ? " (second stage from " + initFrom + ")" : "");
+    System.out.printf(
+        "lumina train: %s, %d steps, state in %s, model exported to %s%s%n",
+        config.modelName(),
+        config.steps(),
+        out,
+        exportDir,
+        resume ? " (resuming)" : initFrom != null ? " (second stage from " + initFrom + ")" : "");
     try {
-      Trainer.Result result = new Trainer(config, out, exportDir).run(resume, initFrom, p -> {
-        double eta = p.secondsPerStep() * (p.totalSteps() - p.step());
-        System.out.printf("step %6d/%d  %-10s loss %.4f  ema-loss %.4f  %.2f s/step  eta %s%s%n", p.step(),
-            p.totalSteps(), p.modality(), p.loss(), p.meanLoss(), p.secondsPerStep(), format(eta),
-            p.skippedSteps() > 0 ? "  skipped " + p.skippedSteps() : "");
-      });
-      System.out.printf("lumina train: done, %d steps, ema-loss %.4f, %s wall; model in %s%n", result.completedSteps(),
-          result.finalMeanLoss(), format((System.nanoTime() - started) / 1e9), result.exportDir());
+      Trainer.Result result =
+          new Trainer(config, out, exportDir)
+              .run(
+                  resume,
+                  initFrom,
+                  p -> {
+                    double eta = p.secondsPerStep() * (p.totalSteps() - p.step());
+                    System.out.printf(
+                        "step %6d/%d  %-10s loss %.4f  ema-loss %.4f  %.2f s/step  eta %s%s%n",
+                        p.step(),
+                        p.totalSteps(),
+                        p.modality(),
+                        p.loss(),
+                        p.meanLoss(),
+                        p.secondsPerStep(),
+                        format(eta),
+                        p.skippedSteps() > 0 ? "  skipped " + p.skippedSteps() : "");
+                  });
+      System.out.printf(
+          "lumina train: done, %d steps, ema-loss %.4f, %s wall; model in %s%n",
+          result.completedSteps(),
+          result.finalMeanLoss(),
+          format((System.nanoTime() - started) / 1e9),
+          result.exportDir());
       return 0;
     } catch (IOException | IllegalStateException e) {
       System.err.println("lumina train: " + e.getMessage());

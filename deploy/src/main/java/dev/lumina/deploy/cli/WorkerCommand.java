@@ -2,17 +2,15 @@ package dev.lumina.deploy.cli;
 
 import dev.lumina.deploy.kafka.EmbeddedKafkaConfig;
 import dev.lumina.proto.Topics;
-import dev.lumina.proto.v1.Modality;
-import dev.lumina.worker.artifact.ArtifactStoreException;
-import dev.lumina.worker.artifact.FileSystemArtifactStore;
 import dev.lumina.worker.WorkerConfig;
 import dev.lumina.worker.WorkerServer;
 import dev.lumina.worker.WorkerStartException;
+import dev.lumina.worker.artifact.ArtifactStoreException;
+import dev.lumina.worker.artifact.FileSystemArtifactStore;
 import dev.lumina.worker.flagdit.FlagDitJobExecutor;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -21,8 +19,8 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code lumina worker --kafka HOST:PORT --model DIR}: loads a model directory, announces it on
- * {@code lumina.models} and serves its work topics until SIGTERM or Ctrl-C (then drains: the running
- * job finishes and is recorded before the process exits).
+ * {@code lumina.models} and serves its work topics until SIGTERM or Ctrl-C (then drains: the
+ * running job finishes and is recorded before the process exits).
  */
 @Command(
     name = "worker",
@@ -30,52 +28,95 @@ import picocli.CommandLine.Option;
     description = "Run a worker: Flag-DiT jobs from lumina.work.<modality>.<tier> topics.")
 final class WorkerCommand implements Callable<Integer> {
 
-  @Option(names = "--kafka", paramLabel = "HOST:PORT", defaultValue = "${env:LUMINA_KAFKA:-" + EmbeddedKafkaConfig.DEFAULT_BOOTSTRAP + "}",
+  @Option(
+      names = "--kafka",
+      paramLabel = "HOST:PORT",
+      defaultValue = "${env:LUMINA_KAFKA:-" + EmbeddedKafkaConfig.DEFAULT_BOOTSTRAP + "}",
       description = "Kafka bootstrap servers (default: ${DEFAULT-VALUE}).")
   String kafka;
 
-  @Option(names = "--model", paramLabel = "DIR", required = true, defaultValue = "${env:LUMINA_MODEL}",
-      description = "Model directory: model.safetensors (or consolidated.RR-of-WW shards), text encoder, model_card.json.")
+  @Option(
+      names = "--model",
+      paramLabel = "DIR",
+      required = true,
+      defaultValue = "${env:LUMINA_MODEL}",
+      description =
+          "Model directory: model.safetensors (or consolidated.RR-of-WW shards), text encoder,"
+              + " model_card.json.")
   Path model;
 
-  @Option(names = "--topics", paramLabel = "TOPIC", split = ",",
-      description = "Work topics to serve (default: lumina.work.<modality>.<tier> for each of the model's modalities and --tiers).")
+  @Option(
+      names = "--topics",
+      paramLabel = "TOPIC",
+      split = ",",
+      description =
+          "Work topics to serve (default: lumina.work.<modality>.<tier> for each of the model's"
+              + " modalities and --tiers).")
   List<String> topics;
 
-  @Option(names = "--tiers", paramLabel = "NAME", split = ",", defaultValue = "${env:LUMINA_WORKER_TIERS:-s}",
+  @Option(
+      names = "--tiers",
+      paramLabel = "NAME",
+      split = ",",
+      defaultValue = "${env:LUMINA_WORKER_TIERS:-s}",
       description = "Tiers served when --topics is not given (default: ${DEFAULT-VALUE}).")
   List<String> tiers;
 
-  @Option(names = "--group", paramLabel = "ID", defaultValue = "${env:LUMINA_WORKER_GROUP:-" + WorkerConfig.DEFAULT_GROUP_ID + "}",
+  @Option(
+      names = "--group",
+      paramLabel = "ID",
+      defaultValue = "${env:LUMINA_WORKER_GROUP:-" + WorkerConfig.DEFAULT_GROUP_ID + "}",
       description = "Consumer group shared by the pool (default: ${DEFAULT-VALUE}).")
   String group;
 
-  @Option(names = "--worker-id", paramLabel = "ID", defaultValue = "${env:LUMINA_WORKER_ID:-}",
+  @Option(
+      names = "--worker-id",
+      paramLabel = "ID",
+      defaultValue = "${env:LUMINA_WORKER_ID:-}",
       description = "Name in logs and events (default: worker-<pid>).")
   String workerId;
 
-  @Option(names = "--artifacts", paramLabel = "DIR", defaultValue = "${env:LUMINA_ARTIFACTS:-data/artifacts}",
+  @Option(
+      names = "--artifacts",
+      paramLabel = "DIR",
+      defaultValue = "${env:LUMINA_ARTIFACTS:-data/artifacts}",
       description = "Artifact store folder (default: ${DEFAULT-VALUE}).")
   Path artifacts;
 
-  @Option(names = "--drain-timeout", paramLabel = "SECONDS",
+  @Option(
+      names = "--drain-timeout",
+      paramLabel = "SECONDS",
       defaultValue = "" + WorkerConfig.DEFAULT_DRAIN_TIMEOUT_SECONDS,
-      description = "On shutdown, how long the running job may take before it is cancelled (default: ${DEFAULT-VALUE}).")
+      description =
+          "On shutdown, how long the running job may take before it is cancelled (default:"
+              + " ${DEFAULT-VALUE}).")
   long drainSeconds;
 
-  @Option(names = "--max-batch", paramLabel = "N", defaultValue = "${env:LUMINA_WORKER_MAX_BATCH:-" + WorkerConfig.DEFAULT_MAX_BATCH + "}",
+  @Option(
+      names = "--max-batch",
+      paramLabel = "N",
+      defaultValue = "${env:LUMINA_WORKER_MAX_BATCH:-" + WorkerConfig.DEFAULT_MAX_BATCH + "}",
       description = "Most same-shape jobs run together (default: ${DEFAULT-VALUE}).")
   int maxBatch;
 
-  @Option(names = "--session-timeout", paramLabel = "SECONDS",
-      defaultValue = "${env:LUMINA_WORKER_SESSION_TIMEOUT:-" + WorkerConfig.DEFAULT_SESSION_TIMEOUT_SECONDS + "}",
-      description = "Kafka session timeout: how soon a dead worker's unfinished jobs move to another worker; "
-          + "6..1800, heartbeats every third of it (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--session-timeout",
+      paramLabel = "SECONDS",
+      defaultValue =
+          "${env:LUMINA_WORKER_SESSION_TIMEOUT:-"
+              + WorkerConfig.DEFAULT_SESSION_TIMEOUT_SECONDS
+              + "}",
+      description =
+          "Kafka session timeout: how soon a dead worker's unfinished jobs move to another worker; "
+              + "6..1800, heartbeats every third of it (default: ${DEFAULT-VALUE}).")
   long sessionTimeoutSeconds;
 
   @Override
   public Integer call() throws InterruptedException {
-    String id = workerId == null || workerId.isBlank() ? "worker-" + ProcessHandle.current().pid() : workerId;
+    String id =
+        workerId == null || workerId.isBlank()
+            ? "worker-" + ProcessHandle.current().pid()
+            : workerId;
     FlagDitJobExecutor executor;
     try {
       executor = FlagDitJobExecutor.load(model, new FileSystemArtifactStore(artifacts), id);
@@ -89,12 +130,13 @@ final class WorkerCommand implements Callable<Integer> {
     WorkerServer worker;
     try {
       List<String> served = topics == null || topics.isEmpty() ? defaultTopics(executor) : topics;
-      WorkerConfig config = WorkerConfig.builder(kafka, served, id)
-          .groupId(group)
-          .drainTimeout(Duration.ofSeconds(drainSeconds))
-          .maxBatch(maxBatch)
-          .sessionTimeout(Duration.ofSeconds(sessionTimeoutSeconds))
-          .build();
+      WorkerConfig config =
+          WorkerConfig.builder(kafka, served, id)
+              .groupId(group)
+              .drainTimeout(Duration.ofSeconds(drainSeconds))
+              .maxBatch(maxBatch)
+              .sessionTimeout(Duration.ofSeconds(sessionTimeoutSeconds))
+              .build();
       worker = new WorkerServer(config, executor);
     } catch (IllegalArgumentException e) {
       executor.close();
@@ -109,14 +151,25 @@ final class WorkerCommand implements Callable<Integer> {
       return 1;
     }
     CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      worker.close();
-      executor.close();
-      stopped.countDown();
-    }, "lumina-worker-shutdown"));
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  worker.close();
+                  executor.close();
+                  stopped.countDown();
+                },
+                "lumina-worker-shutdown"));
     String name = executor.modelCard().map(c -> c.getInfo().getName()).orElse(model.toString());
-    System.out.println("lumina worker " + id + ": model " + name + " serving "
-        + String.join(",", worker.topics()) + " from Kafka " + kafka);
+    System.out.println(
+        "lumina worker "
+            + id
+            + ": model "
+            + name
+            + " serving "
+            + String.join(",", worker.topics())
+            + " from Kafka "
+            + kafka);
     stopped.await();
     return 0;
   }

@@ -22,12 +22,12 @@ import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The command-line client of the public {@code Generate} call: sends one request to a gateway, draws
- * a progress bar with step and ETA on stderr, writes each frame / view / image (tiles reassembled) as
- * PNG and each audio segment as WAV under the output folder, named {@code JOB-KIND-NNN.EXT}, and
- * prints the written paths on stdout, one per line. Failures (refusal with its status code and the
- * server's message, a failed job, no server at the address, an unwritable folder) are reported on
- * stderr prefixed by the command's name, and give exit code 1.
+ * The command-line client of the public {@code Generate} call: sends one request to a gateway,
+ * draws a progress bar with step and ETA on stderr, writes each frame / view / image (tiles
+ * reassembled) as PNG and each audio segment as WAV under the output folder, named {@code
+ * JOB-KIND-NNN.EXT}, and prints the written paths on stdout, one per line. Failures (refusal with
+ * its status code and the server's message, a failed job, no server at the address, an unwritable
+ * folder) are reported on stderr prefixed by the command's name, and give exit code 1.
  *
  * <p>Used by {@code lumina generate} and {@code lumina demo}. Not thread-safe: one call at a time;
  * each call opens and closes its own channel.
@@ -53,33 +53,46 @@ public final class GenerateClient {
   }
 
   /**
-   * Runs {@code request} on the gateway at {@code server} ({@code HOST:PORT}) and writes its outputs
-   * under {@code out} (created if missing).
+   * Runs {@code request} on the gateway at {@code server} ({@code HOST:PORT}) and writes its
+   * outputs under {@code out} (created if missing).
    *
    * @param apiKey sent as {@code x-api-key} when not null or empty
    * @param timeoutSeconds deadline of the whole call
    * @param savePreviews also write the previews the job streams
    */
-  public GenerateResult generate(String server, String apiKey, long timeoutSeconds, GenerateRequest request,
-      Path out, boolean savePreviews) {
-    ManagedChannel channel = ManagedChannelBuilder.forTarget(server).usePlaintext()
-        .maxInboundMessageSize(MAX_INBOUND_BYTES).build();
+  public GenerateResult generate(
+      String server,
+      String apiKey,
+      long timeoutSeconds,
+      GenerateRequest request,
+      Path out,
+      boolean savePreviews) {
+    ManagedChannel channel =
+        ManagedChannelBuilder.forTarget(server)
+            .usePlaintext()
+            .maxInboundMessageSize(MAX_INBOUND_BYTES)
+            .build();
     try {
       Files.createDirectories(out);
-      GenerationGrpc.GenerationBlockingStub stub = GenerationGrpc.newBlockingStub(channel)
-          .withDeadlineAfter(timeoutSeconds, TimeUnit.SECONDS);
+      GenerationGrpc.GenerationBlockingStub stub =
+          GenerationGrpc.newBlockingStub(channel)
+              .withDeadlineAfter(timeoutSeconds, TimeUnit.SECONDS);
       if (apiKey != null && !apiKey.isEmpty()) {
         Metadata h = new Metadata();
         h.put(Metadata.Key.of("x-api-key", Metadata.ASCII_STRING_MARSHALLER), apiKey);
         stub = stub.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(h));
       }
-      return stream(stub.generate(request), new OutputFiles(out), request.getModality(), savePreviews);
+      return stream(
+          stub.generate(request), new OutputFiles(out), request.getModality(), savePreviews);
     } catch (StatusRuntimeException e) {
       endProgressLine();
       Status st = e.getStatus();
       if (st.getCode() == Status.Code.UNAVAILABLE) {
-        stderr.println(command + ": no Lumina server at " + server
-            + (st.getDescription() == null ? "" : " (" + st.getDescription() + ")"));
+        stderr.println(
+            command
+                + ": no Lumina server at "
+                + server
+                + (st.getDescription() == null ? "" : " (" + st.getDescription() + ")"));
       } else {
         stderr.println(command + ": " + st.getCode() + ": " + st.getDescription());
       }
@@ -95,41 +108,70 @@ public final class GenerateClient {
     }
   }
 
-  private GenerateResult stream(Iterator<GenerationChunk> chunks, OutputFiles outputs, Modality modality,
-      boolean savePreviews) throws IOException {
+  private GenerateResult stream(
+      Iterator<GenerationChunk> chunks,
+      OutputFiles outputs,
+      Modality modality,
+      boolean savePreviews)
+      throws IOException {
     String jobId = "";
     while (chunks.hasNext()) {
       GenerationChunk c = chunks.next();
       jobId = c.getJobId();
       switch (c.getPayloadCase()) {
-        case ACCEPTED -> stderr.println("job " + jobId + " accepted (tier " + c.getAccepted().getTier()
-            + ", " + c.getAccepted().getTokenBudget() + " tokens)");
+        case ACCEPTED ->
+            stderr.println(
+                "job "
+                    + jobId
+                    + " accepted (tier "
+                    + c.getAccepted().getTier()
+                    + ", "
+                    + c.getAccepted().getTokenBudget()
+                    + " tokens)");
         case PROGRESS -> drawProgress(c.getProgress());
         case PREVIEW -> {
           if (savePreviews) {
-            outputs.write(jobId + "-preview-" + c.getPreview().getStep() + ".png", c.getPreview().getPng().toByteArray());
+            outputs.write(
+                jobId + "-preview-" + c.getPreview().getStep() + ".png",
+                c.getPreview().getPng().toByteArray());
           }
         }
-        case FRAME -> outputs.write(name(jobId, modality, c.getFrame().getIndex(), "png"),
-            c.getFrame().getData().toByteArray());
+        case FRAME ->
+            outputs.write(
+                name(jobId, modality, c.getFrame().getIndex(), "png"),
+                c.getFrame().getData().toByteArray());
         case TILE -> outputs.tile(c.getTile());
-        case AUDIO -> outputs.write(name(jobId, modality, c.getAudio().getIndex(), "wav"),
-            c.getAudio().getData().toByteArray());
+        case AUDIO ->
+            outputs.write(
+                name(jobId, modality, c.getAudio().getIndex(), "wav"),
+                c.getAudio().getData().toByteArray());
         case COMPLETED -> {
           endProgressLine();
           String id = jobId;
           outputs.flushTiles(i -> name(id, modality, i, "png"));
           outputs.written().forEach(stdout::println);
-          stderr.println("job " + jobId + " done in " + c.getCompleted().getTimings().getTotalMs() + " ms, seed "
-              + Long.toUnsignedString(c.getCompleted().getSeed()));
+          stderr.println(
+              "job "
+                  + jobId
+                  + " done in "
+                  + c.getCompleted().getTimings().getTotalMs()
+                  + " ms, seed "
+                  + Long.toUnsignedString(c.getCompleted().getSeed()));
           return new GenerateResult(0, outputs.written());
         }
         case FAILED -> {
           endProgressLine();
-          stderr.println(command + ": job " + jobId + " " + c.getFailed().getCode() + ": " + c.getFailed().getMessage());
+          stderr.println(
+              command
+                  + ": job "
+                  + jobId
+                  + " "
+                  + c.getFailed().getCode()
+                  + ": "
+                  + c.getFailed().getMessage());
           return GenerateResult.failed();
         }
-        default -> { }
+        default -> {}
       }
     }
     endProgressLine();
@@ -149,7 +191,14 @@ public final class GenerateClient {
     int total = Math.max(1, p.getTotal());
     int filled = (int) ((long) BAR_WIDTH * Math.min(p.getStep(), total) / total);
     String bar = "#".repeat(filled) + "-".repeat(BAR_WIDTH - filled);
-    stderr.print(String.format(Locale.ROOT, "\r[%s] step %d/%d  ETA %.1fs ", bar, p.getStep(), total, p.getEtaMs() / 1000.0));
+    stderr.print(
+        String.format(
+            Locale.ROOT,
+            "\r[%s] step %d/%d  ETA %.1fs ",
+            bar,
+            p.getStep(),
+            total,
+            p.getEtaMs() / 1000.0));
     stderr.flush();
     progressShown = true;
   }

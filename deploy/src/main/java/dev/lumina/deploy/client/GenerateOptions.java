@@ -25,33 +25,114 @@ public final class GenerateOptions {
   @Parameters(index = "0", paramLabel = "PROMPT", description = "What to generate.")
   String prompt;
 
-  @Option(names = "--out", paramLabel = "DIR", defaultValue = ".", description = "Folder for the outputs (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--out",
+      paramLabel = "DIR",
+      defaultValue = ".",
+      description = "Folder for the outputs (default: ${DEFAULT-VALUE}).")
   Path out;
 
-  @Option(names = "--modality", description = "IMAGE, VIDEO, MULTIVIEW or AUDIO (default: IMAGE).") Modality modality = Modality.IMAGE;
-  @Option(names = "--negative", paramLabel = "TEXT", description = "Negative prompt.") String negative = "";
-  @Option(names = "--width", description = "Width in pixels (0 = model default).") int width;
-  @Option(names = "--height", description = "Height in pixels (0 = model default).") int height;
-  @Option(names = "--frames", description = "VIDEO: frame count.") int frames;
-  @Option(names = "--views", description = "MULTIVIEW: view count.") int views;
-  @Option(names = "--duration", paramLabel = "SECONDS", description = "AUDIO: clip length in seconds.") float duration;
-  @Option(names = "--steps", description = "Sampling grid points (0 = model default).") int steps;
-  @Option(names = "--solver", description = "EULER, MIDPOINT, RK4 or DOPRI5 (default: the model's).") Solver solver = Solver.SOLVER_UNSPECIFIED;
-  @Option(names = "--cfg", paramLabel = "SCALE", description = "Classifier-free guidance scale (0 = model default).") float cfg;
-  @Option(names = "--time-shift", paramLabel = "S", description = "Time shift (0 = model default).") float timeShift;
-  @Option(names = "--seed", description = "Seed of the starting noise (default: random).") Long seed;
-  @Option(names = "--full-channel-cfg", description = "Guide every latent channel.") boolean fullChannelCfg;
-  @Option(names = "--ntk-scaling", negatable = true, description = "NTK-aware RoPE scaling (server default: on).") Boolean ntkScaling;
-  @Option(names = "--proportional-attention", negatable = true, description = "Proportional attention (server default: on).") Boolean proportionalAttention;
-  @Option(names = "--format", description = "PNG or WAV (default: by modality).") OutputFormat format = OutputFormat.OUTPUT_FORMAT_UNSPECIFIED;
-  @Option(names = "--preview-every", paramLabel = "N", description = "A preview every N steps (0 = none).") int previewEvery;
-  @Option(names = "--save-previews", description = "Also write previews to --out.") boolean savePreviews;
-  @Option(names = "--tile-size", paramLabel = "PX", description = "Tile side for large pictures (0 = server default).") int tileSize;
-  @Option(names = "--priority", description = "1 (lowest) .. 9 (highest); 0 = default.") int priority;
-  @Option(names = "--max-queue-ms", paramLabel = "MS", description = "Longest wait in the queue (0 = no limit).") long maxQueueMs;
-  @Option(names = "--request-id", paramLabel = "ID", description = "Idempotency key.") String requestId = "";
-  @Option(names = "--label", paramLabel = "KEY=VALUE", description = "Label echoed in the job (repeatable).") Map<String, String> labels = new TreeMap<>();
-  @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "3600", description = "Give up after this long (default: ${DEFAULT-VALUE}).") long timeoutSeconds;
+  @Option(names = "--modality", description = "IMAGE, VIDEO, MULTIVIEW or AUDIO (default: IMAGE).")
+  Modality modality = Modality.IMAGE;
+
+  @Option(names = "--negative", paramLabel = "TEXT", description = "Negative prompt.")
+  String negative = "";
+
+  @Option(names = "--width", description = "Width in pixels (0 = model default).")
+  int width;
+
+  @Option(names = "--height", description = "Height in pixels (0 = model default).")
+  int height;
+
+  @Option(names = "--frames", description = "VIDEO: frame count.")
+  int frames;
+
+  @Option(names = "--views", description = "MULTIVIEW: view count.")
+  int views;
+
+  @Option(
+      names = "--duration",
+      paramLabel = "SECONDS",
+      description = "AUDIO: clip length in seconds.")
+  float duration;
+
+  @Option(names = "--steps", description = "Sampling grid points (0 = model default).")
+  int steps;
+
+  @Option(
+      names = "--solver",
+      description = "EULER, MIDPOINT, RK4 or DOPRI5 (default: the model's).")
+  Solver solver = Solver.SOLVER_UNSPECIFIED;
+
+  @Option(
+      names = "--cfg",
+      paramLabel = "SCALE",
+      description = "Classifier-free guidance scale (0 = model default).")
+  float cfg;
+
+  @Option(names = "--time-shift", paramLabel = "S", description = "Time shift (0 = model default).")
+  float timeShift;
+
+  @Option(names = "--seed", description = "Seed of the starting noise (default: random).")
+  Long seed;
+
+  @Option(names = "--full-channel-cfg", description = "Guide every latent channel.")
+  boolean fullChannelCfg;
+
+  @Option(
+      names = "--ntk-scaling",
+      negatable = true,
+      description = "NTK-aware RoPE scaling (server default: on).")
+  Boolean ntkScaling;
+
+  @Option(
+      names = "--proportional-attention",
+      negatable = true,
+      description = "Proportional attention (server default: on).")
+  Boolean proportionalAttention;
+
+  @Option(names = "--format", description = "PNG or WAV (default: by modality).")
+  OutputFormat format = OutputFormat.OUTPUT_FORMAT_UNSPECIFIED;
+
+  @Option(
+      names = "--preview-every",
+      paramLabel = "N",
+      description = "A preview every N steps (0 = none).")
+  int previewEvery;
+
+  @Option(names = "--save-previews", description = "Also write previews to --out.")
+  boolean savePreviews;
+
+  @Option(
+      names = "--tile-size",
+      paramLabel = "PX",
+      description = "Tile side for large pictures (0 = server default).")
+  int tileSize;
+
+  @Option(names = "--priority", description = "1 (lowest) .. 9 (highest); 0 = default.")
+  int priority;
+
+  @Option(
+      names = "--max-queue-ms",
+      paramLabel = "MS",
+      description = "Longest wait in the queue (0 = no limit).")
+  long maxQueueMs;
+
+  @Option(names = "--request-id", paramLabel = "ID", description = "Idempotency key.")
+  String requestId = "";
+
+  @Option(
+      names = "--label",
+      paramLabel = "KEY=VALUE",
+      description = "Label echoed in the job (repeatable).")
+  Map<String, String> labels = new TreeMap<>();
+
+  @Option(
+      names = "--timeout",
+      paramLabel = "SECONDS",
+      defaultValue = "3600",
+      description = "Give up after this long (default: ${DEFAULT-VALUE}).")
+  long timeoutSeconds;
 
   /** Folder the outputs are written to. */
   public Path out() {
@@ -73,10 +154,17 @@ public final class GenerateOptions {
     return modality;
   }
 
-  /** The request the flags describe, for the model named {@code model} ("" = the server's default). */
+  /**
+   * The request the flags describe, for the model named {@code model} ("" = the server's default).
+   */
   public GenerateRequest request(String model) {
-    Sampling.Builder s = Sampling.newBuilder().setSteps(steps).setSolver(solver).setCfgScale(cfg)
-        .setTimeShift(timeShift).setFullChannelCfg(fullChannelCfg);
+    Sampling.Builder s =
+        Sampling.newBuilder()
+            .setSteps(steps)
+            .setSolver(solver)
+            .setCfgScale(cfg)
+            .setTimeShift(timeShift)
+            .setFullChannelCfg(fullChannelCfg);
     if (seed != null) {
       s.setSeed(seed);
     }
@@ -88,13 +176,28 @@ public final class GenerateOptions {
       x.setProportionalAttention(proportionalAttention);
     }
     return GenerateRequest.newBuilder()
-        .setRequestId(requestId).setModel(model).setModality(modality).setPrompt(prompt)
+        .setRequestId(requestId)
+        .setModel(model)
+        .setModality(modality)
+        .setPrompt(prompt)
         .setNegativePrompt(negative)
-        .setGeometry(Geometry.newBuilder().setWidth(width).setHeight(height).setFrames(frames)
-            .setViews(views).setDurationS(duration))
-        .setSampling(s).setExtrapolation(x)
-        .setOutput(Output.newBuilder().setFormat(format).setPreviewEvery(previewEvery).setTileSize(tileSize))
-        .setPriority(priority).setMaxQueueMs(maxQueueMs).putAllLabels(labels)
+        .setGeometry(
+            Geometry.newBuilder()
+                .setWidth(width)
+                .setHeight(height)
+                .setFrames(frames)
+                .setViews(views)
+                .setDurationS(duration))
+        .setSampling(s)
+        .setExtrapolation(x)
+        .setOutput(
+            Output.newBuilder()
+                .setFormat(format)
+                .setPreviewEvery(previewEvery)
+                .setTileSize(tileSize))
+        .setPriority(priority)
+        .setMaxQueueMs(maxQueueMs)
+        .putAllLabels(labels)
         .build();
   }
 }

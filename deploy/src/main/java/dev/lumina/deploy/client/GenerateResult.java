@@ -8,7 +8,8 @@ import java.util.Objects;
  * How one {@link GenerateClient} call ended.
  *
  * @param exitCode 0 when the job completed, 1 when it was refused or failed or no server answered
- * @param written the files written under the output folder, in the order written (empty unless completed)
+ * @param written the files written under the output folder, in the order written (empty unless
+ *     completed)
  */
 public record GenerateResult(int exitCode, List<Path> written) {
   public GenerateResult {

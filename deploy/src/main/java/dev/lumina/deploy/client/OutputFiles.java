@@ -15,8 +15,8 @@ import java.util.function.IntFunction;
 import javax.imageio.ImageIO;
 
 /**
- * The files one job's stream writes into a folder: whole frames, views, images and audio segments as
- * they arrive, and tiles held back until the job completes, then joined into whole pictures. Not
+ * The files one job's stream writes into a folder: whole frames, views, images and audio segments
+ * as they arrive, and tiles held back until the job completes, then joined into whole pictures. Not
  * thread-safe: one stream, one reader thread.
  */
 final class OutputFiles {
@@ -43,7 +43,10 @@ final class OutputFiles {
     tiles.computeIfAbsent(t.getFrame(), k -> new ArrayList<>()).add(t);
   }
 
-  /** Joins the tiles of each frame into one PNG named by {@code names}; throws naming an unreadable tile. */
+  /**
+   * Joins the tiles of each frame into one PNG named by {@code names}; throws naming an unreadable
+   * tile.
+   */
   void flushTiles(IntFunction<String> names) throws IOException {
     for (Map.Entry<Integer, List<Tile>> e : tiles.entrySet()) {
       int w = 0;
@@ -58,8 +61,14 @@ final class OutputFiles {
         for (Tile t : e.getValue()) {
           BufferedImage part = ImageIO.read(new ByteArrayInputStream(t.getData().toByteArray()));
           if (part == null) {
-            throw new IOException("tile at (" + t.getX() + ", " + t.getY() + ") of frame " + e.getKey()
-                + " is not a readable image");
+            throw new IOException(
+                "tile at ("
+                    + t.getX()
+                    + ", "
+                    + t.getY()
+                    + ") of frame "
+                    + e.getKey()
+                    + " is not a readable image");
           }
           g.drawImage(part, t.getX(), t.getY(), null);
         }

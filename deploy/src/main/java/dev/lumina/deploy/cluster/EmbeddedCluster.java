@@ -8,15 +8,14 @@ import dev.lumina.gateway.GatewayConfig;
 import dev.lumina.gateway.GatewayServer;
 import dev.lumina.proto.Tiers;
 import dev.lumina.proto.Topics;
-import dev.lumina.proto.v1.Modality;
 import dev.lumina.proto.v1.ModelInfo;
 import dev.lumina.scheduler.SchedulerConfig;
 import dev.lumina.scheduler.SchedulerServer;
-import dev.lumina.worker.artifact.ArtifactStoreException;
-import dev.lumina.worker.artifact.FileSystemArtifactStore;
 import dev.lumina.worker.WorkerConfig;
 import dev.lumina.worker.WorkerServer;
 import dev.lumina.worker.WorkerStartException;
+import dev.lumina.worker.artifact.ArtifactStoreException;
+import dev.lumina.worker.artifact.FileSystemArtifactStore;
 import dev.lumina.worker.flagdit.FlagDitJobExecutor;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -28,11 +27,10 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * The whole cluster in this JVM, as {@code lumina serve}, {@code lumina demo} and {@code lumina bench cluster}
- * run it: an embedded
- * single-node Kafka broker, the scheduler, one gateway and one worker serving every tier of the
- * model's modalities. Data lives under {@link Settings#dataDir}: the broker's log in {@code kafka/},
- * the worker's artifacts in {@code artifacts/}.
+ * The whole cluster in this JVM, as {@code lumina serve}, {@code lumina demo} and {@code lumina
+ * bench cluster} run it: an embedded single-node Kafka broker, the scheduler, one gateway and one
+ * worker serving every tier of the model's modalities. Data lives under {@link Settings#dataDir}:
+ * the broker's log in {@code kafka/}, the worker's artifacts in {@code artifacts/}.
  *
  * <p>{@link #close} stops the worker first (it finishes its running job and streams the result
  * through the still-open gateway; jobs accepted meanwhile stay durable in the broker), then the
@@ -55,8 +53,17 @@ public final class EmbeddedCluster implements AutoCloseable {
    * @param name names the worker and the model card's announcer, e.g. {@code "serve"}
    * @param tuning the knobs that trade CPU for latency
    */
-  public record Settings(Path modelDir, Path dataDir, String host, int gatewayPort, int chunkSinkPort,
-      int kafkaPort, boolean kafkaPortFallback, Tiers tiers, String name, Tuning tuning) {
+  public record Settings(
+      Path modelDir,
+      Path dataDir,
+      String host,
+      int gatewayPort,
+      int chunkSinkPort,
+      int kafkaPort,
+      boolean kafkaPortFallback,
+      Tiers tiers,
+      String name,
+      Tuning tuning) {
     public Settings {
       Objects.requireNonNull(tuning, "tuning");
       Objects.requireNonNull(modelDir, "modelDir");
@@ -72,7 +79,10 @@ public final class EmbeddedCluster implements AutoCloseable {
       }
     }
 
-    /** Loopback, free ports everywhere, the default tiers: a cluster that never collides with another. */
+    /**
+     * Loopback, free ports everywhere, the default tiers: a cluster that never collides with
+     * another.
+     */
     public static Settings ephemeral(Path modelDir, Path dataDir, String name) {
       return ephemeral(modelDir, dataDir, name, Tuning.DEFAULTS);
     }
@@ -80,18 +90,29 @@ public final class EmbeddedCluster implements AutoCloseable {
     /** {@link #ephemeral(Path, Path, String)} with other tuning. */
     public static Settings ephemeral(Path modelDir, Path dataDir, String name, Tuning tuning) {
       return new Settings(
-          modelDir, dataDir, "127.0.0.1", 0, 0, 0, false, Tiers.parse(Tiers.DEFAULT_SPEC), name, tuning);
+          modelDir,
+          dataDir,
+          "127.0.0.1",
+          0,
+          0,
+          0,
+          false,
+          Tiers.parse(Tiers.DEFAULT_SPEC),
+          name,
+          tuning);
     }
 
     private static void checkPort(String field, int port) {
       if (port < 0 || port > 65_535) {
-        throw new IllegalArgumentException(field + " must be 0 (free port) or 1..65535, got " + port);
+        throw new IllegalArgumentException(
+            field + " must be 0 (free port) or 1..65535, got " + port);
       }
     }
   }
 
   /**
-   * Settings that trade CPU for latency, passed through the roles' own configs; the defaults are theirs.
+   * Settings that trade CPU for latency, passed through the roles' own configs; the defaults are
+   * theirs.
    *
    * @param releaseWindow the scheduler's most unstarted jobs per work topic
    * @param workerPoll the worker's longest {@code poll()} while idle
@@ -99,15 +120,21 @@ public final class EmbeddedCluster implements AutoCloseable {
    */
   public record Tuning(int releaseWindow, Duration workerPoll, int maxBatch) {
     /** Every role's own default. */
-    public static final Tuning DEFAULTS = new Tuning(
-        SchedulerConfig.DEFAULT_RELEASE_WINDOW, WorkerConfig.DEFAULT_POLL_TIMEOUT, WorkerConfig.DEFAULT_MAX_BATCH);
+    public static final Tuning DEFAULTS =
+        new Tuning(
+            SchedulerConfig.DEFAULT_RELEASE_WINDOW,
+            WorkerConfig.DEFAULT_POLL_TIMEOUT,
+            WorkerConfig.DEFAULT_MAX_BATCH);
 
     public Tuning {
       Objects.requireNonNull(workerPoll, "workerPoll");
     }
   }
 
-  /** The model directory cannot be loaded or served; nothing was started. Not retriable as configured. */
+  /**
+   * The model directory cannot be loaded or served; nothing was started. Not retriable as
+   * configured.
+   */
   public static final class ModelLoadException extends Exception {
     private static final long serialVersionUID = 1L;
 
@@ -116,7 +143,10 @@ public final class EmbeddedCluster implements AutoCloseable {
     }
   }
 
-  /** A role did not start (a port taken, the broker's data unusable); what had started is stopped again. */
+  /**
+   * A role did not start (a port taken, the broker's data unusable); what had started is stopped
+   * again.
+   */
   public static final class StartException extends Exception {
     private static final long serialVersionUID = 1L;
 
@@ -132,8 +162,13 @@ public final class EmbeddedCluster implements AutoCloseable {
   private final ModelInfo model;
   private final PrintWriter notices;
 
-  private EmbeddedCluster(List<AutoCloseable> started, WorkerServer worker, int gatewayPort,
-      String bootstrapServers, ModelInfo model, PrintWriter notices) {
+  private EmbeddedCluster(
+      List<AutoCloseable> started,
+      WorkerServer worker,
+      int gatewayPort,
+      String bootstrapServers,
+      ModelInfo model,
+      PrintWriter notices) {
     this.notices = notices;
     this.started = started;
     this.worker = worker;
@@ -147,10 +182,11 @@ public final class EmbeddedCluster implements AutoCloseable {
    *
    * @param notices where a fallback to a free Kafka port and failures while stopping are reported
    * @throws ModelLoadException when the model directory cannot be served (nothing started)
-   * @throws StartException when a role does not start or the artifact folder cannot be created (everything
-   *     started is stopped again)
+   * @throws StartException when a role does not start or the artifact folder cannot be created
+   *     (everything started is stopped again)
    */
-  public static EmbeddedCluster start(Settings s, PrintWriter notices) throws ModelLoadException, StartException {
+  public static EmbeddedCluster start(Settings s, PrintWriter notices)
+      throws ModelLoadException, StartException {
     Objects.requireNonNull(notices, "notices");
     FileSystemArtifactStore store;
     try {
@@ -169,27 +205,32 @@ public final class EmbeddedCluster implements AutoCloseable {
     try {
       EmbeddedKafka kafka = startKafka(s, started, notices);
       String bootstrap = kafka.bootstrapServers();
-      started.add(SchedulerServer.start(SchedulerConfig.builder(bootstrap)
-          .tiers(s.tiers())
-          .releaseWindow(s.tuning().releaseWindow())
-          .build()));
+      started.add(
+          SchedulerServer.start(
+              SchedulerConfig.builder(bootstrap)
+                  .tiers(s.tiers())
+                  .releaseWindow(s.tuning().releaseWindow())
+                  .build()));
       ModelInfo info = executor.modelCard().orElseThrow().getInfo();
       List<String> topics =
-          Topics.work(info.getModalitiesList(), s.tiers().tiers().stream().map(t -> t.name()).toList());
-      WorkerConfig workerConfig = WorkerConfig.builder(bootstrap, topics, s.name() + "-worker")
-          .pollTimeout(s.tuning().workerPoll())
-          .maxBatch(s.tuning().maxBatch())
-          .build();
+          Topics.work(
+              info.getModalitiesList(), s.tiers().tiers().stream().map(t -> t.name()).toList());
+      WorkerConfig workerConfig =
+          WorkerConfig.builder(bootstrap, topics, s.name() + "-worker")
+              .pollTimeout(s.tuning().workerPoll())
+              .maxBatch(s.tuning().maxBatch())
+              .build();
       WorkerServer worker = new WorkerServer(workerConfig, executor);
       started.add(worker);
       worker.start();
-      GatewayServer gateway = GatewayServer.start(
-          GatewayConfig.builder(bootstrap)
-              .port(s.gatewayPort())
-              .chunkSinkPort(s.chunkSinkPort())
-              .tiers(s.tiers())
-              .build(),
-          GrpcServerFactory.gatewayHost());
+      GatewayServer gateway =
+          GatewayServer.start(
+              GatewayConfig.builder(bootstrap)
+                  .port(s.gatewayPort())
+                  .chunkSinkPort(s.chunkSinkPort())
+                  .tiers(s.tiers())
+                  .build(),
+              GrpcServerFactory.gatewayHost());
       started.add(gateway);
       return new EmbeddedCluster(started, worker, gateway.port(), bootstrap, info, notices);
     } catch (WorkerStartException | RuntimeException e) {
@@ -198,9 +239,12 @@ public final class EmbeddedCluster implements AutoCloseable {
     }
   }
 
-  private static EmbeddedKafka startKafka(Settings s, List<AutoCloseable> started, PrintWriter notices) {
-    EmbeddedKafka kafka = new EmbeddedKafka(
-        new EmbeddedKafkaConfig(s.dataDir().resolve("kafka"), s.host(), s.kafkaPort(), 0, Map.of()));
+  private static EmbeddedKafka startKafka(
+      Settings s, List<AutoCloseable> started, PrintWriter notices) {
+    EmbeddedKafka kafka =
+        new EmbeddedKafka(
+            new EmbeddedKafkaConfig(
+                s.dataDir().resolve("kafka"), s.host(), s.kafkaPort(), 0, Map.of()));
     started.add(kafka);
     try {
       kafka.start();
@@ -212,12 +256,20 @@ public final class EmbeddedCluster implements AutoCloseable {
       started.remove(kafka);
       kafka.close();
     }
-    EmbeddedKafka free = new EmbeddedKafka(
-        new EmbeddedKafkaConfig(s.dataDir().resolve("kafka"), s.host(), 0, 0, Map.of()));
+    EmbeddedKafka free =
+        new EmbeddedKafka(
+            new EmbeddedKafkaConfig(s.dataDir().resolve("kafka"), s.host(), 0, 0, Map.of()));
     started.add(free);
     free.start();
-    notices.println("Kafka port " + s.host() + ":" + s.kafkaPort() + " is taken (another broker or `lumina serve`?);"
-        + " the embedded broker uses " + free.bootstrapServers() + " instead (--kafka-port N picks one)");
+    notices.println(
+        "Kafka port "
+            + s.host()
+            + ":"
+            + s.kafkaPort()
+            + " is taken (another broker or `lumina serve`?);"
+            + " the embedded broker uses "
+            + free.bootstrapServers()
+            + " instead (--kafka-port N picks one)");
     notices.flush();
     return free;
   }
@@ -237,7 +289,10 @@ public final class EmbeddedCluster implements AutoCloseable {
     return model;
   }
 
-  /** Stops the worker (after its running job), then the gateway, scheduler, broker and model; idempotent. */
+  /**
+   * Stops the worker (after its running job), then the gateway, scheduler, broker and model;
+   * idempotent.
+   */
   @Override
   public synchronized void close() {
     worker.close();

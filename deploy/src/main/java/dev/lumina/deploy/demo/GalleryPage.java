@@ -32,17 +32,25 @@ public final class GalleryPage {
    * @param trainedSteps the checkpoint's training step, or -1 when unknown
    * @param scale the enlargement of the strips
    */
-  public static String markdown(String model, long trainedSteps, int scale, String imageDir, List<MadeRow> rows) {
+  public static String markdown(
+      String model, long trainedSteps, int scale, String imageDir, List<MadeRow> rows) {
     StringBuilder md = new StringBuilder();
     md.append("# Gallery\n\n");
     md.append("What the model shipped in this repository, `").append(model).append("`");
     md.append(trainedSteps >= 0 ? " (checkpoint at training step " + trainedSteps + ")" : "");
-    md.append(", generates through the cluster: one row per modality, every job with a fixed seed. ");
+    md.append(
+        ", generates through the cluster: one row per modality, every job with a fixed seed. ");
     md.append("Each picture is 32×32 pixels, shown enlarged ×").append(scale);
-    md.append(" with nearest-neighbour sampling; a video is shown as its frames left to right, a multi-view set as its ");
+    md.append(
+        " with nearest-neighbour sampling; a video is shown as its frames left to right, a"
+            + " multi-view set as its ");
     md.append("views left to right.\n\n");
-    md.append("Made again, from the repository root, with\n\n```bash\n").append(COMMAND).append("\n```\n\n");
-    md.append("which starts the same embedded cluster as `lumina demo` (broker, scheduler, worker, gateway on free ");
+    md.append("Made again, from the repository root, with\n\n```bash\n")
+        .append(COMMAND)
+        .append("\n```\n\n");
+    md.append(
+        "which starts the same embedded cluster as `lumina demo` (broker, scheduler, worker,"
+            + " gateway on free ");
     md.append("ports), sends each prompt through the public API and writes this page and `");
     md.append(imageDir).append("/*.png`. Times are on a shared 2-core CPU.\n\n");
     md.append("| modality | prompts (seed) | output |\n|---|---|---|\n");
@@ -50,14 +58,27 @@ public final class GalleryPage {
       GalleryRow g = r.row();
       md.append("| ").append(g.modality().name().toLowerCase(Locale.ROOT)).append(" | ");
       for (int i = 0; i < g.prompts().size(); i++) {
-        md.append(g.prompts().size() > 1 ? (i + 1) + ". " : "").append("\"").append(g.prompts().get(i)).append("\"<br>");
+        md.append(g.prompts().size() > 1 ? (i + 1) + ". " : "")
+            .append("\"")
+            .append(g.prompts().get(i))
+            .append("\"<br>");
       }
-      md.append("seed ").append(g.seed()).append(String.format(Locale.ROOT, ", %.1f s", r.totalMs() / 1000.0));
-      md.append(" | ![").append(g.modality().name().toLowerCase(Locale.ROOT)).append("](").append(imageDir)
-          .append('/').append(g.file()).append(") |\n");
+      md.append("seed ")
+          .append(g.seed())
+          .append(String.format(Locale.ROOT, ", %.1f s", r.totalMs() / 1000.0));
+      md.append(" | ![")
+          .append(g.modality().name().toLowerCase(Locale.ROOT))
+          .append("](")
+          .append(imageDir)
+          .append('/')
+          .append(g.file())
+          .append(") |\n");
     }
-    md.append("| audio | — | not made: the shipped model is a pixel-space image/video/multi-view Flag-DiT. An audio ");
-    md.append("model (the `lumina_music` layout, `patch_size` 1) is served the same way and answers `");
+    md.append(
+        "| audio | — | not made: the shipped model is a pixel-space image/video/multi-view"
+            + " Flag-DiT. An audio ");
+    md.append(
+        "model (the `lumina_music` layout, `patch_size` 1) is served the same way and answers `");
     md.append(Modality.AUDIO.name()).append("` requests with WAV files. |\n");
     return md.toString();
   }

@@ -5,8 +5,8 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * One row of the gallery: a modality, the prompts generated for it (one job each, with a fixed seed)
- * and the file the row's strip is written to.
+ * One row of the gallery: a modality, the prompts generated for it (one job each, with a fixed
+ * seed) and the file the row's strip is written to.
  *
  * @param modality what every job of the row generates
  * @param prompts one job per prompt, in strip order; at least one
@@ -26,16 +26,27 @@ public record GalleryRow(Modality modality, List<String> prompts, long seed, Str
     }
   }
 
-  /** The rows of the project's gallery, for the shipped shapes model (vocabulary of its training captions). */
+  /**
+   * The rows of the project's gallery, for the shipped shapes model (vocabulary of its training
+   * captions).
+   */
   public static List<GalleryRow> shapes() {
     return List.of(
-        new GalleryRow(Modality.IMAGE, List.of(
-            "a small red circle at the top left on a blue background",
-            "a large yellow triangle in the center on a black background",
-            "a large white square at the bottom right on a gray background",
-            "a large purple triangle in the bottom right corner on a gray background"), 7, "image.png"),
-        new GalleryRow(Modality.VIDEO, List.of("a small green square moving right on a black background"), 7,
+        new GalleryRow(
+            Modality.IMAGE,
+            List.of(
+                "a small red circle at the top left on a blue background",
+                "a large yellow triangle in the center on a black background",
+                "a large white square at the bottom right on a gray background",
+                "a large purple triangle in the bottom right corner on a gray background"),
+            7,
+            "image.png"),
+        new GalleryRow(
+            Modality.VIDEO,
+            List.of("a small green square moving right on a black background"),
+            7,
             "video.png"),
-        new GalleryRow(Modality.MULTIVIEW, List.of("a red cube on a white background"), 7, "multiview.png"));
+        new GalleryRow(
+            Modality.MULTIVIEW, List.of("a red cube on a white background"), 7, "multiview.png"));
   }
 }

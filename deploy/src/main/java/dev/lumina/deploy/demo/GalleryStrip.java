@@ -6,8 +6,8 @@ import java.awt.image.BufferedImage;
 import java.util.List;
 
 /**
- * Lays pictures side by side, each enlarged by an integer factor with nearest-neighbour sampling (so
- * a 32-pixel picture stays crisp at 128), separated by white gaps. Stateless.
+ * Lays pictures side by side, each enlarged by an integer factor with nearest-neighbour sampling
+ * (so a 32-pixel picture stays crisp at 128), separated by white gaps. Stateless.
  */
 public final class GalleryStrip {
   /** Largest enlargement accepted. */

@@ -13,8 +13,8 @@ import org.slf4j.LoggerFactory;
  * {@link #close} puts the previous levels back. Not thread-safe: open and close on one thread.
  */
 public final class QuietLogs implements AutoCloseable {
-  private static final List<String> LOGGERS = List.of("dev.lumina", "org.apache", "kafka", "ai.djl", "io.grpc",
-      "io.netty");
+  private static final List<String> LOGGERS =
+      List.of("dev.lumina", "org.apache", "kafka", "ai.djl", "io.grpc", "io.netty");
 
   private final Map<Logger, Level> before = new LinkedHashMap<>();
 

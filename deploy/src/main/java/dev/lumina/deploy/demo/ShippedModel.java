@@ -12,17 +12,20 @@ import java.util.Set;
 /**
  * Where the model shipped in the repository ({@value #RELATIVE_DIR}) lives, for {@code serve} and
  * {@code demo} run without {@code --model}. Looked for, in order: under the folder named by the
- * system property {@value #HOME_PROPERTY} (only there, when it is set); then under the launcher's own
- * location and its parents (the repository root of {@code deploy/target/lumina.jar}); then under the
- * working directory. Stateless.
+ * system property {@value #HOME_PROPERTY} (only there, when it is set); then under the launcher's
+ * own location and its parents (the repository root of {@code deploy/target/lumina.jar}); then
+ * under the working directory. Stateless.
  */
 public final class ShippedModel {
   /** The shipped model's folder relative to the repository root. */
   public static final String RELATIVE_DIR = "models/lumina-shapes-32";
+
   /** System property naming the repository (or install) root. */
   public static final String HOME_PROPERTY = "lumina.home";
+
   /** The weights file whose presence marks a model directory. */
   private static final String WEIGHTS = "model.safetensors";
+
   /** How many parents of the launcher's location are searched. */
   private static final int PARENTS_SEARCHED = 4;
 
@@ -38,10 +41,19 @@ public final class ShippedModel {
     if (given != null) {
       return given;
     }
-    List<Path> searched = candidates(System.getProperty(HOME_PROPERTY), launcherLocation(), Path.of(""));
-    return find(searched).orElseThrow(() -> new IllegalArgumentException(
-        "no --model given and the shipped model " + RELATIVE_DIR + " is not in " + searched
-            + "; pass --model DIR, set LUMINA_MODEL, or run from the repository (-D" + HOME_PROPERTY + "=ROOT)"));
+    List<Path> searched =
+        candidates(System.getProperty(HOME_PROPERTY), launcherLocation(), Path.of(""));
+    return find(searched)
+        .orElseThrow(
+            () ->
+                new IllegalArgumentException(
+                    "no --model given and the shipped model "
+                        + RELATIVE_DIR
+                        + " is not in "
+                        + searched
+                        + "; pass --model DIR, set LUMINA_MODEL, or run from the repository (-D"
+                        + HOME_PROPERTY
+                        + "=ROOT)"));
   }
 
   /** The first candidate that holds model weights. */

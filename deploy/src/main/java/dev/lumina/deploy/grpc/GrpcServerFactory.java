@@ -18,12 +18,13 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Builds and starts every gRPC server of the project: Netty on the given address, the given services,
- * plus standard {@code grpc.health.v1.Health} and {@code grpc.reflection.v1.ServerReflection}.
+ * Builds and starts every gRPC server of the project: Netty on the given address, the given
+ * services, plus standard {@code grpc.health.v1.Health} and {@code
+ * grpc.reflection.v1.ServerReflection}.
  *
- * <p>Health reports SERVING for the overall server ({@code ""}) and for each added service once the server
- * has started, and NOT_SERVING as soon as {@link LuminaGrpcServer#close()} begins, so load balancers stop
- * routing before the server drains. Stateless; the returned server is thread-safe.
+ * <p>Health reports SERVING for the overall server ({@code ""}) and for each added service once the
+ * server has started, and NOT_SERVING as soon as {@link LuminaGrpcServer#close()} begins, so load
+ * balancers stop routing before the server drains. Stateless; the returned server is thread-safe.
  */
 public final class GrpcServerFactory {
 
@@ -36,43 +37,51 @@ public final class GrpcServerFactory {
   private GrpcServerFactory() {}
 
   /**
-   * The transport limit to give a server whose services refuse messages above {@code applicationLimit}
-   * themselves (for example with an interceptor that answers {@code INVALID_ARGUMENT} naming the limit):
-   * {@code applicationLimit +} {@value #TRANSPORT_HEADROOM_BYTES}, capped at {@link Integer#MAX_VALUE}.
-   * A message between the two limits reaches the application's check and gets its clear error; only a
-   * message above the transport limit is cut off by gRPC itself with {@code RESOURCE_EXHAUSTED}.
+   * The transport limit to give a server whose services refuse messages above {@code
+   * applicationLimit} themselves (for example with an interceptor that answers {@code
+   * INVALID_ARGUMENT} naming the limit): {@code applicationLimit +} {@value
+   * #TRANSPORT_HEADROOM_BYTES}, capped at {@link Integer#MAX_VALUE}. A message between the two
+   * limits reaches the application's check and gets its clear error; only a message above the
+   * transport limit is cut off by gRPC itself with {@code RESOURCE_EXHAUSTED}.
    *
    * @throws IllegalArgumentException if {@code applicationLimit < 1}
    */
   public static int transportLimitAbove(int applicationLimit) {
     if (applicationLimit < 1) {
-      throw new IllegalArgumentException("applicationLimit must be >= 1 byte, got " + applicationLimit);
+      throw new IllegalArgumentException(
+          "applicationLimit must be >= 1 byte, got " + applicationLimit);
     }
     return (int) Math.min(Integer.MAX_VALUE, (long) applicationLimit + TRANSPORT_HEADROOM_BYTES);
   }
 
   /**
    * Starts a server for {@code services} on {@code address} (port 0 picks a free port) that refuses
-   * inbound messages larger than {@code maxInboundMessageBytes} at the transport ({@code RESOURCE_EXHAUSTED},
-   * before any interceptor or service sees them).
+   * inbound messages larger than {@code maxInboundMessageBytes} at the transport ({@code
+   * RESOURCE_EXHAUSTED}, before any interceptor or service sees them).
    *
-   * @throws IllegalArgumentException if {@code services} is empty or {@code maxInboundMessageBytes < 1}
+   * @throws IllegalArgumentException if {@code services} is empty or {@code maxInboundMessageBytes
+   *     < 1}
    * @throws UncheckedIOException if the address cannot be bound (the message names the address)
    */
-  public static LuminaGrpcServer start(InetSocketAddress address, List<? extends BindableService> services,
-      List<? extends ServerInterceptor> interceptors, int maxInboundMessageBytes) {
+  public static LuminaGrpcServer start(
+      InetSocketAddress address,
+      List<? extends BindableService> services,
+      List<? extends ServerInterceptor> interceptors,
+      int maxInboundMessageBytes) {
     if (services.isEmpty()) {
       throw new IllegalArgumentException("services must list at least one service");
     }
     if (maxInboundMessageBytes < 1) {
-      throw new IllegalArgumentException("maxInboundMessageBytes must be >= 1, got " + maxInboundMessageBytes);
+      throw new IllegalArgumentException(
+          "maxInboundMessageBytes must be >= 1, got " + maxInboundMessageBytes);
     }
     HealthStatusManager health = new HealthStatusManager();
-    NettyServerBuilder builder = NettyServerBuilder.forAddress(address)
-        .addService(health.getHealthService())
-        .addService(ProtoReflectionServiceV1.newInstance())
-        .maxInboundMessageSize(maxInboundMessageBytes)
-        .permitKeepAliveTime(30, TimeUnit.SECONDS);
+    NettyServerBuilder builder =
+        NettyServerBuilder.forAddress(address)
+            .addService(health.getHealthService())
+            .addService(ProtoReflectionServiceV1.newInstance())
+            .maxInboundMessageSize(maxInboundMessageBytes)
+            .permitKeepAliveTime(30, TimeUnit.SECONDS);
     for (ServerInterceptor interceptor : interceptors) {
       builder.intercept(interceptor);
     }
@@ -83,8 +92,10 @@ public final class GrpcServerFactory {
     try {
       server.start();
     } catch (IOException e) {
-      String why = e instanceof BindException || e.getCause() instanceof BindException
-          ? "address already in use" : e.getMessage();
+      String why =
+          e instanceof BindException || e.getCause() instanceof BindException
+              ? "address already in use"
+              : e.getMessage();
       throw new UncheckedIOException("cannot start gRPC server on " + address + ": " + why, e);
     }
     for (BindableService service : services) {
@@ -103,24 +114,30 @@ public final class GrpcServerFactory {
    * @throws UncheckedIOException if the address cannot be bound (the message names the address)
    */
   public static LuminaGrpcServer start(
-      InetSocketAddress address, List<? extends BindableService> services, List<? extends ServerInterceptor> interceptors) {
+      InetSocketAddress address,
+      List<? extends BindableService> services,
+      List<? extends ServerInterceptor> interceptors) {
     return start(address, services, interceptors, DEFAULT_MAX_INBOUND_MESSAGE_BYTES);
   }
 
-  /** Starts a server for {@code services} on {@code address}, without interceptors, with gRPC's default limit. */
-  public static LuminaGrpcServer start(InetSocketAddress address, List<? extends BindableService> services) {
+  /**
+   * Starts a server for {@code services} on {@code address}, without interceptors, with gRPC's
+   * default limit.
+   */
+  public static LuminaGrpcServer start(
+      InetSocketAddress address, List<? extends BindableService> services) {
     return start(address, services, List.of());
   }
 
   /**
-   * The project's gRPC servers (health + reflection) as a {@link GrpcHost}. The transport limit sits
-   * a little above the gateway's own, so an oversized request reaches the gateway's check and gets
-   * INVALID_ARGUMENT naming the limit.
+   * The project's gRPC servers (health + reflection) as a {@link GrpcHost}. The transport limit
+   * sits a little above the gateway's own, so an oversized request reaches the gateway's check and
+   * gets INVALID_ARGUMENT naming the limit.
    */
   public static GrpcHost gatewayHost() {
     return (address, services, interceptors, maxInboundMessageBytes) -> {
-      LuminaGrpcServer server = start(address, services, interceptors,
-          transportLimitAbove(maxInboundMessageBytes));
+      LuminaGrpcServer server =
+          start(address, services, interceptors, transportLimitAbove(maxInboundMessageBytes));
       return new GrpcHost.Bound() {
         @Override
         public int port() {

@@ -6,9 +6,9 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A started gRPC server built by {@link GrpcServerFactory}. {@link #close()} marks health NOT_SERVING,
- * stops accepting calls, lets in-flight calls finish for the grace period, then cancels the rest.
- * Thread-safe; {@code close} is idempotent.
+ * A started gRPC server built by {@link GrpcServerFactory}. {@link #close()} marks health
+ * NOT_SERVING, stops accepting calls, lets in-flight calls finish for the grace period, then
+ * cancels the rest. Thread-safe; {@code close} is idempotent.
  */
 public final class LuminaGrpcServer implements AutoCloseable {
 

@@ -31,7 +31,8 @@ final class BrokerProperties {
     p.setProperty("log.cleaner.dedupe.buffer.size", "8388608");
     p.putAll(config.extraProperties());
     // Listeners last: they must match the resolved ports whatever the extra properties say.
-    p.setProperty("listeners",
+    p.setProperty(
+        "listeners",
         "PLAINTEXT://" + host + ":" + brokerPort + ",CONTROLLER://" + host + ":" + controllerPort);
     p.setProperty("advertised.listeners", "PLAINTEXT://" + host + ":" + brokerPort);
     return p;

@@ -23,18 +23,18 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A real single-node Kafka broker (KRaft, {@code process.roles=broker,controller}) running in this JVM,
- * built from Kafka's own server classes. Used by {@code lumina kafka}, {@code lumina serve} and the
- * integration tests.
+ * A real single-node Kafka broker (KRaft, {@code process.roles=broker,controller}) running in this
+ * JVM, built from Kafka's own server classes. Used by {@code lumina kafka}, {@code lumina serve}
+ * and the integration tests.
  *
- * <p>Lifecycle: construct, {@link #start()} once, then {@link #close()}. The data directory is formatted
- * on the first start and reused afterwards. Ports given as 0 are resolved to free ports just before the
- * broker binds them. Kafka's exit and halt procedures are replaced for the life of the JVM so a fatal broker
- * error throws {@link KafkaFatalErrorException} instead of killing the JVM (and with it a test run or the
- * other roles of {@code lumina serve}).
+ * <p>Lifecycle: construct, {@link #start()} once, then {@link #close()}. The data directory is
+ * formatted on the first start and reused afterwards. Ports given as 0 are resolved to free ports
+ * just before the broker binds them. Kafka's exit and halt procedures are replaced for the life of
+ * the JVM so a fatal broker error throws {@link KafkaFatalErrorException} instead of killing the
+ * JVM (and with it a test run or the other roles of {@code lumina serve}).
  *
- * <p>Thread-safety: {@code start} and {@code close} are synchronized; accessors may be called from any
- * thread after {@code start} returns.
+ * <p>Thread-safety: {@code start} and {@code close} are synchronized; accessors may be called from
+ * any thread after {@code start} returns.
  */
 public final class EmbeddedKafka implements AutoCloseable {
 
@@ -60,7 +60,8 @@ public final class EmbeddedKafka implements AutoCloseable {
    */
   public synchronized void start() {
     if (server != null || closed) {
-      throw new IllegalStateException("EmbeddedKafka can be started once; it is " + (closed ? "closed" : "running"));
+      throw new IllegalStateException(
+          "EmbeddedKafka can be started once; it is " + (closed ? "closed" : "running"));
     }
     installThrowingExitProcedures();
     brokerPort = resolvePort("brokerPort", config.brokerPort());
@@ -86,8 +87,11 @@ public final class EmbeddedKafka implements AutoCloseable {
       throw e;
     }
     server = raft;
-    log.info("Kafka broker ready at {} (controller port {}, data {})",
-        bootstrapServers(), controllerPort, config.dataDir());
+    log.info(
+        "Kafka broker ready at {} (controller port {}, data {})",
+        bootstrapServers(),
+        controllerPort,
+        config.dataDir());
   }
 
   /** {@code host:port} of the client listener, for {@code bootstrap.servers}. */
@@ -149,12 +153,19 @@ public final class EmbeddedKafka implements AutoCloseable {
     ByteArrayOutputStream captured = new ByteArrayOutputStream();
     int rc;
     try (PrintStream ps = new PrintStream(captured, true, StandardCharsets.UTF_8)) {
-      rc = StorageTool.execute(
-          new String[] {"format", "-t", Uuid.randomUuid().toString(), "-c", propsFile.toString()}, ps);
+      rc =
+          StorageTool.execute(
+              new String[] {
+                "format", "-t", Uuid.randomUuid().toString(), "-c", propsFile.toString()
+              },
+              ps);
     }
     if (rc != 0) {
-      throw new IOException("kafka storage format failed (exit " + rc + "): "
-          + captured.toString(StandardCharsets.UTF_8));
+      throw new IOException(
+          "kafka storage format failed (exit "
+              + rc
+              + "): "
+              + captured.toString(StandardCharsets.UTF_8));
     }
   }
 
@@ -189,15 +200,18 @@ public final class EmbeddedKafka implements AutoCloseable {
   }
 
   /**
-   * Kafka calls {@code Exit.halt}/{@code Exit.exit} on fatal errors, which would end the whole JVM without a
-   * report. Replace both with procedures that throw; done once per JVM, harmless when repeated.
+   * Kafka calls {@code Exit.halt}/{@code Exit.exit} on fatal errors, which would end the whole JVM
+   * without a report. Replace both with procedures that throw; done once per JVM, harmless when
+   * repeated.
    */
   private static void installThrowingExitProcedures() {
-    Exit.setExitProcedure((code, message) -> {
-      throw new KafkaFatalErrorException("exit", code, message);
-    });
-    Exit.setHaltProcedure((code, message) -> {
-      throw new KafkaFatalErrorException("halt", code, message);
-    });
+    Exit.setExitProcedure(
+        (code, message) -> {
+          throw new KafkaFatalErrorException("exit", code, message);
+        });
+    Exit.setHaltProcedure(
+        (code, message) -> {
+          throw new KafkaFatalErrorException("halt", code, message);
+        });
   }
 }

@@ -7,19 +7,31 @@ import java.util.Objects;
 /**
  * Settings of a single-node KRaft broker run in-process by {@link EmbeddedKafka}.
  *
- * @param dataDir directory holding the broker's log and metadata; formatted on first start, reused after
+ * @param dataDir directory holding the broker's log and metadata; formatted on first start, reused
+ *     after
  * @param host address both listeners bind to and advertise (loopback by default)
  * @param brokerPort client listener port, 0 to pick a free port at start, else 1..65535
- * @param controllerPort KRaft controller listener port, 0 to pick a free port at start, else 1..65535
- * @param extraProperties further broker properties; they override the defaults (never the listeners)
+ * @param controllerPort KRaft controller listener port, 0 to pick a free port at start, else
+ *     1..65535
+ * @param extraProperties further broker properties; they override the defaults (never the
+ *     listeners)
  */
 public record EmbeddedKafkaConfig(
-    Path dataDir, String host, int brokerPort, int controllerPort, Map<String, String> extraProperties) {
+    Path dataDir,
+    String host,
+    int brokerPort,
+    int controllerPort,
+    Map<String, String> extraProperties) {
 
   /** Default client port, matching a stock Kafka install. */
   public static final int DEFAULT_BROKER_PORT = 9092;
-  /** Where the roles look for Kafka by default: a broker started with {@code lumina kafka} on this machine. */
+
+  /**
+   * Where the roles look for Kafka by default: a broker started with {@code lumina kafka} on this
+   * machine.
+   */
   public static final String DEFAULT_BOOTSTRAP = "127.0.0.1:" + DEFAULT_BROKER_PORT;
+
   /** Default controller port, matching a stock KRaft install. */
   public static final int DEFAULT_CONTROLLER_PORT = 9093;
 

@@ -1,8 +1,9 @@
 package dev.lumina.deploy.kafka;
 
 /**
- * The embedded broker hit an error after which Kafka would end the process ({@code Exit.exit}/{@code halt});
- * thrown instead so the hosting JVM can report it and shut down in order. Not retriable.
+ * The embedded broker hit an error after which Kafka would end the process ({@code
+ * Exit.exit}/{@code halt}); thrown instead so the hosting JVM can report it and shut down in order.
+ * Not retriable.
  */
 public final class KafkaFatalErrorException extends RuntimeException {
 

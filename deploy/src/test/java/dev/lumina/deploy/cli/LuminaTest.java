@@ -19,20 +19,24 @@ class LuminaTest {
   }
 
   @Test
-  void trainRefusesInitFromTogetherWithResumeBeforeTouchingTheWorkDirectory(@org.junit.jupiter.api.io.TempDir
-      java.nio.file.Path dir) {
+  void trainRefusesInitFromTogetherWithResumeBeforeTouchingTheWorkDirectory(
+      @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
     java.nio.file.Path out = dir.resolve("work");
     java.io.PrintStream saved = System.err;
     java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
     System.setErr(new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8));
     int code;
     try {
-      code = Lumina.newCommandLine().execute("train", "--out", out.toString(), "--init-from", dir.toString(), "--resume");
+      code =
+          Lumina.newCommandLine()
+              .execute("train", "--out", out.toString(), "--init-from", dir.toString(), "--resume");
     } finally {
       System.setErr(saved);
     }
     assertThat(code).isEqualTo(2);
-    assertThat(err.toString(java.nio.charset.StandardCharsets.UTF_8)).contains("--init-from").contains("--resume");
+    assertThat(err.toString(java.nio.charset.StandardCharsets.UTF_8))
+        .contains("--init-from")
+        .contains("--resume");
     assertThat(out).doesNotExist();
   }
 

@@ -16,7 +16,8 @@ class EmbeddedKafkaConfigTest {
   void portOutOfRangeIsRejectedNamingTheField() {
     assertThatThrownBy(() -> new EmbeddedKafkaConfig(DIR, "127.0.0.1", 70_000, 0, Map.of()))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("brokerPort").hasMessageContaining("65535");
+        .hasMessageContaining("brokerPort")
+        .hasMessageContaining("65535");
     assertThatThrownBy(() -> new EmbeddedKafkaConfig(DIR, "127.0.0.1", 0, -1, Map.of()))
         .hasMessageContaining("controllerPort");
   }
@@ -24,13 +25,19 @@ class EmbeddedKafkaConfigTest {
   @Test
   void sameFixedPortForBrokerAndControllerIsRejected() {
     assertThatThrownBy(() -> new EmbeddedKafkaConfig(DIR, "127.0.0.1", 9092, 9092, Map.of()))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("must differ");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("must differ");
   }
 
   @Test
   void brokerPropertiesCarryTheSingleNodePitfallFixesAndKeepListenersOverExtras() {
-    EmbeddedKafkaConfig config = new EmbeddedKafkaConfig(
-        DIR, "127.0.0.1", 0, 0, Map.of("listeners", "PLAINTEXT://0.0.0.0:1", "num.partitions", "4"));
+    EmbeddedKafkaConfig config =
+        new EmbeddedKafkaConfig(
+            DIR,
+            "127.0.0.1",
+            0,
+            0,
+            Map.of("listeners", "PLAINTEXT://0.0.0.0:1", "num.partitions", "4"));
     Properties p = BrokerProperties.build(config, 19092, 19093);
 
     assertThat(p.getProperty("log.cleaner.dedupe.buffer.size")).isEqualTo("8388608");
@@ -47,9 +54,12 @@ class EmbeddedKafkaConfigTest {
   @Test
   void accessorsBeforeStartFailClearly() {
     EmbeddedKafka kafka = new EmbeddedKafka(EmbeddedKafkaConfig.ephemeral(DIR));
-    assertThatThrownBy(kafka::bootstrapServers).isInstanceOf(IllegalStateException.class)
+    assertThatThrownBy(kafka::bootstrapServers)
+        .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("not started");
     kafka.close();
-    assertThatThrownBy(kafka::start).isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
+    assertThatThrownBy(kafka::start)
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("closed");
   }
 }

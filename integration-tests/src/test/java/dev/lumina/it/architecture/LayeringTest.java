@@ -10,9 +10,9 @@ import com.tngtech.archunit.junit.ArchTest;
 import com.tngtech.archunit.lang.ArchRule;
 
 /**
- * The layering of the modules, checked on the production classes of every module: who may use the tensor
- * library, which roles may know which, and no package cycles. A failure names the offending class and the
- * dependency.
+ * The layering of the modules, checked on the production classes of every module: who may use the
+ * tensor library, which roles may know which, and no package cycles. A failure names the offending
+ * class and the dependency.
  */
 @AnalyzeClasses(packages = "dev.lumina", importOptions = LayeringTest.ProductionClasses.class)
 class LayeringTest {
@@ -33,7 +33,8 @@ class LayeringTest {
           .should()
           .dependOnClassesThat()
           .resideInAPackage("ai.djl..")
-          .because("the engine's public API speaks plain Java; only it and the trainer touch tensors");
+          .because(
+              "the engine's public API speaks plain Java; only it and the trainer touch tensors");
 
   @ArchTest
   static final ArchRule pytorchSpecificsStayInOnePackage =
@@ -43,7 +44,9 @@ class LayeringTest {
           .should()
           .dependOnClassesThat()
           .resideInAPackage("ai.djl.pytorch..")
-          .because("PyTorch specifics live in dev.lumina.engine.pytorch; the rest uses DJL's engine-neutral API");
+          .because(
+              "PyTorch specifics live in dev.lumina.engine.pytorch; the rest uses DJL's"
+                  + " engine-neutral API");
 
   @ArchTest
   static final ArchRule theEngineKnowsNoTransport =
@@ -63,7 +66,10 @@ class LayeringTest {
           .should()
           .dependOnClassesThat()
           .resideInAnyPackage(
-              "dev.lumina.worker..", "dev.lumina.training..", "dev.lumina.gateway..", "dev.lumina.scheduler..");
+              "dev.lumina.worker..",
+              "dev.lumina.training..",
+              "dev.lumina.gateway..",
+              "dev.lumina.scheduler..");
 
   @ArchTest
   static final ArchRule gatewayAndSchedulerNeverTouchTheModel =
@@ -79,7 +85,8 @@ class LayeringTest {
   static final ArchRule servingNeverNeedsTraining =
       noClasses()
           .that()
-          .resideInAnyPackage("dev.lumina.worker..", "dev.lumina.gateway..", "dev.lumina.scheduler..")
+          .resideInAnyPackage(
+              "dev.lumina.worker..", "dev.lumina.gateway..", "dev.lumina.scheduler..")
           .should()
           .dependOnClassesThat()
           .resideInAPackage("dev.lumina.training..");
@@ -110,5 +117,6 @@ class LayeringTest {
               "dev.lumina.deploy..");
 
   @ArchTest
-  static final ArchRule noPackageCycles = slices().matching("dev.lumina.(**)").should().beFreeOfCycles();
+  static final ArchRule noPackageCycles =
+      slices().matching("dev.lumina.(**)").should().beFreeOfCycles();
 }

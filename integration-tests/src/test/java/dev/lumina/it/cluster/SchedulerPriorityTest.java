@@ -32,17 +32,26 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** The scheduler on a real broker: with a backlog, the highest priority reaches the work topic first. */
+/**
+ * The scheduler on a real broker: with a backlog, the highest priority reaches the work topic
+ * first.
+ */
 class SchedulerPriorityTest {
   @RegisterExtension static final KafkaBrokerExtension kafka = new KafkaBrokerExtension();
 
   private static final String WORK = "lumina.work.audio.s";
 
   private static JobEnvelope job(String id, int priority) {
-    return JobEnvelope.newBuilder().setJobId(id).setTenant("default").setTokenBudget(125)
+    return JobEnvelope.newBuilder()
+        .setJobId(id)
+        .setTenant("default")
+        .setTokenBudget(125)
         .setAcceptedAtMs(System.currentTimeMillis())
-        .setRequest(GenerateRequest.newBuilder().setModality(Modality.AUDIO).setPriority(priority)
-            .setSampling(Sampling.newBuilder().setSteps(10)))
+        .setRequest(
+            GenerateRequest.newBuilder()
+                .setModality(Modality.AUDIO)
+                .setPriority(priority)
+                .setSampling(Sampling.newBuilder().setSteps(10)))
         .build();
   }
 
@@ -51,9 +60,12 @@ class SchedulerPriorityTest {
     p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
     p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     List<T> out = new ArrayList<>();
-    try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer())) {
-      List<TopicPartition> parts = c.partitionsFor(topic).stream()
-          .map(i -> new TopicPartition(i.topic(), i.partition())).toList();
+    try (KafkaConsumer<String, byte[]> c =
+        new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer())) {
+      List<TopicPartition> parts =
+          c.partitionsFor(topic).stream()
+              .map(i -> new TopicPartition(i.topic(), i.partition()))
+              .toList();
       c.assign(parts);
       c.seekToBeginning(parts);
       Map<TopicPartition, Long> end = c.endOffsets(parts);
@@ -65,13 +77,15 @@ class SchedulerPriorityTest {
   }
 
   private static List<String> placed() {
-    return readAll(WORK, v -> {
-      try {
-        return JobEnvelope.parseFrom(v).getJobId();
-      } catch (com.google.protobuf.InvalidProtocolBufferException e) {
-        throw new IllegalStateException(e);
-      }
-    });
+    return readAll(
+        WORK,
+        v -> {
+          try {
+            return JobEnvelope.parseFrom(v).getJobId();
+          } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            throw new IllegalStateException(e);
+          }
+        });
   }
 
   @Test
@@ -79,15 +93,22 @@ class SchedulerPriorityTest {
     Properties p = new Properties();
     p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
     p.put(ProducerConfig.ACKS_CONFIG, "all");
-    try (SchedulerServer scheduler = SchedulerServer.start(SchedulerConfig.builder(kafka.bootstrapServers()).releaseWindow(1).build());
-        KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
+    try (SchedulerServer scheduler =
+            SchedulerServer.start(
+                SchedulerConfig.builder(kafka.bootstrapServers()).releaseWindow(1).build());
+        KafkaProducer<String, byte[]> producer =
+            new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
       // "first" fills the release window (1 job not yet started); the rest arrive while it is held,
       // so they form a backlog whatever the poll timing.
       JobEnvelope first = job("first", 5);
-      producer.send(new ProducerRecord<>(Topics.REQUESTS, first.getJobId(), first.toByteArray())).get();
+      producer
+          .send(new ProducerRecord<>(Topics.REQUESTS, first.getJobId(), first.toByteArray()))
+          .get();
       await().atMost(Duration.ofSeconds(10)).until(() -> placed().contains("first"));
       for (JobEnvelope env : List.of(job("low", 1), job("normal", 5), job("urgent", 9))) {
-        producer.send(new ProducerRecord<>(Topics.REQUESTS, env.getJobId(), env.toByteArray())).get();
+        producer
+            .send(new ProducerRecord<>(Topics.REQUESTS, env.getJobId(), env.toByteArray()))
+            .get();
       }
       List<String> order = new ArrayList<>();
       for (int i = 0; i < 4; i++) {
@@ -98,17 +119,39 @@ class SchedulerPriorityTest {
         // Work topics have several partitions: the new job is the one not placed before.
         String next = now.stream().filter(id -> !order.contains(id)).findFirst().orElseThrow();
         order.add(next);
-        producer.send(new ProducerRecord<>(Topics.EVENTS, next, JobEvent.newBuilder().setJobId(next)
-            .setState(JobState.RUNNING).setSource("worker").build().toByteArray())).get();
+        producer
+            .send(
+                new ProducerRecord<>(
+                    Topics.EVENTS,
+                    next,
+                    JobEvent.newBuilder()
+                        .setJobId(next)
+                        .setState(JobState.RUNNING)
+                        .setSource("worker")
+                        .build()
+                        .toByteArray()))
+            .get();
       }
       assertThat(order).containsExactly("first", "urgent", "normal", "low");
-      await().atMost(Duration.ofSeconds(15)).until(() -> readAll(Topics.QUEUE_DEPTH, v -> {
-        try {
-          return QueueDepth.parseFrom(v);
-        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
-          throw new IllegalStateException(e);
-        }
-      }).stream().anyMatch(d -> d.getTopic().equals(WORK) && d.getJobs() > 0 && d.getTokenSeconds() > 0));
+      await()
+          .atMost(Duration.ofSeconds(15))
+          .until(
+              () ->
+                  readAll(
+                          Topics.QUEUE_DEPTH,
+                          v -> {
+                            try {
+                              return QueueDepth.parseFrom(v);
+                            } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+                              throw new IllegalStateException(e);
+                            }
+                          })
+                      .stream()
+                      .anyMatch(
+                          d ->
+                              d.getTopic().equals(WORK)
+                                  && d.getJobs() > 0
+                                  && d.getTokenSeconds() > 0));
       assertThat(scheduler.isRunning()).isTrue();
     }
   }

@@ -2,8 +2,8 @@ package dev.lumina.it.demo;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.lumina.deploy.cli.Lumina;
 import dev.lumina.deploy.bench.BenchModelDir;
+import dev.lumina.deploy.cli.Lumina;
 import java.awt.image.BufferedImage;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -32,12 +32,25 @@ class DemoCommandTest {
   @Test
   void demoStartsTheClusterWritesThePngAndPrintsItsPath() throws Exception {
     Path out = tmp.resolve("out");
-    Run run = demo("a red square", "--model", model.toString(), "--out", out.toString(), "--seed", "11",
-        "--width", "24", "--height", "16");
+    Run run =
+        demo(
+            "a red square",
+            "--model",
+            model.toString(),
+            "--out",
+            out.toString(),
+            "--seed",
+            "11",
+            "--width",
+            "24",
+            "--height",
+            "16");
 
     assertThat(run.code).as(run.err).isZero();
-    assertThat(run.err).contains("model " + BenchModelDir.NAME + " ready on 127.0.0.1:")
-        .contains("ETA").contains("seed 11");
+    assertThat(run.err)
+        .contains("model " + BenchModelDir.NAME + " ready on 127.0.0.1:")
+        .contains("ETA")
+        .contains("seed 11");
     List<String> paths = run.out.lines().toList();
     assertThat(paths).hasSize(1);
     Path image = Path.of(paths.get(0));
@@ -51,8 +64,15 @@ class DemoCommandTest {
 
   @Test
   void aRefusedRequestExitsOneWithTheServersReasonAndStillShutsDown() {
-    Run run = demo("a red square", "--model", model.toString(), "--out", tmp.resolve("refused").toString(),
-        "--width", "17");
+    Run run =
+        demo(
+            "a red square",
+            "--model",
+            model.toString(),
+            "--out",
+            tmp.resolve("refused").toString(),
+            "--width",
+            "17");
     assertThat(run.code).isEqualTo(1);
     assertThat(run.err).contains("lumina demo: INVALID_ARGUMENT").contains("width");
   }
@@ -71,8 +91,11 @@ class DemoCommandTest {
     StringWriter err = new StringWriter();
     List<String> args = new java.util.ArrayList<>(List.of("demo", prompt));
     args.addAll(List.of(flags));
-    int code = Lumina.newCommandLine().setOut(new PrintWriter(out, true)).setErr(new PrintWriter(err, true))
-        .execute(args.toArray(new String[0]));
+    int code =
+        Lumina.newCommandLine()
+            .setOut(new PrintWriter(out, true))
+            .setErr(new PrintWriter(err, true))
+            .execute(args.toArray(new String[0]));
     System.err.print(err);
     return new Run(code, out.toString(), err.toString());
   }

@@ -3,8 +3,8 @@ package dev.lumina.it.demo;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.lumina.deploy.cluster.EmbeddedCluster;
 import dev.lumina.deploy.bench.BenchModelDir;
+import dev.lumina.deploy.cluster.EmbeddedCluster;
 import dev.lumina.proto.Tiers;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -24,8 +24,10 @@ class EmbeddedClusterTest {
     StringWriter notices = new StringWriter();
     try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       int port = taken.getLocalPort();
-      try (EmbeddedCluster cluster = EmbeddedCluster.start(settings(model, port, true), new PrintWriter(notices, true))) {
-        assertThat(notices.toString()).contains("Kafka port 127.0.0.1:" + port + " is taken")
+      try (EmbeddedCluster cluster =
+          EmbeddedCluster.start(settings(model, port, true), new PrintWriter(notices, true))) {
+        assertThat(notices.toString())
+            .contains("Kafka port 127.0.0.1:" + port + " is taken")
             .contains("uses " + cluster.bootstrapServers() + " instead");
         assertThat(cluster.bootstrapServers()).isNotEqualTo("127.0.0.1:" + port);
         assertThat(cluster.model().getName()).isEqualTo(BenchModelDir.NAME);
@@ -39,14 +41,27 @@ class EmbeddedClusterTest {
     Path model = BenchModelDir.write(tmp.resolve("model"));
     try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       int port = taken.getLocalPort();
-      assertThatThrownBy(() -> EmbeddedCluster.start(settings(model, port, false), new PrintWriter(new StringWriter())))
+      assertThatThrownBy(
+              () ->
+                  EmbeddedCluster.start(
+                      settings(model, port, false), new PrintWriter(new StringWriter())))
           .isInstanceOf(EmbeddedCluster.StartException.class)
-          .hasMessageContaining("127.0.0.1:" + port).hasMessageContaining("already in use");
+          .hasMessageContaining("127.0.0.1:" + port)
+          .hasMessageContaining("already in use");
     }
   }
 
   private EmbeddedCluster.Settings settings(Path model, int kafkaPort, boolean fallback) {
-    return new EmbeddedCluster.Settings(model, tmp.resolve("data"), "127.0.0.1", 0, 0, kafkaPort, fallback,
-        Tiers.parse(Tiers.DEFAULT_SPEC), "it-cluster", EmbeddedCluster.Tuning.DEFAULTS);
+    return new EmbeddedCluster.Settings(
+        model,
+        tmp.resolve("data"),
+        "127.0.0.1",
+        0,
+        0,
+        kafkaPort,
+        fallback,
+        Tiers.parse(Tiers.DEFAULT_SPEC),
+        "it-cluster",
+        EmbeddedCluster.Tuning.DEFAULTS);
   }
 }

@@ -11,7 +11,10 @@ import java.awt.image.BufferedImage;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The gallery's strips (enlarged, side by side) and its page (one row per modality, with the command). */
+/**
+ * The gallery's strips (enlarged, side by side) and its page (one row per modality, with the
+ * command).
+ */
 class GalleryTest {
 
   @Test
@@ -38,22 +41,30 @@ class GalleryTest {
   @Test
   void aBadScaleIsRefusedNamingTheLimit() {
     BufferedImage a = new BufferedImage(1, 1, BufferedImage.TYPE_INT_RGB);
-    assertThatThrownBy(() -> GalleryStrip.of(List.of(a), 0, 0)).hasMessage("scale must be in 1..16, got 0");
+    assertThatThrownBy(() -> GalleryStrip.of(List.of(a), 0, 0))
+        .hasMessage("scale must be in 1..16, got 0");
     assertThatThrownBy(() -> GalleryStrip.of(List.of(), 2, 0)).hasMessageContaining("parts");
   }
 
   @Test
   void thePageHasTheCommandAndOneRowPerModalityLinkingItsStrip() {
-    List<GalleryPage.MadeRow> rows = GalleryRow.shapes().stream().map(r -> new GalleryPage.MadeRow(r, 1500)).toList();
+    List<GalleryPage.MadeRow> rows =
+        GalleryRow.shapes().stream().map(r -> new GalleryPage.MadeRow(r, 1500)).toList();
 
     String md = GalleryPage.markdown("lumina-shapes-32", 4000, 4, "gallery", rows);
 
-    assertThat(md).contains("```bash\n" + GalleryPage.COMMAND + "\n```").contains("training step 4000")
+    assertThat(md)
+        .contains("```bash\n" + GalleryPage.COMMAND + "\n```")
+        .contains("training step 4000")
         .contains("×4");
-    assertThat(md).contains("| image | 1. \"a small red circle at the top left on a blue background\"")
-        .contains("![image](gallery/image.png)").contains("![video](gallery/video.png)")
-        .contains("![multiview](gallery/multiview.png)").contains("| audio |");
-    assertThat(GalleryRow.shapes()).extracting(GalleryRow::modality)
+    assertThat(md)
+        .contains("| image | 1. \"a small red circle at the top left on a blue background\"")
+        .contains("![image](gallery/image.png)")
+        .contains("![video](gallery/video.png)")
+        .contains("![multiview](gallery/multiview.png)")
+        .contains("| audio |");
+    assertThat(GalleryRow.shapes())
+        .extracting(GalleryRow::modality)
         .containsExactly(Modality.IMAGE, Modality.VIDEO, Modality.MULTIVIEW);
   }
 }

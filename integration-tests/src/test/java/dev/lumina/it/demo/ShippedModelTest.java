@@ -10,7 +10,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Where {@code serve} and {@code demo} find the model shipped in the repository when given no {@code --model}. */
+/**
+ * Where {@code serve} and {@code demo} find the model shipped in the repository when given no
+ * {@code --model}.
+ */
 class ShippedModelTest {
   @TempDir Path home;
   private final String before = System.getProperty(ShippedModel.HOME_PROPERTY);

@@ -27,17 +27,30 @@ class BenchClusterCommandTest {
     try {
       // The command prints its progress and table to System.out.
       System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-      code = Lumina.newCommandLine().execute("bench", "cluster", "--warmup", "1", "--jobs", "4",
-          "--saturated-jobs", "6", "--clients", "3");
+      code =
+          Lumina.newCommandLine()
+              .execute(
+                  "bench",
+                  "cluster",
+                  "--warmup",
+                  "1",
+                  "--jobs",
+                  "4",
+                  "--saturated-jobs",
+                  "6",
+                  "--clients",
+                  "3");
     } finally {
       System.setOut(stdout);
     }
     String text = out.toString(StandardCharsets.UTF_8);
     stdout.print(text);
     assertThat(code).as(text).isZero();
-    assertThat(text).containsPattern("sequential\\s+1\\s+4\\s+0 ")
+    assertThat(text)
+        .containsPattern("sequential\\s+1\\s+4\\s+0 ")
         .containsPattern("saturated\\s+3\\s+6\\s+0 ")
-        .contains("overhead p50 (sequential)").contains("jobs/s (saturated)");
+        .contains("overhead p50 (sequential)")
+        .contains("jobs/s (saturated)");
   }
 
   @Test
@@ -48,12 +61,15 @@ class BenchClusterCommandTest {
     int code;
     try {
       System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
-      code = Lumina.newCommandLine().setErr(new PrintWriter(err, true))
-          .execute("bench", "cluster", "--clients", "0", "--server", "127.0.0.1:1");
+      code =
+          Lumina.newCommandLine()
+              .setErr(new PrintWriter(err, true))
+              .execute("bench", "cluster", "--clients", "0", "--server", "127.0.0.1:1");
     } finally {
       System.setErr(stderr);
     }
     assertThat(code).isEqualTo(2);
-    assertThat(captured.toString(StandardCharsets.UTF_8)).contains("clients must be in 1..1024, got 0");
+    assertThat(captured.toString(StandardCharsets.UTF_8))
+        .contains("clients must be in 1..1024, got 0");
   }
 }

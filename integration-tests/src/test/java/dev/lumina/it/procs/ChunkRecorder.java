@@ -10,8 +10,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Records one server-streaming {@code Generate}/{@code Watch} call: every chunk in arrival order and
- * the final status. Thread-safe: gRPC calls it on its threads, the test reads from its own.
+ * Records one server-streaming {@code Generate}/{@code Watch} call: every chunk in arrival order
+ * and the final status. Thread-safe: gRPC calls it on its threads, the test reads from its own.
  */
 final class ChunkRecorder implements StreamObserver<GenerationChunk> {
   private final List<GenerationChunk> chunks = new CopyOnWriteArrayList<>();

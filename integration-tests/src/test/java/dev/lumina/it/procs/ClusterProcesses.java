@@ -26,14 +26,15 @@ import java.util.regex.Pattern;
  * folder {@code <dir>/<worker>-artifacts}. Every process's output is in {@code <dir>/<role>.log}.
  *
  * <p>{@link #start} returns once the broker printed its address, the scheduler replayed its topics,
- * every gateway reports gRPC health SERVING and lists the workers' model, and every worker announced
- * it. {@link #close} closes the client channels, then stops workers, gateways, scheduler and broker
- * (SIGTERM, SIGKILL after a grace period). Not thread-safe: one test class drives it.
+ * every gateway reports gRPC health SERVING and lists the workers' model, and every worker
+ * announced it. {@link #close} closes the client channels, then stops workers, gateways, scheduler
+ * and broker (SIGTERM, SIGKILL after a grace period). Not thread-safe: one test class drives it.
  */
 final class ClusterProcesses implements AutoCloseable {
   private static final Duration START_TIMEOUT = Duration.ofSeconds(150);
   private static final Pattern BROKER_READY = Pattern.compile("bootstrap servers (\\S+) \\(data");
-  private static final Pattern GATEWAY_READY = Pattern.compile("serving lumina\\.v1 on [^:]+:(\\d+),");
+  private static final Pattern GATEWAY_READY =
+      Pattern.compile("serving lumina\\.v1 on [^:]+:(\\d+),");
   private static final Pattern SCHEDULER_READY = Pattern.compile("lumina scheduler: placing jobs");
 
   private final Path dir;
@@ -65,16 +66,29 @@ final class ClusterProcesses implements AutoCloseable {
   }
 
   private void startAll(int gatewayCount, int workerCount) {
-    RoleProcess broker = launch("kafka", "256m", List.of("kafka", "--data-dir", dir.resolve("kafka").toString(),
-        "--port", "0", "--controller-port", "0"));
+    RoleProcess broker =
+        launch(
+            "kafka",
+            "256m",
+            List.of(
+                "kafka",
+                "--data-dir",
+                dir.resolve("kafka").toString(),
+                "--port",
+                "0",
+                "--controller-port",
+                "0"));
     bootstrap = broker.awaitLine(BROKER_READY, START_TIMEOUT).group(1);
     // The scheduler first: it creates the work topics the workers subscribe to.
     RoleProcess scheduler = launch("scheduler", "192m", List.of("scheduler", "--kafka", bootstrap));
     scheduler.awaitLine(SCHEDULER_READY, START_TIMEOUT);
     List<RoleProcess> gws = new ArrayList<>();
     for (int i = 0; i < gatewayCount; i++) {
-      gws.add(launch("gateway-" + i, "192m", List.of("gateway", "--kafka", bootstrap, "--port", "0",
-          "--chunk-sink-port", "0")));
+      gws.add(
+          launch(
+              "gateway-" + i,
+              "192m",
+              List.of("gateway", "--kafka", bootstrap, "--port", "0", "--chunk-sink-port", "0")));
     }
     for (int i = 0; i < workerCount; i++) {
       startWorker("worker-" + i);
@@ -87,27 +101,59 @@ final class ClusterProcesses implements AutoCloseable {
       awaitWorker(w);
     }
     for (ManagedChannel ch : channels) {
-      await().atMost(START_TIMEOUT).ignoreExceptionsInstanceOf(StatusRuntimeException.class).until(() ->
-          HealthGrpc.newBlockingStub(ch).withDeadlineAfter(5, TimeUnit.SECONDS)
-              .check(HealthCheckRequest.getDefaultInstance()).getStatus() == ServingStatus.SERVING);
-      await().atMost(START_TIMEOUT).ignoreExceptionsInstanceOf(StatusRuntimeException.class).until(() ->
-          ModelsGrpc.newBlockingStub(ch).withDeadlineAfter(5, TimeUnit.SECONDS)
-              .listModels(ListModelsRequest.getDefaultInstance()).getModelsList().stream()
-              .anyMatch(m -> m.getName().equals(ProcsModel.NAME)));
+      await()
+          .atMost(START_TIMEOUT)
+          .ignoreExceptionsInstanceOf(StatusRuntimeException.class)
+          .until(
+              () ->
+                  HealthGrpc.newBlockingStub(ch)
+                          .withDeadlineAfter(5, TimeUnit.SECONDS)
+                          .check(HealthCheckRequest.getDefaultInstance())
+                          .getStatus()
+                      == ServingStatus.SERVING);
+      await()
+          .atMost(START_TIMEOUT)
+          .ignoreExceptionsInstanceOf(StatusRuntimeException.class)
+          .until(
+              () ->
+                  ModelsGrpc.newBlockingStub(ch)
+                      .withDeadlineAfter(5, TimeUnit.SECONDS)
+                      .listModels(ListModelsRequest.getDefaultInstance())
+                      .getModelsList()
+                      .stream()
+                      .anyMatch(m -> m.getName().equals(ProcsModel.NAME)));
     }
   }
 
   /** Starts one more worker process named {@code id}; see {@link #awaitWorker}. */
   RoleProcess startWorker(String id) {
-    RoleProcess w = launch(id, "256m", List.of("worker", "--kafka", bootstrap, "--model", modelDir.toString(),
-        "--tiers", "s,m", "--worker-id", id, "--artifacts", artifacts(id).toString(), "--drain-timeout", "5"));
+    RoleProcess w =
+        launch(
+            id,
+            "256m",
+            List.of(
+                "worker",
+                "--kafka",
+                bootstrap,
+                "--model",
+                modelDir.toString(),
+                "--tiers",
+                "s,m",
+                "--worker-id",
+                id,
+                "--artifacts",
+                artifacts(id).toString(),
+                "--drain-timeout",
+                "5"));
     workers.put(id, w);
     return w;
   }
 
   /** Waits until the worker announced its model and subscribed. */
   static void awaitWorker(RoleProcess worker) {
-    worker.awaitLine(Pattern.compile("lumina worker " + Pattern.quote(worker.name()) + ": model"), START_TIMEOUT);
+    worker.awaitLine(
+        Pattern.compile("lumina worker " + Pattern.quote(worker.name()) + ": model"),
+        START_TIMEOUT);
   }
 
   private RoleProcess launch(String name, String heap, List<String> args) {

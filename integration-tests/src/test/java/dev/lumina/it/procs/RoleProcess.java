@@ -37,8 +37,8 @@ final class RoleProcess implements AutoCloseable {
   }
 
   /**
-   * Starts {@code java -Xmx<heap> -cp <test classpath> dev.lumina.deploy.cli.Lumina <args>}, output to
-   * {@code <dir>/<name>.log}.
+   * Starts {@code java -Xmx<heap> -cp <test classpath> dev.lumina.deploy.cli.Lumina <args>}, output
+   * to {@code <dir>/<name>.log}.
    *
    * @throws UncheckedIOException if the JVM cannot be started
    */
@@ -48,7 +48,8 @@ final class RoleProcess implements AutoCloseable {
       Path log = dir.resolve(name + ".log");
       // An argument file keeps the long classpath off the command line (and out of `ps`).
       Path argFile = dir.resolve(name + ".args");
-      Files.writeString(argFile, "-cp \"" + classpath().replace("\\", "\\\\") + "\"\n", StandardCharsets.UTF_8);
+      Files.writeString(
+          argFile, "-cp \"" + classpath().replace("\\", "\\\\") + "\"\n", StandardCharsets.UTF_8);
       List<String> cmd = new ArrayList<>();
       cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
       cmd.add("-Xmx" + heap);
@@ -59,8 +60,12 @@ final class RoleProcess implements AutoCloseable {
       cmd.add("@" + argFile);
       cmd.add("dev.lumina.deploy.cli.Lumina");
       cmd.addAll(args);
-      Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)
-          .redirectOutput(log.toFile()).start();
+      Process p =
+          new ProcessBuilder(cmd)
+              .directory(dir.toFile())
+              .redirectErrorStream(true)
+              .redirectOutput(log.toFile())
+              .start();
       return new RoleProcess(name, p, log);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start " + name + ": " + e.getMessage(), e);
@@ -92,25 +97,37 @@ final class RoleProcess implements AutoCloseable {
   /**
    * Waits until a line of the output matches {@code pattern} and returns the match.
    *
-   * @throws AssertionError if the process exits first or {@code timeout} passes, with the log's tail
+   * @throws AssertionError if the process exits first or {@code timeout} passes, with the log's
+   *     tail
    */
   Matcher awaitLine(Pattern pattern, Duration timeout) {
     AtomicReference<Matcher> found = new AtomicReference<>();
     try {
-      await().atMost(timeout).pollInterval(Duration.ofMillis(100)).until(() -> {
-        Matcher m = pattern.matcher(output());
-        if (m.find()) {
-          found.set(m);
-          return true;
-        }
-        if (!process.isAlive()) {
-          throw new AssertionError(name + " exited with " + process.exitValue() + " before printing /" + pattern
-              + "/:\n" + tail(40));
-        }
-        return false;
-      });
+      await()
+          .atMost(timeout)
+          .pollInterval(Duration.ofMillis(100))
+          .until(
+              () -> {
+                Matcher m = pattern.matcher(output());
+                if (m.find()) {
+                  found.set(m);
+                  return true;
+                }
+                if (!process.isAlive()) {
+                  throw new AssertionError(
+                      name
+                          + " exited with "
+                          + process.exitValue()
+                          + " before printing /"
+                          + pattern
+                          + "/:\n"
+                          + tail(40));
+                }
+                return false;
+              });
     } catch (ConditionTimeoutException e) {
-      throw new AssertionError(name + " did not print /" + pattern + "/ within " + timeout + ":\n" + tail(40), e);
+      throw new AssertionError(
+          name + " did not print /" + pattern + "/ within " + timeout + ":\n" + tail(40), e);
     }
     return found.get();
   }
@@ -127,7 +144,10 @@ final class RoleProcess implements AutoCloseable {
   /** The last {@code lines} lines of the output, for failure messages. */
   String tail(int lines) {
     List<String> all = output().lines().toList();
-    return "--- " + log + " ---\n" + String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+    return "--- "
+        + log
+        + " ---\n"
+        + String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
   }
 
   /** SIGKILL, then waits for the process to be gone. */

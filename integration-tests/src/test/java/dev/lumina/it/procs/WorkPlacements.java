@@ -21,8 +21,8 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
  * Reads, as an outside observer, where the scheduler placed jobs (every committed record on every
- * {@code lumina.work.*} topic) and which worker process owns a work partition (the
- * {@code lumina-workers} group's assignment). Stateless; each call opens and closes its clients.
+ * {@code lumina.work.*} topic) and which worker process owns a work partition (the {@code
+ * lumina-workers} group's assignment). Stateless; each call opens and closes its clients.
  */
 final class WorkPlacements {
   private WorkPlacements() {}
@@ -33,37 +33,50 @@ final class WorkPlacements {
     p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     Map<String, List<TopicPartition>> out = new HashMap<>();
-    try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer())) {
+    try (KafkaConsumer<String, byte[]> c =
+        new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer())) {
       List<TopicPartition> parts = new ArrayList<>();
-      c.listTopics(Duration.ofSeconds(10)).forEach((topic, infos) -> {
-        if (topic.startsWith("lumina.work.")) {
-          infos.forEach(i -> parts.add(new TopicPartition(i.topic(), i.partition())));
-        }
-      });
+      c.listTopics(Duration.ofSeconds(10))
+          .forEach(
+              (topic, infos) -> {
+                if (topic.startsWith("lumina.work.")) {
+                  infos.forEach(i -> parts.add(new TopicPartition(i.topic(), i.partition())));
+                }
+              });
       c.assign(parts);
       c.seekToBeginning(parts);
       Map<TopicPartition, Long> end = c.endOffsets(parts);
       while (!end.entrySet().stream().allMatch(e -> c.position(e.getKey()) >= e.getValue())) {
-        c.poll(Duration.ofMillis(100)).forEach(r -> {
-          try {
-            out.computeIfAbsent(JobEnvelope.parseFrom(r.value()).getJobId(), k -> new ArrayList<>())
-                .add(new TopicPartition(r.topic(), r.partition()));
-          } catch (InvalidProtocolBufferException e) {
-            throw new IllegalStateException("unreadable envelope on " + r.topic(), e);
-          }
-        });
+        c.poll(Duration.ofMillis(100))
+            .forEach(
+                r -> {
+                  try {
+                    out.computeIfAbsent(
+                            JobEnvelope.parseFrom(r.value()).getJobId(), k -> new ArrayList<>())
+                        .add(new TopicPartition(r.topic(), r.partition()));
+                  } catch (InvalidProtocolBufferException e) {
+                    throw new IllegalStateException("unreadable envelope on " + r.topic(), e);
+                  }
+                });
       }
     }
     return out;
   }
 
-  /** The worker id whose work consumer ({@code <id>-work}) owns {@code tp}, or null if none does now. */
+  /**
+   * The worker id whose work consumer ({@code <id>-work}) owns {@code tp}, or null if none does
+   * now.
+   */
   static String owner(String bootstrap, TopicPartition tp) throws InterruptedException {
     Properties p = new Properties();
     p.put("bootstrap.servers", bootstrap);
     try (Admin admin = Admin.create(p)) {
-      ConsumerGroupDescription group = admin.describeConsumerGroups(List.of("lumina-workers"))
-          .describedGroups().get("lumina-workers").get();
+      ConsumerGroupDescription group =
+          admin
+              .describeConsumerGroups(List.of("lumina-workers"))
+              .describedGroups()
+              .get("lumina-workers")
+              .get();
       for (MemberDescription m : group.members()) {
         Set<TopicPartition> owned = m.assignment().topicPartitions();
         if (owned.contains(tp) && m.clientId().endsWith("-work")) {

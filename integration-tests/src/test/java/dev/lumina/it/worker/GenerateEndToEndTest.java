@@ -11,9 +11,9 @@ import dev.lumina.proto.Topics;
 import dev.lumina.proto.v1.Modality;
 import dev.lumina.scheduler.SchedulerConfig;
 import dev.lumina.scheduler.SchedulerServer;
-import dev.lumina.worker.artifact.FileSystemArtifactStore;
 import dev.lumina.worker.WorkerConfig;
 import dev.lumina.worker.WorkerServer;
+import dev.lumina.worker.artifact.FileSystemArtifactStore;
 import dev.lumina.worker.flagdit.FlagDitJobExecutor;
 import java.awt.image.BufferedImage;
 import java.io.PrintWriter;
@@ -45,11 +45,18 @@ class GenerateEndToEndTest {
   @BeforeAll
   static void startCluster() throws Exception {
     String bootstrap = kafka.bootstrapServers();
-    executor = FlagDitJobExecutor.load(TinyModel.write(tmp.resolve("model")),
-        new FileSystemArtifactStore(tmp.resolve("artifacts")), "it");
+    executor =
+        FlagDitJobExecutor.load(
+            TinyModel.write(tmp.resolve("model")),
+            new FileSystemArtifactStore(tmp.resolve("artifacts")),
+            "it");
     scheduler = SchedulerServer.start(SchedulerConfig.builder(bootstrap).build());
-    worker = new WorkerServer(WorkerConfig.builder(bootstrap, List.of(Topics.work(Modality.IMAGE, "s")), "it-e2e").build(), executor)
-        .start();
+    worker =
+        new WorkerServer(
+                WorkerConfig.builder(bootstrap, List.of(Topics.work(Modality.IMAGE, "s")), "it-e2e")
+                    .build(),
+                executor)
+            .start();
     gateway = GatewayServer.start(GatewayConfig.local(bootstrap), GrpcServerFactory.gatewayHost());
   }
 
@@ -65,13 +72,28 @@ class GenerateEndToEndTest {
   @Test
   void generateWritesThePngAndPrintsItsPath() throws Exception {
     Path out = tmp.resolve("out");
-    Run run = generate("a red square", "--out", out.toString(), "--width", "48", "--height", "32",
-        "--steps", "4", "--seed", "7", "--preview-every", "1", "--save-previews");
+    Run run =
+        generate(
+            "a red square",
+            "--out",
+            out.toString(),
+            "--width",
+            "48",
+            "--height",
+            "32",
+            "--steps",
+            "4",
+            "--seed",
+            "7",
+            "--preview-every",
+            "1",
+            "--save-previews");
 
     assertThat(run.code).as(run.err).isZero();
     List<String> paths = run.out.lines().toList();
     assertThat(paths).hasSizeGreaterThanOrEqualTo(2);
-    Path image = Path.of(paths.stream().filter(p -> p.contains("-image-")).findFirst().orElseThrow());
+    Path image =
+        Path.of(paths.stream().filter(p -> p.contains("-image-")).findFirst().orElseThrow());
     BufferedImage img = ImageIO.read(image.toFile());
     assertThat(img.getWidth()).isEqualTo(48);
     assertThat(img.getHeight()).isEqualTo(32);
@@ -79,7 +101,8 @@ class GenerateEndToEndTest {
     assertThat(run.err).contains("step 3/3").contains("ETA").contains("seed 7");
     // The worker stored the same picture as an artifact.
     try (var files = Files.walk(tmp.resolve("artifacts"))) {
-      assertThat(files.filter(p -> p.getFileName().toString().equals("image-000.png"))).isNotEmpty();
+      assertThat(files.filter(p -> p.getFileName().toString().equals("image-000.png")))
+          .isNotEmpty();
     }
   }
 
@@ -96,7 +119,15 @@ class GenerateEndToEndTest {
     try (ServerSocket s = new ServerSocket(0)) {
       port = s.getLocalPort();
     }
-    Run run = generate("x", "--server", "127.0.0.1:" + port, "--out", tmp.resolve("none").toString(), "--timeout", "20");
+    Run run =
+        generate(
+            "x",
+            "--server",
+            "127.0.0.1:" + port,
+            "--out",
+            tmp.resolve("none").toString(),
+            "--timeout",
+            "20");
     assertThat(run.code).isEqualTo(1);
     assertThat(run.err).contains("no Lumina server at 127.0.0.1:" + port);
   }
@@ -109,11 +140,13 @@ class GenerateEndToEndTest {
       args.addAll(List.of("--server", "127.0.0.1:" + gateway.port()));
     }
     args.addAll(List.of(flags));
-    int code = Lumina.newCommandLine().setOut(new PrintWriter(out, true)).setErr(new PrintWriter(err, true))
-        .execute(args.toArray(new String[0]));
+    int code =
+        Lumina.newCommandLine()
+            .setOut(new PrintWriter(out, true))
+            .setErr(new PrintWriter(err, true))
+            .execute(args.toArray(new String[0]));
     return new Run(code, out.toString(), err.toString());
   }
 
   private record Run(int code, String out, String err) {}
-
 }

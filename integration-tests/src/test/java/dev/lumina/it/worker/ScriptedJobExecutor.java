@@ -1,15 +1,11 @@
 package dev.lumina.it.worker;
 
 import com.google.protobuf.ByteString;
+import dev.lumina.engine.media.PngEncoder;
+import dev.lumina.engine.media.RgbImage;
 import dev.lumina.proto.cluster.v1.JobEnvelope;
 import dev.lumina.proto.v1.Frame;
 import dev.lumina.proto.v1.Progress;
-import dev.lumina.worker.artifact.ArtifactStore;
-import dev.lumina.worker.artifact.ArtifactStoreException;
-import dev.lumina.worker.artifact.ArtifactStoreUnavailableException;
-import dev.lumina.worker.artifact.StoredArtifact;
-import dev.lumina.engine.media.PngEncoder;
-import dev.lumina.engine.media.RgbImage;
 import dev.lumina.worker.BatchJob;
 import dev.lumina.worker.CancelToken;
 import dev.lumina.worker.ChunkEmitter;
@@ -18,6 +14,10 @@ import dev.lumina.worker.JobExecutor;
 import dev.lumina.worker.JobFailedException;
 import dev.lumina.worker.JobOutcome;
 import dev.lumina.worker.JobResult;
+import dev.lumina.worker.artifact.ArtifactStore;
+import dev.lumina.worker.artifact.ArtifactStoreException;
+import dev.lumina.worker.artifact.ArtifactStoreUnavailableException;
+import dev.lumina.worker.artifact.StoredArtifact;
 import io.grpc.Status;
 import java.util.List;
 import java.util.Optional;
@@ -56,7 +56,9 @@ final class ScriptedJobExecutor implements JobExecutor {
   /** Jobs whose prompt starts with "batch" share one batch key. */
   @Override
   public Optional<Object> batchKey(JobEnvelope job) {
-    return job.getRequest().getPrompt().startsWith("batch") ? Optional.of("batch") : Optional.empty();
+    return job.getRequest().getPrompt().startsWith("batch")
+        ? Optional.of("batch")
+        : Optional.empty();
   }
 
   @Override
@@ -69,12 +71,14 @@ final class ScriptedJobExecutor implements JobExecutor {
   public JobResult run(JobEnvelope job, ChunkEmitter emitter, CancelToken cancel)
       throws JobFailedException, JobCancelledException {
     if (job.getRequest().getPrompt().equals("poison")) {
-      throw new JobFailedException(Status.Code.INVALID_ARGUMENT, "prompt 'poison' cannot be drawn", true, null);
+      throw new JobFailedException(
+          Status.Code.INVALID_ARGUMENT, "prompt 'poison' cannot be drawn", true, null);
     }
     for (int s = 1; s <= steps; s++) {
       cancel.throwIfCancelled();
       stepsRun.merge(job.getJobId(), 1, Integer::sum);
-      emitter.progress(Progress.newBuilder().setStep(s).setTotal(steps).setT((float) s / steps).build());
+      emitter.progress(
+          Progress.newBuilder().setStep(s).setTotal(steps).setT((float) s / steps).build());
       if (s == 1) {
         CountDownLatch reached = reachedStep1.get(job.getJobId());
         if (reached != null) {
@@ -87,7 +91,8 @@ final class ScriptedJobExecutor implements JobExecutor {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (!hold.await(10, TimeUnit.MILLISECONDS) && !cancel.isCancelled()) {
               if (System.nanoTime() > deadline) {
-                throw new JobFailedException(Status.Code.INTERNAL, "test hold never released", false, null);
+                throw new JobFailedException(
+                    Status.Code.INTERNAL, "test hold never released", false, null);
               }
             }
           } catch (InterruptedException e) {
@@ -102,7 +107,12 @@ final class ScriptedJobExecutor implements JobExecutor {
     byte[] png = PngEncoder.encode(new RgbImage(4, 4, rgb));
     try {
       StoredArtifact a = store.put(job.getJobId(), "image-0.png", PngEncoder.MEDIA_TYPE, png);
-      emitter.frame(Frame.newBuilder().setIndex(0).setMediaType(PngEncoder.MEDIA_TYPE).setData(ByteString.copyFrom(png)).build());
+      emitter.frame(
+          Frame.newBuilder()
+              .setIndex(0)
+              .setMediaType(PngEncoder.MEDIA_TYPE)
+              .setData(ByteString.copyFrom(png))
+              .build());
       return new JobResult(List.of(a.toProto(0)), job.getSeed(), 1, 1, steps);
     } catch (ArtifactStoreUnavailableException e) {
       throw new JobFailedException(Status.Code.UNAVAILABLE, e.getMessage(), false, e);

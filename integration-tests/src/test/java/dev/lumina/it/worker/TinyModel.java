@@ -1,7 +1,7 @@
 package dev.lumina.it.worker;
 
-import dev.lumina.worker.flagdit.ModelCards;
 import dev.lumina.engine.RandomModel;
+import dev.lumina.worker.flagdit.ModelCards;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,9 +16,11 @@ final class TinyModel {
 
   static Path write(Path dir) throws IOException {
     RandomModel.write(dir, List.of("a red square on a blue field"), false, 3, 5);
-    Files.writeString(dir.resolve(ModelCards.FILE),
+    Files.writeString(
+        dir.resolve(ModelCards.FILE),
         "{\"name\": \"tiny-it\", \"train_side\": 32, \"default_width\": 32, \"default_height\": 32,"
-            + " \"min_side\": 16, \"max_side\": 256, \"default_steps\": 4, \"default_cfg_scale\": 2.0}");
+            + " \"min_side\": 16, \"max_side\": 256, \"default_steps\": 4, \"default_cfg_scale\":"
+            + " 2.0}");
     return dir;
   }
 }

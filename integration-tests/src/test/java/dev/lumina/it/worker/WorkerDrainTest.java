@@ -10,10 +10,10 @@ import dev.lumina.proto.cluster.v1.JobEvent;
 import dev.lumina.proto.v1.GenerateRequest;
 import dev.lumina.proto.v1.JobState;
 import dev.lumina.proto.v1.Modality;
-import dev.lumina.worker.artifact.FileSystemArtifactStore;
 import dev.lumina.worker.ChunkSinkClient;
 import dev.lumina.worker.WorkerConfig;
 import dev.lumina.worker.WorkerServer;
+import dev.lumina.worker.artifact.FileSystemArtifactStore;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -40,7 +40,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Worker shutdown on a real broker: a graceful drain finishes the running job; a hard stop cancels it. */
+/**
+ * Worker shutdown on a real broker: a graceful drain finishes the running job; a hard stop cancels
+ * it.
+ */
 class WorkerDrainTest {
   @RegisterExtension static final KafkaBrokerExtension kafka = new KafkaBrokerExtension();
 
@@ -50,13 +53,17 @@ class WorkerDrainTest {
 
   @BeforeAll
   static void connect() throws Exception {
-    admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()));
-    admin.createTopics(List.of(
-            new NewTopic(Topics.work(Modality.IMAGE, "d1"), 1, (short) 1),
-            new NewTopic(Topics.work(Modality.IMAGE, "d2"), 1, (short) 1),
-            new NewTopic(Topics.EVENTS, 1, (short) 1),
-            new NewTopic(Topics.CONTROL, 1, (short) 1)))
-        .all().get(30, TimeUnit.SECONDS);
+    admin =
+        Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()));
+    admin
+        .createTopics(
+            List.of(
+                new NewTopic(Topics.work(Modality.IMAGE, "d1"), 1, (short) 1),
+                new NewTopic(Topics.work(Modality.IMAGE, "d2"), 1, (short) 1),
+                new NewTopic(Topics.EVENTS, 1, (short) 1),
+                new NewTopic(Topics.CONTROL, 1, (short) 1)))
+        .all()
+        .get(30, TimeUnit.SECONDS);
     Properties p = new Properties();
     p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
     p.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -76,14 +83,18 @@ class WorkerDrainTest {
   @Test
   void shutdownLetsTheRunningJobFinishRecordItAndCommitBeforeTerminating() throws Exception {
     String topic = Topics.work(Modality.IMAGE, "d1");
-    ScriptedJobExecutor executor = new ScriptedJobExecutor(new FileSystemArtifactStore(artifacts), 3);
+    ScriptedJobExecutor executor =
+        new ScriptedJobExecutor(new FileSystemArtifactStore(artifacts), 3);
     WorkerServer worker = start(executor, topic, "drain-1");
     CountDownLatch release = executor.holdAfterFirstStep("job-drain");
     long offset = produce(topic, "job-drain");
     assertThat(executor.reachedStep1.get("job-drain").await(30, TimeUnit.SECONDS)).isTrue();
 
     worker.shutdown();
-    await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(5)).until(() -> !worker.isTerminated());
+    await()
+        .during(Duration.ofMillis(500))
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> !worker.isTerminated());
     release.countDown();
 
     assertThat(worker.awaitTermination(Duration.ofSeconds(30))).isTrue();
@@ -94,7 +105,8 @@ class WorkerDrainTest {
   @Test
   void shutdownNowCancelsTheRunningJobAtItsNextStepAndRecordsIt() throws Exception {
     String topic = Topics.work(Modality.IMAGE, "d2");
-    ScriptedJobExecutor executor = new ScriptedJobExecutor(new FileSystemArtifactStore(artifacts), 3);
+    ScriptedJobExecutor executor =
+        new ScriptedJobExecutor(new FileSystemArtifactStore(artifacts), 3);
     WorkerServer worker = start(executor, topic, "drain-2");
     executor.holdAfterFirstStep("job-hard");
     long offset = produce(topic, "job-hard");
@@ -108,35 +120,47 @@ class WorkerDrainTest {
     assertThat(committed("drain-2", topic)).isEqualTo(offset + 1);
   }
 
-  private static WorkerServer start(ScriptedJobExecutor executor, String topic, String group) throws Exception {
-    WorkerConfig config = WorkerConfig.builder(kafka.bootstrapServers(), List.of(topic), group)
-        .groupId(group)
-        .pollTimeout(Duration.ofMillis(100))
-        .maxPollInterval(Duration.ofSeconds(10))
-        .chunkAckTimeout(Duration.ofSeconds(5))
-        .drainTimeout(Duration.ofSeconds(60))
-        .controlLookback(Duration.ofMinutes(1))
-        .build();
-    return new WorkerServer(config, executor, new ChunkSinkClient(Duration.ofSeconds(5)), Clock.systemUTC()).start();
+  private static WorkerServer start(ScriptedJobExecutor executor, String topic, String group)
+      throws Exception {
+    WorkerConfig config =
+        WorkerConfig.builder(kafka.bootstrapServers(), List.of(topic), group)
+            .groupId(group)
+            .pollTimeout(Duration.ofMillis(100))
+            .maxPollInterval(Duration.ofSeconds(10))
+            .chunkAckTimeout(Duration.ofSeconds(5))
+            .drainTimeout(Duration.ofSeconds(60))
+            .controlLookback(Duration.ofMinutes(1))
+            .build();
+    return new WorkerServer(
+            config, executor, new ChunkSinkClient(Duration.ofSeconds(5)), Clock.systemUTC())
+        .start();
   }
 
   private static long produce(String topic, String jobId) throws Exception {
-    JobEnvelope env = JobEnvelope.newBuilder().setJobId(jobId).setTenant("t")
-        .setRequest(GenerateRequest.newBuilder().setPrompt("p").setModality(Modality.IMAGE))
-        .setAcceptedAtMs(System.currentTimeMillis()).build();
+    JobEnvelope env =
+        JobEnvelope.newBuilder()
+            .setJobId(jobId)
+            .setTenant("t")
+            .setRequest(GenerateRequest.newBuilder().setPrompt("p").setModality(Modality.IMAGE))
+            .setAcceptedAtMs(System.currentTimeMillis())
+            .build();
     return producer.send(new ProducerRecord<>(topic, jobId, env.toByteArray())).get().offset();
   }
 
   private static long committed(String group, String topic) throws Exception {
     Map<TopicPartition, OffsetAndMetadata> o =
-        admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS);
+        admin
+            .listConsumerGroupOffsets(group)
+            .partitionsToOffsetAndMetadata()
+            .get(10, TimeUnit.SECONDS);
     OffsetAndMetadata m = o.get(new TopicPartition(topic, 0));
     return m == null ? 0 : m.offset();
   }
 
   private static Optional<JobEvent> terminal(String jobId) throws Exception {
     Optional<JobEvent> found = Optional.empty();
-    for (ConsumerRecord<String, byte[]> r : KafkaTopics.readAll(kafka.bootstrapServers(), Topics.EVENTS)) {
+    for (ConsumerRecord<String, byte[]> r :
+        KafkaTopics.readAll(kafka.bootstrapServers(), Topics.EVENTS)) {
       if (jobId.equals(r.key())) {
         JobEvent e = JobEvent.parseFrom(r.value());
         if (e.getState() != JobState.RUNNING) {

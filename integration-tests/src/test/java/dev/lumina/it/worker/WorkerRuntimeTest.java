@@ -13,10 +13,10 @@ import dev.lumina.proto.v1.GenerateRequest;
 import dev.lumina.proto.v1.GenerationChunk;
 import dev.lumina.proto.v1.JobState;
 import dev.lumina.proto.v1.Modality;
-import dev.lumina.worker.artifact.FileSystemArtifactStore;
 import dev.lumina.worker.ChunkSinkClient;
 import dev.lumina.worker.WorkerConfig;
 import dev.lumina.worker.WorkerServer;
+import dev.lumina.worker.artifact.FileSystemArtifactStore;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
 import java.nio.charset.StandardCharsets;
@@ -59,6 +59,7 @@ class WorkerRuntimeTest {
   private static final String GROUP = "it-workers";
   private static final TopicPartition WORK_TP = new TopicPartition(WORK, 0);
   private static final int STEPS = 4;
+
   /** Shorter than the jobs the tests hold open: the loop must keep polling while a job runs. */
   private static final Duration MAX_POLL_INTERVAL = Duration.ofMillis(1000);
 
@@ -73,7 +74,8 @@ class WorkerRuntimeTest {
 
   @BeforeAll
   static void startWorker() throws Exception {
-    admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()));
+    admin =
+        Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()));
     admin
         .createTopics(
             List.of(
@@ -104,7 +106,8 @@ class WorkerRuntimeTest {
             .maxBatch(4)
             .build();
     worker =
-        new WorkerServer(config, executor, new ChunkSinkClient(Duration.ofSeconds(5)), Clock.systemUTC())
+        new WorkerServer(
+                config, executor, new ChunkSinkClient(Duration.ofSeconds(5)), Clock.systemUTC())
             .start();
   }
 
@@ -194,7 +197,13 @@ class WorkerRuntimeTest {
 
   @Test
   void unreadableAndPoisonJobsGoToTheDeadLetterTopicAndTheNextJobStillRuns() throws Exception {
-    producer.send(new ProducerRecord<>(WORK, "garbage", "not a protobuf \u0000\u00ff".getBytes(StandardCharsets.ISO_8859_1))).get();
+    producer
+        .send(
+            new ProducerRecord<>(
+                WORK,
+                "garbage",
+                "not a protobuf \u0000\u00ff".getBytes(StandardCharsets.ISO_8859_1)))
+        .get();
     produceJob("job-poison", "poison");
     long offset = produceJob("job-after-poison", "a green triangle");
 
@@ -203,11 +212,14 @@ class WorkerRuntimeTest {
     JobEvent poison = terminal("job-poison").orElseThrow();
     assertThat(poison.getState()).isEqualTo(JobState.FAILED);
     assertThat(poison.getJob().getErrorCode()).isEqualTo("INVALID_ARGUMENT");
-    List<ConsumerRecord<String, byte[]>> dead = KafkaTopics.readAll(kafka.bootstrapServers(), Topics.DEAD_LETTER);
+    List<ConsumerRecord<String, byte[]>> dead =
+        KafkaTopics.readAll(kafka.bootstrapServers(), Topics.DEAD_LETTER);
     assertThat(dead).extracting(ConsumerRecord::key).contains("garbage", "job-poison");
     ConsumerRecord<String, byte[]> garbage =
         dead.stream().filter(r -> r.key().equals("garbage")).findFirst().orElseThrow();
-    assertThat(new String(garbage.headers().lastHeader("lumina.error").value(), StandardCharsets.UTF_8))
+    assertThat(
+            new String(
+                garbage.headers().lastHeader("lumina.error").value(), StandardCharsets.UTF_8))
         .contains("unreadable job envelope");
   }
 
@@ -250,14 +262,18 @@ class WorkerRuntimeTest {
 
   private static long committed() throws Exception {
     Map<TopicPartition, OffsetAndMetadata> offsets =
-        admin.listConsumerGroupOffsets(GROUP).partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS);
+        admin
+            .listConsumerGroupOffsets(GROUP)
+            .partitionsToOffsetAndMetadata()
+            .get(10, TimeUnit.SECONDS);
     OffsetAndMetadata o = offsets.get(WORK_TP);
     return o == null ? 0 : o.offset();
   }
 
   private static Optional<JobEvent> terminal(String jobId) throws InvalidProtocolBufferException {
     Optional<JobEvent> found = Optional.empty();
-    for (ConsumerRecord<String, byte[]> r : KafkaTopics.readAll(kafka.bootstrapServers(), Topics.EVENTS)) {
+    for (ConsumerRecord<String, byte[]> r :
+        KafkaTopics.readAll(kafka.bootstrapServers(), Topics.EVENTS)) {
       if (jobId.equals(r.key())) {
         JobEvent e = JobEvent.parseFrom(r.value());
         if (e.getState() != JobState.RUNNING) {
@@ -275,5 +291,4 @@ class WorkerRuntimeTest {
   private static boolean isTerminal(GenerationChunk c) {
     return c.hasCompleted() || c.hasFailed();
   }
-
 }

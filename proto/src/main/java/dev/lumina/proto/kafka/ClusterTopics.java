@@ -16,9 +16,9 @@ import org.apache.kafka.common.errors.TopicExistsException;
 
 /**
  * The cluster's Kafka topics as each role creates them when they are missing (see {@link Topics}):
- * {@code lumina.events} and {@code lumina.models} compacted, {@code lumina.models} and
- * {@code lumina.queue-depth} with one partition, the others with the configured partition count.
- * Existing topics are left as they are. Stateless.
+ * {@code lumina.events} and {@code lumina.models} compacted, {@code lumina.models} and {@code
+ * lumina.queue-depth} with one partition, the others with the configured partition count. Existing
+ * topics are left as they are. Stateless.
  */
 public final class ClusterTopics {
   private static final Map<String, String> COMPACT = Map.of("cleanup.policy", "compact");
@@ -35,8 +35,8 @@ public final class ClusterTopics {
   }
 
   /**
-   * What a scheduler reads or writes: requests, control, events, queue depth, and
-   * {@code lumina.work.<modality>.<tier>} for every modality and tier.
+   * What a scheduler reads or writes: requests, control, events, queue depth, and {@code
+   * lumina.work.<modality>.<tier>} for every modality and tier.
    */
   public static List<NewTopic> scheduler(Tiers tiers, int partitions, short replication) {
     List<NewTopic> topics = new ArrayList<>();
@@ -73,7 +73,8 @@ public final class ClusterTopics {
           admin.createTopics(List.of(t)).all().get();
         } catch (ExecutionException e) {
           if (!(e.getCause() instanceof TopicExistsException)) {
-            throw new IllegalStateException("cannot create topic " + t.name() + ": " + e.getCause().getMessage(), e);
+            throw new IllegalStateException(
+                "cannot create topic " + t.name() + ": " + e.getCause().getMessage(), e);
           }
         }
       }

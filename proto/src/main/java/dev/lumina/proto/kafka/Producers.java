@@ -8,20 +8,21 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
- * The Kafka producers of the cluster's roles: {@code acks=all}, idempotent, {@code linger.ms=0}, keys
- * as strings (job id or model name) and values as serialized protobuf messages. Callers add their
- * own extras to the properties before {@link #create}. Stateless.
+ * The Kafka producers of the cluster's roles: {@code acks=all}, idempotent, {@code linger.ms=0},
+ * keys as strings (job id or model name) and values as serialized protobuf messages. Callers add
+ * their own extras to the properties before {@link #create}. Stateless.
  */
 public final class Producers {
   private Producers() {}
 
   /**
-   * An idempotent producer's properties: bootstrap servers, client id, {@code acks=all},
-   * {@code enable.idempotence=true}, {@code linger.ms=0}, and {@code delivery.timeout.ms} and
-   * {@code max.block.ms} of {@code timeout}, {@code request.timeout.ms} of {@code requestTimeout}
-   * (which, with linger 0, must not exceed {@code timeout}).
+   * An idempotent producer's properties: bootstrap servers, client id, {@code acks=all}, {@code
+   * enable.idempotence=true}, {@code linger.ms=0}, and {@code delivery.timeout.ms} and {@code
+   * max.block.ms} of {@code timeout}, {@code request.timeout.ms} of {@code requestTimeout} (which,
+   * with linger 0, must not exceed {@code timeout}).
    */
-  public static Properties idempotent(String bootstrap, String clientId, Duration timeout, Duration requestTimeout) {
+  public static Properties idempotent(
+      String bootstrap, String clientId, Duration timeout, Duration requestTimeout) {
     Properties p = common(bootstrap);
     p.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
     p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());
@@ -31,8 +32,8 @@ public final class Producers {
   }
 
   /**
-   * A transactional producer's properties: bootstrap servers, {@code transactional.id},
-   * {@code acks=all}, {@code enable.idempotence=true}, {@code linger.ms=0}; Kafka's default timeouts.
+   * A transactional producer's properties: bootstrap servers, {@code transactional.id}, {@code
+   * acks=all}, {@code enable.idempotence=true}, {@code linger.ms=0}; Kafka's default timeouts.
    */
   public static Properties transactional(String bootstrap, String transactionalId) {
     Properties p = common(bootstrap);

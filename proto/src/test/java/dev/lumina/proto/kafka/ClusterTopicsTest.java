@@ -15,7 +15,8 @@ class ClusterTopicsTest {
   @Test
   void gatewayTopics() {
     List<NewTopic> t = ClusterTopics.gateway(6, (short) 3);
-    assertThat(t).extracting(NewTopic::name)
+    assertThat(t)
+        .extracting(NewTopic::name)
         .containsExactly(Topics.REQUESTS, Topics.CONTROL, Topics.EVENTS, Topics.MODELS);
     assertThat(t).extracting(NewTopic::replicationFactor).containsOnly((short) 3);
     assertThat(t).extracting(NewTopic::numPartitions).containsExactly(6, 6, 6, 1);
@@ -27,10 +28,24 @@ class ClusterTopicsTest {
   @Test
   void schedulerTopicsIncludeEveryWorkTopic() {
     List<NewTopic> t = ClusterTopics.scheduler(Tiers.parse("s=10,m=20"), 4, (short) 1);
-    assertThat(t).extracting(NewTopic::name).containsExactly(Topics.REQUESTS, Topics.CONTROL, Topics.EVENTS,
-        Topics.QUEUE_DEPTH, "lumina.work.image.s", "lumina.work.image.m", "lumina.work.video.s", "lumina.work.video.m",
-        "lumina.work.multiview.s", "lumina.work.multiview.m", "lumina.work.audio.s", "lumina.work.audio.m");
-    assertThat(t).extracting(NewTopic::numPartitions).containsExactly(4, 4, 4, 1, 4, 4, 4, 4, 4, 4, 4, 4);
+    assertThat(t)
+        .extracting(NewTopic::name)
+        .containsExactly(
+            Topics.REQUESTS,
+            Topics.CONTROL,
+            Topics.EVENTS,
+            Topics.QUEUE_DEPTH,
+            "lumina.work.image.s",
+            "lumina.work.image.m",
+            "lumina.work.video.s",
+            "lumina.work.video.m",
+            "lumina.work.multiview.s",
+            "lumina.work.multiview.m",
+            "lumina.work.audio.s",
+            "lumina.work.audio.m");
+    assertThat(t)
+        .extracting(NewTopic::numPartitions)
+        .containsExactly(4, 4, 4, 1, 4, 4, 4, 4, 4, 4, 4, 4);
     assertThat(configs(t, Topics.EVENTS)).isEqualTo(Map.of("cleanup.policy", "compact"));
     assertThat(configs(t, Topics.QUEUE_DEPTH)).isNull();
   }

@@ -3,8 +3,8 @@ package dev.lumina.engine;
 import dev.lumina.engine.pytorch.PyTorch;
 
 /**
- * Process-wide engine settings for callers that never touch DJL: the launcher's {@code --threads} and
- * {@code --device} flags. Stateless.
+ * Process-wide engine settings for callers that never touch DJL: the launcher's {@code --threads}
+ * and {@code --device} flags. Stateless.
  */
 public final class Engines {
   private Engines() {}

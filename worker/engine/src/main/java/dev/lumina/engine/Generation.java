@@ -6,13 +6,14 @@ import dev.lumina.engine.model.TokenLayout;
 import dev.lumina.engine.sampling.Solver;
 
 /**
- * One generation for {@link Generator}: the prompt (and, with guidance, the negative prompt), the token layout
- * and the sampler settings. Immutable.
+ * One generation for {@link Generator}: the prompt (and, with guidance, the negative prompt), the
+ * token layout and the sampler settings. Immutable.
  *
  * @param layout token layout and latent size
  * @param prompt the caption
  * @param negativePrompt the unconditional caption; used only when {@link #guided()}
- * @param cfgScale classifier-free guidance scale; {@code 1} means no guidance (one forward per step)
+ * @param cfgScale classifier-free guidance scale; {@code 1} means no guidance (one forward per
+ *     step)
  * @param guidance which channels guidance applies to
  * @param solver ODE solver
  * @param steps grid points (steps − 1 solver steps), at least 2
@@ -34,7 +35,8 @@ public record Generation(
 
   public Generation {
     if (layout == null || prompt == null || guidance == null || solver == null || options == null) {
-      throw new IllegalArgumentException("layout, prompt, guidance, solver and options must be set");
+      throw new IllegalArgumentException(
+          "layout, prompt, guidance, solver and options must be set");
     }
     negativePrompt = negativePrompt == null ? "" : negativePrompt;
   }

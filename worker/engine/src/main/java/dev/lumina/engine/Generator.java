@@ -20,11 +20,12 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A loaded model directory ready to generate: the Flag-DiT, its text encoder and the flow sampler, behind a
- * plain-Java API (strings in, host float arrays out), so callers never touch the tensor library.
+ * A loaded model directory ready to generate: the Flag-DiT, its text encoder and the flow sampler,
+ * behind a plain-Java API (strings in, host float arrays out), so callers never touch the tensor
+ * library.
  *
- * <p>Thread-safety: {@link #generate} may be called from several threads (the model and encoder only read
- * their weights); {@link #close} must not race with it.
+ * <p>Thread-safety: {@link #generate} may be called from several threads (the model and encoder
+ * only read their weights); {@link #close} must not race with it.
  */
 public final class Generator implements AutoCloseable {
   private final NDManager manager;
@@ -38,8 +39,8 @@ public final class Generator implements AutoCloseable {
   }
 
   /**
-   * Loads {@code model.safetensors} (or tensor-parallel shards) and the text encoder files of {@code modelDir}
-   * on the engine's default device with its fastest attention kernel.
+   * Loads {@code model.safetensors} (or tensor-parallel shards) and the text encoder files of
+   * {@code modelDir} on the engine's default device with its fastest attention kernel.
    *
    * @throws IOException when a file is missing or unreadable
    * @throws IllegalArgumentException when a file is malformed (the message names it)
@@ -63,8 +64,8 @@ public final class Generator implements AutoCloseable {
   }
 
   /**
-   * Samples the generations as one batch (they must share {@link Generation#batchKey()}); each keeps its own
-   * noise, captions and guidance. Results in request order.
+   * Samples the generations as one batch (they must share {@link Generation#batchKey()}); each
+   * keeps its own noise, captions and guidance. Results in request order.
    */
   public List<Generated> generate(List<Generation> generations, StepListener listener) {
     PyTorch.setGradMode(false);
@@ -78,7 +79,11 @@ public final class Generator implements AutoCloseable {
               model,
               requests,
               (step, total, t, latents) ->
-                  listener.onStep(step, total, t, (i, f) -> frame(generations.get(i).layout(), latents.get(i), f)),
+                  listener.onStep(
+                      step,
+                      total,
+                      t,
+                      (i, f) -> frame(generations.get(i).layout(), latents.get(i), f)),
               m);
       List<Generated> out = new ArrayList<>();
       for (int i = 0; i < results.size(); i++) {
@@ -108,7 +113,8 @@ public final class Generator implements AutoCloseable {
   }
 
   private SamplingRequest request(Generation g, NDManager m) {
-    EncodedText caps = text.encode(g.guided() ? List.of(g.prompt(), g.negativePrompt()) : List.of(g.prompt()), m);
+    EncodedText caps =
+        text.encode(g.guided() ? List.of(g.prompt(), g.negativePrompt()) : List.of(g.prompt()), m);
     return new SamplingRequest(
         g.layout(),
         caps.features().get(0),

@@ -1,8 +1,8 @@
 package dev.lumina.engine;
 
 /**
- * Told on the sampling thread after every solver step of a batch. Return false to stop sampling (every job
- * of the batch has been cancelled); {@link Generated#completed()} is then false.
+ * Told on the sampling thread after every solver step of a batch. Return false to stop sampling
+ * (every job of the batch has been cancelled); {@link Generated#completed()} is then false.
  */
 @FunctionalInterface
 public interface StepListener {
@@ -20,7 +20,9 @@ public interface StepListener {
 
   /** The current latents of a batch, copied to the host when asked for. */
   interface State {
-    /** Frame {@code frame} (0 for an unframed layout) of generation {@code index}, channel-major. */
+    /**
+     * Frame {@code frame} (0 for an unframed layout) of generation {@code index}, channel-major.
+     */
     float[] frame(int index, int frame);
   }
 }

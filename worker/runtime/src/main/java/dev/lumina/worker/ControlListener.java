@@ -115,7 +115,8 @@ final class ControlListener implements Runnable {
         cancels.cancel(m.getJobId());
       }
     } catch (InvalidProtocolBufferException e) {
-      LOG.warn("ignoring unreadable control record at {}-{}@{}", r.topic(), r.partition(), r.offset());
+      LOG.warn(
+          "ignoring unreadable control record at {}-{}@{}", r.topic(), r.partition(), r.offset());
     }
   }
 

@@ -28,23 +28,24 @@ import org.slf4j.LoggerFactory;
  * chunk. A rerun of the job (after a worker failure) numbers the same chunks the same way, so the
  * gateway's (job id, seq) de-duplication drops what it already has.
  *
- * <p>Chunks go one per {@code ChunkBatch} while a call is open, so each reaches the client at once. When the
- * stream breaks, the next chunk opens a new call that first resends every chunk so far in as few batches as
- * fit (the gateway drops duplicates), up to {@value #MAX_REOPENS} times per job; after that chunks are
- * only kept for the terminal event. Used from the job's thread; the gRPC callbacks touch only the
- * thread-safe futures.
+ * <p>Chunks go one per {@code ChunkBatch} while a call is open, so each reaches the client at once.
+ * When the stream breaks, the next chunk opens a new call that first resends every chunk so far in
+ * as few batches as fit (the gateway drops duplicates), up to {@value #MAX_REOPENS} times per job;
+ * after that chunks are only kept for the terminal event. Used from the job's thread; the gRPC
+ * callbacks touch only the thread-safe futures.
  */
 final class JobChunkStream implements ChunkEmitter {
   /** Seq of the gateway's {@code accepted} chunk. */
   static final long ACCEPTED_SEQ = 1;
+
   /** Seq of the first chunk a worker sends for a job. */
   static final long FIRST_WORKER_SEQ = ACCEPTED_SEQ + 1;
 
   static final int MAX_REOPENS = 3;
 
   /**
-   * Most bytes of chunks per replayed batch: a chunk carries at most 1 MiB, a gateway's ChunkSink takes
-   * messages of up to 16 MiB.
+   * Most bytes of chunks per replayed batch: a chunk carries at most 1 MiB, a gateway's ChunkSink
+   * takes messages of up to 16 MiB.
    */
   static final long REPLAY_BATCH_BYTES = 4L * 1024 * 1024;
 
@@ -106,13 +107,18 @@ final class JobChunkStream implements ChunkEmitter {
     try {
       long received = awaitAck(c, a);
       if (received < sentOnCall) {
-        LOG.warn("job {}: gateway {} acknowledged {} of the {} chunks sent on its call",
-            jobId, gateway, received, sentOnCall);
+        LOG.warn(
+            "job {}: gateway {} acknowledged {} of the {} chunks sent on its call",
+            jobId,
+            gateway,
+            received,
+            sentOnCall);
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (ChunkDeliveryException e) {
-      // The job is done: its terminal event carries every durable chunk for a gateway that missed some.
+      // The job is done: its terminal event carries every durable chunk for a gateway that missed
+      // some.
       LOG.warn("job {}: {}", jobId, e.getMessage());
     }
     return chunk;
@@ -125,7 +131,8 @@ final class JobChunkStream implements ChunkEmitter {
       c.onCompleted();
       return a.get(client.ackTimeout().toMillis(), TimeUnit.MILLISECONDS).getReceived();
     } catch (ExecutionException | TimeoutException | RuntimeException e) {
-      throw new ChunkDeliveryException("gateway " + gateway + " did not acknowledge its chunks: " + e, e);
+      throw new ChunkDeliveryException(
+          "gateway " + gateway + " did not acknowledge its chunks: " + e, e);
     }
   }
 
@@ -181,8 +188,9 @@ final class JobChunkStream implements ChunkEmitter {
   }
 
   /**
-   * Resends every chunk so far on a fresh call, as few batches as the gateway's inbound limit allows: a
-   * gateway that restarted, or a call that broke, gets the whole job again and drops what it already has.
+   * Resends every chunk so far on a fresh call, as few batches as the gateway's inbound limit
+   * allows: a gateway that restarted, or a call that broke, gets the whole job again and drops what
+   * it already has.
    */
   private void replay() throws ChunkDeliveryException {
     ChunkBatch.Builder batch = ChunkBatch.newBuilder();

@@ -14,8 +14,8 @@ interface JobEventSink extends AutoCloseable {
   /**
    * Records a job's terminal event and returns once it is durable ({@code acks=all}).
    *
-   * @throws EventPublishException when it could not be made durable (the job's offset must then
-   *     not be committed)
+   * @throws EventPublishException when it could not be made durable (the job's offset must then not
+   *     be committed)
    */
   void terminal(JobEvent event) throws EventPublishException;
 

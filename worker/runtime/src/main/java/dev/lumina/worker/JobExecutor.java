@@ -19,8 +19,8 @@ public interface JobExecutor extends AutoCloseable {
   /**
    * Runs {@code job}, streaming chunks to {@code emitter}, and returns its stored outputs.
    *
-   * @throws JobCancelledException when {@code cancel} was set; the executor checks it at least
-   *     once per sampling step
+   * @throws JobCancelledException when {@code cancel} was set; the executor checks it at least once
+   *     per sampling step
    * @throws JobFailedException when the job cannot be completed (its code goes to the client)
    */
   JobResult run(JobEnvelope job, ChunkEmitter emitter, CancelToken cancel)

@@ -3,9 +3,9 @@ package dev.lumina.worker;
 import io.grpc.Status;
 
 /**
- * A job could not be completed. {@link #code()} is the gRPC status code the client sees;
- * {@link #poison()} says the job itself is at fault (bad parameters, a model that cannot serve it)
- * so running it again would fail again: such jobs also go to {@code lumina.dead-letter}.
+ * A job could not be completed. {@link #code()} is the gRPC status code the client sees; {@link
+ * #poison()} says the job itself is at fault (bad parameters, a model that cannot serve it) so
+ * running it again would fail again: such jobs also go to {@code lumina.dead-letter}.
  */
 public final class JobFailedException extends Exception {
   private static final long serialVersionUID = 1L;

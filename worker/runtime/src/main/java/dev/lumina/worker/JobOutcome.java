@@ -11,7 +11,8 @@ public record JobOutcome(JobResult result, JobFailedException failure, boolean c
   public JobOutcome {
     int set = (result != null ? 1 : 0) + (failure != null ? 1 : 0) + (cancelled ? 1 : 0);
     if (set != 1) {
-      throw new IllegalArgumentException("exactly one of result, failure and cancelled must be set");
+      throw new IllegalArgumentException(
+          "exactly one of result, failure and cancelled must be set");
     }
   }
 

@@ -12,7 +12,8 @@ import java.util.List;
  * @param decodeMs decoding to pixels/samples, encoding, artifact writes
  * @param steps sampling steps run
  */
-public record JobResult(List<Artifact> artifacts, long seed, long modelMs, long decodeMs, int steps) {
+public record JobResult(
+    List<Artifact> artifacts, long seed, long modelMs, long decodeMs, int steps) {
   public JobResult {
     artifacts = List.copyOf(artifacts);
     if (modelMs < 0 || decodeMs < 0) {

@@ -60,7 +60,8 @@ final class JobRunner {
       }
       JobFailedException e = o.failure();
       LOG.warn("job {} failed: {} {}", jobId, e.code(), e.getMessage(), e);
-      return new Ending(e.code(), e.getMessage(), null, e.poison() ? e.code() + ": " + e.getMessage() : null);
+      return new Ending(
+          e.code(), e.getMessage(), null, e.poison() ? e.code() + ": " + e.getMessage() : null);
     }
 
     static Ending crashed(Throwable e) {
@@ -85,10 +86,15 @@ final class JobRunner {
       JobChunkStream chunks = new JobChunkStream(job.getJobId(), job.getGateway(), sink);
       streams.add(chunks);
       if (job.getQueueDeadlineMs() > 0 && started > job.getQueueDeadlineMs()) {
-        endings[i] = new Ending(Status.Code.DEADLINE_EXCEEDED,
-            "job waited past its queue deadline (max_queue_ms) before a worker started it", null, null);
+        endings[i] =
+            new Ending(
+                Status.Code.DEADLINE_EXCEEDED,
+                "job waited past its queue deadline (max_queue_ms) before a worker started it",
+                null,
+                null);
       } else if (cancels.get(i).isCancelled()) {
-        endings[i] = new Ending(Status.Code.CANCELLED, "job cancelled before it started", null, null);
+        endings[i] =
+            new Ending(Status.Code.CANCELLED, "job cancelled before it started", null, null);
       } else {
         runnable.add(i);
         batch.add(new BatchJob(job, chunks, cancels.get(i)));
@@ -98,7 +104,10 @@ final class JobRunner {
       BatchJob b = batch.get(0);
       int i = runnable.get(0);
       try {
-        endings[i] = Ending.of(JobOutcome.succeeded(executor.run(b.job(), b.emitter(), b.cancel())), b.job().getJobId());
+        endings[i] =
+            Ending.of(
+                JobOutcome.succeeded(executor.run(b.job(), b.emitter(), b.cancel())),
+                b.job().getJobId());
       } catch (JobCancelledException e) {
         endings[i] = Ending.of(JobOutcome.ofCancelled(), b.job().getJobId());
       } catch (JobFailedException e) {
@@ -137,7 +146,8 @@ final class JobRunner {
         Timings.newBuilder()
             .setQueuedMs(Math.max(0, started - job.getAcceptedAtMs()))
             .setTotalMs(Math.max(0, ended - job.getAcceptedAtMs()));
-    Job.Builder j = Jobs.base(job).setStep(chunks.lastProgressStep()).setTotalSteps(chunks.totalSteps());
+    Job.Builder j =
+        Jobs.base(job).setStep(chunks.lastProgressStep()).setTotalSteps(chunks.totalSteps());
     JobState state;
     if (code == Status.Code.OK) {
       state = JobState.SUCCEEDED;
@@ -184,9 +194,18 @@ final class JobRunner {
         .map(
             c ->
                 switch (c.getPayloadCase()) {
-                  case FRAME -> c.toBuilder().setFrame(c.getFrame().toBuilder().setData(ByteString.EMPTY)).build();
-                  case TILE -> c.toBuilder().setTile(c.getTile().toBuilder().setData(ByteString.EMPTY)).build();
-                  case AUDIO -> c.toBuilder().setAudio(c.getAudio().toBuilder().setData(ByteString.EMPTY)).build();
+                  case FRAME ->
+                      c.toBuilder()
+                          .setFrame(c.getFrame().toBuilder().setData(ByteString.EMPTY))
+                          .build();
+                  case TILE ->
+                      c.toBuilder()
+                          .setTile(c.getTile().toBuilder().setData(ByteString.EMPTY))
+                          .build();
+                  case AUDIO ->
+                      c.toBuilder()
+                          .setAudio(c.getAudio().toBuilder().setData(ByteString.EMPTY))
+                          .build();
                   default -> c;
                 })
         .toList();

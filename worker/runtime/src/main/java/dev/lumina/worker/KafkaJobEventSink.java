@@ -27,8 +27,12 @@ final class KafkaJobEventSink implements JobEventSink {
 
   KafkaJobEventSink(String bootstrap, String clientId, Duration timeout) {
     // delivery.timeout.ms must cover linger.ms + request.timeout.ms.
-    Properties p = Producers.idempotent(bootstrap, clientId, timeout,
-        Duration.ofMillis(Math.min(timeout.toMillis() / 2, 30_000)));
+    Properties p =
+        Producers.idempotent(
+            bootstrap,
+            clientId,
+            timeout,
+            Duration.ofMillis(Math.min(timeout.toMillis() / 2, 30_000)));
     p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 8 * 1024 * 1024);
     this.producer = Producers.create(p);
     this.timeout = timeout;

@@ -64,13 +64,16 @@ final class OffsetCommits {
   /**
    * Commits every due offset of a partition in {@code assigned} and drops the rest.
    *
-   * @return true when nothing is left due; false when the commit is to be tried again after the next poll
+   * @return true when nothing is left due; false when the commit is to be tried again after the
+   *     next poll
    * @throws WakeupException when the consumer was woken (the loop is stopping)
    * @throws InterruptException when the thread was interrupted
    */
   boolean flush(Set<TopicPartition> assigned) {
     if (due.keySet().retainAll(assigned)) {
-      LOG.info("offsets of partitions no longer assigned not committed; their jobs may run again elsewhere");
+      LOG.info(
+          "offsets of partitions no longer assigned not committed; their jobs may run again"
+              + " elsewhere");
     }
     if (due.isEmpty()) {
       return true;
@@ -84,10 +87,14 @@ final class OffsetCommits {
     } catch (WakeupException | InterruptException e) {
       throw e;
     } catch (RebalanceInProgressException e) {
-      LOG.info("offsets {} wait for the rebalance in progress; committing after the next poll", due);
+      LOG.info(
+          "offsets {} wait for the rebalance in progress; committing after the next poll", due);
       return false;
     } catch (CommitFailedException e) {
-      LOG.warn("offsets {} not committed (partitions reassigned; their jobs may run again): {}", due, e.getMessage());
+      LOG.warn(
+          "offsets {} not committed (partitions reassigned; their jobs may run again): {}",
+          due,
+          e.getMessage());
       due.clear();
       return true;
     } catch (RetriableException e) {

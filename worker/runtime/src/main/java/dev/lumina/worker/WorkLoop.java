@@ -33,23 +33,24 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The worker's Kafka loop on the work topics: a classic consumer group with {@code
- * max.poll.records} = the batch size (1 by default), manual commits, and every assigned partition paused while a job runs — the
- * loop keeps calling {@code poll()} (so the worker stays in the group however long the job takes)
- * but receives no new record until the job has ended.
+ * max.poll.records} = the batch size (1 by default), manual commits, and every assigned partition
+ * paused while a job runs — the loop keeps calling {@code poll()} (so the worker stays in the group
+ * however long the job takes) but receives no new record until the job has ended.
  *
  * <p>Per record: parse the envelope (unreadable → dead letter), run the job on the job thread
  * ({@link JobRunner}) — together with the pending records right behind it that the executor gives
- * the same batch key — publish the terminal events durably, and only then commit the offsets. If the terminal event cannot be made durable the offset is not committed: the consumer
- * seeks back and the job runs again (jobs are idempotent by job id).
+ * the same batch key — publish the terminal events durably, and only then commit the offsets. If
+ * the terminal event cannot be made durable the offset is not committed: the consumer seeks back
+ * and the job runs again (jobs are idempotent by job id).
  *
- * <p>While a job runs the loop waits on the job itself (at most {@code pollTimeout} between
- * {@code poll()}s), so a finished job is noticed, committed and followed by the next one at once,
- * whatever the poll timeout. Offsets go through {@link OffsetCommits}: a commit that meets a
- * rebalance is retried after the next poll, one refused because the partition moved is dropped; no
- * commit failure ends the loop.
+ * <p>While a job runs the loop waits on the job itself (at most {@code pollTimeout} between {@code
+ * poll()}s), so a finished job is noticed, committed and followed by the next one at once, whatever
+ * the poll timeout. Offsets go through {@link OffsetCommits}: a commit that meets a rebalance is
+ * retried after the next poll, one refused because the partition moved is dropped; no commit
+ * failure ends the loop.
  *
- * <p>All consumer calls happen on the loop's own thread ({@link #run}); {@link #stop} may be
- * called from any thread.
+ * <p>All consumer calls happen on the loop's own thread ({@link #run}); {@link #stop} may be called
+ * from any thread.
  */
 final class WorkLoop implements Runnable {
   private static final Logger LOG = LoggerFactory.getLogger(WorkLoop.class);
@@ -94,7 +95,9 @@ final class WorkLoop implements Runnable {
     p.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, (int) config.sessionTimeout().toMillis());
     p.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, (int) config.heartbeatInterval().toMillis());
     // An idle worker's fetch waits at the broker at most this long; records still end it at once.
-    p.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, (int) Math.min(FETCH_MAX_WAIT_MS, config.pollTimeout().toMillis()));
+    p.put(
+        ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG,
+        (int) Math.min(FETCH_MAX_WAIT_MS, config.pollTimeout().toMillis()));
     p.put(
         ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG,
         CooperativeStickyAssignor.class.getName());
@@ -119,7 +122,8 @@ final class WorkLoop implements Runnable {
         commits.flush(consumer.assignment());
       }
     } catch (WakeupException e) {
-      // stop() during the last commit: offsets left are redelivered, which job-id idempotency allows.
+      // stop() during the last commit: offsets left are redelivered, which job-id idempotency
+      // allows.
     } catch (RuntimeException e) {
       LOG.error("work loop stopped: this worker takes no more jobs", e);
     } finally {
@@ -170,7 +174,10 @@ final class WorkLoop implements Runnable {
     consumer.wakeup();
   }
 
-  /** Waits until the running job ends, at most the poll timeout (the loop then polls to stay in the group). */
+  /**
+   * Waits until the running job ends, at most the poll timeout (the loop then polls to stay in the
+   * group).
+   */
   private void awaitCurrent() {
     try {
       currentJob.get(config.pollTimeout().toMillis(), TimeUnit.MILLISECONDS);
@@ -218,7 +225,8 @@ final class WorkLoop implements Runnable {
                   events.terminal(o.terminal());
                   if (o.deadLetterReason() != null) {
                     ConsumerRecord<String, byte[]> rec = records.get(i);
-                    events.deadLetter(rec.key(), rec.value(), rec.topic(), rec.offset(), o.deadLetterReason());
+                    events.deadLetter(
+                        rec.key(), rec.value(), rec.topic(), rec.offset(), o.deadLetterReason());
                   }
                 }
                 return null;
@@ -228,12 +236,18 @@ final class WorkLoop implements Runnable {
             });
   }
 
-  /** The envelope of {@code r}, or null after sending an unreadable record to the dead-letter topic. */
+  /**
+   * The envelope of {@code r}, or null after sending an unreadable record to the dead-letter topic.
+   */
   private JobEnvelope parse(ConsumerRecord<String, byte[]> r) {
     JobEnvelope job = tryParse(r);
     if (job == null) {
-      deadLetter(r, "unreadable job envelope: "
-          + (r.value() == null ? "no value" : "not a lumina.cluster.v1.JobEnvelope with a job_id"));
+      deadLetter(
+          r,
+          "unreadable job envelope: "
+              + (r.value() == null
+                  ? "no value"
+                  : "not a lumina.cluster.v1.JobEnvelope with a job_id"));
     }
     return job;
   }
@@ -264,12 +278,13 @@ final class WorkLoop implements Runnable {
     } catch (ExecutionException e) {
       // A terminal event is not durable: leave the offsets and take the jobs again.
       LOG.warn("jobs at {} not recorded, will run again: {}", first, e.getCause().toString());
-      first.forEach((tp, offset) -> {
-        if (consumer.assignment().contains(tp)) {
-          consumer.seek(tp, offset);
-        }
-        pending.removeIf(p -> p.topic().equals(tp.topic()) && p.partition() == tp.partition());
-      });
+      first.forEach(
+          (tp, offset) -> {
+            if (consumer.assignment().contains(tp)) {
+              consumer.seek(tp, offset);
+            }
+            pending.removeIf(p -> p.topic().equals(tp.topic()) && p.partition() == tp.partition());
+          });
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       stopped = true;
@@ -284,7 +299,8 @@ final class WorkLoop implements Runnable {
   private void deadLetter(ConsumerRecord<String, byte[]> r, String reason) {
     TopicPartition tp = new TopicPartition(r.topic(), r.partition());
     try {
-      events.deadLetter(r.key(), r.value() == null ? new byte[0] : r.value(), r.topic(), r.offset(), reason);
+      events.deadLetter(
+          r.key(), r.value() == null ? new byte[0] : r.value(), r.topic(), r.offset(), reason);
       LOG.warn("record {}@{} sent to the dead-letter topic: {}", tp, r.offset(), reason);
       commit(tp, r.offset() + 1);
     } catch (EventPublishException e) {

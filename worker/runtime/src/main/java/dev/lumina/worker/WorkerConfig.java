@@ -4,9 +4,10 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * Settings of one worker process, validated at construction (a bad value names its key). Build one with
- * {@link #builder}: every setting but the broker, the topics and the worker's name has a default, declared
- * once below as a {@code DEFAULT_*} constant (the launcher's flags take theirs from the same constants).
+ * Settings of one worker process, validated at construction (a bad value names its key). Build one
+ * with {@link #builder}: every setting but the broker, the topics and the worker's name has a
+ * default, declared once below as a {@code DEFAULT_*} constant (the launcher's flags take theirs
+ * from the same constants).
  *
  * @param bootstrapServers Kafka {@code host:port[,host:port...]}
  * @param workTopics the {@code lumina.work.<modality>.<tier>} topics this worker serves (at least
@@ -85,7 +86,8 @@ public record WorkerConfig(
       throw new IllegalArgumentException("kafka bootstrap servers must not be blank");
     }
     if (workTopics == null || workTopics.isEmpty()) {
-      throw new IllegalArgumentException("topics: at least one lumina.work.<modality>.<tier> topic is required");
+      throw new IllegalArgumentException(
+          "topics: at least one lumina.work.<modality>.<tier> topic is required");
     }
     workTopics = List.copyOf(workTopics);
     for (String t : workTopics) {
@@ -98,7 +100,8 @@ public record WorkerConfig(
       throw new IllegalArgumentException("group id must not be blank");
     }
     if (workerId == null || !workerId.matches("[A-Za-z0-9._:-]{1,128}")) {
-      throw new IllegalArgumentException("worker id must be 1..128 of [A-Za-z0-9._:-], got " + workerId);
+      throw new IllegalArgumentException(
+          "worker id must be 1..128 of [A-Za-z0-9._:-], got " + workerId);
     }
     positive("poll timeout", pollTimeout);
     positive("max poll interval", maxPollInterval);
@@ -109,23 +112,33 @@ public record WorkerConfig(
       throw new IllegalArgumentException("control lookback must be >= 0, got " + controlLookback);
     }
     if (maxBatch < 1 || maxBatch > MAX_BATCH) {
-      throw new IllegalArgumentException("max batch must be in [1, " + MAX_BATCH + "], got " + maxBatch);
+      throw new IllegalArgumentException(
+          "max batch must be in [1, " + MAX_BATCH + "], got " + maxBatch);
     }
     if (sessionTimeout == null
         || sessionTimeout.compareTo(MIN_SESSION_TIMEOUT) < 0
         || sessionTimeout.compareTo(MAX_SESSION_TIMEOUT) > 0) {
-      throw new IllegalArgumentException("session timeout must be in [" + MIN_SESSION_TIMEOUT.toMillis() + ", "
-          + MAX_SESSION_TIMEOUT.toMillis() + "] ms, got " + (sessionTimeout == null ? null : sessionTimeout.toMillis()));
+      throw new IllegalArgumentException(
+          "session timeout must be in ["
+              + MIN_SESSION_TIMEOUT.toMillis()
+              + ", "
+              + MAX_SESSION_TIMEOUT.toMillis()
+              + "] ms, got "
+              + (sessionTimeout == null ? null : sessionTimeout.toMillis()));
     }
     if (maxPollInterval.compareTo(pollTimeout.multipliedBy(2)) < 0) {
       throw new IllegalArgumentException(
-          "max poll interval (" + maxPollInterval + ") must be at least twice the poll timeout ("
-              + pollTimeout + ")");
+          "max poll interval ("
+              + maxPollInterval
+              + ") must be at least twice the poll timeout ("
+              + pollTimeout
+              + ")");
     }
   }
 
   /**
-   * A builder with every default; {@code bootstrapServers}, {@code workTopics} and {@code workerId} have none.
+   * A builder with every default; {@code bootstrapServers}, {@code workTopics} and {@code workerId}
+   * have none.
    */
   public static Builder builder(String bootstrapServers, List<String> workTopics, String workerId) {
     return new Builder(bootstrapServers, workTopics, workerId);
@@ -222,8 +235,19 @@ public record WorkerConfig(
      * @throws IllegalArgumentException naming the first setting out of range
      */
     public WorkerConfig build() {
-      return new WorkerConfig(bootstrapServers, workTopics, groupId, workerId, pollTimeout, maxPollInterval,
-          eventTimeout, chunkAckTimeout, drainTimeout, controlLookback, maxBatch, sessionTimeout);
+      return new WorkerConfig(
+          bootstrapServers,
+          workTopics,
+          groupId,
+          workerId,
+          pollTimeout,
+          maxPollInterval,
+          eventTimeout,
+          chunkAckTimeout,
+          drainTimeout,
+          controlLookback,
+          maxBatch,
+          sessionTimeout);
     }
   }
 

@@ -22,8 +22,8 @@ import org.slf4j.LoggerFactory;
 /**
  * A worker process's runtime: takes jobs from its work topics, runs them one at a time through a
  * {@link JobExecutor}, streams their chunks to each job's gateway, records terminal events on
- * {@code lumina.events} and commits offsets only after that (see {@link WorkLoop}); applies
- * cancels from {@code lumina.control}; announces the executor's model on {@code lumina.models}.
+ * {@code lumina.events} and commits offsets only after that (see {@link WorkLoop}); applies cancels
+ * from {@code lumina.control}; announces the executor's model on {@code lumina.models}.
  *
  * <p>Lifecycle as in grpc-java: {@link #start()}, then {@link #shutdown()} (stop taking jobs, let
  * the running one finish within the drain timeout, then cancel it) or {@link #shutdownNow()}
@@ -60,7 +60,9 @@ public final class WorkerServer implements AutoCloseable {
     this.config = config;
     this.executor = executor;
     this.chunkSink = chunkSink;
-    this.events = new KafkaJobEventSink(config.bootstrapServers(), config.workerId() + "-events", config.eventTimeout());
+    this.events =
+        new KafkaJobEventSink(
+            config.bootstrapServers(), config.workerId() + "-events", config.eventTimeout());
     this.jobThread =
         new ThreadPoolExecutor(
             1,
@@ -73,7 +75,14 @@ public final class WorkerServer implements AutoCloseable {
               t.setDaemon(false);
               return t;
             });
-    this.loop = new WorkLoop(config, new JobRunner(executor, chunkSink, clock), executor, events, cancels, jobThread);
+    this.loop =
+        new WorkLoop(
+            config,
+            new JobRunner(executor, chunkSink, clock),
+            executor,
+            events,
+            cancels,
+            jobThread);
     this.control = new ControlListener(config, cancels, clock);
     this.pollThread = new Thread(this::runLoop, config.workerId() + "-poll");
     this.controlThread = new Thread(control, config.workerId() + "-control");
@@ -98,8 +107,13 @@ public final class WorkerServer implements AutoCloseable {
       controlThread.start();
       if (!control.assigned().await(config.eventTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
         throw new WorkerStartException(
-            "cannot read " + Topics.CONTROL + " from " + config.bootstrapServers() + " within "
-                + config.eventTimeout().toMillis() + " ms",
+            "cannot read "
+                + Topics.CONTROL
+                + " from "
+                + config.bootstrapServers()
+                + " within "
+                + config.eventTimeout().toMillis()
+                + " ms",
             null);
       }
     } catch (InterruptedException e) {
@@ -121,8 +135,13 @@ public final class WorkerServer implements AutoCloseable {
     }
     Duration timeout = config.eventTimeout();
     // delivery.timeout.ms must cover linger.ms + request.timeout.ms.
-    try (KafkaProducer<String, byte[]> producer = Producers.create(Producers.idempotent(config.bootstrapServers(),
-        config.workerId() + "-models", timeout, Duration.ofMillis(Math.min(timeout.toMillis() / 2, 30_000))))) {
+    try (KafkaProducer<String, byte[]> producer =
+        Producers.create(
+            Producers.idempotent(
+                config.bootstrapServers(),
+                config.workerId() + "-models",
+                timeout,
+                Duration.ofMillis(Math.min(timeout.toMillis() / 2, 30_000))))) {
       ModelCard c = card.get();
       producer
           .send(new ProducerRecord<>(Topics.MODELS, c.getInfo().getName(), c.toByteArray()))
@@ -132,7 +151,13 @@ public final class WorkerServer implements AutoCloseable {
       throw new WorkerStartException("interrupted while announcing the model", e);
     } catch (ExecutionException | TimeoutException | RuntimeException e) {
       throw new WorkerStartException(
-          "cannot announce the model on " + Topics.MODELS + " at " + config.bootstrapServers() + ": " + e, e);
+          "cannot announce the model on "
+              + Topics.MODELS
+              + " at "
+              + config.bootstrapServers()
+              + ": "
+              + e,
+          e);
     }
   }
 

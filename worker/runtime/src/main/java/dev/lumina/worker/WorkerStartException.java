@@ -1,6 +1,9 @@
 package dev.lumina.worker;
 
-/** The worker could not start (broker unreachable, topics missing). Retriable once the cause is fixed. */
+/**
+ * The worker could not start (broker unreachable, topics missing). Retriable once the cause is
+ * fixed.
+ */
 public final class WorkerStartException extends Exception {
   private static final long serialVersionUID = 1L;
 

@@ -55,8 +55,9 @@ class OffsetCommitsTest {
 
   @Test
   void aRetriableErrorIsRetriedButARefusedCommitIsDroppedWithoutThrowing() {
-    ScriptedCommitter c = new ScriptedCommitter(new TimeoutException("slow broker"),
-        new CommitFailedException("partition moved"));
+    ScriptedCommitter c =
+        new ScriptedCommitter(
+            new TimeoutException("slow broker"), new CommitFailedException("partition moved"));
     OffsetCommits commits = new OffsetCommits(c);
     commits.add(P0, 3);
 
@@ -69,7 +70,8 @@ class OffsetCommitsTest {
 
   @Test
   void aNonRetriableKafkaErrorDropsTheOffsetsInsteadOfEndingTheLoop() {
-    OffsetCommits commits = new OffsetCommits(new ScriptedCommitter(new KafkaException("unknown member")));
+    OffsetCommits commits =
+        new OffsetCommits(new ScriptedCommitter(new KafkaException("unknown member")));
     commits.add(P0, 9);
     assertThat(commits.flush(Set.of(P0))).isTrue();
     assertThat(commits.isEmpty()).isTrue();

@@ -6,9 +6,9 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * AdamW (decoupled weight decay) whose moment estimates can be saved and restored, so an interrupted
- * run resumes with the same optimiser state. Updates run in place on the parameters and must be called
- * outside any gradient recording.
+ * AdamW (decoupled weight decay) whose moment estimates can be saved and restored, so an
+ * interrupted run resumes with the same optimiser state. Updates run in place on the parameters and
+ * must be called outside any gradient recording.
  *
  * <p>Not thread-safe: one training loop owns it.
  */
@@ -26,10 +26,11 @@ final class AdamW implements AutoCloseable {
   AdamW(Map<String, NDArray> params, NDManager parent, double weightDecay) {
     this.state = parent.newSubManager();
     this.weightDecay = (float) weightDecay;
-    params.forEach((k, p) -> {
-      m.put(k, state.zeros(p.getShape()));
-      v.put(k, state.zeros(p.getShape()));
-    });
+    params.forEach(
+        (k, p) -> {
+          m.put(k, state.zeros(p.getShape()));
+          v.put(k, state.zeros(p.getShape()));
+        });
   }
 
   /** First moments by parameter name (live arrays, for checkpoints). */
@@ -49,10 +50,15 @@ final class AdamW implements AutoCloseable {
   }
 
   /**
-   * One update of every parameter. {@code step} counts from 1 (bias correction); gradients are scaled
-   * by {@code gradScale} (clipping) first. Temporaries are created in {@code scratch}.
+   * One update of every parameter. {@code step} counts from 1 (bias correction); gradients are
+   * scaled by {@code gradScale} (clipping) first. Temporaries are created in {@code scratch}.
    */
-  void update(Map<String, NDArray> params, Map<String, NDArray> grads, long step, float lr, float gradScale,
+  void update(
+      Map<String, NDArray> params,
+      Map<String, NDArray> grads,
+      long step,
+      float lr,
+      float gradScale,
       NDManager scratch) {
     float bc1 = (float) (1 - Math.pow(BETA1, step));
     float bc2 = (float) (1 - Math.pow(BETA2, step));

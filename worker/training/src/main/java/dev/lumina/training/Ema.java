@@ -6,9 +6,9 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Exponential moving average of parameters; the exported model uses these weights. The effective decay
- * ramps up as {@code min(decay, (1 + step) / (10 + step))} so early averages are not dominated by the
- * random initialisation.
+ * Exponential moving average of parameters; the exported model uses these weights. The effective
+ * decay ramps up as {@code min(decay, (1 + step) / (10 + step))} so early averages are not
+ * dominated by the random initialisation.
  *
  * <p>Not thread-safe: one training loop owns it.
  */
@@ -21,9 +21,10 @@ final class Ema implements AutoCloseable {
   Ema(Map<String, NDArray> params, NDManager parent, double decay) {
     this.state = parent.newSubManager();
     this.decay = decay;
-    params.forEach((k, p) -> {
-      shadow.put(k, state.zeros(p.getShape()).add(p));
-    });
+    params.forEach(
+        (k, p) -> {
+          shadow.put(k, state.zeros(p.getShape()).add(p));
+        });
   }
 
   /** The averaged weights by parameter name (live arrays). */
@@ -32,8 +33,8 @@ final class Ema implements AutoCloseable {
   }
 
   /**
-   * Folds the current parameters in; temporaries are created in {@code scratch}, where the parameters
-   * must already be attached (temporarily) by the caller.
+   * Folds the current parameters in; temporaries are created in {@code scratch}, where the
+   * parameters must already be attached (temporarily) by the caller.
    */
   void update(Map<String, NDArray> params, long step, NDManager scratch) {
     float d = (float) Math.min(decay, (1.0 + step) / (10.0 + step));

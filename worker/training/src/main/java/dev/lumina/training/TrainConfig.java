@@ -12,7 +12,8 @@ import dev.lumina.engine.text.TextEncoderConfig;
  * @param dim Flag-DiT width D, a multiple of {@code heads} with an even head dim
  * @param layers Flag-DiT blocks, 1..48
  * @param heads Flag-DiT heads, 1..64
- * @param patchSize pixels per patch side (the model works on RGB pixels, no VAE), divides width and height
+ * @param patchSize pixels per patch side (the model works on RGB pixels, no VAE), divides width and
+ *     height
  * @param textDim text feature width Cy (also the text encoder's width)
  * @param textLayers text encoder layers, 1..12
  * @param textHeads text encoder heads, divides textDim
@@ -32,29 +33,57 @@ import dev.lumina.engine.text.TextEncoderConfig;
  * @param weightDecay AdamW decoupled weight decay, [0, 1)
  * @param emaDecay EMA decay of the exported weights, [0, 1)
  * @param gradClip global gradient-norm clip, > 0
- * @param captionDropout probability a caption is replaced by "" (for classifier-free guidance), [0, 1]
- * @param timeShift training times are drawn as u / (u + s·(1 − u)) with u ~ U(0, 1) (the mapping of the
- *     sampler's shifted grid, {@code TimeGrid.shifted}); s > 1 puts more of them near t = 0, where only the
- *     caption says what to draw; 1 = uniform; (0, 100]
- * @param foregroundWeight extra loss weight k on the pixels of the object (every pixel that differs from the
- *     scene's background gets weight 1 + k): the object covers 2–10 % of a picture, and without it the
- *     gradient is spent on the background; [0, 1000]
+ * @param captionDropout probability a caption is replaced by "" (for classifier-free guidance), [0,
+ *     1]
+ * @param timeShift training times are drawn as u / (u + s·(1 − u)) with u ~ U(0, 1) (the mapping of
+ *     the sampler's shifted grid, {@code TimeGrid.shifted}); s > 1 puts more of them near t = 0,
+ *     where only the caption says what to draw; 1 = uniform; (0, 100]
+ * @param foregroundWeight extra loss weight k on the pixels of the object (every pixel that differs
+ *     from the scene's background gets weight 1 + k): the object covers 2–10 % of a picture, and
+ *     without it the gradient is spent on the background; [0, 1000]
  * @param seed the run's seed
  * @param checkpointEvery steps between resumable checkpoints (and exports), >= 1
  * @param logEvery steps between progress lines, >= 1
- * @param refine the run's second stage (EMA restart, other modality shares, decaying learning rate), or
- *     null for a single-stage run
+ * @param refine the run's second stage (EMA restart, other modality shares, decaying learning
+ *     rate), or null for a single-stage run
  */
-public record TrainConfig(String modelName, int dim, int layers, int heads, int patchSize, int textDim, int textLayers,
-    int textHeads, int maxTokens, int width, int height, int videoFrames, int views, int batchSize, int videoBatchSize,
-    int multiViewBatchSize, double videoFraction, double multiViewFraction, long steps, double learningRate,
-    int warmupSteps, double weightDecay, double emaDecay, double gradClip, double captionDropout, double timeShift,
-    double foregroundWeight, long seed,
-    int checkpointEvery, int logEvery, RefineStage refine) {
+public record TrainConfig(
+    String modelName,
+    int dim,
+    int layers,
+    int heads,
+    int patchSize,
+    int textDim,
+    int textLayers,
+    int textHeads,
+    int maxTokens,
+    int width,
+    int height,
+    int videoFrames,
+    int views,
+    int batchSize,
+    int videoBatchSize,
+    int multiViewBatchSize,
+    double videoFraction,
+    double multiViewFraction,
+    long steps,
+    double learningRate,
+    int warmupSteps,
+    double weightDecay,
+    double emaDecay,
+    double gradClip,
+    double captionDropout,
+    double timeShift,
+    double foregroundWeight,
+    long seed,
+    int checkpointEvery,
+    int logEvery,
+    RefineStage refine) {
 
   public TrainConfig {
     if (modelName == null || !modelName.matches("[a-z0-9-]{1,64}")) {
-      throw new IllegalArgumentException("modelName must match [a-z0-9-]{1,64}, got '" + modelName + "'");
+      throw new IllegalArgumentException(
+          "modelName must match [a-z0-9-]{1,64}, got '" + modelName + "'");
     }
     range("layers", layers, 1, 48);
     range("heads", heads, 1, 64);
@@ -73,13 +102,20 @@ public record TrainConfig(String modelName, int dim, int layers, int heads, int 
     range("checkpointEvery", checkpointEvery, 1, Integer.MAX_VALUE);
     range("logEvery", logEvery, 1, Integer.MAX_VALUE);
     if (width % patchSize != 0 || height % patchSize != 0) {
-      throw new IllegalArgumentException("patchSize (" + patchSize + ") must divide width and height, got " + width + "x" + height);
+      throw new IllegalArgumentException(
+          "patchSize ("
+              + patchSize
+              + ") must divide width and height, got "
+              + width
+              + "x"
+              + height);
     }
     if (!(videoFraction >= 0 && videoFraction <= 1)) {
       throw new IllegalArgumentException("videoFraction must be in [0, 1], got " + videoFraction);
     }
     if (!(multiViewFraction >= 0 && multiViewFraction <= 1 - videoFraction)) {
-      throw new IllegalArgumentException("multiViewFraction must be in [0, 1 - videoFraction], got " + multiViewFraction);
+      throw new IllegalArgumentException(
+          "multiViewFraction must be in [0, 1 - videoFraction], got " + multiViewFraction);
     }
     if (steps < 1) {
       throw new IllegalArgumentException("steps must be >= 1, got " + steps);
@@ -103,7 +139,8 @@ public record TrainConfig(String modelName, int dim, int layers, int heads, int 
       throw new IllegalArgumentException("timeShift must be in (0, 100], got " + timeShift);
     }
     if (!(foregroundWeight >= 0 && foregroundWeight <= 1000)) {
-      throw new IllegalArgumentException("foregroundWeight must be in [0, 1000], got " + foregroundWeight);
+      throw new IllegalArgumentException(
+          "foregroundWeight must be in [0, 1000], got " + foregroundWeight);
     }
     // Geometry checks of the model and encoder configs, with their own field names.
     modelConfigFor(dim, layers, heads, patchSize, textDim);
@@ -115,15 +152,74 @@ public record TrainConfig(String modelName, int dim, int layers, int heads, int 
 
   /** The shipped model's recipe: 32×32 RGB, patch 4, D 128, 6 blocks; see docs/training.md. */
   public static TrainConfig shipped() {
-    return new TrainConfig("lumina-shapes-32", 128, 6, 4, 4, 128, 2, 4, 24, 32, 32, 8, 4, 32, 4, 8, 0.15, 0.05,
-        SHIPPED_STEPS, 6e-4, 100, 0.0, 0.998, 2.0, 0.1, 4.0, 9.0, 20261126L, 100, 10,
+    return new TrainConfig(
+        "lumina-shapes-32",
+        128,
+        6,
+        4,
+        4,
+        128,
+        2,
+        4,
+        24,
+        32,
+        32,
+        8,
+        4,
+        32,
+        4,
+        8,
+        0.15,
+        0.05,
+        SHIPPED_STEPS,
+        6e-4,
+        100,
+        0.0,
+        0.998,
+        2.0,
+        0.1,
+        4.0,
+        9.0,
+        20261126L,
+        100,
+        10,
         new RefineStage(12000, 0.45, 0.05, 5e-4, 100));
   }
 
   /** A tiny recipe for tests: 16×16, D 32, 2 blocks. */
   public static TrainConfig tiny(long steps) {
-    return new TrainConfig("tiny-test", 32, 2, 2, 4, 32, 1, 2, 24, 16, 16, 2, 2, 8, 2, 2, 0.0, 0.0,
-        steps, 2e-3, 0, 0.0, 0.9, 2.0, 0.1, 1.0, 0.0, 7L, 1000, 1000, null);
+    return new TrainConfig(
+        "tiny-test",
+        32,
+        2,
+        2,
+        4,
+        32,
+        1,
+        2,
+        24,
+        16,
+        16,
+        2,
+        2,
+        8,
+        2,
+        2,
+        0.0,
+        0.0,
+        steps,
+        2e-3,
+        0,
+        0.0,
+        0.9,
+        2.0,
+        0.1,
+        1.0,
+        0.0,
+        7L,
+        1000,
+        1000,
+        null);
   }
 
   /** The Flag-DiT architecture this run trains (RGB pixels, no learn_sigma, with [nextframe]). */
@@ -131,41 +227,168 @@ public record TrainConfig(String modelName, int dim, int layers, int heads, int 
     return modelConfigFor(dim, layers, heads, patchSize, textDim);
   }
 
-  private static FlagDitConfig modelConfigFor(int dim, int layers, int heads, int patchSize, int textDim) {
-    return new FlagDitConfig(dim, layers, heads, heads, true, textDim, patchSize, 3, false,
-        FlagDitConfig.ffnHidden(dim, 64, null), 1e-5f, 10000.0, 256, 10000.0, true);
+  private static FlagDitConfig modelConfigFor(
+      int dim, int layers, int heads, int patchSize, int textDim) {
+    return new FlagDitConfig(
+        dim,
+        layers,
+        heads,
+        heads,
+        true,
+        textDim,
+        patchSize,
+        3,
+        false,
+        FlagDitConfig.ffnHidden(dim, 64, null),
+        1e-5f,
+        10000.0,
+        256,
+        10000.0,
+        true);
   }
 
   /** A copy with another step count. */
   public TrainConfig withSteps(long newSteps) {
-    return new TrainConfig(modelName, dim, layers, heads, patchSize, textDim, textLayers, textHeads, maxTokens, width,
-        height, videoFrames, views, batchSize, videoBatchSize, multiViewBatchSize, videoFraction, multiViewFraction,
-        newSteps, learningRate, warmupSteps, weightDecay, emaDecay, gradClip, captionDropout, timeShift, foregroundWeight, seed, checkpointEvery,
-        logEvery, refine);
+    return new TrainConfig(
+        modelName,
+        dim,
+        layers,
+        heads,
+        patchSize,
+        textDim,
+        textLayers,
+        textHeads,
+        maxTokens,
+        width,
+        height,
+        videoFrames,
+        views,
+        batchSize,
+        videoBatchSize,
+        multiViewBatchSize,
+        videoFraction,
+        multiViewFraction,
+        newSteps,
+        learningRate,
+        warmupSteps,
+        weightDecay,
+        emaDecay,
+        gradClip,
+        captionDropout,
+        timeShift,
+        foregroundWeight,
+        seed,
+        checkpointEvery,
+        logEvery,
+        refine);
   }
 
   /** A copy with another checkpoint and log interval. */
   public TrainConfig withIntervals(int newCheckpointEvery, int newLogEvery) {
-    return new TrainConfig(modelName, dim, layers, heads, patchSize, textDim, textLayers, textHeads, maxTokens, width,
-        height, videoFrames, views, batchSize, videoBatchSize, multiViewBatchSize, videoFraction, multiViewFraction,
-        steps, learningRate, warmupSteps, weightDecay, emaDecay, gradClip, captionDropout, timeShift, foregroundWeight, seed, newCheckpointEvery,
-        newLogEvery, refine);
+    return new TrainConfig(
+        modelName,
+        dim,
+        layers,
+        heads,
+        patchSize,
+        textDim,
+        textLayers,
+        textHeads,
+        maxTokens,
+        width,
+        height,
+        videoFrames,
+        views,
+        batchSize,
+        videoBatchSize,
+        multiViewBatchSize,
+        videoFraction,
+        multiViewFraction,
+        steps,
+        learningRate,
+        warmupSteps,
+        weightDecay,
+        emaDecay,
+        gradClip,
+        captionDropout,
+        timeShift,
+        foregroundWeight,
+        seed,
+        newCheckpointEvery,
+        newLogEvery,
+        refine);
   }
 
   /** A copy with other modality shares. */
   public TrainConfig withModalities(double newVideoFraction, double newMultiViewFraction) {
-    return new TrainConfig(modelName, dim, layers, heads, patchSize, textDim, textLayers, textHeads, maxTokens, width,
-        height, videoFrames, views, batchSize, videoBatchSize, multiViewBatchSize, newVideoFraction,
-        newMultiViewFraction, steps, learningRate, warmupSteps, weightDecay, emaDecay, gradClip, captionDropout, timeShift, foregroundWeight, seed,
-        checkpointEvery, logEvery, refine);
+    return new TrainConfig(
+        modelName,
+        dim,
+        layers,
+        heads,
+        patchSize,
+        textDim,
+        textLayers,
+        textHeads,
+        maxTokens,
+        width,
+        height,
+        videoFrames,
+        views,
+        batchSize,
+        videoBatchSize,
+        multiViewBatchSize,
+        newVideoFraction,
+        newMultiViewFraction,
+        steps,
+        learningRate,
+        warmupSteps,
+        weightDecay,
+        emaDecay,
+        gradClip,
+        captionDropout,
+        timeShift,
+        foregroundWeight,
+        seed,
+        checkpointEvery,
+        logEvery,
+        refine);
   }
 
   /** A copy with another second stage (null: none). */
   public TrainConfig withRefine(RefineStage newRefine) {
-    return new TrainConfig(modelName, dim, layers, heads, patchSize, textDim, textLayers, textHeads, maxTokens, width,
-        height, videoFrames, views, batchSize, videoBatchSize, multiViewBatchSize, videoFraction, multiViewFraction,
-        steps, learningRate, warmupSteps, weightDecay, emaDecay, gradClip, captionDropout, timeShift, foregroundWeight,
-        seed, checkpointEvery, logEvery, newRefine);
+    return new TrainConfig(
+        modelName,
+        dim,
+        layers,
+        heads,
+        patchSize,
+        textDim,
+        textLayers,
+        textHeads,
+        maxTokens,
+        width,
+        height,
+        videoFrames,
+        views,
+        batchSize,
+        videoBatchSize,
+        multiViewBatchSize,
+        videoFraction,
+        multiViewFraction,
+        steps,
+        learningRate,
+        warmupSteps,
+        weightDecay,
+        emaDecay,
+        gradClip,
+        captionDropout,
+        timeShift,
+        foregroundWeight,
+        seed,
+        checkpointEvery,
+        logEvery,
+        newRefine);
   }
 
   /** Whether step {@code step} (0-based) belongs to the second stage. */
@@ -184,8 +407,9 @@ public record TrainConfig(String modelName, int dim, int layers, int heads, int 
   }
 
   /**
-   * The learning rate of step {@code step} (0-based): linear warm-up to {@link #learningRate}, constant after;
-   * in the second stage, a new warm-up to the stage's rate and a linear fall to 0 at {@link #steps}.
+   * The learning rate of step {@code step} (0-based): linear warm-up to {@link #learningRate},
+   * constant after; in the second stage, a new warm-up to the stage's rate and a linear fall to 0
+   * at {@link #steps}.
    */
   public double learningRateAt(long step) {
     if (!inRefineStage(step)) {
@@ -204,15 +428,44 @@ public record TrainConfig(String modelName, int dim, int layers, int heads, int 
 
   /** A copy with another training-time shift and foreground loss weight. */
   public TrainConfig withLossShaping(double newTimeShift, double newForegroundWeight) {
-    return new TrainConfig(modelName, dim, layers, heads, patchSize, textDim, textLayers, textHeads, maxTokens, width,
-        height, videoFrames, views, batchSize, videoBatchSize, multiViewBatchSize, videoFraction, multiViewFraction,
-        steps, learningRate, warmupSteps, weightDecay, emaDecay, gradClip, captionDropout, newTimeShift,
-        newForegroundWeight, seed, checkpointEvery, logEvery, refine);
+    return new TrainConfig(
+        modelName,
+        dim,
+        layers,
+        heads,
+        patchSize,
+        textDim,
+        textLayers,
+        textHeads,
+        maxTokens,
+        width,
+        height,
+        videoFrames,
+        views,
+        batchSize,
+        videoBatchSize,
+        multiViewBatchSize,
+        videoFraction,
+        multiViewFraction,
+        steps,
+        learningRate,
+        warmupSteps,
+        weightDecay,
+        emaDecay,
+        gradClip,
+        captionDropout,
+        newTimeShift,
+        newForegroundWeight,
+        seed,
+        checkpointEvery,
+        logEvery,
+        refine);
   }
 
   private static void range(String field, int value, int min, int max) {
     if (value < min || value > max) {
-      throw new IllegalArgumentException(field + " must be in [" + min + ", " + max + "], got " + value);
+      throw new IllegalArgumentException(
+          field + " must be in [" + min + ", " + max + "], got " + value);
     }
   }
 }

@@ -8,10 +8,10 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
+import dev.lumina.engine.attention.ChunkedAttention;
 import dev.lumina.engine.model.FlagDit;
 import dev.lumina.engine.model.ForwardOptions;
 import dev.lumina.engine.model.TokenLayout;
-import dev.lumina.engine.attention.ChunkedAttention;
 import dev.lumina.engine.text.EncodedText;
 import dev.lumina.engine.text.SmallTextEncoder;
 import dev.lumina.engine.text.TextEncoderConfig;
@@ -33,27 +33,34 @@ import java.util.function.Consumer;
 
 /**
  * Trains a pixel-space Flag-DiT and its small text encoder jointly on {@link SyntheticDataset} with
- * rectified-flow matching (flag-dit-spec §8): x0 ~ N(0, I) noise, x1 data, t ~ U(0, 1),
- * x_t = t·x1 + (1 − t)·x0, the model regresses the velocity x1 − x0 (mean squared error); captions are
- * dropped to "" with probability {@link TrainConfig#captionDropout()}. AdamW with linear warm-up, global
+ * rectified-flow matching (flag-dit-spec §8): x0 ~ N(0, I) noise, x1 data, t ~ U(0, 1), x_t = t·x1
+ * + (1 − t)·x0, the model regresses the velocity x1 − x0 (mean squared error); captions are dropped
+ * to "" with probability {@link TrainConfig#captionDropout()}. AdamW with linear warm-up, global
  * gradient-norm clipping, EMA of the weights.
  *
- * <p>Reproducible: initialisation, data, noise and times all derive from the config's seed and the step
- * number. Resumable: every {@link TrainConfig#checkpointEvery()} steps (and at the end) the full state is
- * written to {@code workDir} and the EMA model is exported to {@code exportDir}; {@link #run} with
- * {@code resume = true} continues from the last state. Each step's loss is appended to {@code
- * workDir/loss.csv}.
+ * <p>Reproducible: initialisation, data, noise and times all derive from the config's seed and the
+ * step number. Resumable: every {@link TrainConfig#checkpointEvery()} steps (and at the end) the
+ * full state is written to {@code workDir} and the EMA model is exported to {@code exportDir};
+ * {@link #run} with {@code resume = true} continues from the last state. Each step's loss is
+ * appended to {@code workDir/loss.csv}.
  *
  * <p>Not thread-safe; at most one run per JVM (DJL allows one gradient collector per process).
  */
 public final class Trainer {
 
   /** One progress report. */
-  public record Progress(long step, long totalSteps, Modality modality, float loss, double meanLoss,
-      double secondsPerStep, long skippedSteps) {}
+  public record Progress(
+      long step,
+      long totalSteps,
+      Modality modality,
+      float loss,
+      double meanLoss,
+      double secondsPerStep,
+      long skippedSteps) {}
 
   /** What a run ended with. */
-  public record Result(long completedSteps, double finalMeanLoss, double secondsPerStep, Path exportDir) {}
+  public record Result(
+      long completedSteps, double finalMeanLoss, double secondsPerStep, Path exportDir) {}
 
   private final TrainConfig config;
   private final Path workDir;
@@ -82,34 +89,47 @@ public final class Trainer {
   }
 
   /**
-   * Like {@link #run(boolean, Consumer)}, but with {@code initFrom} (a model directory this recipe exported at
-   * the start of its {@link RefineStage}) the run starts at that stage from the model's weights instead of
-   * from scratch; it ends with the weights a run from scratch ends with.
+   * Like {@link #run(boolean, Consumer)}, but with {@code initFrom} (a model directory this recipe
+   * exported at the start of its {@link RefineStage}) the run starts at that stage from the model's
+   * weights instead of from scratch; it ends with the weights a run from scratch ends with.
    *
-   * @throws IllegalStateException if {@code initFrom} is not an export of this recipe at the stage's start,
-   *     or is combined with {@code resume}
+   * @throws IllegalStateException if {@code initFrom} is not an export of this recipe at the
+   *     stage's start, or is combined with {@code resume}
    */
   public Result run(boolean resume, Path initFrom, Consumer<Progress> progress) throws IOException {
     if (initFrom != null && resume) {
-      throw new IllegalStateException("initFrom starts a run at its second stage from a model; it cannot be combined"
-          + " with resume, which continues the state in " + workDir);
+      throw new IllegalStateException(
+          "initFrom starts a run at its second stage from a model; it cannot be combined"
+              + " with resume, which continues the state in "
+              + workDir);
     }
     Engine engine = Engine.getInstance();
-    SyntheticDataset dataset = new SyntheticDataset(config.seed(), config.width(), config.height(),
-        config.videoFrames(), config.views());
-    Tokenizer tokenizer = Tokenizer.fromCorpus(new CaptionGrammar().vocabularyCorpus(), config.maxTokens());
-    TextEncoderConfig textConfig = new TextEncoderConfig(tokenizer.vocabularySize(), config.maxTokens(),
-        config.textDim(), config.textLayers(), config.textHeads());
+    SyntheticDataset dataset =
+        new SyntheticDataset(
+            config.seed(), config.width(), config.height(), config.videoFrames(), config.views());
+    Tokenizer tokenizer =
+        Tokenizer.fromCorpus(new CaptionGrammar().vocabularyCorpus(), config.maxTokens());
+    TextEncoderConfig textConfig =
+        new TextEncoderConfig(
+            tokenizer.vocabularySize(),
+            config.maxTokens(),
+            config.textDim(),
+            config.textLayers(),
+            config.textHeads());
     Files.createDirectories(workDir);
     try (NDManager root = NDManager.newBaseManager()) {
       NDManager weights = root.newSubManager();
-      SmallTextEncoder text = SmallTextEncoder.initialize(textConfig, tokenizer, weights, config.seed() + 1);
-      // Absolute 2-D positions: with 1-D RoPE alone a model this small does not learn, in the training
+      SmallTextEncoder text =
+          SmallTextEncoder.initialize(textConfig, tokenizer, weights, config.seed() + 1);
+      // Absolute 2-D positions: with 1-D RoPE alone a model this small does not learn, in the
+      // training
       // budget, where a prompt's "top left" is (it scatters the shape over the picture).
-      // Data prediction: a pixel-space model with 4×4 patches otherwise spends most of its budget learning
+      // Data prediction: a pixel-space model with 4×4 patches otherwise spends most of its budget
+      // learning
       // to pass the noise through unchanged, and leaves speckles of it in every sample.
-      FlagDit model = FlagDit.initialize(config.modelConfig(), weights, config.seed(),
-          new ChunkedAttention(), true, true);
+      FlagDit model =
+          FlagDit.initialize(
+              config.modelConfig(), weights, config.seed(), new ChunkedAttention(), true, true);
       Map<String, NDArray> params = new LinkedHashMap<>();
       model.parameters().forEach((k, v) -> params.put("model." + k, v));
       text.parameters().forEach((k, v) -> params.put("text." + k, v));
@@ -143,8 +163,10 @@ public final class Trainer {
             skipped++;
             consecutiveSkips++;
             if (consecutiveSkips > 20) {
-              throw new IllegalStateException("loss or gradient non-finite for 20 steps in a row at step " + (step + 1)
-                  + "; lower the learning rate or raise the warm-up");
+              throw new IllegalStateException(
+                  "loss or gradient non-finite for 20 steps in a row at step "
+                      + (step + 1)
+                      + "; lower the learning rate or raise the warm-up");
             }
           } else {
             consecutiveSkips = 0;
@@ -155,8 +177,15 @@ public final class Trainer {
           boolean last = step + 1 == config.steps();
           if ((step + 1) % config.logEvery() == 0 || last) {
             secondsPerStep = (System.nanoTime() - windowStart) / 1e9 / windowSteps;
-            progress.accept(new Progress(step + 1, config.steps(), batch.modality(), loss, mean, secondsPerStep,
-                skipped));
+            progress.accept(
+                new Progress(
+                    step + 1,
+                    config.steps(),
+                    batch.modality(),
+                    loss,
+                    mean,
+                    secondsPerStep,
+                    skipped));
             windowStart = System.nanoTime();
             windowSteps = 0;
           }
@@ -173,10 +202,20 @@ public final class Trainer {
     }
   }
 
-  private float step(Engine engine, NDManager root, FlagDit model, SmallTextEncoder text,
-      Map<String, NDArray> params, AdamW adam, Ema ema, Batch batch, long step) {
-    // DJL's scalar ops (x.mul(2f), x.pow(-0.5f)) wrap the scalar in a direct buffer that the JVM frees once
-    // collected, while autograd may still hold it for the backward pass. Collecting here, between steps,
+  private float step(
+      Engine engine,
+      NDManager root,
+      FlagDit model,
+      SmallTextEncoder text,
+      Map<String, NDArray> params,
+      AdamW adam,
+      Ema ema,
+      Batch batch,
+      long step) {
+    // DJL's scalar ops (x.mul(2f), x.pow(-0.5f)) wrap the scalar in a direct buffer that the JVM
+    // frees once
+    // collected, while autograd may still hold it for the backward pass. Collecting here, between
+    // steps,
     // keeps collections (and the reuse of those buffers) out of the forward/backward window.
     System.gc();
     try (NDManager sm = root.newSubManager()) {
@@ -184,8 +223,10 @@ public final class Trainer {
       params.values().forEach(p -> p.tempAttach(sm));
       int b = batch.size();
       int f = batch.frames();
-      Shape shape = f == 1 ? new Shape(b, 3, config.height(), config.width())
-          : new Shape(b, f, 3, config.height(), config.width());
+      Shape shape =
+          f == 1
+              ? new Shape(b, 3, config.height(), config.width())
+              : new Shape(b, f, 3, config.height(), config.width());
       NDArray x1 = sm.create(batch.data(), shape);
       NDArray x0 = sm.create(batch.noise(), shape);
       NDArray t = sm.create(batch.times(), new Shape(b));
@@ -195,20 +236,27 @@ public final class Trainer {
       NDArray tb = t.reshape(new Shape(bshape));
       NDArray xt = x1.mul(tb).add(x0.mul(tb.neg().add(1f)));
       NDArray target = x1.sub(x0);
-      Shape weightShape = f == 1 ? new Shape(b, 1, config.height(), config.width())
-          : new Shape(b, f, 1, config.height(), config.width());
+      Shape weightShape =
+          f == 1
+              ? new Shape(b, 1, config.height(), config.width())
+              : new Shape(b, f, 1, config.height(), config.width());
       NDArray pixelWeights = sm.create(batch.pixelWeights(), weightShape);
       float loss;
       try (GradientCollector gc = engine.newGradientCollector()) {
         EncodedText enc = text.encode(batch.captions(), sm);
         NDArray v = velocity(model, batch, xt, t, enc);
-        // The velocity error weighted by max(1 − t, 0.05) — for a data-predicting model the error of its
-        // clean-picture estimate x̂1. Unweighted, the error near t = 1 is scaled by up to 1 / 0.05² and the
-        // gradient is spent on removing the last bit of noise, not on reading the caption at small t.
-        // Pixels of the object count 1 + foregroundWeight times (Batch#pixelWeights), broadcast over channels.
+        // The velocity error weighted by max(1 − t, 0.05) — for a data-predicting model the error
+        // of its
+        // clean-picture estimate x̂1. Unweighted, the error near t = 1 is scaled by up to 1 / 0.05²
+        // and the
+        // gradient is spent on removing the last bit of noise, not on reading the caption at small
+        // t.
+        // Pixels of the object count 1 + foregroundWeight times (Batch#pixelWeights), broadcast
+        // over channels.
         NDArray weight = tb.neg().add(1f).maximum(0.05f);
         NDArray lossArray = v.sub(target).mul(weight).square().mul(pixelWeights).mean();
-        // Parameters a batch does not use (e.g. eof_token on image steps) get a defined zero gradient.
+        // Parameters a batch does not use (e.g. eof_token on image steps) get a defined zero
+        // gradient.
         NDArray zero = sm.create(0f);
         NDArray touch = lossArray;
         for (NDArray p : params.values()) {
@@ -232,7 +280,13 @@ public final class Trainer {
         return Float.NaN;
       }
       float scale = (float) Math.min(1.0, config.gradClip() / (norm + 1e-6));
-      adam.update(params, grads, config.optimizerStep(step), (float) config.learningRateAt(step), scale, sm);
+      adam.update(
+          params,
+          grads,
+          config.optimizerStep(step),
+          (float) config.learningRateAt(step),
+          scale,
+          sm);
       grads.values().forEach(Trainer::clear);
       ema.update(params, step + 1, sm);
       return loss;
@@ -248,36 +302,46 @@ public final class Trainer {
     if (batch.frames() == 1) {
       return model.forward(xt, t, enc.features(), enc.mask(), ForwardOptions.DEFAULT);
     }
-    TokenLayout layout = batch.modality() == Modality.VIDEO
-        ? TokenLayout.video(batch.frames(), config.height(), config.width())
-        : TokenLayout.multiview(batch.frames(), config.height(), config.width());
+    TokenLayout layout =
+        batch.modality() == Modality.VIDEO
+            ? TokenLayout.video(batch.frames(), config.height(), config.width())
+            : TokenLayout.multiview(batch.frames(), config.height(), config.width());
     List<NDArray> latents = new ArrayList<>();
     List<TokenLayout> layouts = new ArrayList<>();
     for (int i = 0; i < batch.size(); i++) {
       latents.add(xt.get(i));
       layouts.add(layout);
     }
-    return NDArrays.stack(new NDList(model.forward(latents, layouts, t, enc.features(), enc.mask(),
-        ForwardOptions.DEFAULT)));
+    return NDArrays.stack(
+        new NDList(
+            model.forward(
+                latents, layouts, t, enc.features(), enc.mask(), ForwardOptions.DEFAULT)));
   }
 
-  private void export(Ema ema, TextEncoderConfig textConfig, Tokenizer tokenizer, long steps) throws IOException {
+  private void export(Ema ema, TextEncoderConfig textConfig, Tokenizer tokenizer, long steps)
+      throws IOException {
     Map<String, NDArray> modelWeights = new LinkedHashMap<>();
     Map<String, NDArray> textWeights = new LinkedHashMap<>();
-    ema.weights().forEach((k, v) -> {
-      if (k.startsWith("model.")) {
-        modelWeights.put(k.substring("model.".length()), v);
-      } else {
-        textWeights.put(k.substring("text.".length()), v);
-      }
-    });
+    ema.weights()
+        .forEach(
+            (k, v) -> {
+              if (k.startsWith("model.")) {
+                modelWeights.put(k.substring("model.".length()), v);
+              } else {
+                textWeights.put(k.substring("text.".length()), v);
+              }
+            });
     ModelExport.write(exportDir, config, steps, modelWeights, textConfig, tokenizer, textWeights);
   }
 
   private void appendLoss(long step, Modality modality, float loss) {
     try {
-      Files.writeString(workDir.resolve("loss.csv"), step + "," + modality + "," + loss + "\n",
-          StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+      Files.writeString(
+          workDir.resolve("loss.csv"),
+          step + "," + modality + "," + loss + "\n",
+          StandardCharsets.UTF_8,
+          StandardOpenOption.CREATE,
+          StandardOpenOption.APPEND);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -20,7 +20,10 @@ public final class NaiveAttention implements AttentionKernel {
     if (keyMask != null) {
       long b = keyMask.getShape().get(0);
       long nk = keyMask.getShape().get(1);
-      NDArray m = keyMask.getDataType() == DataType.FLOAT32 ? keyMask : keyMask.toType(DataType.FLOAT32, false);
+      NDArray m =
+          keyMask.getDataType() == DataType.FLOAT32
+              ? keyMask
+              : keyMask.toType(DataType.FLOAT32, false);
       NDArray bias = m.sub(1f).mul(-MASKED).reshape(b, 1, 1, nk);
       scores = scores.add(bias);
     }

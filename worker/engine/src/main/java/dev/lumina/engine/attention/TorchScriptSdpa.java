@@ -1,8 +1,7 @@
 package dev.lumina.engine.attention;
 
-import dev.lumina.engine.pytorch.ScriptedModule;
-
 import ai.djl.ndarray.NDArray;
+import dev.lumina.engine.pytorch.ScriptedModule;
 
 /**
  * Fused attention: libtorch's {@code torch.scaled_dot_product_attention} reached through two small
@@ -11,8 +10,8 @@ import ai.djl.ndarray.NDArray;
  * <p>libtorch picks the kernel from the inputs' device and dtype: the blocked flash kernel on CPU,
  * flash or memory-efficient attention on CUDA; none materialises the full score matrix. The key
  * mask {@code [B, Nk]} becomes a boolean {@code [B, 1, 1, Nk]} mask inside the module (non-zero =
- * attend); the scale is passed through as a 0-dim tensor. Gradients flow to
- * {@code q}, {@code k} and {@code v} when grad mode is on and they require gradients.
+ * attend); the scale is passed through as a 0-dim tensor. Gradients flow to {@code q}, {@code k}
+ * and {@code v} when grad mode is on and they require gradients.
  *
  * <p>Thread-safe. {@link #close} releases the modules and must not race with {@link #attend}.
  */

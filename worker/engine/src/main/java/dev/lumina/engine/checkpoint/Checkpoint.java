@@ -14,12 +14,12 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * A whole checkpoint in host memory: float32 tensors by official key name plus the
- * {@code __metadata__} of its first file. Immutable once loaded; thread-safe.
+ * A whole checkpoint in host memory: float32 tensors by official key name plus the {@code
+ * __metadata__} of its first file. Immutable once loaded; thread-safe.
  *
- * <p>{@link #load(Path)} accepts a single {@code .safetensors} file, a directory holding
- * {@code model.safetensors}, or a directory holding tensor-parallel shards
- * {@code consolidated.RR-of-WW.safetensors} (all ranks present), merged by {@link TensorParallelMerge}.
+ * <p>{@link #load(Path)} accepts a single {@code .safetensors} file, a directory holding {@code
+ * model.safetensors}, or a directory holding tensor-parallel shards {@code
+ * consolidated.RR-of-WW.safetensors} (all ranks present), merged by {@link TensorParallelMerge}.
  */
 public record Checkpoint(Map<String, HostTensor> tensors, Metadata metadata) {
 
@@ -50,8 +50,8 @@ public record Checkpoint(Map<String, HostTensor> tensors, Metadata metadata) {
         if (m.matches() && m.group(1) == null) {
           int w = Integer.parseInt(m.group(3));
           if (world >= 0 && w != world) {
-            throw new CheckpointFormatException(fileOrDir + ": shards disagree on world size ("
-                + world + " vs " + w + ")");
+            throw new CheckpointFormatException(
+                fileOrDir + ": shards disagree on world size (" + world + " vs " + w + ")");
           }
           world = w;
           shards.put(Integer.parseInt(m.group(2)), p);
@@ -61,12 +61,17 @@ public record Checkpoint(Map<String, HostTensor> tensors, Metadata metadata) {
       throw new UncheckedIOException(e);
     }
     if (world < 1) {
-      throw new CheckpointFormatException(fileOrDir
-          + " holds neither model.safetensors nor consolidated.RR-of-WW.safetensors shards");
+      throw new CheckpointFormatException(
+          fileOrDir
+              + " holds neither model.safetensors nor consolidated.RR-of-WW.safetensors shards");
     }
     for (int r = 0; r < world; r++) {
       if (!shards.containsKey(r)) {
-        throw new CheckpointFormatException(fileOrDir + ": shard " + String.format("consolidated.%02d-of-%02d.safetensors", r, world) + " is missing");
+        throw new CheckpointFormatException(
+            fileOrDir
+                + ": shard "
+                + String.format("consolidated.%02d-of-%02d.safetensors", r, world)
+                + " is missing");
       }
     }
     List<Checkpoint> parts = new ArrayList<>();

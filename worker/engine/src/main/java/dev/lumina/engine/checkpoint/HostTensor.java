@@ -3,8 +3,8 @@ package dev.lumina.engine.checkpoint;
 import java.util.Arrays;
 
 /**
- * A float32 tensor in Java heap memory, row-major, as read from or written to a checkpoint.
- * The record owns its arrays; callers must not mutate {@code data} after handing it over.
+ * A float32 tensor in Java heap memory, row-major, as read from or written to a checkpoint. The
+ * record owns its arrays; callers must not mutate {@code data} after handing it over.
  *
  * @param shape dimensions, each >= 0; a scalar has an empty shape
  * @param data elements, exactly the product of {@code shape}
@@ -38,7 +38,9 @@ public record HostTensor(long[] shape, float[] data) {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof HostTensor h && Arrays.equals(shape, h.shape) && Arrays.equals(data, h.data);
+    return o instanceof HostTensor h
+        && Arrays.equals(shape, h.shape)
+        && Arrays.equals(data, h.data);
   }
 
   @Override

@@ -8,8 +8,8 @@ import java.util.Optional;
 
 /**
  * Typed access to a safetensors {@code __metadata__} map whose values are JSON-encoded strings
- * ({@code "64"}, {@code "true"}, {@code "null"}, {@code "\"F32\""}). A value that is not valid
- * JSON is taken as a plain string. Immutable and thread-safe.
+ * ({@code "64"}, {@code "true"}, {@code "null"}, {@code "\"F32\""}). A value that is not valid JSON
+ * is taken as a plain string. Immutable and thread-safe.
  */
 public record Metadata(Map<String, String> raw) {
 
@@ -41,15 +41,18 @@ public record Metadata(Map<String, String> raw) {
   }
 
   public Optional<Boolean> bool(String key) {
-    return json(key).map(e -> {
-      if (e.isJsonPrimitive() && e.getAsJsonPrimitive().isBoolean()) {
-        return e.getAsBoolean();
-      }
-      if (e.isJsonPrimitive() && e.getAsJsonPrimitive().isString()) {
-        return Boolean.parseBoolean(e.getAsString());
-      }
-      throw new CheckpointFormatException("metadata '" + key + "' must be a boolean, got " + raw.get(key));
-    });
+    return json(key)
+        .map(
+            e -> {
+              if (e.isJsonPrimitive() && e.getAsJsonPrimitive().isBoolean()) {
+                return e.getAsBoolean();
+              }
+              if (e.isJsonPrimitive() && e.getAsJsonPrimitive().isString()) {
+                return Boolean.parseBoolean(e.getAsString());
+              }
+              throw new CheckpointFormatException(
+                  "metadata '" + key + "' must be a boolean, got " + raw.get(key));
+            });
   }
 
   public Optional<String> string(String key) {
@@ -60,7 +63,8 @@ public record Metadata(Map<String, String> raw) {
     try {
       return e.getAsJsonPrimitive().getAsBigDecimal();
     } catch (RuntimeException ex) {
-      throw new CheckpointFormatException("metadata '" + key + "' must be a number, got " + raw.get(key), ex);
+      throw new CheckpointFormatException(
+          "metadata '" + key + "' must be a number, got " + raw.get(key), ex);
     }
   }
 }

@@ -21,8 +21,8 @@ import java.util.Set;
 /**
  * A safetensors file opened for reading: an 8-byte little-endian header length, a JSON header
  * ({@code name → {dtype, shape, data_offsets}} plus an optional {@code __metadata__} string map)
- * and a raw data section. Each tensor's bytes are memory-mapped on demand, so files of any size
- * are read without one giant buffer.
+ * and a raw data section. Each tensor's bytes are memory-mapped on demand, so files of any size are
+ * read without one giant buffer.
  *
  * <p>Not thread-safe for concurrent {@link #close}; concurrent {@link #read} calls are safe.
  */
@@ -48,7 +48,11 @@ public final class SafetensorsFile implements AutoCloseable {
   private final Map<String, Entry> entries;
   private final Map<String, String> metadata;
 
-  private SafetensorsFile(Path path, FileChannel channel, long dataStart, Map<String, Entry> entries,
+  private SafetensorsFile(
+      Path path,
+      FileChannel channel,
+      long dataStart,
+      Map<String, Entry> entries,
       Map<String, String> metadata) {
     this.path = path;
     this.channel = channel;
@@ -75,7 +79,12 @@ public final class SafetensorsFile implements AutoCloseable {
       long headerLen = lenBuf.getLong(0);
       if (headerLen <= 0 || headerLen > MAX_HEADER || 8 + headerLen > fileSize) {
         throw new CheckpointFormatException(
-            path + ": header length " + headerLen + " is out of range (file " + fileSize + " bytes)");
+            path
+                + ": header length "
+                + headerLen
+                + " is out of range (file "
+                + fileSize
+                + " bytes)");
       }
       ByteBuffer hb = ByteBuffer.allocate((int) headerLen);
       readFully(ch, hb, 8);
@@ -92,9 +101,14 @@ public final class SafetensorsFile implements AutoCloseable {
           }
           continue;
         }
-        entries.put(e.getKey(), parseEntry(path, e.getKey(), e.getValue().getAsJsonObject(), dataSize));
+        entries.put(
+            e.getKey(), parseEntry(path, e.getKey(), e.getValue().getAsJsonObject(), dataSize));
       }
-      return new SafetensorsFile(path, ch, dataStart, Collections.unmodifiableMap(entries),
+      return new SafetensorsFile(
+          path,
+          ch,
+          dataStart,
+          Collections.unmodifiableMap(entries),
           Collections.unmodifiableMap(metadata));
     } catch (IOException | RuntimeException e) {
       try {
@@ -105,7 +119,8 @@ public final class SafetensorsFile implements AutoCloseable {
       if (e instanceof CheckpointFormatException cfe) {
         throw cfe;
       }
-      throw new CheckpointFormatException(path + ": malformed safetensors header: " + e.getMessage(), e);
+      throw new CheckpointFormatException(
+          path + ": malformed safetensors header: " + e.getMessage(), e);
     }
   }
 
@@ -122,9 +137,21 @@ public final class SafetensorsFile implements AutoCloseable {
     long begin = off.get(0).getAsLong();
     long end = off.get(1).getAsLong();
     if (begin < 0 || end < begin || end > dataSize || end - begin != n * dtype.bytes()) {
-      throw new CheckpointFormatException(path + ": tensor '" + name + "' has data_offsets [" + begin
-          + ", " + end + "] that do not fit shape " + Arrays.toString(shape) + " " + dtype
-          + " in a data section of " + dataSize + " bytes");
+      throw new CheckpointFormatException(
+          path
+              + ": tensor '"
+              + name
+              + "' has data_offsets ["
+              + begin
+              + ", "
+              + end
+              + "] that do not fit shape "
+              + Arrays.toString(shape)
+              + " "
+              + dtype
+              + " in a data section of "
+              + dataSize
+              + " bytes");
     }
     return new Entry(name, dtype, shape, begin, end);
   }
@@ -164,14 +191,20 @@ public final class SafetensorsFile implements AutoCloseable {
     }
     long elements = (e.end() - e.begin()) / e.dtype().bytes();
     if (elements > Integer.MAX_VALUE - 8) {
-      throw new CheckpointFormatException(path + ": tensor '" + name + "' has " + elements
-          + " elements; the limit per tensor is " + (Integer.MAX_VALUE - 8));
+      throw new CheckpointFormatException(
+          path
+              + ": tensor '"
+              + name
+              + "' has "
+              + elements
+              + " elements; the limit per tensor is "
+              + (Integer.MAX_VALUE - 8));
     }
     float[] out = new float[(int) elements];
     try {
       if (elements > 0) {
-        MappedByteBuffer m = channel.map(FileChannel.MapMode.READ_ONLY, dataStart + e.begin(),
-            e.end() - e.begin());
+        MappedByteBuffer m =
+            channel.map(FileChannel.MapMode.READ_ONLY, dataStart + e.begin(), e.end() - e.begin());
         e.dtype().decode(m, out);
       }
     } catch (IOException ex) {

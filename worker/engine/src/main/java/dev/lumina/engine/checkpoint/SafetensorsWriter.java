@@ -18,17 +18,18 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Writes float32 safetensors files (the format {@link SafetensorsFile} reads): tensors in the
- * given map order, the header padded with spaces to a multiple of 8 bytes, metadata values stored
- * as given (callers JSON-encode them, e.g. {@code "64"}, {@code "true"}, {@code "\"F32\""}).
- * Stateless and thread-safe; writes to a temporary file first and moves it into place.
+ * Writes float32 safetensors files (the format {@link SafetensorsFile} reads): tensors in the given
+ * map order, the header padded with spaces to a multiple of 8 bytes, metadata values stored as
+ * given (callers JSON-encode them, e.g. {@code "64"}, {@code "true"}, {@code "\"F32\""}). Stateless
+ * and thread-safe; writes to a temporary file first and moves it into place.
  */
 public final class SafetensorsWriter {
 
   private SafetensorsWriter() {}
 
   /** Writes DJL arrays (float32 or castable to it), e.g. a model's {@code parameters()}. */
-  public static void writeArrays(Path file, Map<String, NDArray> tensors, Map<String, String> metadata) {
+  public static void writeArrays(
+      Path file, Map<String, NDArray> tensors, Map<String, String> metadata) {
     Map<String, HostTensor> host = new LinkedHashMap<>();
     for (Map.Entry<String, NDArray> e : tensors.entrySet()) {
       NDArray a = e.getValue();
@@ -45,7 +46,8 @@ public final class SafetensorsWriter {
   }
 
   /** Writes host tensors. */
-  public static void write(Path file, Map<String, HostTensor> tensors, Map<String, String> metadata) {
+  public static void write(
+      Path file, Map<String, HostTensor> tensors, Map<String, String> metadata) {
     JsonObject header = new JsonObject();
     if (!metadata.isEmpty()) {
       JsonObject md = new JsonObject();

@@ -9,24 +9,41 @@ import java.util.Set;
 /**
  * Merges fairscale tensor-parallel shards into one TP=1 state dict by the Flag-DiT shard rule
  * (flag-dit-spec §12): column-parallel weights and biases and the per-rank attention gate and
- * q/k/ky norms concatenate along dim 0; row-parallel weights ({@code wo}, {@code w2},
- * {@code t_embedder.mlp.2}) along dim 1; everything else is replicated and taken from rank 0.
- * The per-rank LayerNorm statistics of a TP>1 model are not reproduced (the merged model
- * normalises over all heads jointly). Stateless.
+ * q/k/ky norms concatenate along dim 0; row-parallel weights ({@code wo}, {@code w2}, {@code
+ * t_embedder.mlp.2}) along dim 1; everything else is replicated and taken from rank 0. The per-rank
+ * LayerNorm statistics of a TP>1 model are not reproduced (the merged model normalises over all
+ * heads jointly). Stateless.
  */
 public final class TensorParallelMerge {
 
-  private static final Set<String> DIM0_SUFFIXES = Set.of(
-      "attention.wq.weight", "attention.wk.weight", "attention.wv.weight",
-      "attention.wk_y.weight", "attention.wv_y.weight", "attention.gate",
-      "attention.q_norm.weight", "attention.q_norm.bias", "attention.k_norm.weight",
-      "attention.k_norm.bias", "attention.ky_norm.weight", "attention.ky_norm.bias",
-      "feed_forward.w1.weight", "feed_forward.w3.weight",
-      "adaLN_modulation.1.weight", "adaLN_modulation.1.bias");
-  private static final Set<String> DIM0_KEYS = Set.of(
-      "x_embedder.weight", "x_embedder.bias", "t_embedder.mlp.0.weight", "t_embedder.mlp.0.bias",
-      "cap_embedder.1.weight", "cap_embedder.1.bias", "final_layer.linear.weight",
-      "final_layer.linear.bias");
+  private static final Set<String> DIM0_SUFFIXES =
+      Set.of(
+          "attention.wq.weight",
+          "attention.wk.weight",
+          "attention.wv.weight",
+          "attention.wk_y.weight",
+          "attention.wv_y.weight",
+          "attention.gate",
+          "attention.q_norm.weight",
+          "attention.q_norm.bias",
+          "attention.k_norm.weight",
+          "attention.k_norm.bias",
+          "attention.ky_norm.weight",
+          "attention.ky_norm.bias",
+          "feed_forward.w1.weight",
+          "feed_forward.w3.weight",
+          "adaLN_modulation.1.weight",
+          "adaLN_modulation.1.bias");
+  private static final Set<String> DIM0_KEYS =
+      Set.of(
+          "x_embedder.weight",
+          "x_embedder.bias",
+          "t_embedder.mlp.0.weight",
+          "t_embedder.mlp.0.bias",
+          "cap_embedder.1.weight",
+          "cap_embedder.1.bias",
+          "final_layer.linear.weight",
+          "final_layer.linear.bias");
   private static final Set<String> DIM1_SUFFIXES =
       Set.of("attention.wo.weight", "feed_forward.w2.weight");
 
@@ -52,7 +69,8 @@ public final class TensorParallelMerge {
     Set<String> keys = shards.get(0).tensors().keySet();
     for (int r = 1; r < shards.size(); r++) {
       if (!shards.get(r).tensors().keySet().equals(keys)) {
-        throw new CheckpointFormatException("tensor-parallel shard " + r + " has keys different from shard 0");
+        throw new CheckpointFormatException(
+            "tensor-parallel shard " + r + " has keys different from shard 0");
       }
     }
     for (String key : keys) {
@@ -76,8 +94,15 @@ public final class TensorParallelMerge {
     }
     long[] shape = t.shape();
     if (shape[dim] % world != 0) {
-      throw new IllegalArgumentException("'" + key + "' dim " + dim + " (" + shape[dim]
-          + ") is not divisible by world size " + world);
+      throw new IllegalArgumentException(
+          "'"
+              + key
+              + "' dim "
+              + dim
+              + " ("
+              + shape[dim]
+              + ") is not divisible by world size "
+              + world);
     }
     long outer = 1;
     for (int i = 0; i < dim; i++) {
@@ -93,8 +118,12 @@ public final class TensorParallelMerge {
       s[dim] = part;
       float[] d = new float[(int) (outer * part * inner)];
       for (long o = 0; o < outer; o++) {
-        System.arraycopy(t.data(), (int) ((o * shape[dim] + r * part) * inner), d,
-            (int) (o * part * inner), (int) (part * inner));
+        System.arraycopy(
+            t.data(),
+            (int) ((o * shape[dim] + r * part) * inner),
+            d,
+            (int) (o * part * inner),
+            (int) (part * inner));
       }
       out[r] = new HostTensor(s, d);
     }
@@ -104,16 +133,23 @@ public final class TensorParallelMerge {
   private static HostTensor concat(String key, HostTensor[] parts, int dim) {
     long[] shape = parts[0].shape();
     if (shape.length <= dim) {
-      throw new CheckpointFormatException("'" + key + "' has rank " + shape.length
-          + " but is split along dim " + dim);
+      throw new CheckpointFormatException(
+          "'" + key + "' has rank " + shape.length + " but is split along dim " + dim);
     }
     long total = 0;
     for (int r = 0; r < parts.length; r++) {
       long[] s = parts[r].shape();
       for (int i = 0; i < s.length; i++) {
         if (i != dim && (s.length != shape.length || s[i] != shape[i])) {
-          throw new CheckpointFormatException("'" + key + "' shard " + r + " has shape "
-              + Arrays.toString(s) + ", incompatible with shard 0 " + Arrays.toString(shape));
+          throw new CheckpointFormatException(
+              "'"
+                  + key
+                  + "' shard "
+                  + r
+                  + " has shape "
+                  + Arrays.toString(s)
+                  + ", incompatible with shard 0 "
+                  + Arrays.toString(shape));
         }
       }
       total += s[dim];

@@ -40,7 +40,9 @@ public final class LatentPreview {
     int plane = height * width;
     if (latent == null || latent.length != channels * plane) {
       throw new IllegalArgumentException(
-          "latent must hold channels*height*width = " + (channels * plane) + " values, got "
+          "latent must hold channels*height*width = "
+              + (channels * plane)
+              + " values, got "
               + (latent == null ? "null" : latent.length));
     }
     RgbImage full;

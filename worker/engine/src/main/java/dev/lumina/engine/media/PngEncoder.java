@@ -9,9 +9,7 @@ import javax.imageio.ImageWriter;
 import javax.imageio.stream.ImageOutputStream;
 import javax.imageio.stream.MemoryCacheImageOutputStream;
 
-/**
- * Encodes {@link RgbImage}s as 8-bit RGB PNG files. Stateless and thread-safe.
- */
+/** Encodes {@link RgbImage}s as 8-bit RGB PNG files. Stateless and thread-safe. */
 public final class PngEncoder {
 
   /** The media type of what {@link #encode} returns. */

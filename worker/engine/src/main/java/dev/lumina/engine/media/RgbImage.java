@@ -24,20 +24,24 @@ public record RgbImage(int width, int height, byte[] rgb) {
     }
     if (rgb == null || rgb.length != width * height * 3) {
       throw new IllegalArgumentException(
-          "rgb must hold width*height*3 = " + (width * height * 3) + " bytes, got "
+          "rgb must hold width*height*3 = "
+              + (width * height * 3)
+              + " bytes, got "
               + (rgb == null ? "null" : rgb.length));
     }
   }
 
   /**
-   * Maps a channels-first picture with values in [-1, 1] ({@code [3, height, width]}, the
-   * decoder's output convention) to 8-bit RGB: {@code round((v + 1) / 2 * 255)}, clamped.
+   * Maps a channels-first picture with values in [-1, 1] ({@code [3, height, width]}, the decoder's
+   * output convention) to 8-bit RGB: {@code round((v + 1) / 2 * 255)}, clamped.
    */
   public static RgbImage fromSignedChw(float[] chw, int height, int width) {
     int plane = height * width;
     if (chw == null || chw.length != 3 * plane) {
       throw new IllegalArgumentException(
-          "chw must hold 3*height*width = " + (3 * plane) + " values, got "
+          "chw must hold 3*height*width = "
+              + (3 * plane)
+              + " values, got "
               + (chw == null ? "null" : chw.length));
     }
     byte[] out = new byte[plane * 3];

@@ -19,8 +19,7 @@ public record TileGrid(int width, int height, int tileSize) {
 
   public TileGrid {
     if (width < 1 || height < 1) {
-      throw new IllegalArgumentException(
-          "picture size must be >= 1, got " + width + "x" + height);
+      throw new IllegalArgumentException("picture size must be >= 1, got " + width + "x" + height);
     }
     if (tileSize < 1) {
       throw new IllegalArgumentException("tile_size must be >= 1, got " + tileSize);

@@ -14,8 +14,7 @@ public record TileRect(int x, int y, int width, int height) {
       throw new IllegalArgumentException("tile origin must be >= 0, got (" + x + ", " + y + ")");
     }
     if (width < 1 || height < 1) {
-      throw new IllegalArgumentException(
-          "tile size must be >= 1, got " + width + "x" + height);
+      throw new IllegalArgumentException("tile size must be >= 1, got " + width + "x" + height);
     }
   }
 }

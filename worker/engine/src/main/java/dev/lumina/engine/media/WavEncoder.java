@@ -3,9 +3,7 @@ package dev.lumina.engine.media;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
-/**
- * Encodes mono float samples as 16-bit PCM WAV (RIFF) files. Stateless and thread-safe.
- */
+/** Encodes mono float samples as 16-bit PCM WAV (RIFF) files. Stateless and thread-safe. */
 public final class WavEncoder {
 
   /** The media type of what {@link #encodePcm16} returns. */
@@ -32,10 +30,10 @@ public final class WavEncoder {
     }
     long dataBytes = (long) samples.length * 2;
     if (dataBytes > Integer.MAX_VALUE - HEADER_BYTES) {
-      throw new IllegalArgumentException(
-          "too many samples for one WAV file: " + samples.length);
+      throw new IllegalArgumentException("too many samples for one WAV file: " + samples.length);
     }
-    ByteBuffer b = ByteBuffer.allocate(HEADER_BYTES + (int) dataBytes).order(ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer b =
+        ByteBuffer.allocate(HEADER_BYTES + (int) dataBytes).order(ByteOrder.LITTLE_ENDIAN);
     b.put(new byte[] {'R', 'I', 'F', 'F'}).putInt(36 + (int) dataBytes);
     b.put(new byte[] {'W', 'A', 'V', 'E'});
     b.put(new byte[] {'f', 'm', 't', ' '}).putInt(16);

@@ -6,12 +6,12 @@ import ai.djl.ndarray.types.Shape;
 
 /**
  * An optional extension for small models trained from scratch: a fixed 2-D sine/cosine embedding of
- * each patch's normalised (row, column) centre, times a learned per-channel gain, added to the patch
- * embeddings (never to {@code [nextline]}, {@code [nextframe]} or pad tokens).
+ * each patch's normalised (row, column) centre, times a learned per-channel gain, added to the
+ * patch embeddings (never to {@code [nextline]}, {@code [nextframe]} or pad tokens).
  *
  * <p>Released Lumina checkpoints have no absolute position signal: 1-D RoPE gives only relative
- * positions, and learning where "top left" is from those takes far more training than a small
- * model gets. A checkpoint holding the key {@value #KEY} (shape {@code [D]}) switches this on; one
+ * positions, and learning where "top left" is from those takes far more training than a small model
+ * gets. A checkpoint holding the key {@value #KEY} (shape {@code [D]}) switches this on; one
  * without it runs exactly the reference model. Coordinates are normalised to the picture's extent,
  * so "top left" means the same cells at any resolution or aspect ratio. Stateless.
  */

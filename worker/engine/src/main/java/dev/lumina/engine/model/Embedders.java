@@ -4,8 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 
 /**
- * Conditioning embedders (flag-dit-spec §2.3–2.4) and the final layer (§6). Stateless;
- * thread-safe.
+ * Conditioning embedders (flag-dit-spec §2.3–2.4) and the final layer (§6). Stateless; thread-safe.
  */
 final class Embedders {
 
@@ -20,8 +19,12 @@ final class Embedders {
       t = t.toType(DataType.FLOAT32, false).mul(1000f).floor();
     }
     int half = c.tFreqDim() / 2;
-    NDArray freqs = t.getManager().arange(0, half, 1, DataType.FLOAT32)
-        .mul((float) -Math.log(c.tMaxPeriod())).div((float) half).exp();
+    NDArray freqs =
+        t.getManager()
+            .arange(0, half, 1, DataType.FLOAT32)
+            .mul((float) -Math.log(c.tMaxPeriod()))
+            .div((float) half)
+            .exp();
     long b = t.getShape().get(0);
     NDArray args = t.toType(DataType.FLOAT32, false).reshape(b, 1).mul(freqs.reshape(1, half));
     NDArray emb = args.cos().concat(args.sin(), 1);
@@ -39,8 +42,9 @@ final class Embedders {
   /** LayerNorm (no affine, eps 1e-6) → adaLN (shift, scale) → Linear to p·p·Cout per token. */
   static NDArray finalLayer(Weights w, NDArray x, NDArray condSilu) {
     var mod = w.linear(condSilu, "final_layer.adaLN_modulation.1").split(2, 1);
-    NDArray u = FlagDitBlock.modulate(Weights.plainLayerNorm(x, 1e-6f), mod.get(0).expandDims(1),
-        mod.get(1).expandDims(1));
+    NDArray u =
+        FlagDitBlock.modulate(
+            Weights.plainLayerNorm(x, 1e-6f), mod.get(0).expandDims(1), mod.get(1).expandDims(1));
     return w.linear(u, "final_layer.linear");
   }
 }

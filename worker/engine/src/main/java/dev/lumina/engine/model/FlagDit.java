@@ -9,11 +9,11 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import dev.lumina.engine.attention.AttentionKernel;
+import dev.lumina.engine.attention.NaiveAttention;
 import dev.lumina.engine.checkpoint.Checkpoint;
 import dev.lumina.engine.checkpoint.HostTensor;
 import dev.lumina.engine.checkpoint.SafetensorsWriter;
-import dev.lumina.engine.attention.AttentionKernel;
-import dev.lumina.engine.attention.NaiveAttention;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -49,18 +49,27 @@ public final class FlagDit implements AutoCloseable {
    * Metadata key naming what the network's output is: absent or {@code "velocity"} for every
    * released checkpoint; {@code "data"} for a model that predicts the clean sample x1, whose
    * velocity is then derived as {@code (x1̂ − x_t) / max(1 − t, 0.05)}. Pixel-space models with
-   * large patches learn to denoise far faster that way: removing the noise is exact by
-   * construction instead of an identity map the network must learn.
+   * large patches learn to denoise far faster that way: removing the noise is exact by construction
+   * instead of an identity map the network must learn.
    */
   public static final String PREDICTION_KEY = "prediction";
 
-  private FlagDit(FlagDitConfig config, Map<String, NDArray> parameters, AttentionKernel kernel,
-      NDManager ownedManager, Device device) {
+  private FlagDit(
+      FlagDitConfig config,
+      Map<String, NDArray> parameters,
+      AttentionKernel kernel,
+      NDManager ownedManager,
+      Device device) {
     this(config, parameters, kernel, ownedManager, device, false);
   }
 
-  private FlagDit(FlagDitConfig config, Map<String, NDArray> parameters, AttentionKernel kernel,
-      NDManager ownedManager, Device device, boolean predictsData) {
+  private FlagDit(
+      FlagDitConfig config,
+      Map<String, NDArray> parameters,
+      AttentionKernel kernel,
+      NDManager ownedManager,
+      Device device,
+      boolean predictsData) {
     this.predictsData = predictsData;
     this.config = config;
     this.parameters = Collections.unmodifiableMap(parameters);
@@ -75,7 +84,9 @@ public final class FlagDit implements AutoCloseable {
     return load(checkpoint, Engine.getInstance().defaultDevice(), new NaiveAttention());
   }
 
-  /** Loads a checkpoint (see {@link Checkpoint#load}); throws CheckpointFormatException on mismatch. */
+  /**
+   * Loads a checkpoint (see {@link Checkpoint#load}); throws CheckpointFormatException on mismatch.
+   */
   public static FlagDit load(Path checkpoint, Device device, AttentionKernel kernel) {
     return fromCheckpoint(Checkpoint.load(checkpoint), device, kernel);
   }
@@ -101,25 +112,39 @@ public final class FlagDit implements AutoCloseable {
     return initialize(config, manager, seed, new NaiveAttention());
   }
 
-  public static FlagDit initialize(FlagDitConfig config, NDManager manager, long seed, AttentionKernel kernel) {
-    return new FlagDit(config, toArrays(ParameterSpec.initialise(config, seed), manager), kernel,
-        null, manager.getDevice());
+  public static FlagDit initialize(
+      FlagDitConfig config, NDManager manager, long seed, AttentionKernel kernel) {
+    return new FlagDit(
+        config,
+        toArrays(ParameterSpec.initialise(config, seed), manager),
+        kernel,
+        null,
+        manager.getDevice());
   }
 
   /**
-   * As {@link #initialize(FlagDitConfig, NDManager, long, AttentionKernel)}, plus, when
-   * {@code absolutePositions}, the learned gain of the normalised 2-D position embedding (initialised
-   * to ones) that small models trained from scratch use to tell where "top left" is. Reference
+   * As {@link #initialize(FlagDitConfig, NDManager, long, AttentionKernel)}, plus, when {@code
+   * absolutePositions}, the learned gain of the normalised 2-D position embedding (initialised to
+   * ones) that small models trained from scratch use to tell where "top left" is. Reference
    * checkpoints never carry it.
    */
-  public static FlagDit initialize(FlagDitConfig config, NDManager manager, long seed, AttentionKernel kernel,
+  public static FlagDit initialize(
+      FlagDitConfig config,
+      NDManager manager,
+      long seed,
+      AttentionKernel kernel,
       boolean absolutePositions) {
     return initialize(config, manager, seed, kernel, absolutePositions, false);
   }
 
   /** As above; with {@code predictsData} the network predicts x1 (see {@link #PREDICTION_KEY}). */
-  public static FlagDit initialize(FlagDitConfig config, NDManager manager, long seed, AttentionKernel kernel,
-      boolean absolutePositions, boolean predictsData) {
+  public static FlagDit initialize(
+      FlagDitConfig config,
+      NDManager manager,
+      long seed,
+      AttentionKernel kernel,
+      boolean absolutePositions,
+      boolean predictsData) {
     Map<String, NDArray> params = toArrays(ParameterSpec.initialise(config, seed), manager);
     if (absolutePositions) {
       params.put(AbsolutePositions.KEY, manager.ones(new Shape(config.dim())));
@@ -132,7 +157,9 @@ public final class FlagDit implements AutoCloseable {
     return predictsData;
   }
 
-  /** The checkpoint metadata of this model: its config plus, for a data-predicting model, that fact. */
+  /**
+   * The checkpoint metadata of this model: its config plus, for a data-predicting model, that fact.
+   */
   public Map<String, String> metadata() {
     Map<String, String> md = new LinkedHashMap<>(config.toMetadata());
     if (predictsData) {
@@ -147,7 +174,8 @@ public final class FlagDit implements AutoCloseable {
   }
 
   /** A model over caller-owned parameter arrays (validated against {@code config}). */
-  public static FlagDit fromParameters(FlagDitConfig config, Map<String, NDArray> params, AttentionKernel kernel) {
+  public static FlagDit fromParameters(
+      FlagDitConfig config, Map<String, NDArray> params, AttentionKernel kernel) {
     Map<String, long[]> shapes = new LinkedHashMap<>();
     params.forEach((k, v) -> shapes.put(k, v.getShape().getShape()));
     ParameterSpec.validate(config, shapes);
@@ -157,11 +185,12 @@ public final class FlagDit implements AutoCloseable {
 
   private static Map<String, NDArray> toArrays(Map<String, HostTensor> tensors, NDManager m) {
     Map<String, NDArray> out = new LinkedHashMap<>();
-    tensors.forEach((k, t) -> {
-      NDArray a = m.create(t.data(), new Shape(t.shape()));
-      a.setName(k.replace('.', '_'));
-      out.put(k, a);
-    });
+    tensors.forEach(
+        (k, t) -> {
+          NDArray a = m.create(t.data(), new Shape(t.shape()));
+          a.setName(k.replace('.', '_'));
+          out.put(k, a);
+        });
     return out;
   }
 
@@ -189,21 +218,28 @@ public final class FlagDit implements AutoCloseable {
 
   /**
    * Velocity for a batch of same-size images: x {@code [B, C, h, w]}, t {@code [B]}, capFeats
-   * {@code [B, L, Cy]}, capMask {@code [B, L]} (1 = valid; at least one per row). Returns
-   * {@code [B, C, h, w]} (the first C channels when learn_sigma).
+   * {@code [B, L, Cy]}, capMask {@code [B, L]} (1 = valid; at least one per row). Returns {@code
+   * [B, C, h, w]} (the first C channels when learn_sigma).
    */
-  public NDArray forward(NDArray x, NDArray t, NDArray capFeats, NDArray capMask, ForwardOptions o) {
+  public NDArray forward(
+      NDArray x, NDArray t, NDArray capFeats, NDArray capMask, ForwardOptions o) {
     return batched(x, t, capFeats, capMask, o, null, config.inChannels());
   }
 
   /** Like {@link #forward} but every output channel (2C with learn_sigma). */
-  public NDArray forwardFull(NDArray x, NDArray t, NDArray capFeats, NDArray capMask, ForwardOptions o) {
+  public NDArray forwardFull(
+      NDArray x, NDArray t, NDArray capFeats, NDArray capMask, ForwardOptions o) {
     return batched(x, t, capFeats, capMask, o, null, config.outChannels());
   }
 
   /** {@link #forward} that also fills {@code trace} with the reference's {@code dbg.*} tensors. */
-  public NDArray forwardTraced(NDArray x, NDArray t, NDArray capFeats, NDArray capMask,
-      ForwardOptions o, Map<String, NDArray> trace) {
+  public NDArray forwardTraced(
+      NDArray x,
+      NDArray t,
+      NDArray capFeats,
+      NDArray capMask,
+      ForwardOptions o,
+      Map<String, NDArray> trace) {
     return batched(x, t, capFeats, capMask, o, trace, config.inChannels());
   }
 
@@ -213,8 +249,14 @@ public final class FlagDit implements AutoCloseable {
    * {@code guidance} selects and writes the result to both halves; unguided channels keep each
    * half's own prediction. Returns {@code [B, C, h, w]}.
    */
-  public NDArray forwardWithCfg(NDArray x, NDArray t, NDArray capFeats, NDArray capMask,
-      float cfgScale, Guidance guidance, ForwardOptions o) {
+  public NDArray forwardWithCfg(
+      NDArray x,
+      NDArray t,
+      NDArray capFeats,
+      NDArray capMask,
+      float cfgScale,
+      Guidance guidance,
+      ForwardOptions o) {
     long b = x.getShape().get(0);
     if (b % 2 != 0) {
       throw new IllegalArgumentException("forwardWithCfg needs an even batch, got " + b);
@@ -243,8 +285,14 @@ public final class FlagDit implements AutoCloseable {
     return both.concat(out.get(new NDIndex(":, {}:", ch)), 1);
   }
 
-  private NDArray batched(NDArray x, NDArray t, NDArray capFeats, NDArray capMask, ForwardOptions o,
-      Map<String, NDArray> trace, int keep) {
+  private NDArray batched(
+      NDArray x,
+      NDArray t,
+      NDArray capFeats,
+      NDArray capMask,
+      ForwardOptions o,
+      Map<String, NDArray> trace,
+      int keep) {
     if (x.getShape().dimension() != 4) {
       throw new IllegalArgumentException("x must be [B, C, h, w], got " + x.getShape());
     }
@@ -259,7 +307,8 @@ public final class FlagDit implements AutoCloseable {
         latents.add(x.get(i));
         layouts.add(layout);
       }
-      NDArray out = NDArrays.stack(new NDList(core(latents, layouts, t, capFeats, capMask, o, trace, keep)));
+      NDArray out =
+          NDArrays.stack(new NDList(core(latents, layouts, t, capFeats, capMask, o, trace, keep)));
       out.attach(parent);
       if (trace != null) {
         trace.values().forEach(a -> a.attach(parent));
@@ -273,8 +322,13 @@ public final class FlagDit implements AutoCloseable {
    * latents.get(i) has {@code layouts.get(i).latentShape(C)}. Returns one latent per job with C
    * channels (the velocity), attached to the first latent's manager.
    */
-  public List<NDArray> forward(List<NDArray> latents, List<TokenLayout> layouts, NDArray t,
-      NDArray capFeats, NDArray capMask, ForwardOptions o) {
+  public List<NDArray> forward(
+      List<NDArray> latents,
+      List<TokenLayout> layouts,
+      NDArray t,
+      NDArray capFeats,
+      NDArray capMask,
+      ForwardOptions o) {
     NDManager parent = latents.get(0).getManager();
     try (NDManager scope = parent.newSubManager()) {
       List<NDArray> all = new ArrayList<>(latents);
@@ -282,7 +336,8 @@ public final class FlagDit implements AutoCloseable {
       all.add(capFeats);
       all.add(capMask);
       tempAttach(scope, all.toArray(new NDArray[0]));
-      List<NDArray> out = core(latents, layouts, t, capFeats, capMask, o, null, config.inChannels());
+      List<NDArray> out =
+          core(latents, layouts, t, capFeats, capMask, o, null, config.inChannels());
       out.forEach(a -> a.attach(parent));
       return out;
     }
@@ -297,11 +352,19 @@ public final class FlagDit implements AutoCloseable {
     }
   }
 
-  private List<NDArray> core(List<NDArray> latents, List<TokenLayout> layouts, NDArray t,
-      NDArray capFeats, NDArray capMask, ForwardOptions o, Map<String, NDArray> trace, int keep) {
+  private List<NDArray> core(
+      List<NDArray> latents,
+      List<TokenLayout> layouts,
+      NDArray t,
+      NDArray capFeats,
+      NDArray capMask,
+      ForwardOptions o,
+      Map<String, NDArray> trace,
+      int keep) {
     int b = latents.size();
     if (layouts.size() != b) {
-      throw new IllegalArgumentException("layouts (" + layouts.size() + ") must match latents (" + b + ")");
+      throw new IllegalArgumentException(
+          "layouts (" + layouts.size() + ") must match latents (" + b + ")");
     }
     ForwardInputs.check(config, b, t, capFeats, capMask);
     int p = config.patchSize();
@@ -310,7 +373,8 @@ public final class FlagDit implements AutoCloseable {
     for (int i = 0; i < b; i++) {
       patches.add(layouts.get(i).patchify(latents.get(i), p, config.inChannels()));
     }
-    NDArray embedded = weights.linear(NDArrays.concat(new NDList(patches), 0), config.inputProjection());
+    NDArray embedded =
+        weights.linear(NDArrays.concat(new NDList(patches), 0), config.inputProjection());
     if (weights.has(AbsolutePositions.KEY)) {
       List<NDArray> tables = new ArrayList<>();
       for (int i = 0; i < b; i++) {
@@ -318,7 +382,8 @@ public final class FlagDit implements AutoCloseable {
         if (l.kind() == TokenLayout.Kind.AUDIO) {
           throw new IllegalArgumentException("absolute positions apply to pictures, not audio");
         }
-        tables.add(AbsolutePositions.table(m, l.frames(), l.height() / p, l.width() / p, config.dim()));
+        tables.add(
+            AbsolutePositions.table(m, l.frames(), l.height() / p, l.width() / p, config.dim()));
       }
       NDArray gain = weights.local(embedded, AbsolutePositions.KEY);
       embedded = embedded.add(NDArrays.concat(new NDList(tables), 0).mul(gain));
@@ -337,7 +402,10 @@ public final class FlagDit implements AutoCloseable {
     NDArray pad = weights.has("pad_token") ? weights.local(embedded, "pad_token") : null;
     for (int i = 0; i < b; i++) {
       long np = patches.get(i).getShape().get(0);
-      NDArray seq = layouts.get(i).arrange(embedded.get(new NDIndex("{}:{}", offset, offset + np)), eol, eof, p);
+      NDArray seq =
+          layouts
+              .get(i)
+              .arrange(embedded.get(new NDIndex("{}:{}", offset, offset + np)), eol, eof, p);
       offset += np;
       if (counts[i] < maxN) {
         NDArray pads = m.zeros(new Shape(maxN - counts[i], config.dim()));
@@ -348,18 +416,24 @@ public final class FlagDit implements AutoCloseable {
     }
     NDArray x = NDArrays.stack(new NDList(seqs));
     NDArray xMask = m.create(mask, new Shape(b, maxN));
-    NDArray capMaskF = config.variant() == FlagDitConfig.Variant.AUDIO
-        ? m.ones(capMask.getShape()) : capMask.toType(DataType.FLOAT32, false);
+    NDArray capMaskF =
+        config.variant() == FlagDitConfig.Variant.AUDIO
+            ? m.ones(capMask.getShape())
+            : capMask.toType(DataType.FLOAT32, false);
 
     NDArray tEmb = Embedders.timestep(weights, config, t);
     NDArray capEmb = Embedders.caption(weights, capFeats, capMaskF);
     NDArray adaln = tEmb.add(capEmb);
     NDArray condSilu = Weights.silu(adaln);
-    Rope rope = Rope.table(m, maxN, config.headDim(), config.ropeTheta() * o.ntkFactor(), o.ropeScalingFactor());
+    Rope rope =
+        Rope.table(
+            m, maxN, config.headDim(), config.ropeTheta() * o.ntkFactor(), o.ropeScalingFactor());
     if (trace != null) {
-      if (layouts.stream().allMatch(l -> l.equals(layouts.get(0))) && layouts.get(0).kind() == TokenLayout.Kind.IMAGE) {
+      if (layouts.stream().allMatch(l -> l.equals(layouts.get(0)))
+          && layouts.get(0).kind() == TokenLayout.Kind.IMAGE) {
         TokenLayout l = layouts.get(0);
-        trace.put("dbg.x_embedder_out", embedded.reshape(b, l.height() / p, l.width() / p, config.dim()));
+        trace.put(
+            "dbg.x_embedder_out", embedded.reshape(b, l.height() / p, l.width() / p, config.dim()));
       }
       trace.put("dbg.tokens_in", x);
       trace.put("dbg.t_emb", tEmb);
@@ -367,8 +441,16 @@ public final class FlagDit implements AutoCloseable {
       trace.put("dbg.adaln_input", adaln);
       trace.put("dbg.freqs_cis", rope.asPairs());
     }
-    FlagDitBlock.Context ctx = new FlagDitBlock.Context(condSilu, xMask, rope, capFeats, capMaskF,
-        o.selfAttentionScale(maxN, config.headDim()), kernel, trace);
+    FlagDitBlock.Context ctx =
+        new FlagDitBlock.Context(
+            condSilu,
+            xMask,
+            rope,
+            capFeats,
+            capMaskF,
+            o.selfAttentionScale(maxN, config.headDim()),
+            kernel,
+            trace);
     for (int i = 0; i < config.nLayers(); i++) {
       x = FlagDitBlock.forward(weights, config, i, x, ctx);
     }
@@ -382,7 +464,8 @@ public final class FlagDit implements AutoCloseable {
       NDArray tokens = fin.get(new NDIndex("{}, :{}", i, counts[i]));
       NDArray full = l.unpatchify(tokens, p, config.outChannels());
       if (keep < config.outChannels()) {
-        full = l.framed() ? full.get(new NDIndex(":, :{}", keep)) : full.get(new NDIndex(":{}", keep));
+        full =
+            l.framed() ? full.get(new NDIndex(":, :{}", keep)) : full.get(new NDIndex(":{}", keep));
       }
       if (predictsData) {
         // v = (x1̂ − x_t) / (1 − t), the flow's velocity given the predicted endpoint.

@@ -19,8 +19,15 @@ final class FlagDitBlock {
   private FlagDitBlock() {}
 
   /** Inputs shared by every block of one forward call. */
-  record Context(NDArray condSilu, NDArray xMask, Rope rope, NDArray capFeats, NDArray capMask,
-      float selfScale, AttentionKernel kernel, Map<String, NDArray> trace) {}
+  record Context(
+      NDArray condSilu,
+      NDArray xMask,
+      Rope rope,
+      NDArray capFeats,
+      NDArray capMask,
+      float selfScale,
+      AttentionKernel kernel,
+      Map<String, NDArray> trace) {}
 
   static NDArray forward(Weights w, FlagDitConfig c, int layer, NDArray x, Context ctx) {
     String p = "layers." + layer + ".";
@@ -32,7 +39,8 @@ final class FlagDitBlock {
     NDArray scaleMlp = mod.get(4).expandDims(1);
     NDArray gateMlp = mod.get(5).expandDims(1);
 
-    NDArray h = modulate(w.rmsNorm(x, p + "attention_norm.weight", c.normEps()), shiftMsa, scaleMsa);
+    NDArray h =
+        modulate(w.rmsNorm(x, p + "attention_norm.weight", c.normEps()), shiftMsa, scaleMsa);
     NDArray y = w.rmsNorm(ctx.capFeats(), p + "attention_y_norm.weight", c.normEps());
     NDArray attn = attention(w, c, p + "attention.", h, y, ctx);
     if (ctx.trace() != null) {
@@ -55,7 +63,8 @@ final class FlagDitBlock {
   }
 
   /** Self-attention over image tokens plus gated text cross-attention, then {@code wo}. */
-  static NDArray attention(Weights w, FlagDitConfig c, String p, NDArray x, NDArray y, Context ctx) {
+  static NDArray attention(
+      Weights w, FlagDitConfig c, String p, NDArray x, NDArray y, Context ctx) {
     Shape s = x.getShape();
     long b = s.get(0);
     long n = s.get(1);
@@ -67,8 +76,9 @@ final class FlagDitBlock {
     // sees the current parameters), then views of its three column ranges.
     long qw = (long) heads * hd;
     long kvw = (long) kvHeads * hd;
-    NDArray qkv = Linear.linear(x, w.concatRows(x, p + "wq.weight", p + "wk.weight", p + "wv.weight"))
-        .singletonOrThrow();
+    NDArray qkv =
+        Linear.linear(x, w.concatRows(x, p + "wq.weight", p + "wk.weight", p + "wv.weight"))
+            .singletonOrThrow();
     NDList parts = qkv.split(new long[] {qw, qw + kvw}, 2);
     NDArray q = parts.get(0);
     NDArray k = parts.get(1);
@@ -87,7 +97,8 @@ final class FlagDitBlock {
       ky = w.layerNorm(ky, p + "ky_norm", LN_EPS);
     }
     ky = repeatKv(ky.reshape(b, l, kvHeads, hd).transpose(0, 2, 1, 3), heads);
-    NDArray vy = repeatKv(w.linear(y, p + "wv_y").reshape(b, l, kvHeads, hd).transpose(0, 2, 1, 3), heads);
+    NDArray vy =
+        repeatKv(w.linear(y, p + "wv_y").reshape(b, l, kvHeads, hd).transpose(0, 2, 1, 3), heads);
     NDArray text = ctx.kernel().attend(q, ky, vy, ctx.capMask(), (float) (1.0 / Math.sqrt(hd)));
     NDArray gate = w.local(x, p + "gate").tanh().reshape(1, heads, 1, 1);
     NDArray o = self.add(text.mul(gate)).transpose(0, 2, 1, 3).reshape(b, n, (long) heads * hd);
@@ -101,7 +112,8 @@ final class FlagDitBlock {
     if (rep == 1) {
       return kv;
     }
-    return kv.expandDims(2).broadcast(new Shape(s.get(0), s.get(1), rep, s.get(2), s.get(3)))
+    return kv.expandDims(2)
+        .broadcast(new Shape(s.get(0), s.get(1), rep, s.get(2), s.get(3)))
         .reshape(s.get(0), heads, s.get(2), s.get(3));
   }
 }

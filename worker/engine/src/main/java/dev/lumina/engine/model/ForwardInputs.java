@@ -14,12 +14,12 @@ final class ForwardInputs {
     }
     Shape cs = capFeats.getShape();
     if (cs.dimension() != 3 || cs.get(0) != batch || cs.get(2) != c.capFeatDim()) {
-      throw new IllegalArgumentException("capFeats must have shape [" + batch + ", L, "
-          + c.capFeatDim() + "], got " + cs);
+      throw new IllegalArgumentException(
+          "capFeats must have shape [" + batch + ", L, " + c.capFeatDim() + "], got " + cs);
     }
     if (!capMask.getShape().equals(new Shape(batch, cs.get(1)))) {
-      throw new IllegalArgumentException("capMask must have shape [" + batch + ", " + cs.get(1)
-          + "], got " + capMask.getShape());
+      throw new IllegalArgumentException(
+          "capMask must have shape [" + batch + ", " + cs.get(1) + "], got " + capMask.getShape());
     }
   }
 }

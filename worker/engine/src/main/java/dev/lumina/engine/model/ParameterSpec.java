@@ -15,7 +15,12 @@ import java.util.SplittableRandom;
  */
 final class ParameterSpec {
 
-  enum Init { ZERO, ONE, XAVIER, NORMAL_002 }
+  enum Init {
+    ZERO,
+    ONE,
+    XAVIER,
+    NORMAL_002
+  }
 
   record Param(String key, long[] shape, Init init) {}
 
@@ -64,8 +69,17 @@ final class ParameterSpec {
       add(ps, p + "adaLN_modulation.1.weight", Init.ZERO, 6L * d, dc);
       add(ps, p + "adaLN_modulation.1.bias", Init.ZERO, 6L * d);
     }
-    add(ps, "final_layer.linear.weight", Init.ZERO, (long) c.patchSize() * c.patchSize() * c.outChannels(), d);
-    add(ps, "final_layer.linear.bias", Init.ZERO, (long) c.patchSize() * c.patchSize() * c.outChannels());
+    add(
+        ps,
+        "final_layer.linear.weight",
+        Init.ZERO,
+        (long) c.patchSize() * c.patchSize() * c.outChannels(),
+        d);
+    add(
+        ps,
+        "final_layer.linear.bias",
+        Init.ZERO,
+        (long) c.patchSize() * c.patchSize() * c.outChannels());
     add(ps, "final_layer.adaLN_modulation.1.weight", Init.ZERO, 2L * d, dc);
     add(ps, "final_layer.adaLN_modulation.1.bias", Init.ZERO, 2L * d);
     if (c.variant() == FlagDitConfig.Variant.T2I) {
@@ -92,16 +106,28 @@ final class ParameterSpec {
     for (Param p : expected.values()) {
       long[] s = shapes.get(p.key());
       if (s == null) {
-        problems.add("missing key '" + p.key() + "' (expected shape " + Arrays.toString(p.shape()) + ")");
+        problems.add(
+            "missing key '" + p.key() + "' (expected shape " + Arrays.toString(p.shape()) + ")");
       } else if (!Arrays.equals(s, p.shape())) {
-        problems.add("key '" + p.key() + "' has shape " + Arrays.toString(s) + ", expected "
-            + Arrays.toString(p.shape()));
+        problems.add(
+            "key '"
+                + p.key()
+                + "' has shape "
+                + Arrays.toString(s)
+                + ", expected "
+                + Arrays.toString(p.shape()));
       }
     }
     long[] pos = shapes.get(AbsolutePositions.KEY);
     if (pos != null && !Arrays.equals(pos, new long[] {c.dim()})) {
-      problems.add("key '" + AbsolutePositions.KEY + "' has shape " + Arrays.toString(pos) + ", expected ["
-          + c.dim() + "]");
+      problems.add(
+          "key '"
+              + AbsolutePositions.KEY
+              + "' has shape "
+              + Arrays.toString(pos)
+              + ", expected ["
+              + c.dim()
+              + "]");
     }
     for (String k : shapes.keySet()) {
       if (!expected.containsKey(k) && !k.equals(AbsolutePositions.KEY)) {
@@ -109,8 +135,8 @@ final class ParameterSpec {
       }
     }
     if (!problems.isEmpty()) {
-      throw new CheckpointFormatException("checkpoint does not match the Flag-DiT config: "
-          + String.join("; ", problems));
+      throw new CheckpointFormatException(
+          "checkpoint does not match the Flag-DiT config: " + String.join("; ", problems));
     }
   }
 
@@ -123,9 +149,10 @@ final class ParameterSpec {
         n *= s;
       }
       float[] data = new float[(int) n];
-      SplittableRandom rnd = new SplittableRandom(seed ^ (0x9E3779B97F4A7C15L * p.key().hashCode()));
+      SplittableRandom rnd =
+          new SplittableRandom(seed ^ (0x9E3779B97F4A7C15L * p.key().hashCode()));
       switch (p.init()) {
-        case ZERO -> { }
+        case ZERO -> {}
         case ONE -> Arrays.fill(data, 1f);
         case NORMAL_002 -> {
           for (int i = 0; i < data.length; i++) {

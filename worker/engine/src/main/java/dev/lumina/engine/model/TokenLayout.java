@@ -8,8 +8,9 @@ import dev.lumina.proto.TokenBudget;
 import dev.lumina.proto.v1.Modality;
 
 /**
- * How one job's latent becomes a 1-D token sequence and back (flag-dit-spec §2.2, §13). One
- * engine serves every layout:
+ * How one job's latent becomes a 1-D token sequence and back (flag-dit-spec §2.2, §13). One engine
+ * serves every layout:
+ *
  * <ul>
  *   <li>IMAGE — latent {@code [C, h, w]}; per patch row the {@code w/p} patch tokens then one
  *       {@code [nextline]}: {@code (h/p)·(w/p+1)} tokens.
@@ -18,6 +19,7 @@ import dev.lumina.proto.v1.Modality;
  *   <li>AUDIO — latent {@code [C, T]}; one token per latent frame, no patchify (the model's patch
  *       size must be 1), no {@code [nextline]}.
  * </ul>
+ *
  * Token counts equal {@link TokenBudget}. Immutable and thread-safe. Sizes are in latent cells.
  *
  * @param kind layout kind
@@ -28,15 +30,20 @@ import dev.lumina.proto.v1.Modality;
 public record TokenLayout(Kind kind, int frames, int height, int width) {
 
   /** Layout kinds. */
-  public enum Kind { IMAGE, VIDEO, MULTIVIEW, AUDIO }
+  public enum Kind {
+    IMAGE,
+    VIDEO,
+    MULTIVIEW,
+    AUDIO
+  }
 
   public TokenLayout {
     if (kind == null) {
       throw new IllegalArgumentException("kind must be set");
     }
     if (frames < 1 || height < 1 || width < 1) {
-      throw new IllegalArgumentException("frames, height and width must be >= 1, got "
-          + frames + ", " + height + ", " + width);
+      throw new IllegalArgumentException(
+          "frames, height and width must be >= 1, got " + frames + ", " + height + ", " + width);
     }
     if (kind == Kind.IMAGE && frames != 1) {
       throw new IllegalArgumentException("an IMAGE layout has frames = 1, got " + frames);
@@ -63,12 +70,18 @@ public record TokenLayout(Kind kind, int frames, int height, int width) {
   }
 
   /**
-   * The layout of a job in pixels (or seconds for audio), using the budget's downsample factor;
-   * its {@link #tokenCount} equals {@code budget.tokens(...)} for the same arguments. The one place
-   * an API {@link Modality} becomes a {@link Kind} (unspecified is IMAGE).
+   * The layout of a job in pixels (or seconds for audio), using the budget's downsample factor; its
+   * {@link #tokenCount} equals {@code budget.tokens(...)} for the same arguments. The one place an
+   * API {@link Modality} becomes a {@link Kind} (unspecified is IMAGE).
    */
-  public static TokenLayout forJob(Modality modality, int widthPx, int heightPx, int frames,
-      int views, double durationS, TokenBudget budget) {
+  public static TokenLayout forJob(
+      Modality modality,
+      int widthPx,
+      int heightPx,
+      int frames,
+      int views,
+      double durationS,
+      TokenBudget budget) {
     long tokens = budget.tokens(modality, widthPx, heightPx, frames, views, durationS);
     int h = heightPx / budget.downsample();
     int w = widthPx / budget.downsample();
@@ -113,13 +126,19 @@ public record TokenLayout(Kind kind, int frames, int height, int width) {
   void checkPatch(int p) {
     if (kind == Kind.AUDIO) {
       if (p != 1) {
-        throw new IllegalArgumentException("the AUDIO layout needs a model with patch size 1, got " + p);
+        throw new IllegalArgumentException(
+            "the AUDIO layout needs a model with patch size 1, got " + p);
       }
       return;
     }
     if (height % p != 0 || width % p != 0) {
-      throw new IllegalArgumentException("latent height and width must be multiples of the patch size "
-          + p + ", got " + height + "x" + width);
+      throw new IllegalArgumentException(
+          "latent height and width must be multiples of the patch size "
+              + p
+              + ", got "
+              + height
+              + "x"
+              + width);
     }
   }
 
@@ -127,18 +146,31 @@ public record TokenLayout(Kind kind, int frames, int height, int width) {
   NDArray patchify(NDArray latent, int p, int channels) {
     Shape expect = latentShape(channels);
     if (!latent.getShape().equals(expect)) {
-      throw new IllegalArgumentException("latent shape " + latent.getShape() + " does not match layout "
-          + this + " with " + channels + " channels: expected " + expect);
+      throw new IllegalArgumentException(
+          "latent shape "
+              + latent.getShape()
+              + " does not match layout "
+              + this
+              + " with "
+              + channels
+              + " channels: expected "
+              + expect);
     }
     checkPatch(p);
     int r = height / p;
     int c = width / p;
     return switch (kind) {
       case AUDIO -> latent.transpose(1, 0);
-      case IMAGE -> latent.reshape(channels, r, p, c, p).transpose(1, 3, 0, 2, 4)
-          .reshape((long) r * c, (long) channels * p * p);
-      case VIDEO, MULTIVIEW -> latent.reshape(frames, channels, r, p, c, p).transpose(0, 2, 4, 1, 3, 5)
-          .reshape((long) frames * r * c, (long) channels * p * p);
+      case IMAGE ->
+          latent
+              .reshape(channels, r, p, c, p)
+              .transpose(1, 3, 0, 2, 4)
+              .reshape((long) r * c, (long) channels * p * p);
+      case VIDEO, MULTIVIEW ->
+          latent
+              .reshape(frames, channels, r, p, c, p)
+              .transpose(0, 2, 4, 1, 3, 5)
+              .reshape((long) frames * r * c, (long) channels * p * p);
     };
   }
 
@@ -148,8 +180,11 @@ public record TokenLayout(Kind kind, int frames, int height, int width) {
       return embedded;
     }
     if (eol == null) {
-      throw new IllegalArgumentException("this checkpoint has no eol_token ([nextline]) and cannot "
-          + "serve the " + kind + " layout");
+      throw new IllegalArgumentException(
+          "this checkpoint has no eol_token ([nextline]) and cannot "
+              + "serve the "
+              + kind
+              + " layout");
     }
     long d = embedded.getShape().get(1);
     int r = height / p;
@@ -159,8 +194,11 @@ public record TokenLayout(Kind kind, int frames, int height, int width) {
     NDArray seq = rows.concat(eolB, 2).reshape(frames, (long) r * (c + 1), d);
     if (framed()) {
       if (eof == null) {
-        throw new IllegalArgumentException("this checkpoint has no eof_token ([nextframe]) and cannot "
-            + "serve the " + kind + " layout");
+        throw new IllegalArgumentException(
+            "this checkpoint has no eof_token ([nextframe]) and cannot "
+                + "serve the "
+                + kind
+                + " layout");
       }
       NDArray eofB = embedded.getManager().zeros(new Shape(frames, 1, d)).add(eof);
       seq = seq.concat(eofB, 1);
@@ -176,9 +214,13 @@ public record TokenLayout(Kind kind, int frames, int height, int width) {
     int r = height / p;
     int c = width / p;
     long picture = (long) r * (c + 1);
-    NDArray perFrame = tokens.reshape(frames, framed() ? picture + 1 : picture, (long) p * p * cout);
-    NDArray cells = perFrame.get(new NDIndex(":, :{}", picture))
-        .reshape(frames, r, c + 1, p, p, cout).get(new NDIndex(":, :, :{}", c));
+    NDArray perFrame =
+        tokens.reshape(frames, framed() ? picture + 1 : picture, (long) p * p * cout);
+    NDArray cells =
+        perFrame
+            .get(new NDIndex(":, :{}", picture))
+            .reshape(frames, r, c + 1, p, p, cout)
+            .get(new NDIndex(":, :, :{}", c));
     NDArray img = cells.transpose(0, 5, 1, 3, 2, 4).reshape(frames, cout, height, width);
     return framed() ? img : img.reshape(cout, height, width);
   }

@@ -6,8 +6,8 @@ import java.util.Map;
 
 /**
  * Named parameters of one model plus the layer primitives that read them. Every op keeps the
- * request-side array as its left operand, so results attach to the request's manager and never
- * to the (capped) weights manager. Read-only after construction; thread-safe for concurrent forwards.
+ * request-side array as its left operand, so results attach to the request's manager and never to
+ * the (capped) weights manager. Read-only after construction; thread-safe for concurrent forwards.
  */
 final class Weights {
 
@@ -36,7 +36,9 @@ final class Weights {
     return (b == null ? Linear.linear(x, w) : Linear.linear(x, w, b)).singletonOrThrow();
   }
 
-  /** A copy of a parameter in {@code ref}'s manager (differentiable), for ops that start from it. */
+  /**
+   * A copy of a parameter in {@code ref}'s manager (differentiable), for ops that start from it.
+   */
   NDArray local(NDArray ref, String key) {
     NDArray w = get(key);
     return ref.getManager().zeros(w.getShape(), w.getDataType(), w.getDevice()).add(w);
@@ -50,8 +52,12 @@ final class Weights {
     NDArray first = get(keys[0]);
     // The result belongs to the head's manager, so the head is an empty [0, in] array in ref's.
     ai.djl.ndarray.NDList parts = new ai.djl.ndarray.NDList(keys.length + 1);
-    parts.add(ref.getManager().create(new ai.djl.ndarray.types.Shape(0, first.getShape().get(1)),
-        first.getDataType(), first.getDevice()));
+    parts.add(
+        ref.getManager()
+            .create(
+                new ai.djl.ndarray.types.Shape(0, first.getShape().get(1)),
+                first.getDataType(),
+                first.getDevice()));
     for (String k : keys) {
       parts.add(get(k));
     }

@@ -6,9 +6,10 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.jni.JniUtils;
 
 /**
- * The one place that names DJL's PyTorch engine: loading it, devices, intra-op threads and grad mode.
- * Everything else in the engine speaks DJL's engine-neutral API; callers outside the engine use
- * {@link dev.lumina.engine.Engines}. Stateless; the settings it changes are the native library's.
+ * The one place that names DJL's PyTorch engine: loading it, devices, intra-op threads and grad
+ * mode. Everything else in the engine speaks DJL's engine-neutral API; callers outside the engine
+ * use {@link dev.lumina.engine.Engines}. Stateless; the settings it changes are the native
+ * library's.
  */
 public final class PyTorch {
   /** DJL's name for the PyTorch engine. */

@@ -18,10 +18,10 @@ import java.util.Objects;
  * one tensor. Because it owns no tensors it runs on whatever device its inputs live on.
  *
  * <p>{@link #call} records autograd whenever grad mode is on (its outputs can then be saved by
- * later differentiable ops); with grad mode off it runs under libtorch's inference guard. Inputs are passed positionally: an input whose
- * DJL name would make DJL pack it into a dict, list or tuple (a name with {@code "."}, {@code
- * "x[]"}, {@code "x()"} or {@code "module_method:"}) is replaced by an unnamed view for the call, so
- * the caller's arrays are never renamed.
+ * later differentiable ops); with grad mode off it runs under libtorch's inference guard. Inputs
+ * are passed positionally: an input whose DJL name would make DJL pack it into a dict, list or
+ * tuple (a name with {@code "."}, {@code "x[]"}, {@code "x()"} or {@code "module_method:"}) is
+ * replaced by an unnamed view for the call, so the caller's arrays are never renamed.
  *
  * <p>Thread-safe: libtorch runs one scripted module from several threads at once; {@link #close}
  * must not race with calls.
@@ -48,7 +48,8 @@ public final class ScriptedModule implements AutoCloseable {
     NDManager manager = NDManager.newBaseManager(Device.cpu(), "PyTorch");
     try {
       PtSymbolBlock block =
-          JniUtils.loadModule((PtNDManager) manager, path, true, new String[0], new String[0], false);
+          JniUtils.loadModule(
+              (PtNDManager) manager, path, true, new String[0], new String[0], false);
       return new ScriptedModule(manager, block, name);
     } catch (RuntimeException e) {
       manager.close();

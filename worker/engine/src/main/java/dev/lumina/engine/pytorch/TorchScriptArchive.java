@@ -21,10 +21,11 @@ import java.util.zip.ZipOutputStream;
  * <p>Layout, all entries stored uncompressed under one top-level folder:
  *
  * <ul>
- *   <li>{@code code/__torch__.py}: the class source, {@code class Name(Module):} with the
- *       attribute declarations a scripted module carries and its methods in TorchScript syntax;
+ *   <li>{@code code/__torch__.py}: the class source, {@code class Name(Module):} with the attribute
+ *       declarations a scripted module carries and its methods in TorchScript syntax;
  *   <li>{@code data.pkl}: the module object, pickle protocol 2: {@code GLOBAL __torch__ Name},
- *       {@code EMPTY_TUPLE}, {@code NEWOBJ}, a state dict {@code {"training": False}}, {@code BUILD};
+ *       {@code EMPTY_TUPLE}, {@code NEWOBJ}, a state dict {@code {"training": False}}, {@code
+ *       BUILD};
  *   <li>{@code constants.pkl}: an empty tuple (no tensor constants);
  *   <li>{@code version} and {@code .data/version}: the file-format version as decimal ASCII;
  *   <li>{@code byteorder}: {@code little}.
@@ -34,7 +35,9 @@ import java.util.zip.ZipOutputStream;
  */
 public final class TorchScriptArchive {
 
-  /** File-format version written; 10 is the newest libtorch 2.x reads, so no operator upgraders run. */
+  /**
+   * File-format version written; 10 is the newest libtorch 2.x reads, so no operator upgraders run.
+   */
   static final int FORMAT_VERSION = 10;
 
   private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
@@ -79,7 +82,8 @@ public final class TorchScriptArchive {
   }
 
   /**
-   * Writes the archive of {@link #bytes(String, String)} to a new temporary file, deleted on JVM exit.
+   * Writes the archive of {@link #bytes(String, String)} to a new temporary file, deleted on JVM
+   * exit.
    *
    * @throws UncheckedIOException if the file cannot be written
    */
@@ -95,7 +99,9 @@ public final class TorchScriptArchive {
     }
   }
 
-  /** Pickle (protocol 2) of a {@code __torch__.className} object with state {@code training=False}. */
+  /**
+   * Pickle (protocol 2) of a {@code __torch__.className} object with state {@code training=False}.
+   */
   static byte[] moduleObjectPickle(String className) {
     ByteArrayOutputStream p = new ByteArrayOutputStream();
     p.write(0x80); // PROTO

@@ -10,17 +10,21 @@ import ai.djl.ndarray.NDManager;
 final class Dopri5 {
 
   private static final double[][] A = {
-      {},
-      {1.0 / 5},
-      {3.0 / 40, 9.0 / 40},
-      {44.0 / 45, -56.0 / 15, 32.0 / 9},
-      {19372.0 / 6561, -25360.0 / 2187, 64448.0 / 6561, -212.0 / 729},
-      {9017.0 / 3168, -355.0 / 33, 46732.0 / 5247, 49.0 / 176, -5103.0 / 18656},
-      {35.0 / 384, 0, 500.0 / 1113, 125.0 / 192, -2187.0 / 6784, 11.0 / 84}};
+    {},
+    {1.0 / 5},
+    {3.0 / 40, 9.0 / 40},
+    {44.0 / 45, -56.0 / 15, 32.0 / 9},
+    {19372.0 / 6561, -25360.0 / 2187, 64448.0 / 6561, -212.0 / 729},
+    {9017.0 / 3168, -355.0 / 33, 46732.0 / 5247, 49.0 / 176, -5103.0 / 18656},
+    {35.0 / 384, 0, 500.0 / 1113, 125.0 / 192, -2187.0 / 6784, 11.0 / 84}
+  };
   private static final double[] C = {0, 1.0 / 5, 3.0 / 10, 4.0 / 5, 8.0 / 9, 1, 1};
-  private static final double[] B5 = {35.0 / 384, 0, 500.0 / 1113, 125.0 / 192, -2187.0 / 6784, 11.0 / 84, 0};
-  private static final double[] B4 = {5179.0 / 57600, 0, 7571.0 / 16695, 393.0 / 640,
-      -92097.0 / 339200, 187.0 / 2100, 1.0 / 40};
+  private static final double[] B5 = {
+    35.0 / 384, 0, 500.0 / 1113, 125.0 / 192, -2187.0 / 6784, 11.0 / 84, 0
+  };
+  private static final double[] B4 = {
+    5179.0 / 57600, 0, 7571.0 / 16695, 393.0 / 640, -92097.0 / 339200, 187.0 / 2100, 1.0 / 40
+  };
   private static final int MAX_STEPS = 10_000;
 
   private final double atol;
@@ -80,7 +84,8 @@ final class Dopri5 {
       h *= factor;
     }
     if (t < t1) {
-      throw new IllegalStateException("dopri5 did not reach t=" + t1 + " in " + MAX_STEPS + " steps");
+      throw new IllegalStateException(
+          "dopri5 did not reach t=" + t1 + " in " + MAX_STEPS + " steps");
     }
     return y;
   }

@@ -13,11 +13,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Samples jobs with a {@link FlagDit}: noise from each job's seed, the flow ODE from t = 0 to 1
- * on the shifted grid, CFG with the request's guidance rule. Several jobs may share one batch
- * (same solver, steps, shift and options); each job's noise and output are those it would get
- * alone, up to float rounding (dopri5 shares one error norm across the batch). Stateless;
- * thread-safe; call with grad mode off.
+ * Samples jobs with a {@link FlagDit}: noise from each job's seed, the flow ODE from t = 0 to 1 on
+ * the shifted grid, CFG with the request's guidance rule. Several jobs may share one batch (same
+ * solver, steps, shift and options); each job's noise and output are those it would get alone, up
+ * to float rounding (dopri5 shares one error norm across the batch). Stateless; thread-safe; call
+ * with grad mode off.
  */
 public final class FlagDitSampler {
 
@@ -30,22 +30,30 @@ public final class FlagDitSampler {
   private FlagDitSampler() {}
 
   /** Samples one job; the latent is created in {@code manager}. */
-  public static SampleResult sample(FlagDit model, SamplingRequest r, StepCallback callback, NDManager manager) {
-    return sampleBatch(model, List.of(r),
-        (step, total, t, latents) -> callback.onStep(step, total, t, latents.get(0)), manager).get(0);
+  public static SampleResult sample(
+      FlagDit model, SamplingRequest r, StepCallback callback, NDManager manager) {
+    return sampleBatch(
+            model,
+            List.of(r),
+            (step, total, t, latents) -> callback.onStep(step, total, t, latents.get(0)),
+            manager)
+        .get(0);
   }
 
   /** Samples jobs together; results in request order, created in {@code manager}. */
-  public static List<SampleResult> sampleBatch(FlagDit model, List<SamplingRequest> rs,
-      BatchStepCallback callback, NDManager manager) {
+  public static List<SampleResult> sampleBatch(
+      FlagDit model, List<SamplingRequest> rs, BatchStepCallback callback, NDManager manager) {
     if (rs.isEmpty()) {
       throw new IllegalArgumentException("at least one request is needed");
     }
     SamplingRequest first = rs.get(0);
     for (SamplingRequest r : rs) {
-      if (r.solver() != first.solver() || r.steps() != first.steps()
-          || r.timeShift() != first.timeShift() || !r.options().equals(first.options())) {
-        throw new IllegalArgumentException("batched requests must share solver, steps, timeShift and options");
+      if (r.solver() != first.solver()
+          || r.steps() != first.steps()
+          || r.timeShift() != first.timeShift()
+          || !r.options().equals(first.options())) {
+        throw new IllegalArgumentException(
+            "batched requests must share solver, steps, timeShift and options");
       }
     }
     int c = model.config().inChannels();
@@ -64,15 +72,21 @@ public final class FlagDitSampler {
     float[] grid = TimeGrid.shifted(first.steps(), first.timeShift());
     OdeResult res;
     try {
-      res = OdeIntegrator.of(first.solver()).integrate(field, x0, grid,
-          (step, total, t, cur) -> {
-            List<NDArray> views = split(rs, sizes, c, cur);
-            try {
-              return callback.onStep(step, total, t, views);
-            } finally {
-              views.forEach(NDArray::close);
-            }
-          }, false);
+      res =
+          OdeIntegrator.of(first.solver())
+              .integrate(
+                  field,
+                  x0,
+                  grid,
+                  (step, total, t, cur) -> {
+                    List<NDArray> views = split(rs, sizes, c, cur);
+                    try {
+                      return callback.onStep(step, total, t, views);
+                    } finally {
+                      views.forEach(NDArray::close);
+                    }
+                  },
+                  false);
     } finally {
       caps.close();
     }
@@ -103,8 +117,8 @@ public final class FlagDitSampler {
     return out;
   }
 
-  private static NDArray velocity(FlagDit model, List<SamplingRequest> rs, long[] sizes, Captions caps,
-      NDArray x, float t) {
+  private static NDArray velocity(
+      FlagDit model, List<SamplingRequest> rs, long[] sizes, Captions caps, NDArray x, float t) {
     int c = model.config().inChannels();
     List<NDArray> jobs = split(rs, sizes, c, x);
     List<NDArray> latents = new ArrayList<>(jobs);
@@ -119,7 +133,8 @@ public final class FlagDitSampler {
     NDManager m = x.getManager();
     NDArray tv = m.full(new Shape(latents.size()), t);
     NDArray feats = caps.feats().toDevice(x.getDevice(), false);
-    List<NDArray> out = model.forward(latents, layouts, tv, feats, caps.mask(), rs.get(0).options());
+    List<NDArray> out =
+        model.forward(latents, layouts, tv, feats, caps.mask(), rs.get(0).options());
     List<NDArray> flat = new ArrayList<>();
     int u = rs.size();
     for (int i = 0; i < rs.size(); i++) {
@@ -161,7 +176,8 @@ public final class FlagDitSampler {
       long l = 1;
       for (NDArray[] row : rows) {
         if (row[0].getShape().get(1) != cy) {
-          throw new IllegalArgumentException("caption features must have width " + cy + ", got " + row[0].getShape());
+          throw new IllegalArgumentException(
+              "caption features must have width " + cy + ", got " + row[0].getShape());
         }
         l = Math.max(l, row[0].getShape().get(0));
       }
@@ -171,9 +187,13 @@ public final class FlagDitSampler {
         float[] f = rows.get(i)[0].toType(DataType.FLOAT32, false).toFloatArray();
         int len = f.length / cy;
         System.arraycopy(f, 0, feats, (int) (i * l * cy), f.length);
-        float[] mk = rows.get(i)[1] == null ? null : rows.get(i)[1].toType(DataType.FLOAT32, false).toFloatArray();
+        float[] mk =
+            rows.get(i)[1] == null
+                ? null
+                : rows.get(i)[1].toType(DataType.FLOAT32, false).toFloatArray();
         if (mk != null && mk.length != len) {
-          throw new IllegalArgumentException("caption mask length " + mk.length + " must equal L = " + len);
+          throw new IllegalArgumentException(
+              "caption mask length " + mk.length + " must equal L = " + len);
         }
         boolean any = false;
         for (int j = 0; j < len; j++) {
@@ -184,7 +204,9 @@ public final class FlagDitSampler {
           throw new IllegalArgumentException("a caption mask must mark at least one valid token");
         }
       }
-      return new Captions(m.create(feats, new Shape(rows.size(), l, cy)), m.create(mask, new Shape(rows.size(), l)));
+      return new Captions(
+          m.create(feats, new Shape(rows.size(), l, cy)),
+          m.create(mask, new Shape(rows.size(), l)));
     }
 
     @Override

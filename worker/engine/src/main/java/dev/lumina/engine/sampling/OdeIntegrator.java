@@ -30,9 +30,12 @@ public record OdeIntegrator(Solver solver, double atol, double rtol) {
     return new OdeIntegrator(solver, 1e-6, 1e-3);
   }
 
-  /** Integrates from {@code x0} at {@code grid[0]} through every grid point; x0 stays owned by the caller. */
-  public OdeResult integrate(VelocityField f, NDArray x0, float[] grid, StepCallback callback,
-      boolean keepTrajectory) {
+  /**
+   * Integrates from {@code x0} at {@code grid[0]} through every grid point; x0 stays owned by the
+   * caller.
+   */
+  public OdeResult integrate(
+      VelocityField f, NDArray x0, float[] grid, StepCallback callback, boolean keepTrajectory) {
     if (grid.length < 2) {
       throw new IllegalArgumentException("grid must have >= 2 points, got " + grid.length);
     }
@@ -42,10 +45,11 @@ public record OdeIntegrator(Solver solver, double atol, double rtol) {
       trajectory.add(x0);
     }
     int[] evals = {0};
-    VelocityField counted = (x, t) -> {
-      evals[0]++;
-      return f.velocity(x, t);
-    };
+    VelocityField counted =
+        (x, t) -> {
+          evals[0]++;
+          return f.velocity(x, t);
+        };
     NDArray cur = x0;
     int total = grid.length - 1;
     for (int k = 0; k < total; k++) {
@@ -78,19 +82,21 @@ public record OdeIntegrator(Solver solver, double atol, double rtol) {
     switch (solver) {
       case EULER:
         return y.add(f.velocity(y, t0).mul(dt));
-      case MIDPOINT: {
-        float half = 0.5f * dt;
-        NDArray mid = y.add(f.velocity(y, t0).mul(half));
-        return y.add(f.velocity(mid, t0 + half).mul(dt));
-      }
-      case RK4: {
-        float third = 1f / 3f;
-        NDArray k1 = f.velocity(y, t0);
-        NDArray k2 = f.velocity(y.add(k1.mul(dt * third)), t0 + dt * third);
-        NDArray k3 = f.velocity(y.add(k2.sub(k1.mul(third)).mul(dt)), t0 + dt * (2f / 3f));
-        NDArray k4 = f.velocity(y.add(k1.sub(k2).add(k3).mul(dt)), t1);
-        return y.add(k1.add(k2.add(k3).mul(3f)).add(k4).mul(dt * 0.125f));
-      }
+      case MIDPOINT:
+        {
+          float half = 0.5f * dt;
+          NDArray mid = y.add(f.velocity(y, t0).mul(half));
+          return y.add(f.velocity(mid, t0 + half).mul(dt));
+        }
+      case RK4:
+        {
+          float third = 1f / 3f;
+          NDArray k1 = f.velocity(y, t0);
+          NDArray k2 = f.velocity(y.add(k1.mul(dt * third)), t0 + dt * third);
+          NDArray k3 = f.velocity(y.add(k2.sub(k1.mul(third)).mul(dt)), t0 + dt * (2f / 3f));
+          NDArray k4 = f.velocity(y.add(k1.sub(k2).add(k3).mul(dt)), t1);
+          return y.add(k1.add(k2.add(k3).mul(3f)).add(k4).mul(dt * 0.125f));
+        }
       default:
         throw new IllegalStateException(solver.name());
     }

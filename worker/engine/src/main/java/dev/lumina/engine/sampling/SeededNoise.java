@@ -6,8 +6,8 @@ import ai.djl.ndarray.types.Shape;
 import java.util.SplittableRandom;
 
 /**
- * Standard normal noise drawn in Java from a job's own seed (never from DJL's global generator),
- * so the same seed and shape always give the same noise, whatever else runs. Stateless; thread-safe.
+ * Standard normal noise drawn in Java from a job's own seed (never from DJL's global generator), so
+ * the same seed and shape always give the same noise, whatever else runs. Stateless; thread-safe.
  */
 public final class SeededNoise {
 

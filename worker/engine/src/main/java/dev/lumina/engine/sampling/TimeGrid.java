@@ -6,8 +6,8 @@ public final class TimeGrid {
   private TimeGrid() {}
 
   /**
-   * {@code points} times from 0 to 1: u = linspace(0, 1, points) then t = u / (u + s − s·u)
-   * (equal to u / (s − (s−1)·u)); {@code points − 1} solver steps. {@code shift} 1 = no shift.
+   * {@code points} times from 0 to 1: u = linspace(0, 1, points) then t = u / (u + s − s·u) (equal
+   * to u / (s − (s−1)·u)); {@code points − 1} solver steps. {@code shift} 1 = no shift.
    */
   public static float[] shifted(int points, float shift) {
     if (points < 2) {

@@ -22,7 +22,10 @@ public record EncodedText(NDArray features, NDArray mask) implements AutoCloseab
         || mask.getShape().get(0) != features.getShape().get(0)
         || mask.getShape().get(1) != features.getShape().get(1)) {
       throw new IllegalArgumentException(
-          "mask must be [B, L] matching features " + features.getShape() + ", got " + mask.getShape());
+          "mask must be [B, L] matching features "
+              + features.getShape()
+              + ", got "
+              + mask.getShape());
     }
   }
 

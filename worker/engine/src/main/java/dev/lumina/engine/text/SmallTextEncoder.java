@@ -31,12 +31,12 @@ import java.util.Random;
  * <p>Token and learned position embeddings, {@code layers} pre-LayerNorm blocks (masked multi-head
  * self-attention, GELU MLP of width {@code 4·dim}), a final LayerNorm; padded positions are zeroed.
  * Parameter names (the safetensors keys): {@code token_embedding [V, D]}, {@code position_embedding
- * [Lmax, D]}, {@code layers.i.{norm1,norm2}.{weight,bias}}, {@code layers.i.wqkv.{weight [3D, D],bias}},
- * {@code layers.i.wo.{weight,bias}}, {@code layers.i.w1.{weight [4D, D],bias}}, {@code
+ * [Lmax, D]}, {@code layers.i.{norm1,norm2}.{weight,bias}}, {@code layers.i.wqkv.{weight [3D,
+ * D],bias}}, {@code layers.i.wo.{weight,bias}}, {@code layers.i.w1.{weight [4D, D],bias}}, {@code
  * layers.i.w2.{weight,bias}}, {@code final_norm.{weight,bias}}.
  *
- * <p>Thread-safety: {@link #encode} may run concurrently; training mutates {@link #parameters()} in place
- * and must not overlap with encoding on other threads.
+ * <p>Thread-safety: {@link #encode} may run concurrently; training mutates {@link #parameters()} in
+ * place and must not overlap with encoding on other threads.
  */
 public final class SmallTextEncoder implements TextEncoder {
 
@@ -48,14 +48,26 @@ public final class SmallTextEncoder implements TextEncoder {
   private final NDManager weights;
   private final Map<String, NDArray> params;
 
-  private SmallTextEncoder(TextEncoderConfig config, Tokenizer tokenizer, NDManager weights, Map<String, NDArray> params) {
+  private SmallTextEncoder(
+      TextEncoderConfig config,
+      Tokenizer tokenizer,
+      NDManager weights,
+      Map<String, NDArray> params) {
     if (config.vocabSize() != tokenizer.vocabularySize()) {
       throw new IllegalArgumentException(
-          "vocabSize (" + config.vocabSize() + ") must equal the tokenizer's vocabulary size (" + tokenizer.vocabularySize() + ")");
+          "vocabSize ("
+              + config.vocabSize()
+              + ") must equal the tokenizer's vocabulary size ("
+              + tokenizer.vocabularySize()
+              + ")");
     }
     if (config.maxTokens() != tokenizer.maxTokens()) {
       throw new IllegalArgumentException(
-          "maxTokens (" + config.maxTokens() + ") must equal the tokenizer's maxTokens (" + tokenizer.maxTokens() + ")");
+          "maxTokens ("
+              + config.maxTokens()
+              + ") must equal the tokenizer's maxTokens ("
+              + tokenizer.maxTokens()
+              + ")");
     }
     this.config = config;
     this.tokenizer = tokenizer;
@@ -67,7 +79,8 @@ public final class SmallTextEncoder implements TextEncoder {
    * A freshly initialised encoder: embeddings N(0, 0.02²), Linear weights xavier-uniform, biases 0,
    * norms 1/0. The random stream comes from {@code seed} alone (not DJL's global generator).
    */
-  public static SmallTextEncoder initialize(TextEncoderConfig config, Tokenizer tokenizer, NDManager manager, long seed) {
+  public static SmallTextEncoder initialize(
+      TextEncoderConfig config, Tokenizer tokenizer, NDManager manager, long seed) {
     NDManager weights = manager.newSubManager();
     Random random = new Random(seed);
     int d = config.dim();
@@ -95,14 +108,22 @@ public final class SmallTextEncoder implements TextEncoder {
     return new SmallTextEncoder(config, tokenizer, weights, p);
   }
 
-  /** Loads {@value TextEncoders#CONFIG_FILE}, {@value TextEncoders#VOCAB_FILE} and the weights from {@code dir}. */
+  /**
+   * Loads {@value TextEncoders#CONFIG_FILE}, {@value TextEncoders#VOCAB_FILE} and the weights from
+   * {@code dir}.
+   */
   public static SmallTextEncoder load(Path dir, NDManager manager) throws IOException {
     TextEncoderConfig config;
-    try (Reader r = Files.newBufferedReader(dir.resolve(TextEncoders.CONFIG_FILE), StandardCharsets.UTF_8)) {
+    try (Reader r =
+        Files.newBufferedReader(dir.resolve(TextEncoders.CONFIG_FILE), StandardCharsets.UTF_8)) {
       JsonObject json = JsonParser.parseReader(r).getAsJsonObject();
-      config = new TextEncoderConfig(
-          json.get("vocab_size").getAsInt(), json.get("max_tokens").getAsInt(), json.get("dim").getAsInt(),
-          json.get("layers").getAsInt(), json.get("heads").getAsInt());
+      config =
+          new TextEncoderConfig(
+              json.get("vocab_size").getAsInt(),
+              json.get("max_tokens").getAsInt(),
+              json.get("dim").getAsInt(),
+              json.get("layers").getAsInt(),
+              json.get("heads").getAsInt());
     }
     Tokenizer tokenizer = Tokenizer.load(dir.resolve(TextEncoders.VOCAB_FILE), config.maxTokens());
     SmallTextEncoder fresh = initialize(config, tokenizer, manager, 0);
@@ -124,7 +145,8 @@ public final class SmallTextEncoder implements TextEncoder {
    * Writes an encoder directory from explicit weights (for example an exponential moving average of
    * {@link #parameters()}), keyed by the parameter names of this class.
    */
-  public static void write(Path dir, TextEncoderConfig config, Tokenizer tokenizer, Map<String, NDArray> weights)
+  public static void write(
+      Path dir, TextEncoderConfig config, Tokenizer tokenizer, Map<String, NDArray> weights)
       throws IOException {
     Files.createDirectories(dir);
     JsonObject json = new JsonObject();
@@ -137,15 +159,19 @@ public final class SmallTextEncoder implements TextEncoder {
     Files.writeString(dir.resolve(TextEncoders.CONFIG_FILE), json + "\n", StandardCharsets.UTF_8);
     tokenizer.save(dir.resolve(TextEncoders.VOCAB_FILE));
     NDList list = new NDList();
-    weights.forEach((name, array) -> {
-      array.setName(name);
-      list.add(array);
-    });
+    weights.forEach(
+        (name, array) -> {
+          array.setName(name);
+          list.add(array);
+        });
     Path tmp = dir.resolve(TextEncoders.WEIGHTS_FILE + ".tmp");
     try (OutputStream out = Files.newOutputStream(tmp)) {
       list.encode(out, NDList.Encoding.SAFETENSORS);
     }
-    Files.move(tmp, dir.resolve(TextEncoders.WEIGHTS_FILE), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+    Files.move(
+        tmp,
+        dir.resolve(TextEncoders.WEIGHTS_FILE),
+        java.nio.file.StandardCopyOption.REPLACE_EXISTING,
         java.nio.file.StandardCopyOption.ATOMIC_MOVE);
   }
 
@@ -165,8 +191,13 @@ public final class SmallTextEncoder implements TextEncoder {
         throw new IllegalArgumentException("text encoder weights lack '" + e.getKey() + "'");
       }
       if (!src.getShape().equals(e.getValue().getShape())) {
-        throw new IllegalArgumentException("text encoder weight '" + e.getKey() + "' must have shape "
-            + e.getValue().getShape() + ", got " + src.getShape());
+        throw new IllegalArgumentException(
+            "text encoder weight '"
+                + e.getKey()
+                + "' must have shape "
+                + e.getValue().getShape()
+                + ", got "
+                + src.getShape());
       }
       e.getValue().set(src.toType(DataType.FLOAT32, false).toFloatArray());
     }
@@ -214,13 +245,16 @@ public final class SmallTextEncoder implements TextEncoder {
         }
       }
     }
-    // Every array built from Java data lives in the caller's manager until it is closed: an autograd
-    // graph over this call (joint training) reads the ids, the mask and the attention scale again in the
+    // Every array built from Java data lives in the caller's manager until it is closed: an
+    // autograd
+    // graph over this call (joint training) reads the ids, the mask and the attention scale again
+    // in the
     // backward pass, after encode returns.
     NDArray tokenIds = manager.create(flat, new Shape(b, len));
     NDArray positionIds = manager.create(positions, new Shape(b, len));
     NDArray mask = manager.create(maskValues, new Shape(b, len));
-    NDArray scale = manager.create((float) (1.0 / Math.sqrt((double) config.dim() / config.heads())));
+    NDArray scale =
+        manager.create((float) (1.0 / Math.sqrt((double) config.dim() / config.heads())));
     NDArray features = forward(tokenIds, positionIds, mask, scale);
     return new EncodedText(features, mask);
   }
@@ -231,29 +265,52 @@ public final class SmallTextEncoder implements TextEncoder {
     long b = tokenIds.getShape().get(0);
     long len = tokenIds.getShape().get(1);
     Shape norm = new Shape(d);
-    NDArray x = Embedding.embedding(tokenIds, params.get("token_embedding"), SparseFormat.DENSE).singletonOrThrow()
-        .add(Embedding.embedding(positionIds, params.get("position_embedding"), SparseFormat.DENSE).singletonOrThrow());
+    NDArray x =
+        Embedding.embedding(tokenIds, params.get("token_embedding"), SparseFormat.DENSE)
+            .singletonOrThrow()
+            .add(
+                Embedding.embedding(
+                        positionIds, params.get("position_embedding"), SparseFormat.DENSE)
+                    .singletonOrThrow());
     NDArray keyBias = mask.sub(1f).mul(1e9f).reshape(b, 1, 1, len);
     for (int i = 0; i < config.layers(); i++) {
       String l = "layers." + i + ".";
-      NDArray u = LayerNorm.layerNorm(x, norm, params.get(l + "norm1.weight"), params.get(l + "norm1.bias"), 1e-5f)
-          .singletonOrThrow();
-      NDArray qkv = Linear.linear(u, params.get(l + "wqkv.weight"), params.get(l + "wqkv.bias")).singletonOrThrow()
-          .reshape(b, len, 3, h, d / h).transpose(2, 0, 3, 1, 4);
+      NDArray u =
+          LayerNorm.layerNorm(
+                  x, norm, params.get(l + "norm1.weight"), params.get(l + "norm1.bias"), 1e-5f)
+              .singletonOrThrow();
+      NDArray qkv =
+          Linear.linear(u, params.get(l + "wqkv.weight"), params.get(l + "wqkv.bias"))
+              .singletonOrThrow()
+              .reshape(b, len, 3, h, d / h)
+              .transpose(2, 0, 3, 1, 4);
       NDList split = qkv.split(3, 0);
       NDArray q = split.get(0).squeeze(0);
       NDArray k = split.get(1).squeeze(0);
       NDArray v = split.get(2).squeeze(0);
       NDArray attn = q.matMul(k.transpose(0, 1, 3, 2)).mul(scale).add(keyBias).softmax(-1);
       NDArray o = attn.matMul(v).transpose(0, 2, 1, 3).reshape(b, len, d);
-      x = x.add(Linear.linear(o, params.get(l + "wo.weight"), params.get(l + "wo.bias")).singletonOrThrow());
-      u = LayerNorm.layerNorm(x, norm, params.get(l + "norm2.weight"), params.get(l + "norm2.bias"), 1e-5f)
-          .singletonOrThrow();
-      NDArray hidden = Activation.gelu(Linear.linear(u, params.get(l + "w1.weight"), params.get(l + "w1.bias")).singletonOrThrow());
-      x = x.add(Linear.linear(hidden, params.get(l + "w2.weight"), params.get(l + "w2.bias")).singletonOrThrow());
+      x =
+          x.add(
+              Linear.linear(o, params.get(l + "wo.weight"), params.get(l + "wo.bias"))
+                  .singletonOrThrow());
+      u =
+          LayerNorm.layerNorm(
+                  x, norm, params.get(l + "norm2.weight"), params.get(l + "norm2.bias"), 1e-5f)
+              .singletonOrThrow();
+      NDArray hidden =
+          Activation.gelu(
+              Linear.linear(u, params.get(l + "w1.weight"), params.get(l + "w1.bias"))
+                  .singletonOrThrow());
+      x =
+          x.add(
+              Linear.linear(hidden, params.get(l + "w2.weight"), params.get(l + "w2.bias"))
+                  .singletonOrThrow());
     }
-    x = LayerNorm.layerNorm(x, norm, params.get("final_norm.weight"), params.get("final_norm.bias"), 1e-5f)
-        .singletonOrThrow();
+    x =
+        LayerNorm.layerNorm(
+                x, norm, params.get("final_norm.weight"), params.get("final_norm.bias"), 1e-5f)
+            .singletonOrThrow();
     return x.mul(mask.expandDims(2));
   }
 

@@ -18,13 +18,15 @@ public record TextEncoderConfig(int vocabSize, int maxTokens, int dim, int layer
     check("layers", layers, 1, 24);
     check("heads", heads, 1, 64);
     if (dim % heads != 0) {
-      throw new IllegalArgumentException("dim (" + dim + ") must be a multiple of heads (" + heads + ")");
+      throw new IllegalArgumentException(
+          "dim (" + dim + ") must be a multiple of heads (" + heads + ")");
     }
   }
 
   private static void check(String field, int value, int min, int max) {
     if (value < min || value > max) {
-      throw new IllegalArgumentException(field + " must be in [" + min + ", " + max + "], got " + value);
+      throw new IllegalArgumentException(
+          field + " must be in [" + min + ", " + max + "], got " + value);
     }
   }
 }

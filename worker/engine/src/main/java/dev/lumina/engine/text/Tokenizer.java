@@ -15,10 +15,10 @@ import java.util.TreeSet;
 /**
  * Word-level tokenizer over a fixed vocabulary with an unknown-word token.
  *
- * <p>Text is lower-cased and split on every character that is not a letter or a digit, so
- * {@code "Top-left: a disc"} becomes {@code top, left, a, disc}. Each sequence starts with
- * {@link #BOS}, so the empty prompt still has one valid token. Words outside the vocabulary map to
- * {@link #UNK}. Ids 0, 1 and 2 are always {@code <pad>}, {@code <unk>} and {@code <bos>}.
+ * <p>Text is lower-cased and split on every character that is not a letter or a digit, so {@code
+ * "Top-left: a disc"} becomes {@code top, left, a, disc}. Each sequence starts with {@link #BOS},
+ * so the empty prompt still has one valid token. Words outside the vocabulary map to {@link #UNK}.
+ * Ids 0, 1 and 2 are always {@code <pad>}, {@code <unk>} and {@code <bos>}.
  *
  * <p>The vocabulary file ({@code vocab.txt}) holds one token per line in id order.
  *
@@ -28,8 +28,10 @@ public final class Tokenizer {
 
   /** Padding id (never produced by {@link #encode}; used to pad batches). */
   public static final int PAD = 0;
+
   /** Unknown-word id. */
   public static final int UNK = 1;
+
   /** Begin-of-sequence id, the first token of every sequence. */
   public static final int BOS = 2;
 
@@ -51,13 +53,16 @@ public final class Tokenizer {
     Map<String, Integer> map = new HashMap<>();
     for (int i = 0; i < tokens.size(); i++) {
       if (map.put(tokens.get(i), i) != null) {
-        throw new IllegalArgumentException("duplicate vocabulary entry '" + tokens.get(i) + "' at line " + (i + 1));
+        throw new IllegalArgumentException(
+            "duplicate vocabulary entry '" + tokens.get(i) + "' at line " + (i + 1));
       }
     }
     this.ids = Map.copyOf(map);
   }
 
-  /** Builds a vocabulary from every word of {@code corpus} (sorted, so the result is deterministic). */
+  /**
+   * Builds a vocabulary from every word of {@code corpus} (sorted, so the result is deterministic).
+   */
   public static Tokenizer fromCorpus(Collection<String> corpus, int maxTokens) {
     TreeSet<String> words = new TreeSet<>();
     for (String text : corpus) {
@@ -95,7 +100,10 @@ public final class Tokenizer {
     return out;
   }
 
-  /** Token ids of {@code text}: {@link #BOS} then one id per word, truncated to {@link #maxTokens()}. */
+  /**
+   * Token ids of {@code text}: {@link #BOS} then one id per word, truncated to {@link
+   * #maxTokens()}.
+   */
   public int[] encode(String text) {
     List<String> words = words(text);
     int n = Math.min(maxTokens, words.size() + 1);

@@ -12,8 +12,12 @@ final class ReferenceAttention {
     NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul(scale);
     if (keyMask != null) {
       long[] s = keyMask.getShape().getShape();
-      NDArray bias = keyMask.toType(ai.djl.ndarray.types.DataType.FLOAT32, false)
-          .sub(1f).mul(1e30f).reshape(s[0], 1, 1, s[1]);
+      NDArray bias =
+          keyMask
+              .toType(ai.djl.ndarray.types.DataType.FLOAT32, false)
+              .sub(1f)
+              .mul(1e30f)
+              .reshape(s[0], 1, 1, s[1]);
       scores = scores.add(bias);
     }
     return scores.softmax(-1).matMul(v);

@@ -46,20 +46,27 @@ class CheckpointTest {
       for (var e : full.entrySet()) {
         shard.put(e.getKey(), TensorParallelMerge.split(e.getKey(), e.getValue(), 2)[r]);
       }
-      SafetensorsWriter.write(tmp.resolve("tp/consolidated.0" + r + "-of-02.safetensors"), shard, Map.of("dim", "6"));
+      SafetensorsWriter.write(
+          tmp.resolve("tp/consolidated.0" + r + "-of-02.safetensors"), shard, Map.of("dim", "6"));
     }
     Checkpoint merged = Checkpoint.load(tmp.resolve("merged"));
     Checkpoint tp = Checkpoint.load(tmp.resolve("tp"));
     assertThat(tp.tensors()).isEqualTo(merged.tensors()).isEqualTo(full);
     assertThat(tp.metadata().integer("dim")).contains(6);
-    assertThat(Checkpoint.load(tmp.resolve("tp/consolidated.00-of-02.safetensors"))
-        .tensors().get("layers.0.attention.wo.weight").shape()).containsExactly(6, 4);
+    assertThat(
+            Checkpoint.load(tmp.resolve("tp/consolidated.00-of-02.safetensors"))
+                .tensors()
+                .get("layers.0.attention.wo.weight")
+                .shape())
+        .containsExactly(6, 4);
   }
 
   @Test
   void missingShardIsNamed() throws IOException {
-    SafetensorsWriter.write(tmp.resolve("consolidated.00-of-02.safetensors"), Map.of("eol_token", ramp(2)), Map.of());
-    assertThatThrownBy(() -> Checkpoint.load(tmp)).isInstanceOf(CheckpointFormatException.class)
+    SafetensorsWriter.write(
+        tmp.resolve("consolidated.00-of-02.safetensors"), Map.of("eol_token", ramp(2)), Map.of());
+    assertThatThrownBy(() -> Checkpoint.load(tmp))
+        .isInstanceOf(CheckpointFormatException.class)
         .hasMessageContaining("consolidated.01-of-02.safetensors");
   }
 
@@ -73,12 +80,19 @@ class CheckpointTest {
       hf.putShort(TensorDType.floatToHalf(v));
     }
     Path file = tmp.resolve("mixed.safetensors");
-    writeRaw(file, new String[] {"b", "h"}, new String[] {"BF16", "F16"}, bf.array(), hf.array(), values.length);
+    writeRaw(
+        file,
+        new String[] {"b", "h"},
+        new String[] {"BF16", "F16"},
+        bf.array(),
+        hf.array(),
+        values.length);
     try (SafetensorsFile f = SafetensorsFile.open(file)) {
       assertThat(f.read("h").data()).containsExactly(values);
       float[] b = f.read("b").data();
       for (int i = 0; i < values.length; i++) {
-        assertThat(b[i]).isEqualTo(Float.intBitsToFloat(Float.floatToIntBits(values[i]) & 0xffff0000));
+        assertThat(b[i])
+            .isEqualTo(Float.intBitsToFloat(Float.floatToIntBits(values[i]) & 0xffff0000));
       }
     }
   }
@@ -87,12 +101,13 @@ class CheckpointTest {
   void truncatedDataSectionNamesTheTensor() throws IOException {
     Path file = tmp.resolve("bad.safetensors");
     writeRaw(file, new String[] {"w"}, new String[] {"F32"}, new byte[8], null, 4);
-    assertThatThrownBy(() -> SafetensorsFile.open(file)).isInstanceOf(CheckpointFormatException.class)
+    assertThatThrownBy(() -> SafetensorsFile.open(file))
+        .isInstanceOf(CheckpointFormatException.class)
         .hasMessageContaining("'w'");
   }
 
-  private static void writeRaw(Path file, String[] names, String[] dtypes, byte[] a, byte[] b, int n)
-      throws IOException {
+  private static void writeRaw(
+      Path file, String[] names, String[] dtypes, byte[] a, byte[] b, int n) throws IOException {
     JsonObject h = new JsonObject();
     long off = 0;
     byte[][] data = {a, b};
@@ -111,8 +126,9 @@ class CheckpointTest {
       h.add(names[i], t);
     }
     byte[] json = h.toString().getBytes(StandardCharsets.UTF_8);
-    ByteBuffer out = ByteBuffer.allocate(8 + json.length + a.length + (b == null ? 0 : b.length))
-        .order(ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer out =
+        ByteBuffer.allocate(8 + json.length + a.length + (b == null ? 0 : b.length))
+            .order(ByteOrder.LITTLE_ENDIAN);
     out.putLong(json.length).put(json).put(a);
     if (b != null) {
       out.put(data[1]);

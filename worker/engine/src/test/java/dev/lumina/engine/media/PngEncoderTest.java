@@ -28,7 +28,9 @@ class PngEncoderTest {
     assertThat(read.getHeight()).isEqualTo(h);
     for (int y = 0; y < h; y++) {
       for (int x = 0; x < w; x++) {
-        assertThat(read.getRGB(x, y) & 0xffffff).as("pixel (%d, %d)", x, y).isEqualTo(image.rgbAt(x, y));
+        assertThat(read.getRGB(x, y) & 0xffffff)
+            .as("pixel (%d, %d)", x, y)
+            .isEqualTo(image.rgbAt(x, y));
       }
     }
   }

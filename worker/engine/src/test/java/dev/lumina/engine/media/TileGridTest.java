@@ -10,7 +10,9 @@ class TileGridTest {
 
   @Test
   void tilesCoverEveryPixelExactlyOnce() {
-    int[][] cases = {{1000, 700, 256}, {512, 512, 512}, {513, 64, 64}, {1, 1, 64}, {640, 1920, 512}};
+    int[][] cases = {
+      {1000, 700, 256}, {512, 512, 512}, {513, 64, 64}, {1, 1, 64}, {640, 1920, 512}
+    };
     for (int[] c : cases) {
       int w = c[0];
       int h = c[1];
@@ -57,7 +59,8 @@ class TileGridTest {
     for (TileRect t : new TileGrid(w, h, 64).tiles()) {
       RgbImage tile = image.crop(t);
       for (int y = 0; y < t.height(); y++) {
-        System.arraycopy(tile.rgb(), y * t.width() * 3, rebuilt, ((t.y() + y) * w + t.x()) * 3, t.width() * 3);
+        System.arraycopy(
+            tile.rgb(), y * t.width() * 3, rebuilt, ((t.y() + y) * w + t.x()) * 3, t.width() * 3);
       }
     }
     assertThat(rebuilt).isEqualTo(rgb);

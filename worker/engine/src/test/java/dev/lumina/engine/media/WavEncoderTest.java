@@ -16,7 +16,8 @@ import org.junit.jupiter.api.Test;
 class WavEncoderTest {
 
   @Test
-  void encodedWavDecodesWithJavaSoundToTheSameSamples() throws IOException, UnsupportedAudioFileException {
+  void encodedWavDecodesWithJavaSoundToTheSameSamples()
+      throws IOException, UnsupportedAudioFileException {
     float[] samples = new float[1600];
     for (int i = 0; i < samples.length; i++) {
       samples[i] = (float) Math.sin(i * 2 * Math.PI * 440 / 16_000) * 0.5f;
@@ -32,7 +33,8 @@ class WavEncoderTest {
       assertThat(in.getFrameLength()).isEqualTo(samples.length);
       ByteBuffer pcm = ByteBuffer.wrap(in.readAllBytes()).order(ByteOrder.LITTLE_ENDIAN);
       for (float s : samples) {
-        assertThat(pcm.getShort() / 32767f).isCloseTo(s, org.assertj.core.data.Offset.offset(1e-4f));
+        assertThat(pcm.getShort() / 32767f)
+            .isCloseTo(s, org.assertj.core.data.Offset.offset(1e-4f));
       }
     }
   }

@@ -14,13 +14,29 @@ import org.junit.jupiter.api.io.TempDir;
 class DataPredictionTest {
   @TempDir Path tmp;
 
-  private static final FlagDitConfig PIXEL = new FlagDitConfig(32, 2, 4, 4, true, 16, 2, 3, false,
-      FlagDitConfig.ffnHidden(32, 16, null), 1e-5f, 10000f, 256, 10000, true);
+  private static final FlagDitConfig PIXEL =
+      new FlagDitConfig(
+          32,
+          2,
+          4,
+          4,
+          true,
+          16,
+          2,
+          3,
+          false,
+          FlagDitConfig.ffnHidden(32, 16, null),
+          1e-5f,
+          10000f,
+          256,
+          10000,
+          true);
 
   @Test
   void velocityIsThePredictedEndpointMinusTheInputOverTheTimeLeft() {
     try (NDManager m = NDManager.newBaseManager()) {
-      // Freshly initialised: the final layer is zero, so the predicted endpoint is 0 and v = -x / (1 - t).
+      // Freshly initialised: the final layer is zero, so the predicted endpoint is 0 and v = -x /
+      // (1 - t).
       FlagDit model = FlagDit.initialize(PIXEL, m, 5, new NaiveAttention(), false, true);
       assertThat(model.predictsData()).isTrue();
       NDArray x = m.randomNormal(new Shape(2, 3, 8, 8));
@@ -38,7 +54,8 @@ class DataPredictionTest {
         assertThat(loaded.predictsData()).isTrue();
       }
       FlagDit velocity = FlagDit.initialize(PIXEL, m, 5, new NaiveAttention(), false, false);
-      assertThat(velocity.forward(x, t, cap, mask, ForwardOptions.DEFAULT).abs().max().getFloat()).isEqualTo(0f);
+      assertThat(velocity.forward(x, t, cap, mask, ForwardOptions.DEFAULT).abs().max().getFloat())
+          .isEqualTo(0f);
     }
   }
 }

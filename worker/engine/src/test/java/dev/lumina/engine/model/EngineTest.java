@@ -6,8 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import dev.lumina.proto.TokenBudget;
-import dev.lumina.proto.v1.Modality;
 import dev.lumina.engine.checkpoint.Checkpoint;
 import dev.lumina.engine.checkpoint.CheckpointFormatException;
 import dev.lumina.engine.checkpoint.HostTensor;
@@ -16,6 +14,8 @@ import dev.lumina.engine.sampling.SampleResult;
 import dev.lumina.engine.sampling.SamplingRequest;
 import dev.lumina.engine.sampling.Solver;
 import dev.lumina.engine.sampling.StepCallback;
+import dev.lumina.proto.TokenBudget;
+import dev.lumina.proto.v1.Modality;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -32,7 +32,8 @@ class EngineTest {
   @Test
   void tokenCountOfEveryLayoutEqualsTheTokenBudget() {
     assertThat(TokenLayout.forJob(Modality.IMAGE, 1024, 1024, 0, 0, 0, BUDGET).tokenCount(2))
-        .isEqualTo(BUDGET.pictureTokens(1024, 1024)).isEqualTo(4160);
+        .isEqualTo(BUDGET.pictureTokens(1024, 1024))
+        .isEqualTo(4160);
     assertThat(TokenLayout.forJob(Modality.IMAGE, 512, 2048, 0, 0, 0, BUDGET).tokenCount(2))
         .isEqualTo(BUDGET.tokens(Modality.IMAGE, 512, 2048, 0, 0, 0));
     assertThat(TokenLayout.forJob(Modality.VIDEO, 640, 368, 9, 0, 0, BUDGET).tokenCount(2))
@@ -46,8 +47,12 @@ class EngineTest {
   @Test
   void patchifyThenUnpatchifyDropsLayoutTokensForEveryLayout() {
     try (NDManager m = NDManager.newBaseManager()) {
-      for (TokenLayout l : List.of(TokenLayout.image(6, 10), TokenLayout.video(3, 4, 6),
-          TokenLayout.multiview(2, 8, 4), TokenLayout.audio(7))) {
+      for (TokenLayout l :
+          List.of(
+              TokenLayout.image(6, 10),
+              TokenLayout.video(3, 4, 6),
+              TokenLayout.multiview(2, 8, 4),
+              TokenLayout.audio(7))) {
         int p = l.kind() == TokenLayout.Kind.AUDIO ? 1 : 2;
         NDArray latent = m.randomNormal(l.latentShape(4));
         NDArray patches = l.patchify(latent, p, 4);
@@ -70,8 +75,12 @@ class EngineTest {
     Map<String, HostTensor> t = new LinkedHashMap<>(ck.tensors());
     t.remove("layers.1.attention.gate");
     t.put("layers.0.ffn_norm.weight", new HostTensor(new long[] {3}, new float[3]));
-    assertThatThrownBy(() -> FlagDit.fromCheckpoint(new Checkpoint(t, ck.metadata()),
-            ai.djl.engine.Engine.getInstance().defaultDevice(), new dev.lumina.engine.attention.NaiveAttention()))
+    assertThatThrownBy(
+            () ->
+                FlagDit.fromCheckpoint(
+                    new Checkpoint(t, ck.metadata()),
+                    ai.djl.engine.Engine.getInstance().defaultDevice(),
+                    new dev.lumina.engine.attention.NaiveAttention()))
         .isInstanceOf(CheckpointFormatException.class)
         .hasMessageContaining("missing key 'layers.1.attention.gate'")
         .hasMessageContaining("'layers.0.ffn_norm.weight' has shape [3], expected [64]");
@@ -82,8 +91,15 @@ class EngineTest {
     try (NDManager m = NDManager.newBaseManager()) {
       FlagDit model = FlagDit.initialize(FlagDitConfig.of(32, 1, 2, 8), m, 1);
       TokenLayout v = TokenLayout.video(2, 4, 4);
-      assertThatThrownBy(() -> model.forward(List.of(m.zeros(v.latentShape(4))), List.of(v),
-          m.zeros(new Shape(1)), m.zeros(new Shape(1, 2, 8)), m.ones(new Shape(1, 2)), ForwardOptions.DEFAULT))
+      assertThatThrownBy(
+              () ->
+                  model.forward(
+                      List.of(m.zeros(v.latentShape(4))),
+                      List.of(v),
+                      m.zeros(new Shape(1)),
+                      m.zeros(new Shape(1, 2, 8)),
+                      m.ones(new Shape(1, 2)),
+                      ForwardOptions.DEFAULT))
           .hasMessageContaining("eof_token");
     }
   }
@@ -91,7 +107,8 @@ class EngineTest {
   @Test
   void savedModelReloadsWithTheSameConfigAndOutputs() {
     try (NDManager m = NDManager.newBaseManager()) {
-      FlagDitConfig cfg = new FlagDitConfig(48, 2, 4, 2, true, 12, 2, 3, false, 64, 1e-5f, 10000, 32, 10000, true);
+      FlagDitConfig cfg =
+          new FlagDitConfig(48, 2, 4, 2, true, 12, 2, 3, false, 64, 1e-5f, 10000, 32, 10000, true);
       FlagDit model = FlagDit.initialize(cfg, m, 7);
       model.save(tmp.resolve("m.safetensors"));
       try (FlagDit loaded = FlagDit.load(tmp.resolve("m.safetensors"))) {
@@ -106,23 +123,40 @@ class EngineTest {
     }
   }
 
-  private static SamplingRequest request(NDManager m, TokenLayout l, long seed, NDArray cond, NDArray uncond) {
-    return new SamplingRequest(l, cond, null, uncond, null, 3f, Guidance.FIRST_THREE_CHANNELS,
-        Solver.EULER, 4, 3f, seed, ForwardOptions.DEFAULT);
+  private static SamplingRequest request(
+      NDManager m, TokenLayout l, long seed, NDArray cond, NDArray uncond) {
+    return new SamplingRequest(
+        l,
+        cond,
+        null,
+        uncond,
+        null,
+        3f,
+        Guidance.FIRST_THREE_CHANNELS,
+        Solver.EULER,
+        4,
+        3f,
+        seed,
+        ForwardOptions.DEFAULT);
   }
 
   @Test
   void aJobsSampleDoesNotDependOnItsBatchAndTheManagerDoesNotGrow() {
-    try (NDManager weights = NDManager.newBaseManager(); NDManager m = NDManager.newBaseManager()) {
-      FlagDitConfig cfg = new FlagDitConfig(32, 2, 2, 2, true, 8, 2, 4, true, 64, 1e-5f, 10000, 32, 10000, true);
-      FlagDit model = FlagDit.fromParameters(cfg, randomised(weights, cfg), new dev.lumina.engine.attention.NaiveAttention());
+    try (NDManager weights = NDManager.newBaseManager();
+        NDManager m = NDManager.newBaseManager()) {
+      FlagDitConfig cfg =
+          new FlagDitConfig(32, 2, 2, 2, true, 8, 2, 4, true, 64, 1e-5f, 10000, 32, 10000, true);
+      FlagDit model =
+          FlagDit.fromParameters(
+              cfg, randomised(weights, cfg), new dev.lumina.engine.attention.NaiveAttention());
       NDArray cond = m.randomNormal(new Shape(3, 8));
       NDArray uncond = m.randomNormal(new Shape(2, 8));
       SamplingRequest a = request(m, TokenLayout.image(4, 6), 11, cond, uncond);
       SamplingRequest b = request(m, TokenLayout.video(2, 6, 4), 12, uncond, cond);
       SampleResult alone = FlagDitSampler.sample(model, a, StepCallback.NONE, m);
       int before = m.getManagedArrays().size();
-      List<SampleResult> batch = FlagDitSampler.sampleBatch(model, List.of(b, a), (s, n, t, x) -> true, m);
+      List<SampleResult> batch =
+          FlagDitSampler.sampleBatch(model, List.of(b, a), (s, n, t, x) -> true, m);
       assertThat(batch.get(1).latent().getShape()).isEqualTo(new Shape(4, 4, 6));
       assertThat(batch.get(0).latent().getShape()).isEqualTo(new Shape(2, 4, 6, 4));
       float[] x = alone.latent().toFloatArray();
@@ -134,8 +168,13 @@ class EngineTest {
       for (int i = 0; i < 5; i++) {
         FlagDitSampler.sample(model, b, StepCallback.NONE, m).latent().close();
       }
-      assertThat(m.getManagedArrays().size()).as(() -> m.getManagedArrays().stream()
-          .map(z -> z.getShape() + "@" + z.getManager().getClass().getSimpleName()).toList().toString())
+      assertThat(m.getManagedArrays().size())
+          .as(
+              () ->
+                  m.getManagedArrays().stream()
+                      .map(z -> z.getShape() + "@" + z.getManager().getClass().getSimpleName())
+                      .toList()
+                      .toString())
           .isEqualTo(before);
     }
   }
@@ -144,7 +183,9 @@ class EngineTest {
   static Map<String, NDArray> randomised(NDManager m, FlagDitConfig cfg) {
     Map<String, NDArray> p = new LinkedHashMap<>();
     try (FlagDit init = FlagDit.initialize(cfg, m, 3)) {
-      init.parameters().forEach((k, v) -> p.put(k, v.add(m.randomNormal(0f, 0.1f, v.getShape(), v.getDataType()))));
+      init.parameters()
+          .forEach(
+              (k, v) -> p.put(k, v.add(m.randomNormal(0f, 0.1f, v.getShape(), v.getDataType()))));
     }
     return p;
   }

@@ -7,13 +7,13 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import dev.lumina.engine.pytorch.PyTorch;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
 import dev.lumina.engine.attention.AttentionKernel;
 import dev.lumina.engine.attention.AttentionKernels;
 import dev.lumina.engine.attention.NaiveAttention;
+import dev.lumina.engine.pytorch.PyTorch;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -37,8 +37,11 @@ class FlagDitGradientTest {
 
   private static Batch batch(NDManager m) {
     Engine.getInstance().setRandomSeed(5);
-    return new Batch(m.randomNormal(new Shape(2, 3, 4, 6)), m.create(new float[] {0.25f, 0.8f}),
-        m.randomNormal(new Shape(2, 3, 8)), m.create(new float[] {1, 1, 1, 1, 1, 0}, new Shape(2, 3)),
+    return new Batch(
+        m.randomNormal(new Shape(2, 3, 4, 6)),
+        m.create(new float[] {0.25f, 0.8f}),
+        m.randomNormal(new Shape(2, 3, 8)),
+        m.create(new float[] {1, 1, 1, 1, 1, 0}, new Shape(2, 3)),
         m.randomNormal(new Shape(2, 3, 4, 6)));
   }
 
@@ -52,7 +55,8 @@ class FlagDitGradientTest {
     Device cpu = Engine.getInstance().defaultDevice();
     for (AttentionKernel kernel : List.of(new NaiveAttention(), AttentionKernels.best(cpu))) {
       PyTorch.setGradMode(true);
-      try (NDManager weights = NDManager.newBaseManager(); NDManager data = NDManager.newBaseManager()) {
+      try (NDManager weights = NDManager.newBaseManager();
+          NDManager data = NDManager.newBaseManager()) {
         FlagDit model = FlagDit.initialize(PIXEL, weights, 11, kernel);
         Batch b = batch(data);
         model.parameters().values().forEach(p -> p.setRequiresGradient(true));
@@ -67,7 +71,9 @@ class FlagDitGradientTest {
               float[] gv = g.toFloatArray();
               double norm = 0;
               for (float f : gv) {
-                assertThat(Float.isFinite(f)).as(kernel + " grad of " + e.getKey() + " finite").isTrue();
+                assertThat(Float.isFinite(f))
+                    .as(kernel + " grad of " + e.getKey() + " finite")
+                    .isTrue();
                 norm += Math.abs(f);
               }
               if (norm == 0) {
@@ -79,7 +85,9 @@ class FlagDitGradientTest {
             // Zero init chains final linear -> adaLN -> gates -> text k/v: after three AdamW
             // steps every parameter takes part in the loss.
             // pad_token only fills pad positions, which are masked as keys and dropped as outputs.
-            assertThat(zero).as(kernel + ": parameters with an all-zero gradient").containsExactly("pad_token");
+            assertThat(zero)
+                .as(kernel + ": parameters with an all-zero gradient")
+                .containsExactly("pad_token");
           } else if (step == 0) {
             // At init adaLN and the final layer are zero, so only these can receive gradient.
             assertThat(zero).as(kernel + " step 0").contains("layers.0.attention.wq.weight");
@@ -98,8 +106,11 @@ class FlagDitGradientTest {
   @Test
   void analyticGradientOfOneWeightMatchesCentralDifferences() {
     PyTorch.setGradMode(true);
-    try (NDManager weights = NDManager.newBaseManager(); NDManager data = NDManager.newBaseManager()) {
-      FlagDit model = FlagDit.fromParameters(PIXEL, EngineTest.randomised(weights, PIXEL), new NaiveAttention());
+    try (NDManager weights = NDManager.newBaseManager();
+        NDManager data = NDManager.newBaseManager()) {
+      FlagDit model =
+          FlagDit.fromParameters(
+              PIXEL, EngineTest.randomised(weights, PIXEL), new NaiveAttention());
       Batch b = batch(data);
       String key = "layers.1.attention.wq.weight";
       NDArray w = model.parameters().get(key);
@@ -127,11 +138,14 @@ class FlagDitGradientTest {
       w.set(base);
       PyTorch.setGradMode(true);
       assertThat(checked).isGreaterThan(5);
-      assertThat(maxRel).as("max relative |numeric - analytic| over " + checked + " entries").isLessThan(2e-2);
+      assertThat(maxRel)
+          .as("max relative |numeric - analytic| over " + checked + " entries")
+          .isLessThan(2e-2);
     }
   }
 
-  private static double perturbed(FlagDit model, Batch b, NDArray w, float[] base, int idx, float h) {
+  private static double perturbed(
+      FlagDit model, Batch b, NDArray w, float[] base, int idx, float h) {
     float[] v = base.clone();
     v[idx] += h;
     w.set(v);

@@ -7,8 +7,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import dev.lumina.engine.checkpoint.HostTensor;
 import dev.lumina.engine.attention.NaiveAttention;
+import dev.lumina.engine.checkpoint.HostTensor;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
@@ -41,8 +41,14 @@ class FlagDitParityTest {
   @Test
   void forwardAndEveryTraceTensorMatchTheReference() {
     Map<String, NDArray> trace = new HashMap<>();
-    NDArray v = model.forwardTraced(array(manager, in.get("x")), array(manager, in.get("t")),
-        array(manager, in.get("cap_feats")), array(manager, in.get("cap_mask")), ForwardOptions.DEFAULT, trace);
+    NDArray v =
+        model.forwardTraced(
+            array(manager, in.get("x")),
+            array(manager, in.get("t")),
+            array(manager, in.get("cap_feats")),
+            array(manager, in.get("cap_mask")),
+            ForwardOptions.DEFAULT,
+            trace);
     assertClose("forward", v, out.get("forward"));
     int compared = 0;
     for (Map.Entry<String, HostTensor> e : out.entrySet()) {
@@ -57,16 +63,27 @@ class FlagDitParityTest {
 
   @Test
   void forwardFullKeepsTheSigmaChannels() {
-    NDArray v = model.forwardFull(array(manager, in.get("x")), array(manager, in.get("t")),
-        array(manager, in.get("cap_feats")), array(manager, in.get("cap_mask")), ForwardOptions.DEFAULT);
+    NDArray v =
+        model.forwardFull(
+            array(manager, in.get("x")),
+            array(manager, in.get("t")),
+            array(manager, in.get("cap_feats")),
+            array(manager, in.get("cap_mask")),
+            ForwardOptions.DEFAULT);
     assertClose("forward_full", v, out.get("forward_full"));
   }
 
   @Test
   void forwardWithCfgGuidesOnlyTheFirstThreeChannels() {
-    NDArray v = model.forwardWithCfg(array(manager, in.get("x")), array(manager, in.get("t_cfg")),
-        array(manager, in.get("cap_feats")), array(manager, in.get("cap_mask")), 4.0f,
-        Guidance.FIRST_THREE_CHANNELS, ForwardOptions.DEFAULT);
+    NDArray v =
+        model.forwardWithCfg(
+            array(manager, in.get("x")),
+            array(manager, in.get("t_cfg")),
+            array(manager, in.get("cap_feats")),
+            array(manager, in.get("cap_mask")),
+            4.0f,
+            Guidance.FIRST_THREE_CHANNELS,
+            ForwardOptions.DEFAULT);
     assertClose("forward_with_cfg", v, out.get("forward_with_cfg"));
   }
 }

@@ -29,6 +29,7 @@ class ForwardOptionsTest {
     ForwardOptions o = ForwardOptions.luminaT2i(1024, 1024, 1024);
     assertThat(o.baseSeqLen()).isEqualTo(4224);
     assertThat(o.ntkFactor()).isEqualTo(1.0);
-    assertThatThrownBy(() -> ForwardOptions.extrapolation(2, 32, 32, 4)).hasMessageContaining("pixelUnit");
+    assertThatThrownBy(() -> ForwardOptions.extrapolation(2, 32, 32, 4))
+        .hasMessageContaining("pixelUnit");
   }
 }

@@ -18,7 +18,9 @@ final class ParityVectors {
 
   static Path dir(String set) {
     try {
-      return Path.of(ParityVectors.class.getResource("/parity/" + set + "/model.safetensors").toURI()).getParent();
+      return Path.of(
+              ParityVectors.class.getResource("/parity/" + set + "/model.safetensors").toURI())
+          .getParent();
     } catch (URISyntaxException e) {
       throw new IllegalStateException(e);
     }

@@ -14,8 +14,10 @@ class OdeIntegratorTest {
   private static float solve(Solver solver, int points) {
     try (NDManager m = NDManager.newBaseManager()) {
       NDArray x0 = m.create(new float[] {1f});
-      OdeResult r = OdeIntegrator.of(solver).integrate((x, t) -> x.neg(), x0,
-          TimeGrid.shifted(points, 1f), StepCallback.NONE, false);
+      OdeResult r =
+          OdeIntegrator.of(solver)
+              .integrate(
+                  (x, t) -> x.neg(), x0, TimeGrid.shifted(points, 1f), StepCallback.NONE, false);
       return r.last().getFloat(0);
     }
   }
@@ -31,8 +33,10 @@ class OdeIntegratorTest {
     // dx/dt = 2t·x from x(0) = 1: x(1) = e.
     try (NDManager m = NDManager.newBaseManager()) {
       NDArray x0 = m.create(new float[] {1f, 2f});
-      OdeResult r = new OdeIntegrator(Solver.DOPRI5, 1e-7, 1e-6).integrate((x, t) -> x.mul(2 * t), x0,
-          TimeGrid.shifted(2, 1f), StepCallback.NONE, false);
+      OdeResult r =
+          new OdeIntegrator(Solver.DOPRI5, 1e-7, 1e-6)
+              .integrate(
+                  (x, t) -> x.mul(2 * t), x0, TimeGrid.shifted(2, 1f), StepCallback.NONE, false);
       assertThat((double) r.last().getFloat(0)).isCloseTo(Math.E, within(1e-4));
       assertThat((double) r.last().getFloat(1)).isCloseTo(2 * Math.E, within(2e-4));
       assertThat(r.evaluations()).isGreaterThan(7);
@@ -50,8 +54,14 @@ class OdeIntegratorTest {
   void callbackReturningFalseStopsSampling() {
     AtomicInteger calls = new AtomicInteger();
     try (NDManager m = NDManager.newBaseManager()) {
-      OdeResult r = OdeIntegrator.of(Solver.EULER).integrate((x, t) -> x.neg(), m.create(new float[] {1f}),
-          TimeGrid.shifted(11, 1f), (step, total, t, cur) -> calls.incrementAndGet() < 3, false);
+      OdeResult r =
+          OdeIntegrator.of(Solver.EULER)
+              .integrate(
+                  (x, t) -> x.neg(),
+                  m.create(new float[] {1f}),
+                  TimeGrid.shifted(11, 1f),
+                  (step, total, t, cur) -> calls.incrementAndGet() < 3,
+                  false);
       assertThat(r.completed()).isFalse();
       assertThat(r.stepsDone()).isEqualTo(3);
       assertThat(calls.get()).isEqualTo(3);
@@ -61,6 +71,7 @@ class OdeIntegratorTest {
   @Test
   void timeGridRejectsBadArguments() {
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> TimeGrid.shifted(1, 1f))
-        .hasMessageContaining("steps").hasMessageContaining(">= 2");
+        .hasMessageContaining("steps")
+        .hasMessageContaining(">= 2");
   }
 }

@@ -21,9 +21,11 @@ class SmallTextEncoderTest {
   @BeforeEach
   void setUp() {
     manager = NDManager.newBaseManager();
-    Tokenizer tokenizer = Tokenizer.fromCorpus(List.of("a small red circle in the top left corner"), 16);
-    encoder = SmallTextEncoder.initialize(
-        new TextEncoderConfig(tokenizer.vocabularySize(), 16, 32, 2, 4), tokenizer, manager, 7);
+    Tokenizer tokenizer =
+        Tokenizer.fromCorpus(List.of("a small red circle in the top left corner"), 16);
+    encoder =
+        SmallTextEncoder.initialize(
+            new TextEncoderConfig(tokenizer.vocabularySize(), 16, 32, 2, 4), tokenizer, manager, 7);
   }
 
   @AfterEach
@@ -34,12 +36,14 @@ class SmallTextEncoderTest {
 
   @Test
   void encodesPaddedBatchWithMask() {
-    try (EncodedText out = encoder.encode(List.of("a red circle", "", "a small red circle in the top left corner"), manager)) {
+    try (EncodedText out =
+        encoder.encode(
+            List.of("a red circle", "", "a small red circle in the top left corner"), manager)) {
       assertThat(out.features().getShape().getShape()).containsExactly(3, 10, 32);
-      assertThat(out.mask().toFloatArray()).containsExactly(
-          1, 1, 1, 1, 0, 0, 0, 0, 0, 0,
-          1, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-          1, 1, 1, 1, 1, 1, 1, 1, 1, 1);
+      assertThat(out.mask().toFloatArray())
+          .containsExactly(
+              1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+              1);
       NDArray padded = out.features().get(new NDIndex("0, 4:"));
       assertThat(padded.abs().sum().getFloat()).isZero();
       assertThat(out.features().get(new NDIndex("0, :4")).abs().sum().getFloat()).isPositive();
@@ -49,7 +53,9 @@ class SmallTextEncoderTest {
   @Test
   void paddingDoesNotChangeValidTokens() {
     try (EncodedText alone = encoder.encode(List.of("a red circle"), manager);
-        EncodedText batched = encoder.encode(List.of("a red circle", "a small red circle in the top left corner"), manager)) {
+        EncodedText batched =
+            encoder.encode(
+                List.of("a red circle", "a small red circle in the top left corner"), manager)) {
       float[] a = alone.features().toFloatArray();
       float[] b = batched.features().get(new NDIndex("0, :4")).toFloatArray();
       assertThat(b).containsExactly(a, org.assertj.core.data.Offset.offset(1e-5f));
@@ -70,6 +76,7 @@ class SmallTextEncoderTest {
   @Test
   void rejectsEmptyBatch() {
     assertThatThrownBy(() -> encoder.encode(List.of(), manager))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("prompts");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("prompts");
   }
 }

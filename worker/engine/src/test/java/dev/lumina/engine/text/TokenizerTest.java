@@ -10,7 +10,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 class TokenizerTest {
 
-  private final Tokenizer tokenizer = Tokenizer.fromCorpus(List.of("a red circle", "top-left: a small red disc"), 6);
+  private final Tokenizer tokenizer =
+      Tokenizer.fromCorpus(List.of("a red circle", "top-left: a small red disc"), 6);
 
   @Test
   void splitsOnPunctuationAndStartsWithBos() {
@@ -24,7 +25,8 @@ class TokenizerTest {
 
   @Test
   void unknownWordsMapToUnkAndEmptyPromptIsBosOnly() {
-    assertThat(tokenizer.encode("a zebra")).containsExactly(Tokenizer.BOS, idOf("a"), Tokenizer.UNK);
+    assertThat(tokenizer.encode("a zebra"))
+        .containsExactly(Tokenizer.BOS, idOf("a"), Tokenizer.UNK);
     assertThat(tokenizer.encode("")).containsExactly(Tokenizer.BOS);
   }
 
@@ -37,13 +39,15 @@ class TokenizerTest {
   void saveAndLoadKeepIds(@TempDir Path dir) throws Exception {
     tokenizer.save(dir.resolve("vocab.txt"));
     Tokenizer loaded = Tokenizer.load(dir.resolve("vocab.txt"), 6);
-    assertThat(loaded.encode("a small red disc")).containsExactly(tokenizer.encode("a small red disc"));
+    assertThat(loaded.encode("a small red disc"))
+        .containsExactly(tokenizer.encode("a small red disc"));
   }
 
   @Test
   void rejectsTooSmallMaxTokens() {
     assertThatThrownBy(() -> Tokenizer.fromCorpus(List.of("a"), 1))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxTokens");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("maxTokens");
   }
 
   private int idOf(String word) {

@@ -36,19 +36,19 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * The real {@link JobExecutor}: Flag-DiT through the engine's {@link Generator}. Per job: resolve the request
- * against the model card ({@link JobPlan}), sample with the requested solver over the shifted time grid
- * (classifier-free guidance when {@code cfg_scale != 1}), stream progress after every step and a latent preview
- * every {@code preview_every} steps, stop at the next step when cancelled, then decode and store the outputs
- * ({@link OutputWriter}).
+ * The real {@link JobExecutor}: Flag-DiT through the engine's {@link Generator}. Per job: resolve
+ * the request against the model card ({@link JobPlan}), sample with the requested solver over the
+ * shifted time grid (classifier-free guidance when {@code cfg_scale != 1}), stream progress after
+ * every step and a latent preview every {@code preview_every} steps, stop at the next step when
+ * cancelled, then decode and store the outputs ({@link OutputWriter}).
  *
- * <p>Decoding: pixel-space models (3 latent channels, downsample 1) are their own decoder, values in
- * [-1, 1]; single-channel audio models emit waveform samples at {@code audio_frames_per_second}.
+ * <p>Decoding: pixel-space models (3 latent channels, downsample 1) are their own decoder, values
+ * in [-1, 1]; single-channel audio models emit waveform samples at {@code audio_frames_per_second}.
  * Latent models need a decoder this worker does not have yet; their jobs fail with
  * FAILED_PRECONDITION rather than deliver an approximation.
  *
- * <p>Thread-safety: {@link #run} may be called from several threads; the runtime calls it from one job
- * thread. {@link #close} must not race with {@link #run}.
+ * <p>Thread-safety: {@link #run} may be called from several threads; the runtime calls it from one
+ * job thread. {@link #close} must not race with {@link #run}.
  */
 public final class FlagDitJobExecutor implements JobExecutor {
   private static final int PREVIEW_MAX_SIDE = LatentPreview.DEFAULT_MAX_SIDE;
@@ -73,10 +73,13 @@ public final class FlagDitJobExecutor implements JobExecutor {
    * @throws IOException when a file is missing or unreadable
    * @throws IllegalArgumentException when a file is malformed (the message names it)
    */
-  public static FlagDitJobExecutor load(Path modelDir, ArtifactStore store, String announcedBy) throws IOException {
+  public static FlagDitJobExecutor load(Path modelDir, ArtifactStore store, String announcedBy)
+      throws IOException {
     Generator generator = Generator.load(modelDir);
     try {
-      ModelCard card = ModelCards.forModel(modelDir, generator.config(), announcedBy, System.currentTimeMillis());
+      ModelCard card =
+          ModelCards.forModel(
+              modelDir, generator.config(), announcedBy, System.currentTimeMillis());
       return new FlagDitJobExecutor(generator, card, store, Clock.systemUTC());
     } catch (IOException | RuntimeException e) {
       generator.close();
@@ -89,7 +92,9 @@ public final class FlagDitJobExecutor implements JobExecutor {
     return Optional.of(card);
   }
 
-  /** Jobs batch when they share token layout, solver, steps, time shift and extrapolation options. */
+  /**
+   * Jobs batch when they share token layout, solver, steps, time shift and extrapolation options.
+   */
   @Override
   public Optional<Object> batchKey(JobEnvelope job) {
     try {
@@ -113,9 +118,9 @@ public final class FlagDitJobExecutor implements JobExecutor {
   }
 
   /**
-   * Samples the jobs as one batch; each keeps its own noise, captions and guidance. Progress and previews go
-   * to each job's emitter after every step; a cancelled job stops streaming at once and ends CANCELLED, and
-   * sampling stops at the next step once every job of the batch is cancelled.
+   * Samples the jobs as one batch; each keeps its own noise, captions and guidance. Progress and
+   * previews go to each job's emitter after every step; a cancelled job stops streaming at once and
+   * ends CANCELLED, and sampling stops at the next step once every job of the batch is cancelled.
    */
   @Override
   public List<JobOutcome> runBatch(List<BatchJob> jobs) {
@@ -172,32 +177,54 @@ public final class FlagDitJobExecutor implements JobExecutor {
       }
       long decodeStart = clock.millis();
       try {
-        OutputWriter out = new OutputWriter(b.job().getJobId(), plans.get(k).modality(),
-            RequestDefaults.output(b.job().getRequest().getOutput(), plans.get(k).modality()).getTileSize(), store,
-            b.emitter());
+        OutputWriter out =
+            new OutputWriter(
+                b.job().getJobId(),
+                plans.get(k).modality(),
+                RequestDefaults.output(b.job().getRequest().getOutput(), plans.get(k).modality())
+                    .getTileSize(),
+                store,
+                b.emitter());
         decode(plans.get(k), results.get(k), out);
-        outcomes[live.get(k)] = JobOutcome.succeeded(new JobResult(out.artifacts(), plans.get(k).seed(),
-            sampled - started, clock.millis() - decodeStart, results.get(k).stepsDone()));
+        outcomes[live.get(k)] =
+            JobOutcome.succeeded(
+                new JobResult(
+                    out.artifacts(),
+                    plans.get(k).seed(),
+                    sampled - started,
+                    clock.millis() - decodeStart,
+                    results.get(k).stepsDone()));
       } catch (JobFailedException e) {
         outcomes[live.get(k)] = JobOutcome.failed(e);
       } catch (ArtifactStoreUnavailableException e) {
-        outcomes[live.get(k)] = JobOutcome.failed(
-            new JobFailedException(Status.Code.UNAVAILABLE, "cannot store output: " + e.getMessage(), false, e));
+        outcomes[live.get(k)] =
+            JobOutcome.failed(
+                new JobFailedException(
+                    Status.Code.UNAVAILABLE, "cannot store output: " + e.getMessage(), false, e));
       } catch (ArtifactStoreException e) {
-        outcomes[live.get(k)] = JobOutcome.failed(
-            new JobFailedException(Status.Code.INTERNAL, "cannot store output: " + e.getMessage(), false, e));
+        outcomes[live.get(k)] =
+            JobOutcome.failed(
+                new JobFailedException(
+                    Status.Code.INTERNAL, "cannot store output: " + e.getMessage(), false, e));
       }
     }
     return List.of(outcomes);
   }
 
-  private static Optional<Preview> preview(JobPlan plan, int step, java.util.function.Supplier<float[]> firstFrame) {
+  private static Optional<Preview> preview(
+      JobPlan plan, int step, java.util.function.Supplier<float[]> firstFrame) {
     TokenLayout l = plan.layout();
     if (l.kind() == TokenLayout.Kind.AUDIO) {
       return Optional.empty();
     }
-    RgbImage img = LatentPreview.project(firstFrame.get(), plan.channels(), l.height(), l.width(), PREVIEW_MAX_SIDE);
-    return Optional.of(Preview.newBuilder().setStep(step).setPng(ByteString.copyFrom(PngEncoder.encode(img))).build());
+    RgbImage img =
+        LatentPreview.project(
+            firstFrame.get(), plan.channels(), l.height(), l.width(), PREVIEW_MAX_SIDE);
+    return Optional.of(
+        Preview.newBuilder()
+            .setStep(step)
+            .setPng(ByteString.copyFrom(PngEncoder.encode(img)))
+            .build());
   }
 
   private void decode(JobPlan plan, Generated sample, OutputWriter out)
@@ -206,16 +233,31 @@ public final class FlagDitJobExecutor implements JobExecutor {
     ModelInfo info = card.getInfo();
     if (l.kind() == TokenLayout.Kind.AUDIO) {
       if (plan.channels() != 1) {
-        throw new JobFailedException(Status.Code.FAILED_PRECONDITION,
-            "model " + info.getName() + " has " + plan.channels() + " latent audio channels and no vocoder on this worker", true, null);
+        throw new JobFailedException(
+            Status.Code.FAILED_PRECONDITION,
+            "model "
+                + info.getName()
+                + " has "
+                + plan.channels()
+                + " latent audio channels and no vocoder on this worker",
+            true,
+            null);
       }
       out.audio(0, sample.frames().get(0), (int) Math.round(card.getAudioFramesPerSecond()));
       return;
     }
     if (plan.channels() != 3 || info.getDownsample() != 1) {
-      throw new JobFailedException(Status.Code.FAILED_PRECONDITION,
-          "model " + info.getName() + " has " + plan.channels() + "-channel latents (downsample "
-              + info.getDownsample() + ") and no latent decoder on this worker", true, null);
+      throw new JobFailedException(
+          Status.Code.FAILED_PRECONDITION,
+          "model "
+              + info.getName()
+              + " has "
+              + plan.channels()
+              + "-channel latents (downsample "
+              + info.getDownsample()
+              + ") and no latent decoder on this worker",
+          true,
+          null);
     }
     for (int f = 0; f < sample.frames().size(); f++) {
       out.picture(f, RgbImage.fromSignedChw(sample.frames().get(f), l.height(), l.width()));
@@ -227,7 +269,10 @@ public final class FlagDitJobExecutor implements JobExecutor {
     generator.close();
   }
 
-  /** The engine's solver for a request's solver, defaults applied; EULER for a value it does not name. */
+  /**
+   * The engine's solver for a request's solver, defaults applied; EULER for a value it does not
+   * name.
+   */
   static Solver solver(dev.lumina.proto.v1.Solver s) {
     return switch (s) {
       case MIDPOINT -> Solver.MIDPOINT;

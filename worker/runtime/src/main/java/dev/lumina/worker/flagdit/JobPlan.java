@@ -1,5 +1,11 @@
 package dev.lumina.worker.flagdit;
 
+import dev.lumina.engine.Generation;
+import dev.lumina.engine.model.FlagDitConfig;
+import dev.lumina.engine.model.ForwardOptions;
+import dev.lumina.engine.model.Guidance;
+import dev.lumina.engine.model.TokenLayout;
+import dev.lumina.engine.sampling.Solver;
 import dev.lumina.proto.Modalities;
 import dev.lumina.proto.RequestDefaults;
 import dev.lumina.proto.TokenBudget;
@@ -10,18 +16,12 @@ import dev.lumina.proto.v1.Geometry;
 import dev.lumina.proto.v1.Modality;
 import dev.lumina.proto.v1.ModelInfo;
 import dev.lumina.proto.v1.Sampling;
-import dev.lumina.engine.Generation;
-import dev.lumina.engine.model.FlagDitConfig;
-import dev.lumina.engine.model.ForwardOptions;
-import dev.lumina.engine.model.Guidance;
-import dev.lumina.engine.model.TokenLayout;
 import dev.lumina.worker.JobFailedException;
-import dev.lumina.engine.sampling.Solver;
 
 /**
- * A job's parameters with the model's defaults applied ({@link RequestDefaults}: the gateway applies
- * them too; the worker does again so a job published by another producer still runs as documented),
- * and its token layout. Immutable.
+ * A job's parameters with the model's defaults applied ({@link RequestDefaults}: the gateway
+ * applies them too; the worker does again so a job published by another producer still runs as
+ * documented), and its token layout. Immutable.
  */
 record JobPlan(
     Modality modality,
@@ -40,10 +40,21 @@ record JobPlan(
 
   /** What the engine samples for this job. */
   Generation generation() {
-    return new Generation(layout, prompt, negative, cfgScale, guidance, solver, steps, timeShift, seed, forwardOptions);
+    return new Generation(
+        layout,
+        prompt,
+        negative,
+        cfgScale,
+        guidance,
+        solver,
+        steps,
+        timeShift,
+        seed,
+        forwardOptions);
   }
 
-  static JobPlan resolve(JobEnvelope job, ModelCard card, FlagDitConfig config) throws JobFailedException {
+  static JobPlan resolve(JobEnvelope job, ModelCard card, FlagDitConfig config)
+      throws JobFailedException {
     GenerateRequest r = job.getRequest();
     ModelInfo info = card.getInfo();
     Modality modality = Modalities.orDefault(r.getModality());
@@ -51,7 +62,12 @@ record JobPlan(
     Sampling s = RequestDefaults.sampling(r.getSampling(), info.getDefaultSampling());
     if (!info.getModalitiesList().contains(modality)) {
       throw JobFailedException.invalid(
-          "modality: model " + info.getName() + " serves " + info.getModalitiesList() + ", not " + modality);
+          "modality: model "
+              + info.getName()
+              + " serves "
+              + info.getModalitiesList()
+              + ", not "
+              + modality);
     }
     int width = g.getWidth();
     int height = g.getHeight();
@@ -60,7 +76,9 @@ record JobPlan(
     double duration = g.getDurationS();
     TokenLayout layout;
     try {
-      TokenBudget budget = new TokenBudget(info.getDownsample(), info.getPatchSize(), card.getAudioFramesPerSecond());
+      TokenBudget budget =
+          new TokenBudget(
+              info.getDownsample(), info.getPatchSize(), card.getAudioFramesPerSecond());
       layout = TokenLayout.forJob(modality, width, height, frames, views, duration, budget);
       long tokens = layout.tokenCount(config.patchSize());
       if (info.getMaxTokens() > 0 && tokens > info.getMaxTokens()) {
@@ -72,21 +90,28 @@ record JobPlan(
     }
     int steps = s.getSteps();
     if (steps < 2 || (info.getMaxSteps() > 0 && steps > info.getMaxSteps())) {
-      throw JobFailedException.invalid("sampling.steps must be in [2, " + info.getMaxSteps() + "], got " + steps);
+      throw JobFailedException.invalid(
+          "sampling.steps must be in [2, " + info.getMaxSteps() + "], got " + steps);
     }
     float cfg = s.getCfgScale();
     float shift = s.getTimeShift();
     if (!Float.isFinite(cfg) || cfg < 0 || !Float.isFinite(shift) || shift < 1) {
       throw JobFailedException.invalid(
-          "sampling: cfg_scale must be finite and >= 0 and time_shift in [1, 100], got " + cfg + ", " + shift);
+          "sampling: cfg_scale must be finite and >= 0 and time_shift in [1, 100], got "
+              + cfg
+              + ", "
+              + shift);
     }
     long seed = s.hasSeed() ? s.getSeed() : job.getSeed();
     Guidance guidance =
-        s.getFullChannelCfg() || modality == Modality.AUDIO ? Guidance.ALL_CHANNELS : Guidance.FIRST_THREE_CHANNELS;
+        s.getFullChannelCfg() || modality == Modality.AUDIO
+            ? Guidance.ALL_CHANNELS
+            : Guidance.FIRST_THREE_CHANNELS;
     ForwardOptions options = ForwardOptions.DEFAULT;
     boolean ntk = !r.getExtrapolation().hasNtkScaling() || r.getExtrapolation().getNtkScaling();
     boolean prop =
-        !r.getExtrapolation().hasProportionalAttention() || r.getExtrapolation().getProportionalAttention();
+        !r.getExtrapolation().hasProportionalAttention()
+            || r.getExtrapolation().getProportionalAttention();
     int unit = Math.max(1, info.getPixelUnit());
     if (modality == Modality.IMAGE && info.getTrainSide() >= unit && (ntk || prop)) {
       // Relative to the model's own patch grid: a pixel-space model's patch is not Lumina's 16 px.

@@ -4,13 +4,13 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
+import dev.lumina.engine.model.FlagDitConfig;
 import dev.lumina.proto.cluster.v1.ModelCard;
 import dev.lumina.proto.v1.Geometry;
 import dev.lumina.proto.v1.Modality;
 import dev.lumina.proto.v1.ModelInfo;
 import dev.lumina.proto.v1.Sampling;
 import dev.lumina.proto.v1.Solver;
-import dev.lumina.engine.model.FlagDitConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,15 +34,34 @@ import java.util.Set;
 public final class ModelCards {
   /** Serving settings file inside a model directory. */
   public static final String FILE = "model_card.json";
+
   /** The trainer's description of the model ({@code ModelExport}), read first when present. */
   public static final String TRAINER_FILE = "model.json";
 
   private static final Set<String> KEYS =
       Set.of(
-          "name", "description", "downsample", "max_tokens", "min_side", "max_side", "max_aspect",
-          "max_frames", "max_views", "max_duration_s", "max_steps", "max_prompt_bytes", "train_side",
-          "default_width", "default_height", "default_frames", "default_views", "default_duration_s",
-          "default_steps", "default_solver", "default_cfg_scale", "default_time_shift",
+          "name",
+          "description",
+          "downsample",
+          "max_tokens",
+          "min_side",
+          "max_side",
+          "max_aspect",
+          "max_frames",
+          "max_views",
+          "max_duration_s",
+          "max_steps",
+          "max_prompt_bytes",
+          "train_side",
+          "default_width",
+          "default_height",
+          "default_frames",
+          "default_views",
+          "default_duration_s",
+          "default_steps",
+          "default_solver",
+          "default_cfg_scale",
+          "default_time_shift",
           "audio_frames_per_second");
 
   private ModelCards() {}
@@ -53,8 +72,8 @@ public final class ModelCards {
    * @throws IOException when {@value #FILE} exists but cannot be read
    * @throws IllegalArgumentException when {@value #FILE} is malformed, naming the key
    */
-  public static ModelCard forModel(Path modelDir, FlagDitConfig config, String announcedBy, long nowMs)
-      throws IOException {
+  public static ModelCard forModel(
+      Path modelDir, FlagDitConfig config, String announcedBy, long nowMs) throws IOException {
     JsonObject o = fromTrainerCard(modelDir.resolve(TRAINER_FILE));
     Path file = modelDir.resolve(FILE);
     if (Files.isRegularFile(file)) {
@@ -73,8 +92,10 @@ public final class ModelCards {
     int trainSide = integer(o, "train_side", pixelSpace ? 64 : 256);
     ModelInfo.Builder info =
         ModelInfo.newBuilder()
-            .setName(string(o, "name", modelDir.toAbsolutePath().normalize().getFileName().toString()))
-            .setDescription(string(o, "description", "Flag-DiT " + config.dim() + "x" + config.nLayers()))
+            .setName(
+                string(o, "name", modelDir.toAbsolutePath().normalize().getFileName().toString()))
+            .setDescription(
+                string(o, "description", "Flag-DiT " + config.dim() + "x" + config.nLayers()))
             .setDownsample(downsample)
             .setLatentChannels(config.inChannels())
             .setPatchSize(config.patchSize())
@@ -95,9 +116,11 @@ public final class ModelCards {
           .setMinSide(integer(o, "min_side", unit * 4))
           .setMaxSide(integer(o, "max_side", trainSide * 4))
           .setMaxAspect(decimal(o, "max_aspect", 4f));
-      g.setWidth(integer(o, "default_width", trainSide)).setHeight(integer(o, "default_height", trainSide));
+      g.setWidth(integer(o, "default_width", trainSide))
+          .setHeight(integer(o, "default_height", trainSide));
       if (config.hasEofToken()) {
-        info.addModalities(Modality.VIDEO).addModalities(Modality.MULTIVIEW)
+        info.addModalities(Modality.VIDEO)
+            .addModalities(Modality.MULTIVIEW)
             .setMaxFrames(integer(o, "max_frames", 16))
             .setMaxViews(integer(o, "max_views", 8));
         g.setFrames(integer(o, "default_frames", 4)).setViews(integer(o, "default_views", 4));
@@ -108,7 +131,8 @@ public final class ModelCards {
     try {
       s = Solver.valueOf(solver);
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(FILE + ": default_solver must be EULER, MIDPOINT, RK4 or DOPRI5, got " + solver, e);
+      throw new IllegalArgumentException(
+          FILE + ": default_solver must be EULER, MIDPOINT, RK4 or DOPRI5, got " + solver, e);
     }
     info.setDefaultGeometry(g)
         .setDefaultSampling(
@@ -141,7 +165,9 @@ public final class ModelCards {
     copy(t, "train_width", out, "default_width");
     copy(t, "train_height", out, "default_height");
     if (t.has("train_width") && t.has("train_height")) {
-      out.addProperty("train_side", Math.max(t.get("train_width").getAsInt(), t.get("train_height").getAsInt()));
+      out.addProperty(
+          "train_side",
+          Math.max(t.get("train_width").getAsInt(), t.get("train_height").getAsInt()));
     }
     copy(t, "video_frames", out, "default_frames");
     copy(t, "views", out, "default_views");
@@ -184,7 +210,8 @@ public final class ModelCards {
       }
       return v;
     } catch (NumberFormatException | UnsupportedOperationException | IllegalStateException e) {
-      throw new IllegalArgumentException(FILE + ": " + key + " must be an integer, got " + o.get(key), e);
+      throw new IllegalArgumentException(
+          FILE + ": " + key + " must be an integer, got " + o.get(key), e);
     }
   }
 
@@ -195,11 +222,13 @@ public final class ModelCards {
     try {
       float v = o.get(key).getAsFloat();
       if (!Float.isFinite(v) || v < 0) {
-        throw new IllegalArgumentException(FILE + ": " + key + " must be finite and >= 0, got " + v);
+        throw new IllegalArgumentException(
+            FILE + ": " + key + " must be finite and >= 0, got " + v);
       }
       return v;
     } catch (NumberFormatException | UnsupportedOperationException | IllegalStateException e) {
-      throw new IllegalArgumentException(FILE + ": " + key + " must be a number, got " + o.get(key), e);
+      throw new IllegalArgumentException(
+          FILE + ": " + key + " must be a number, got " + o.get(key), e);
     }
   }
 }

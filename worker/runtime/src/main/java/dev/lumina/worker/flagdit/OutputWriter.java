@@ -1,22 +1,22 @@
 package dev.lumina.worker.flagdit;
 
 import com.google.protobuf.ByteString;
+import dev.lumina.engine.media.PngEncoder;
+import dev.lumina.engine.media.RgbImage;
+import dev.lumina.engine.media.TileGrid;
+import dev.lumina.engine.media.TileRect;
+import dev.lumina.engine.media.WavEncoder;
 import dev.lumina.proto.Outputs;
 import dev.lumina.proto.v1.Artifact;
 import dev.lumina.proto.v1.AudioSegment;
 import dev.lumina.proto.v1.Frame;
 import dev.lumina.proto.v1.Modality;
 import dev.lumina.proto.v1.Tile;
+import dev.lumina.worker.ChunkEmitter;
 import dev.lumina.worker.artifact.ArtifactStore;
 import dev.lumina.worker.artifact.ArtifactStoreException;
 import dev.lumina.worker.artifact.ArtifactStoreUnavailableException;
 import dev.lumina.worker.artifact.StoredArtifact;
-import dev.lumina.engine.media.PngEncoder;
-import dev.lumina.engine.media.RgbImage;
-import dev.lumina.engine.media.TileGrid;
-import dev.lumina.engine.media.TileRect;
-import dev.lumina.engine.media.WavEncoder;
-import dev.lumina.worker.ChunkEmitter;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -24,8 +24,8 @@ import java.util.List;
  * Encodes a job's decoded outputs, stores each as one artifact and streams it: a picture that fits
  * in one tile as a {@code frame} chunk, a larger one as {@code tile} chunks (each tile its own PNG,
  * per {@code Output.tile_size}); audio as one {@code audio} chunk. Artifacts are named by kind and
- * index ({@link Outputs#fileName}: {@code image-000.png}, {@code frame-003.png}, {@code view-001.png},
- * {@code audio-000.wav}), so a rerun of the job rewrites the same names.
+ * index ({@link Outputs#fileName}: {@code image-000.png}, {@code frame-003.png}, {@code
+ * view-001.png}, {@code audio-000.wav}), so a rerun of the job rewrites the same names.
  *
  * <p>One instance per job, used from the job's thread.
  */
@@ -37,7 +37,8 @@ final class OutputWriter {
   private final ChunkEmitter emitter;
   private final List<Artifact> artifacts = new ArrayList<>();
 
-  OutputWriter(String jobId, Modality modality, int tileSize, ArtifactStore store, ChunkEmitter emitter) {
+  OutputWriter(
+      String jobId, Modality modality, int tileSize, ArtifactStore store, ChunkEmitter emitter) {
     this.jobId = jobId;
     this.modality = modality;
     this.tileSize = tileSize <= 0 ? TileGrid.DEFAULT_TILE_SIZE : tileSize;
@@ -45,14 +46,20 @@ final class OutputWriter {
     this.emitter = emitter;
   }
 
-  void picture(int index, RgbImage image) throws ArtifactStoreException, ArtifactStoreUnavailableException {
+  void picture(int index, RgbImage image)
+      throws ArtifactStoreException, ArtifactStoreUnavailableException {
     byte[] png = PngEncoder.encode(image);
-    StoredArtifact a = store.put(jobId, Outputs.fileName(modality, index, "png"), PngEncoder.MEDIA_TYPE, png);
+    StoredArtifact a =
+        store.put(jobId, Outputs.fileName(modality, index, "png"), PngEncoder.MEDIA_TYPE, png);
     artifacts.add(a.toProto(index));
     TileGrid grid = new TileGrid(image.width(), image.height(), tileSize);
     if (!grid.tiled()) {
       emitter.frame(
-          Frame.newBuilder().setIndex(index).setMediaType(PngEncoder.MEDIA_TYPE).setData(ByteString.copyFrom(png)).build());
+          Frame.newBuilder()
+              .setIndex(index)
+              .setMediaType(PngEncoder.MEDIA_TYPE)
+              .setData(ByteString.copyFrom(png))
+              .build());
       return;
     }
     for (TileRect r : grid.tiles()) {
@@ -72,7 +79,8 @@ final class OutputWriter {
   void audio(int index, float[] samples, int sampleRateHz)
       throws ArtifactStoreException, ArtifactStoreUnavailableException {
     byte[] wav = WavEncoder.encodePcm16(samples, sampleRateHz);
-    StoredArtifact a = store.put(jobId, Outputs.fileName(modality, index, "wav"), WavEncoder.MEDIA_TYPE, wav);
+    StoredArtifact a =
+        store.put(jobId, Outputs.fileName(modality, index, "wav"), WavEncoder.MEDIA_TYPE, wav);
     artifacts.add(a.toProto(index));
     emitter.audio(
         AudioSegment.newBuilder()

@@ -3,7 +3,6 @@ package dev.lumina.worker.artifact;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,12 +21,14 @@ class FileSystemArtifactStoreTest {
     StoredArtifact a = store.put("job-1", "image-0.png", "image/png", data);
 
     // SHA-256("abc"), FIPS 180-2 test vector.
-    assertThat(a.sha256()).isEqualTo("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    assertThat(a.sha256())
+        .isEqualTo("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
     assertThat(a.sizeBytes()).isEqualTo(3);
     assertThat(a.mediaType()).isEqualTo("image/png");
     assertThat(a.uri().getScheme()).isEqualTo("file");
     assertThat(Files.readAllBytes(Path.of(a.uri()))).isEqualTo(data);
-    assertThat(Path.of(a.uri())).isEqualTo(dir.resolve("artifacts/job-1/image-0.png").toAbsolutePath());
+    assertThat(Path.of(a.uri()))
+        .isEqualTo(dir.resolve("artifacts/job-1/image-0.png").toAbsolutePath());
   }
 
   @Test

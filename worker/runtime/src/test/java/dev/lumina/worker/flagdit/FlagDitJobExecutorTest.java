@@ -14,7 +14,6 @@ import dev.lumina.proto.v1.Preview;
 import dev.lumina.proto.v1.Progress;
 import dev.lumina.proto.v1.Sampling;
 import dev.lumina.proto.v1.Tile;
-import dev.lumina.worker.artifact.FileSystemArtifactStore;
 import dev.lumina.worker.BatchJob;
 import dev.lumina.worker.CancelToken;
 import dev.lumina.worker.ChunkEmitter;
@@ -22,6 +21,7 @@ import dev.lumina.worker.JobCancelledException;
 import dev.lumina.worker.JobFailedException;
 import dev.lumina.worker.JobOutcome;
 import dev.lumina.worker.JobResult;
+import dev.lumina.worker.artifact.FileSystemArtifactStore;
 import io.grpc.Status;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
@@ -45,7 +45,8 @@ class FlagDitJobExecutorTest {
   @BeforeAll
   static void load() throws Exception {
     Path dir = TinyModelDir.write(tmp.resolve("tiny"), false);
-    executor = FlagDitJobExecutor.load(dir, new FileSystemArtifactStore(tmp.resolve("artifacts")), "test");
+    executor =
+        FlagDitJobExecutor.load(dir, new FileSystemArtifactStore(tmp.resolve("artifacts")), "test");
   }
 
   @AfterAll
@@ -64,9 +65,11 @@ class FlagDitJobExecutorTest {
     assertThat(rec.progress).allSatisfy(p -> assertThat(p.getTotal()).isEqualTo(4));
     assertThat(rec.progress.get(3).getT()).isEqualTo(1f);
     assertThat(rec.previews).extracting(Preview::getStep).containsExactly(2);
-    assertThat(ImageIO.read(new ByteArrayInputStream(rec.previews.get(0).getPng().toByteArray()))).isNotNull();
+    assertThat(ImageIO.read(new ByteArrayInputStream(rec.previews.get(0).getPng().toByteArray())))
+        .isNotNull();
     assertThat(rec.frames).hasSize(1);
-    BufferedImage img = ImageIO.read(new ByteArrayInputStream(rec.frames.get(0).getData().toByteArray()));
+    BufferedImage img =
+        ImageIO.read(new ByteArrayInputStream(rec.frames.get(0).getData().toByteArray()));
     assertThat(img.getWidth()).isEqualTo(32);
     assertThat(img.getHeight()).isEqualTo(48);
     assertThat(r.steps()).isEqualTo(4);
@@ -74,7 +77,9 @@ class FlagDitJobExecutorTest {
     assertThat(r.artifacts()).hasSize(1);
     byte[] stored = Files.readAllBytes(Path.of(java.net.URI.create(r.artifacts().get(0).getUri())));
     assertThat(stored).isEqualTo(rec.frames.get(0).getData().toByteArray());
-    assertThat(HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(stored)))
+    assertThat(
+            HexFormat.of()
+                .formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(stored)))
         .isEqualTo(r.artifacts().get(0).getSha256());
   }
 
@@ -88,15 +93,16 @@ class FlagDitJobExecutorTest {
   @Test
   void cancelDuringAStepStopsSamplingBeforeTheNextStep() {
     CancelToken cancel = new CancelToken();
-    Recorder rec = new Recorder() {
-      @Override
-      public void progress(Progress p) {
-        super.progress(p);
-        if (p.getStep() == 1) {
-          cancel.cancel();
-        }
-      }
-    };
+    Recorder rec =
+        new Recorder() {
+          @Override
+          public void progress(Progress p) {
+            super.progress(p);
+            if (p.getStep() == 1) {
+              cancel.cancel();
+            }
+          }
+        };
     assertThatThrownBy(() -> executor.run(job("cancel-1", 32, 32, 20, 0, 0), rec, cancel))
         .isInstanceOf(JobCancelledException.class);
     assertThat(rec.progress).extracting(Progress::getStep).containsExactly(1);
@@ -108,31 +114,41 @@ class FlagDitJobExecutorTest {
     Recorder rec = new Recorder();
     JobResult r = executor.run(job("tiles-1", 96, 32, 2, 0, 64), rec, new CancelToken());
     assertThat(rec.frames).isEmpty();
-    assertThat(rec.tiles).extracting(Tile::getX, Tile::getY, Tile::getWidth, Tile::getHeight)
+    assertThat(rec.tiles)
+        .extracting(Tile::getX, Tile::getY, Tile::getWidth, Tile::getHeight)
         .containsExactly(
-            org.assertj.core.groups.Tuple.tuple(0, 0, 64, 32), org.assertj.core.groups.Tuple.tuple(64, 0, 32, 32));
+            org.assertj.core.groups.Tuple.tuple(0, 0, 64, 32),
+            org.assertj.core.groups.Tuple.tuple(64, 0, 32, 32));
     for (Tile t : rec.tiles) {
       BufferedImage img = ImageIO.read(new ByteArrayInputStream(t.getData().toByteArray()));
       assertThat(img.getWidth()).isEqualTo(t.getWidth());
     }
     // The artifact is the whole picture.
-    BufferedImage whole = ImageIO.read(Path.of(java.net.URI.create(r.artifacts().get(0).getUri())).toFile());
+    BufferedImage whole =
+        ImageIO.read(Path.of(java.net.URI.create(r.artifacts().get(0).getUri())).toFile());
     assertThat(whole.getWidth()).isEqualTo(96);
   }
 
   @Test
   void sizeNotAMultipleOfThePixelUnitFailsAsAPoisonInvalidArgument() {
-    assertThatThrownBy(() -> executor.run(job("bad-1", 33, 32, 2, 0, 0), new Recorder(), new CancelToken()))
+    assertThatThrownBy(
+            () -> executor.run(job("bad-1", 33, 32, 2, 0, 0), new Recorder(), new CancelToken()))
         .isInstanceOf(JobFailedException.class)
-        .satisfies(e -> assertThat(((JobFailedException) e).code()).isEqualTo(Status.Code.INVALID_ARGUMENT))
+        .satisfies(
+            e ->
+                assertThat(((JobFailedException) e).code()).isEqualTo(Status.Code.INVALID_ARGUMENT))
         .satisfies(e -> assertThat(((JobFailedException) e).poison()).isTrue());
   }
 
   @Test
   void batchedJobsGetTheSamePixelsAsAloneAndEachItsOwnProgress() throws Exception {
     JobEnvelope a = job("alone-a", 32, 32, 3, 0, 0);
-    JobEnvelope b = job("alone-b", 32, 32, 3, 0, 0).toBuilder().setSeed(99)
-        .setRequest(job("x", 32, 32, 3, 0, 0).getRequest().toBuilder().setPrompt("a green circle")).build();
+    JobEnvelope b =
+        job("alone-b", 32, 32, 3, 0, 0).toBuilder()
+            .setSeed(99)
+            .setRequest(
+                job("x", 32, 32, 3, 0, 0).getRequest().toBuilder().setPrompt("a green circle"))
+            .build();
     assertThat(executor.batchKey(a)).isPresent().isEqualTo(executor.batchKey(b));
     assertThat(executor.batchKey(job("other", 64, 32, 3, 0, 0))).isNotEqualTo(executor.batchKey(a));
     Recorder ra = new Recorder();
@@ -140,9 +156,11 @@ class FlagDitJobExecutorTest {
     JobResult aloneA = executor.run(a, new Recorder(), new CancelToken());
     JobResult aloneB = executor.run(b, new Recorder(), new CancelToken());
 
-    List<JobOutcome> batch = executor.runBatch(List.of(
-        new BatchJob(a.toBuilder().setJobId("batch-a").build(), ra, new CancelToken()),
-        new BatchJob(b.toBuilder().setJobId("batch-b").build(), rb, new CancelToken())));
+    List<JobOutcome> batch =
+        executor.runBatch(
+            List.of(
+                new BatchJob(a.toBuilder().setJobId("batch-a").build(), ra, new CancelToken()),
+                new BatchJob(b.toBuilder().setJobId("batch-b").build(), rb, new CancelToken())));
 
     assertThat(ra.progress).extracting(Progress::getStep).containsExactly(1, 2);
     assertThat(rb.progress).extracting(Progress::getStep).containsExactly(1, 2);
@@ -152,8 +170,10 @@ class FlagDitJobExecutorTest {
   }
 
   private static int maxPixelDifference(JobResult x, JobResult y) throws IOException {
-    BufferedImage p = ImageIO.read(Path.of(java.net.URI.create(x.artifacts().get(0).getUri())).toFile());
-    BufferedImage q = ImageIO.read(Path.of(java.net.URI.create(y.artifacts().get(0).getUri())).toFile());
+    BufferedImage p =
+        ImageIO.read(Path.of(java.net.URI.create(x.artifacts().get(0).getUri())).toFile());
+    BufferedImage q =
+        ImageIO.read(Path.of(java.net.URI.create(y.artifacts().get(0).getUri())).toFile());
     int max = 0;
     for (int yy = 0; yy < p.getHeight(); yy++) {
       for (int xx = 0; xx < p.getWidth(); xx++) {
@@ -177,7 +197,8 @@ class FlagDitJobExecutorTest {
     assertThat(info.getModalitiesList()).containsExactly(Modality.IMAGE);
   }
 
-  private static JobEnvelope job(String id, int w, int h, int steps, int previewEvery, int tileSize) {
+  private static JobEnvelope job(
+      String id, int w, int h, int steps, int previewEvery, int tileSize) {
     return JobEnvelope.newBuilder()
         .setJobId(id)
         .setSeed(1234)

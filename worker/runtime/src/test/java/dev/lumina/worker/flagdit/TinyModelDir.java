@@ -14,7 +14,8 @@ final class TinyModelDir {
   private TinyModelDir() {}
 
   static Path write(Path dir, boolean eofToken) throws IOException {
-    RandomModel.write(dir, List.of("a red square on a blue field", "a green circle"), eofToken, 7, 11);
+    RandomModel.write(
+        dir, List.of("a red square on a blue field", "a green circle"), eofToken, 7, 11);
     Files.writeString(
         dir.resolve(ModelCards.FILE),
         "{\"name\": \"tiny\", \"train_side\": 32, \"default_width\": 32, \"default_height\": 32,"

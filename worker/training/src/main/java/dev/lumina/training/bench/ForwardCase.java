@@ -50,10 +50,10 @@ public record ForwardCase(
   }
 
   /**
-   * Multiply-add FLOPs (2 per MAC) of one forward, counted from the config: every projection
-   * (q, k, v, o, text k/v, SwiGLU w1/w3/w2, adaLN, patch embedder, final linear, timestep and
-   * caption embedders) and both attention matmuls (q·kᵀ and p·v) for self- and cross-attention.
-   * Elementwise work (norms, softmax, RoPE, modulation) is not counted.
+   * Multiply-add FLOPs (2 per MAC) of one forward, counted from the config: every projection (q, k,
+   * v, o, text k/v, SwiGLU w1/w3/w2, adaLN, patch embedder, final linear, timestep and caption
+   * embedders) and both attention matmuls (q·kᵀ and p·v) for self- and cross-attention. Elementwise
+   * work (norms, softmax, RoPE, modulation) is not counted.
    */
   public double flops() {
     FlagDitConfig c = config();

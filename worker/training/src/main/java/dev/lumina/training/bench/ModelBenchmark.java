@@ -5,11 +5,11 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import dev.lumina.engine.pytorch.PyTorch;
-import dev.lumina.engine.model.FlagDit;
-import dev.lumina.engine.model.ForwardOptions;
 import dev.lumina.engine.attention.AttentionKernel;
 import dev.lumina.engine.attention.AttentionKernels;
+import dev.lumina.engine.model.FlagDit;
+import dev.lumina.engine.model.ForwardOptions;
+import dev.lumina.engine.pytorch.PyTorch;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -76,8 +76,8 @@ public final class ModelBenchmark {
   private ModelBenchmark() {}
 
   /**
-   * Runs the benchmark on the device named {@code deviceName} (blank = the engine's default), writing one
-   * progress line per step to {@code progress}.
+   * Runs the benchmark on the device named {@code deviceName} (blank = the engine's default),
+   * writing one progress line per step to {@code progress}.
    *
    * @throws ai.djl.engine.EngineException if the engine fails
    */

@@ -6,10 +6,11 @@ import java.util.SplittableRandom;
 import java.util.TreeSet;
 
 /**
- * Captions for {@link Scene}s from a small grammar with paraphrases: several sentence templates, synonyms
- * for shapes and sizes, and several phrasings of each position and direction. {@link #canonical} gives the
- * one plain form used for evaluation prompts (for example "a small red circle at the top left on a blue
- * background"); {@link #paraphrase} draws a variant from a caller-supplied random stream.
+ * Captions for {@link Scene}s from a small grammar with paraphrases: several sentence templates,
+ * synonyms for shapes and sizes, and several phrasings of each position and direction. {@link
+ * #canonical} gives the one plain form used for evaluation prompts (for example "a small red circle
+ * at the top left on a blue background"); {@link #paraphrase} draws a variant from a
+ * caller-supplied random stream.
  *
  * <p>Stateless and thread-safe.
  */
@@ -67,18 +68,31 @@ public final class CaptionGrammar {
 
   private String build(Scene scene, SplittableRandom r) {
     if (scene instanceof Scene.Image s) {
-      return imageTemplate(pick(r, IMAGE_TEMPLATES), pick(r, s.size().words()), s.color().word(),
-          pick(r, s.shape().words()), pick(r, s.cell().phrases()), pick(r, s.cell().labels()), s.background().word());
+      return imageTemplate(
+          pick(r, IMAGE_TEMPLATES),
+          pick(r, s.size().words()),
+          s.color().word(),
+          pick(r, s.shape().words()),
+          pick(r, s.cell().phrases()),
+          pick(r, s.cell().labels()),
+          s.background().word());
     }
     if (scene instanceof Scene.Video s) {
-      return videoTemplate(pick(r, VIDEO_TEMPLATES), pick(r, s.size().words()), s.color().word(),
-          pick(r, s.shape().words()), pick(r, s.direction().words()), s.background().word());
+      return videoTemplate(
+          pick(r, VIDEO_TEMPLATES),
+          pick(r, s.size().words()),
+          s.color().word(),
+          pick(r, s.shape().words()),
+          pick(r, s.direction().words()),
+          s.background().word());
     }
     Scene.MultiView s = (Scene.MultiView) scene;
-    return viewTemplate(pick(r, VIEW_TEMPLATES), s.color().word(), s.solid().word(), s.background().word());
+    return viewTemplate(
+        pick(r, VIEW_TEMPLATES), s.color().word(), s.solid().word(), s.background().word());
   }
 
-  private static String imageTemplate(int t, String size, String color, String shape, String pos, String label, String bg) {
+  private static String imageTemplate(
+      int t, String size, String color, String shape, String pos, String label, String bg) {
     return switch (t) {
       case 0 -> "a " + size + " " + color + " " + shape + " " + pos + " on a " + bg + " background";
       case 1 -> "a " + color + " " + shape + " " + pos;
@@ -90,9 +104,21 @@ public final class CaptionGrammar {
     };
   }
 
-  private static String videoTemplate(int t, String size, String color, String shape, String dir, String bg) {
+  private static String videoTemplate(
+      int t, String size, String color, String shape, String dir, String bg) {
     return switch (t) {
-      case 0 -> "a " + size + " " + color + " " + shape + " moving " + dir + " on a " + bg + " background";
+      case 0 ->
+          "a "
+              + size
+              + " "
+              + color
+              + " "
+              + shape
+              + " moving "
+              + dir
+              + " on a "
+              + bg
+              + " background";
       case 1 -> "a " + color + " " + shape + " moving " + dir;
       case 2 -> "a " + color + " " + shape + " slides " + dir + " on " + bg;
       case 3 -> "video of a " + size + " " + color + " " + shape + " going " + dir;

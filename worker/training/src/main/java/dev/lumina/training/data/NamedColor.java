@@ -4,8 +4,9 @@ import java.awt.Color;
 import java.util.List;
 
 /**
- * The colours of the synthetic world: eight shape colours and four background colours (white and blue
- * are both). Values are far apart in RGB so a nearest-colour rule recovers them from noisy samples.
+ * The colours of the synthetic world: eight shape colours and four background colours (white and
+ * blue are both). Values are far apart in RGB so a nearest-colour rule recovers them from noisy
+ * samples.
  */
 public enum NamedColor {
   RED("red", 220, 30, 30),
@@ -20,7 +21,9 @@ public enum NamedColor {
   GRAY("gray", 120, 120, 120);
 
   /** Colours a shape or object may have. */
-  public static final List<NamedColor> SHAPE_COLORS = List.of(RED, GREEN, BLUE, YELLOW, PURPLE, ORANGE, WHITE, CYAN);
+  public static final List<NamedColor> SHAPE_COLORS =
+      List.of(RED, GREEN, BLUE, YELLOW, PURPLE, ORANGE, WHITE, CYAN);
+
   /** Colours a background may have. */
   public static final List<NamedColor> BACKGROUNDS = List.of(BLACK, GRAY, WHITE, BLUE);
 

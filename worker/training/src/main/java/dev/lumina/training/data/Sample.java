@@ -18,7 +18,8 @@ public record Sample(Scene scene, String caption, List<BufferedImage> frames) {
     Objects.requireNonNull(caption, "caption");
     frames = List.copyOf(frames);
     if (frames.size() != scene.frames()) {
-      throw new IllegalArgumentException("frames must hold " + scene.frames() + " images, got " + frames.size());
+      throw new IllegalArgumentException(
+          "frames must hold " + scene.frames() + " images, got " + frames.size());
     }
   }
 
@@ -35,8 +36,8 @@ public record Sample(Scene scene, String caption, List<BufferedImage> frames) {
   }
 
   /**
-   * Which pixels show the object: {@code [F, H, W]}, 1 where any channel differs from the scene's background
-   * colour (anti-aliased edges included), else 0.
+   * Which pixels show the object: {@code [F, H, W]}, 1 where any channel differs from the scene's
+   * background colour (anti-aliased edges included), else 0.
    */
   public float[] foregroundMask() {
     BufferedImage first = frames.get(0);
@@ -55,7 +56,10 @@ public record Sample(Scene scene, String caption, List<BufferedImage> frames) {
     return out;
   }
 
-  /** Writes {@code image} as {@code [3, H, W]} in [-1, 1] into {@code out} starting at {@code offset}. */
+  /**
+   * Writes {@code image} as {@code [3, H, W]} in [-1, 1] into {@code out} starting at {@code
+   * offset}.
+   */
   public static void writePixels(BufferedImage image, float[] out, int offset) {
     int w = image.getWidth();
     int h = image.getHeight();
@@ -71,14 +75,18 @@ public record Sample(Scene scene, String caption, List<BufferedImage> frames) {
     }
   }
 
-  /** The inverse of {@link #writePixels}: {@code [3, H, W]} values in [-1, 1] (clamped) to an RGB image. */
+  /**
+   * The inverse of {@link #writePixels}: {@code [3, H, W]} values in [-1, 1] (clamped) to an RGB
+   * image.
+   */
   public static BufferedImage toImage(float[] chw, int offset, int width, int height) {
     BufferedImage img = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
     int plane = width * height;
     for (int y = 0; y < height; y++) {
       for (int x = 0; x < width; x++) {
         int i = offset + y * width + x;
-        img.setRGB(x, y, (byte8(chw[i]) << 16) | (byte8(chw[i + plane]) << 8) | byte8(chw[i + 2 * plane]));
+        img.setRGB(
+            x, y, (byte8(chw[i]) << 16) | (byte8(chw[i + plane]) << 8) | byte8(chw[i + 2 * plane]));
       }
     }
     return img;

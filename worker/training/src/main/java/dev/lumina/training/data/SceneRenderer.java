@@ -12,11 +12,12 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Renders {@link Scene}s with Java2D (antialiased, no randomness: one scene always gives the same pixels).
+ * Renders {@link Scene}s with Java2D (antialiased, no randomness: one scene always gives the same
+ * pixels).
  *
- * <p>Images put the shape's centre on its grid cell's centre. Videos move the shape linearly from 1/6 to
- * 5/6 of the frame along its direction, on its lane's row or column. Multi-view sets look at the solid
- * from azimuths 30° + k·360°/views at 25° elevation, lit from a fixed direction.
+ * <p>Images put the shape's centre on its grid cell's centre. Videos move the shape linearly from
+ * 1/6 to 5/6 of the frame along its direction, on its lane's row or column. Multi-view sets look at
+ * the solid from azimuths 30° + k·360°/views at 25° elevation, lit from a fixed direction.
  *
  * <p>Stateless and thread-safe.
  */
@@ -28,7 +29,8 @@ public final class SceneRenderer {
   /** Renders every frame of {@code scene} at {@code width}×{@code height}. */
   public List<BufferedImage> render(Scene scene, int width, int height) {
     if (width < 8 || height < 8) {
-      throw new IllegalArgumentException("width and height must be >= 8, got " + width + "x" + height);
+      throw new IllegalArgumentException(
+          "width and height must be >= 8, got " + width + "x" + height);
     }
     List<BufferedImage> out = new ArrayList<>(scene.frames());
     for (int f = 0; f < scene.frames(); f++) {
@@ -42,15 +44,30 @@ public final class SceneRenderer {
         if (scene instanceof Scene.Image s) {
           double cx = (s.cell().col() + 0.5) * width / 3.0;
           double cy = (s.cell().row() + 0.5) * height / 3.0;
-          drawShape(g, s.shape(), s.color().awt(), cx, cy, s.size().fraction() * Math.min(width, height));
+          drawShape(
+              g, s.shape(), s.color().awt(), cx, cy, s.size().fraction() * Math.min(width, height));
         } else if (scene instanceof Scene.Video s) {
           double progress = 1.0 / 6 + (4.0 / 6) * f / (s.frames() - 1);
           double lane = (s.lane() + 0.5) / 3.0;
-          double fx = s.direction().dx() == 0 ? lane : s.direction().dx() > 0 ? progress : 1 - progress;
-          double fy = s.direction().dy() == 0 ? lane : s.direction().dy() > 0 ? progress : 1 - progress;
-          drawShape(g, s.shape(), s.color().awt(), fx * width, fy * height, s.size().fraction() * Math.min(width, height));
+          double fx =
+              s.direction().dx() == 0 ? lane : s.direction().dx() > 0 ? progress : 1 - progress;
+          double fy =
+              s.direction().dy() == 0 ? lane : s.direction().dy() > 0 ? progress : 1 - progress;
+          drawShape(
+              g,
+              s.shape(),
+              s.color().awt(),
+              fx * width,
+              fy * height,
+              s.size().fraction() * Math.min(width, height));
         } else if (scene instanceof Scene.MultiView s) {
-          drawSolid(g, s.solid(), s.color(), width, height, Math.toRadians(30) + 2 * Math.PI * f / s.frames());
+          drawSolid(
+              g,
+              s.solid(),
+              s.color(),
+              width,
+              height,
+              Math.toRadians(30) + 2 * Math.PI * f / s.frames());
         }
       } finally {
         g.dispose();
@@ -60,7 +77,8 @@ public final class SceneRenderer {
     return out;
   }
 
-  private static void drawShape(Graphics2D g, ShapeKind shape, Color color, double cx, double cy, double side) {
+  private static void drawShape(
+      Graphics2D g, ShapeKind shape, Color color, double cx, double cy, double side) {
     g.setColor(color);
     double h = side / 2;
     switch (shape) {
@@ -81,23 +99,40 @@ public final class SceneRenderer {
     return p;
   }
 
-  private static void drawSolid(Graphics2D g, Solid solid, NamedColor color, int width, int height, double azimuth) {
+  private static void drawSolid(
+      Graphics2D g, Solid solid, NamedColor color, int width, int height, double azimuth) {
     double scale = Math.min(width, height) * 0.27;
     double cx = width / 2.0;
     double cy = height / 2.0;
     if (solid == Solid.SPHERE) {
       double r = scale * 1.25;
-      g.setPaint(new java.awt.RadialGradientPaint(
-          new java.awt.geom.Point2D.Double(cx - r * 0.35, cy - r * 0.35), (float) (r * 1.6),
-          new float[] {0f, 1f}, new Color[] {shade(color, 1.0), shade(color, 0.35)}));
+      g.setPaint(
+          new java.awt.RadialGradientPaint(
+              new java.awt.geom.Point2D.Double(cx - r * 0.35, cy - r * 0.35),
+              (float) (r * 1.6),
+              new float[] {0f, 1f},
+              new Color[] {shade(color, 1.0), shade(color, 0.35)}));
       g.fill(new Ellipse2D.Double(cx - r, cy - r, 2 * r, 2 * r));
       return;
     }
     double[][] v;
     int[][] faces;
     if (solid == Solid.CUBE) {
-      v = new double[][] {{-1, -1, -1}, {1, -1, -1}, {1, 1, -1}, {-1, 1, -1}, {-1, -1, 1}, {1, -1, 1}, {1, 1, 1}, {-1, 1, 1}};
-      faces = new int[][] {{0, 3, 2, 1}, {4, 5, 6, 7}, {0, 1, 5, 4}, {3, 7, 6, 2}, {0, 4, 7, 3}, {1, 2, 6, 5}};
+      v =
+          new double[][] {
+            {-1, -1, -1},
+            {1, -1, -1},
+            {1, 1, -1},
+            {-1, 1, -1},
+            {-1, -1, 1},
+            {1, -1, 1},
+            {1, 1, 1},
+            {-1, 1, 1}
+          };
+      faces =
+          new int[][] {
+            {0, 3, 2, 1}, {4, 5, 6, 7}, {0, 1, 5, 4}, {3, 7, 6, 2}, {0, 4, 7, 3}, {1, 2, 6, 5}
+          };
     } else {
       v = new double[][] {{-1, -1, -1}, {1, -1, -1}, {1, -1, 1}, {-1, -1, 1}, {0, 1.2, 0}};
       faces = new int[][] {{0, 1, 2, 3}, {0, 4, 1}, {1, 4, 2}, {2, 4, 3}, {3, 4, 0}};
@@ -132,14 +167,18 @@ public final class SceneRenderer {
       int[] f = visible.get(idx);
       Polygon poly = new Polygon();
       for (int vi : f) {
-        poly.addPoint((int) Math.round(cx + p[vi][0] * scale), (int) Math.round(cy - p[vi][1] * scale));
+        poly.addPoint(
+            (int) Math.round(cx + p[vi][0] * scale), (int) Math.round(cy - p[vi][1] * scale));
       }
       g.setColor(shade(color, light.get(idx)));
       g.fill(poly);
     }
   }
 
-  /** Rotates a model point by the azimuth about the vertical axis, then tilts the camera by the elevation. */
+  /**
+   * Rotates a model point by the azimuth about the vertical axis, then tilts the camera by the
+   * elevation.
+   */
   private static double[] view(double[] q, double azimuth) {
     double x = q[0] * Math.cos(azimuth) + q[2] * Math.sin(azimuth);
     double z = -q[0] * Math.sin(azimuth) + q[2] * Math.cos(azimuth);
@@ -171,7 +210,10 @@ public final class SceneRenderer {
   private static double[] normal(double[] a, double[] b, double[] c) {
     double[] u = sub(b, a);
     double[] w = sub(c, a);
-    return normalize(new double[] {u[1] * w[2] - u[2] * w[1], u[2] * w[0] - u[0] * w[2], u[0] * w[1] - u[1] * w[0]});
+    return normalize(
+        new double[] {
+          u[1] * w[2] - u[2] * w[1], u[2] * w[0] - u[0] * w[2], u[0] * w[1] - u[1] * w[0]
+        });
   }
 
   private static double[] sub(double[] a, double[] b) {

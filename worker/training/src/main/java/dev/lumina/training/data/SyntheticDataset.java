@@ -3,13 +3,13 @@ package dev.lumina.training.data;
 import java.util.SplittableRandom;
 
 /**
- * A deterministic, unbounded stream of captioned samples: {@code sample(modality, split, i)} depends only
- * on the dataset's seed and its arguments, so training is reproducible and any sample can be regenerated
- * (for resuming, or to look at what the model was taught).
+ * A deterministic, unbounded stream of captioned samples: {@code sample(modality, split, i)}
+ * depends only on the dataset's seed and its arguments, so training is reproducible and any sample
+ * can be regenerated (for resuming, or to look at what the model was taught).
  *
  * <p>Attributes are drawn uniformly (shape colour never equals the background); captions are random
- * paraphrases from {@link CaptionGrammar}. {@link Split#TRAIN} never yields a {@link HeldOut} combination,
- * {@link Split#HELD_OUT} yields only those.
+ * paraphrases from {@link CaptionGrammar}. {@link Split#TRAIN} never yields a {@link HeldOut}
+ * combination, {@link Split#HELD_OUT} yields only those.
  *
  * <p>Immutable and thread-safe.
  *
@@ -26,7 +26,8 @@ public record SyntheticDataset(long seed, int width, int height, int videoFrames
 
   public SyntheticDataset {
     if (width < 8 || width > 1024 || height < 8 || height > 1024) {
-      throw new IllegalArgumentException("width and height must be in [8, 1024], got " + width + "x" + height);
+      throw new IllegalArgumentException(
+          "width and height must be in [8, 1024], got " + width + "x" + height);
     }
     if (videoFrames < 2 || videoFrames > 64) {
       throw new IllegalArgumentException("videoFrames must be in [2, 64], got " + videoFrames);
@@ -38,12 +39,14 @@ public record SyntheticDataset(long seed, int width, int height, int videoFrames
 
   /** The {@code index}-th sample of one modality and split, with a paraphrased caption. */
   public Sample sample(Modality modality, Split split, long index) {
-    SplittableRandom random = new SplittableRandom(mix(seed, modality.ordinal() * 2L + split.ordinal(), index));
+    SplittableRandom random =
+        new SplittableRandom(mix(seed, modality.ordinal() * 2L + split.ordinal(), index));
     Scene scene;
     do {
       scene = scene(modality, random);
     } while (HeldOut.contains(scene) != (split == Split.HELD_OUT));
-    return new Sample(scene, GRAMMAR.paraphrase(scene, random), RENDERER.render(scene, width, height));
+    return new Sample(
+        scene, GRAMMAR.paraphrase(scene, random), RENDERER.render(scene, width, height));
   }
 
   /** Renders {@code scene} at this dataset's size with its canonical caption. */
@@ -61,8 +64,11 @@ public record SyntheticDataset(long seed, int width, int height, int videoFrames
     SizeClass size = SizeClass.values()[r.nextInt(SizeClass.values().length)];
     return switch (modality) {
       case IMAGE -> new Scene.Image(shape, color, size, GridCell.values()[r.nextInt(9)], bg);
-      case VIDEO -> new Scene.Video(shape, color, size, Direction.values()[r.nextInt(4)], r.nextInt(3), videoFrames, bg);
-      case MULTI_VIEW -> new Scene.MultiView(Solid.values()[r.nextInt(Solid.values().length)], color, views, bg);
+      case VIDEO ->
+          new Scene.Video(
+              shape, color, size, Direction.values()[r.nextInt(4)], r.nextInt(3), videoFrames, bg);
+      case MULTI_VIEW ->
+          new Scene.MultiView(Solid.values()[r.nextInt(Solid.values().length)], color, views, bg);
     };
   }
 

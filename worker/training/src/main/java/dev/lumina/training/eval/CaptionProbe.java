@@ -17,38 +17,61 @@ import java.util.List;
 import java.util.Random;
 
 /**
- * How much of a picture a model takes from its caption: the squared error of the model's clean-picture
- * estimate x̂1 = x_t + (1 − t)·v at t = 0 — pure noise, so whatever it gets right came from the text — on
- * training pictures, split into the object's pixels ({@link Sample#foregroundMask}) and the background's,
- * once with the true captions, once with "" and once with another picture's caption. A model that reads the
- * caption has a clearly lower error with the true one; a model that ignores it scores the same three times.
+ * How much of a picture a model takes from its caption: the squared error of the model's
+ * clean-picture estimate x̂1 = x_t + (1 − t)·v at t = 0 — pure noise, so whatever it gets right
+ * came from the text — on training pictures, split into the object's pixels ({@link
+ * Sample#foregroundMask}) and the background's, once with the true captions, once with "" and once
+ * with another picture's caption. A model that reads the caption has a clearly lower error with the
+ * true one; a model that ignores it scores the same three times.
  *
- * <p>Deterministic: the pictures are training samples {@value #FIRST_INDEX}… of the dataset, the noise comes
- * from {@code new Random(noiseSeed)}.
+ * <p>Deterministic: the pictures are training samples {@value #FIRST_INDEX}… of the dataset, the
+ * noise comes from {@code new Random(noiseSeed)}.
  */
 final class CaptionProbe {
 
   static final long FIRST_INDEX = 5000;
 
   /** Mean squared error on the object's and on the background's pixels, per caption kind. */
-  record Result(int pictures, float objectTrue, float objectEmpty, float objectWrong, float backgroundTrue,
-      float backgroundEmpty, float backgroundWrong) {
+  record Result(
+      int pictures,
+      float objectTrue,
+      float objectEmpty,
+      float objectWrong,
+      float backgroundTrue,
+      float backgroundEmpty,
+      float backgroundWrong) {
 
     /** A small table, one row per pixel kind. */
     String table() {
-      return String.format(java.util.Locale.ROOT, "x̂1 error at t = 0 on %d training pictures   caption      \"\"   wrong caption%n"
+      return String.format(
+          java.util.Locale.ROOT,
+          "x̂1 error at t = 0 on %d training pictures   caption      \"\"   wrong caption%n"
               + "object pixels                                %7.3f %7.3f %15.3f%n"
               + "background pixels                            %7.3f %7.3f %15.3f%n",
-          pictures, objectTrue, objectEmpty, objectWrong, backgroundTrue, backgroundEmpty, backgroundWrong);
+          pictures,
+          objectTrue,
+          objectEmpty,
+          objectWrong,
+          backgroundTrue,
+          backgroundEmpty,
+          backgroundWrong);
     }
   }
 
   private CaptionProbe() {}
 
-  static Result measure(FlagDit model, TextEncoder encoder, NDManager parent, long datasetSeed, int width,
-      int height, int pictures, long noiseSeed) {
+  static Result measure(
+      FlagDit model,
+      TextEncoder encoder,
+      NDManager parent,
+      long datasetSeed,
+      int width,
+      int height,
+      int pictures,
+      long noiseSeed) {
     if (pictures < 2) {
-      throw new IllegalArgumentException("the caption probe needs at least 2 pictures, got " + pictures);
+      throw new IllegalArgumentException(
+          "the caption probe needs at least 2 pictures, got " + pictures);
     }
     SyntheticDataset data = new SyntheticDataset(datasetSeed, width, height, 2, 4);
     int plane = width * height;
@@ -82,10 +105,17 @@ final class CaptionProbe {
         NDArray v = model.forward(x0, t, text.features(), text.mask(), ForwardOptions.DEFAULT);
         NDArray squared = x0.add(v).sub(x1).square();
         objectError[k] = squared.mul(object).sum().getFloat() / (3 * object.sum().getFloat());
-        backgroundError[k] = squared.mul(background).sum().getFloat() / (3 * background.sum().getFloat());
+        backgroundError[k] =
+            squared.mul(background).sum().getFloat() / (3 * background.sum().getFloat());
       }
-      return new Result(pictures, objectError[0], objectError[1], objectError[2], backgroundError[0],
-          backgroundError[1], backgroundError[2]);
+      return new Result(
+          pictures,
+          objectError[0],
+          objectError[1],
+          objectError[2],
+          backgroundError[0],
+          backgroundError[1],
+          backgroundError[2]);
     }
   }
 }

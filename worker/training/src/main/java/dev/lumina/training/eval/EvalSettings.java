@@ -1,9 +1,9 @@
 package dev.lumina.training.eval;
 
 /**
- * How {@link Evaluator} samples: prompts per evaluation set, Euler grid points, guidance scale, time shift,
- * noise seed, and whether to run the extrapolation sets (2× resolution and 1:2 / 2:1 aspect) and the video
- * sets.
+ * How {@link Evaluator} samples: prompts per evaluation set, Euler grid points, guidance scale,
+ * time shift, noise seed, and whether to run the extrapolation sets (2× resolution and 1:2 / 2:1
+ * aspect) and the video sets.
  *
  * @param samplesPerSet prompts per set, 1..4096
  * @param steps time-grid points (steps − 1 Euler steps), 2..1000
@@ -13,12 +13,19 @@ package dev.lumina.training.eval;
  * @param extrapolation also score 2× resolution and 1:2 / 2:1 aspect ratios
  * @param video also score video clips
  */
-public record EvalSettings(int samplesPerSet, int steps, float cfgScale, float timeShift, long seed,
-    boolean extrapolation, boolean video) {
+public record EvalSettings(
+    int samplesPerSet,
+    int steps,
+    float cfgScale,
+    float timeShift,
+    long seed,
+    boolean extrapolation,
+    boolean video) {
 
   public EvalSettings {
     if (samplesPerSet < 1 || samplesPerSet > 4096) {
-      throw new IllegalArgumentException("samplesPerSet must be in [1, 4096], got " + samplesPerSet);
+      throw new IllegalArgumentException(
+          "samplesPerSet must be in [1, 4096], got " + samplesPerSet);
     }
     if (steps < 2 || steps > 1000) {
       throw new IllegalArgumentException("steps must be in [2, 1000], got " + steps);

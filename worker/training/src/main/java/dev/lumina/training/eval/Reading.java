@@ -6,8 +6,8 @@ import dev.lumina.training.data.ShapeKind;
 import java.util.Objects;
 
 /**
- * What {@link SceneAnalyzer} found in one picture: the main foreground object's colour, shape class and
- * grid cell, its centre in pixels and its area.
+ * What {@link SceneAnalyzer} found in one picture: the main foreground object's colour, shape class
+ * and grid cell, its centre in pixels and its area.
  *
  * @param color nearest shape colour to the object's mean colour
  * @param shape best-matching shape template
@@ -17,7 +17,13 @@ import java.util.Objects;
  * @param area pixels in the object's connected component
  * @param shapeScore intersection-over-union of the object (soft) with the chosen template, 0..1
  */
-public record Reading(NamedColor color, ShapeKind shape, GridCell cell, double centerX, double centerY, int area,
+public record Reading(
+    NamedColor color,
+    ShapeKind shape,
+    GridCell cell,
+    double centerX,
+    double centerY,
+    int area,
     double shapeScore) {
 
   public Reading {

@@ -8,13 +8,19 @@ import java.nio.file.Path;
 import java.util.List;
 import javax.imageio.ImageIO;
 
-/** Writes an evaluation set's samples as one PNG grid plus a text file of the prompts, row by row. */
+/**
+ * Writes an evaluation set's samples as one PNG grid plus a text file of the prompts, row by row.
+ */
 final class SampleGrid {
 
   private SampleGrid() {}
 
-  /** Does nothing when {@code dir} is null. Tiles are laid out 8 per row (a clip's frames fill a row). */
-  static void write(Path dir, String setName, List<BufferedImage> tiles, List<String> prompts) throws IOException {
+  /**
+   * Does nothing when {@code dir} is null. Tiles are laid out 8 per row (a clip's frames fill a
+   * row).
+   */
+  static void write(Path dir, String setName, List<BufferedImage> tiles, List<String> prompts)
+      throws IOException {
     if (dir == null || tiles.isEmpty()) {
       return;
     }
@@ -24,9 +30,11 @@ final class SampleGrid {
     int w = tiles.get(0).getWidth();
     int h = tiles.get(0).getHeight();
     int gap = 2;
-    BufferedImage grid = new BufferedImage(cols * (w + gap), rows * (h + gap), BufferedImage.TYPE_INT_RGB);
+    BufferedImage grid =
+        new BufferedImage(cols * (w + gap), rows * (h + gap), BufferedImage.TYPE_INT_RGB);
     for (int i = 0; i < tiles.size(); i++) {
-      grid.getGraphics().drawImage(tiles.get(i), (i % cols) * (w + gap), (i / cols) * (h + gap), null);
+      grid.getGraphics()
+          .drawImage(tiles.get(i), (i % cols) * (w + gap), (i / cols) * (h + gap), null);
     }
     String file = setName.replaceAll("[^a-zA-Z0-9]+", "-").replaceAll("-+$", "");
     ImageIO.write(grid, "png", dir.resolve(file + ".png").toFile());

@@ -17,17 +17,19 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * A deterministic reader of synthetic-world pictures (no learned model), used to score prompt adherence.
+ * A deterministic reader of synthetic-world pictures (no learned model), used to score prompt
+ * adherence.
  *
  * <p>Steps: the background is the per-channel median of the border pixels; pixels farther than
- * {@value #MIN_CONTRAST} (RGB distance in [0, 1] units) from it are candidates and the brighter-contrast
- * half of them gives the object's colour estimate; a pixel is foreground when it is closer to that estimate
- * than to the background (≈ more than half covered); the largest 8-connected foreground component is the
- * object. Its mean colour gives the nearest {@link NamedColor}. Each pixel's coverage (its place between the
- * background and object colours) gives the object's area and centroid; each shape template (circle, square,
- * triangle, diamond) is rendered with the area and centre those imply, and the one with the highest soft
- * intersection-over-union wins; its centre gives the {@link GridCell}. Motion is the dominant axis of the object's displacement from the first
- * to the last frame where it is found.
+ * {@value #MIN_CONTRAST} (RGB distance in [0, 1] units) from it are candidates and the
+ * brighter-contrast half of them gives the object's colour estimate; a pixel is foreground when it
+ * is closer to that estimate than to the background (≈ more than half covered); the largest
+ * 8-connected foreground component is the object. Its mean colour gives the nearest {@link
+ * NamedColor}. Each pixel's coverage (its place between the background and object colours) gives
+ * the object's area and centroid; each shape template (circle, square, triangle, diamond) is
+ * rendered with the area and centre those imply, and the one with the highest soft
+ * intersection-over-union wins; its centre gives the {@link GridCell}. Motion is the dominant axis
+ * of the object's displacement from the first to the last frame where it is found.
  *
  * <p>Stateless and thread-safe.
  */
@@ -44,7 +46,10 @@ public final class SceneAnalyzer {
     for (int y = 0; y < h; y++) {
       for (int x = 0; x < w; x++) {
         int rgb = image.getRGB(x, y);
-        px[y * w + x] = new float[] {((rgb >> 16) & 0xff) / 255f, ((rgb >> 8) & 0xff) / 255f, (rgb & 0xff) / 255f};
+        px[y * w + x] =
+            new float[] {
+              ((rgb >> 16) & 0xff) / 255f, ((rgb >> 8) & 0xff) / 255f, (rgb & 0xff) / 255f
+            };
       }
     }
     float[] bg = borderMedian(px, w, h);
@@ -82,7 +87,8 @@ public final class SceneAnalyzer {
     if (component.length == 0) {
       return Optional.empty();
     }
-    // Soft coverage of the object: the pixel's position between background and object colour, over the
+    // Soft coverage of the object: the pixel's position between background and object colour, over
+    // the
     // component grown by one pixel so partly covered edge pixels count.
     boolean[] region = new boolean[px.length];
     for (int i : component) {
@@ -112,7 +118,11 @@ public final class SceneAnalyzer {
     double sy = 0;
     for (int i = 0; i < px.length; i++) {
       if (region[i]) {
-        double a = ((px[i][0] - bg[0]) * axis[0] + (px[i][1] - bg[1]) * axis[1] + (px[i][2] - bg[2]) * axis[2]) / axisSq;
+        double a =
+            ((px[i][0] - bg[0]) * axis[0]
+                    + (px[i][1] - bg[1]) * axis[1]
+                    + (px[i][2] - bg[2]) * axis[2])
+                / axisSq;
         alpha[i] = Math.max(0, Math.min(1, a));
         area += alpha[i];
         sx += alpha[i] * (i % w + 0.5);
@@ -135,8 +145,15 @@ public final class SceneAnalyzer {
         bestCy = centerY;
       }
     }
-    return Optional.of(new Reading(NamedColor.nearestShapeColor(mean), best, GridCell.containing(cx, bestCy, w, h),
-        cx, bestCy, component.length, bestScore));
+    return Optional.of(
+        new Reading(
+            NamedColor.nearestShapeColor(mean),
+            best,
+            GridCell.containing(cx, bestCy, w, h),
+            cx,
+            bestCy,
+            component.length,
+            bestScore));
   }
 
   private static double fill(ShapeKind shape) {
@@ -147,7 +164,10 @@ public final class SceneAnalyzer {
     };
   }
 
-  /** The motion direction of the object across {@code frames}; empty if it is found in fewer than two. */
+  /**
+   * The motion direction of the object across {@code frames}; empty if it is found in fewer than
+   * two.
+   */
   public Optional<Direction> motion(List<BufferedImage> frames) {
     Reading first = null;
     Reading last = null;
@@ -163,7 +183,8 @@ public final class SceneAnalyzer {
     if (first == null || first == last) {
       return Optional.empty();
     }
-    return Optional.of(Direction.of(last.centerX() - first.centerX(), last.centerY() - first.centerY()));
+    return Optional.of(
+        Direction.of(last.centerX() - first.centerX(), last.centerY() - first.centerY()));
   }
 
   private static float[] borderMedian(float[][] px, int w, int h) {
@@ -210,7 +231,12 @@ public final class SceneAnalyzer {
           for (int dx = -1; dx <= 1; dx++) {
             int nx = x + dx;
             int ny = y + dy;
-            if (nx >= 0 && ny >= 0 && nx < w && ny < h && mask[ny * w + nx] && label[ny * w + nx] == 0) {
+            if (nx >= 0
+                && ny >= 0
+                && nx < w
+                && ny < h
+                && mask[ny * w + nx]
+                && label[ny * w + nx] == 0) {
               label[ny * w + nx] = next;
               queue.add(ny * w + nx);
             }
@@ -233,7 +259,8 @@ public final class SceneAnalyzer {
     return out;
   }
 
-  private static double[] template(ShapeKind shape, double cx, double cy, double side, int w, int h) {
+  private static double[] template(
+      ShapeKind shape, double cx, double cy, double side, int w, int h) {
     BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_BYTE_GRAY);
     Graphics2D g = img.createGraphics();
     try {

@@ -6,14 +6,14 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import dev.lumina.engine.attention.AttentionKernel;
+import dev.lumina.engine.attention.NaiveAttention;
 import dev.lumina.engine.checkpoint.HostTensor;
+import dev.lumina.engine.checkpoint.Metadata;
+import dev.lumina.engine.checkpoint.SafetensorsFile;
 import dev.lumina.engine.model.FlagDit;
 import dev.lumina.engine.model.ForwardOptions;
 import dev.lumina.engine.model.Guidance;
-import dev.lumina.engine.checkpoint.Metadata;
-import dev.lumina.engine.checkpoint.SafetensorsFile;
-import dev.lumina.engine.attention.AttentionKernel;
-import dev.lumina.engine.attention.NaiveAttention;
 import dev.lumina.engine.sampling.OdeIntegrator;
 import dev.lumina.engine.sampling.OdeResult;
 import dev.lumina.engine.sampling.Solver;
@@ -30,9 +30,9 @@ import java.util.Map;
  * {@code model.safetensors}, {@code inputs.safetensors} (x, t, cap_feats, cap_mask, t_cfg, z) and
  * {@code outputs.safetensors}, whose JSON-encoded {@code __metadata__} gives the options. Every
  * known output (forward, forward_full, forward_default_opts, forward_with_cfg, dbg.*,
- * sample_{solver}[_trajectory], sample_t_grid) is compared with tolerance
- * {@code 1e-4 · max(1, max|ref|)}; one line per tensor; unknown names are skipped. Not thread-safe
- * per instance (one verification at a time).
+ * sample_{solver}[_trajectory], sample_t_grid) is compared with tolerance {@code 1e-4 · max(1,
+ * max|ref|)}; one line per tensor; unknown names are skipped. Not thread-safe per instance (one
+ * verification at a time).
  */
 public final class ModelVerifier {
 
@@ -47,8 +47,8 @@ public final class ModelVerifier {
   }
 
   /**
-   * Runs the comparison, printing to {@code out}; returns 0 when every compared tensor passes,
-   * else 1. Turns grad mode off on the calling thread.
+   * Runs the comparison, printing to {@code out}; returns 0 when every compared tensor passes, else
+   * 1. Turns grad mode off on the calling thread.
    */
   public int verify(Path dir, PrintStream out) {
     Engine.getInstance();
@@ -63,16 +63,22 @@ public final class ModelVerifier {
       ref = f.readAll();
       md = new Metadata(f.metadata());
     }
-    ForwardOptions opts = new ForwardOptions(md.bool("proportional_attn").orElse(false),
-        md.integer("base_seqlen").orElse(0), md.decimal("ntk_factor").orElse(1.0),
-        md.decimal("rope_scaling_factor").orElse(1.0));
+    ForwardOptions opts =
+        new ForwardOptions(
+            md.bool("proportional_attn").orElse(false),
+            md.integer("base_seqlen").orElse(0),
+            md.decimal("ntk_factor").orElse(1.0),
+            md.decimal("rope_scaling_factor").orElse(1.0));
     float cfg = md.decimal("cfg_scale").orElse(4.0).floatValue();
-    int steps = md.integer("solver_num_steps").orElse(ref.containsKey("sample_t_grid")
-        ? (int) ref.get("sample_t_grid").size() : 6);
+    int steps =
+        md.integer("solver_num_steps")
+            .orElse(ref.containsKey("sample_t_grid") ? (int) ref.get("sample_t_grid").size() : 6);
     float shift = md.decimal("time_shifting_factor").orElse(1.0).floatValue();
     int failures = 0;
     int compared = 0;
-    try (FlagDit model = FlagDit.load(dir.resolve("model.safetensors"), Engine.getInstance().defaultDevice(), kernel);
+    try (FlagDit model =
+            FlagDit.load(
+                dir.resolve("model.safetensors"), Engine.getInstance().defaultDevice(), kernel);
         NDManager m = NDManager.newBaseManager(model.device())) {
       out.printf(Locale.ROOT, "model %s%n", model.config());
       Map<String, NDArray> trace = new HashMap<>();
@@ -88,7 +94,13 @@ public final class ModelVerifier {
         boolean pass = r[0] <= r[1];
         compared++;
         failures += pass ? 0 : 1;
-        out.printf(Locale.ROOT, "%-32s max|err| %.3e  tol %.3e  %s%n", name, r[0], r[1], pass ? "PASS" : "FAIL");
+        out.printf(
+            Locale.ROOT,
+            "%-32s max|err| %.3e  tol %.3e  %s%n",
+            name,
+            r[0],
+            r[1],
+            pass ? "PASS" : "FAIL");
       }
     }
     out.printf(Locale.ROOT, "%d compared, %d failed%n", compared, failures);
@@ -117,25 +129,51 @@ public final class ModelVerifier {
     return new double[] {err, tol};
   }
 
-  private NDArray compute(String name, FlagDit model, NDManager m, Map<String, HostTensor> in,
-      ForwardOptions opts, float cfg, int steps, float shift, Map<String, NDArray> trace,
+  private NDArray compute(
+      String name,
+      FlagDit model,
+      NDManager m,
+      Map<String, HostTensor> in,
+      ForwardOptions opts,
+      float cfg,
+      int steps,
+      float shift,
+      Map<String, NDArray> trace,
       Map<String, NDArray> cache) {
     if (name.equals("forward") || name.startsWith("dbg.")) {
       if (!cache.containsKey("forward")) {
-        cache.put("forward", model.forwardTraced(in(m, in, "x"), in(m, in, "t"), in(m, in, "cap_feats"),
-            in(m, in, "cap_mask"), opts, trace));
+        cache.put(
+            "forward",
+            model.forwardTraced(
+                in(m, in, "x"),
+                in(m, in, "t"),
+                in(m, in, "cap_feats"),
+                in(m, in, "cap_mask"),
+                opts,
+                trace));
       }
       return name.equals("forward") ? cache.get("forward") : trace.get(name);
     }
     switch (name) {
       case "forward_full":
-        return model.forwardFull(in(m, in, "x"), in(m, in, "t"), in(m, in, "cap_feats"), in(m, in, "cap_mask"), opts);
+        return model.forwardFull(
+            in(m, in, "x"), in(m, in, "t"), in(m, in, "cap_feats"), in(m, in, "cap_mask"), opts);
       case "forward_default_opts":
-        return model.forward(in(m, in, "x"), in(m, in, "t"), in(m, in, "cap_feats"), in(m, in, "cap_mask"),
+        return model.forward(
+            in(m, in, "x"),
+            in(m, in, "t"),
+            in(m, in, "cap_feats"),
+            in(m, in, "cap_mask"),
             ForwardOptions.DEFAULT);
       case "forward_with_cfg":
-        return model.forwardWithCfg(in(m, in, "x"), in(m, in, "t_cfg"), in(m, in, "cap_feats"),
-            in(m, in, "cap_mask"), cfg, Guidance.FIRST_THREE_CHANNELS, opts);
+        return model.forwardWithCfg(
+            in(m, in, "x"),
+            in(m, in, "t_cfg"),
+            in(m, in, "cap_feats"),
+            in(m, in, "cap_mask"),
+            cfg,
+            Guidance.FIRST_THREE_CHANNELS,
+            opts);
       case "sample_t_grid":
         return m.create(TimeGrid.shifted(steps, shift));
       default:
@@ -155,10 +193,22 @@ public final class ModelVerifier {
         NDArray mask = in(m, in, "cap_mask");
         NDArray z = in(m, in, "z");
         long b = z.getShape().get(0);
-        OdeResult r = OdeIntegrator.of(solver).integrate(
-            (x, t) -> model.forwardWithCfg(x, x.getManager().full(new Shape(b), t), cap, mask, cfg,
-                Guidance.FIRST_THREE_CHANNELS, opts),
-            z, TimeGrid.shifted(steps, shift), StepCallback.NONE, true);
+        OdeResult r =
+            OdeIntegrator.of(solver)
+                .integrate(
+                    (x, t) ->
+                        model.forwardWithCfg(
+                            x,
+                            x.getManager().full(new Shape(b), t),
+                            cap,
+                            mask,
+                            cfg,
+                            Guidance.FIRST_THREE_CHANNELS,
+                            opts),
+                    z,
+                    TimeGrid.shifted(steps, shift),
+                    StepCallback.NONE,
+                    true);
         cache.put(key, r.last());
         cache.put(key + "_trajectory", NDArrays.stack(new NDList(r.trajectory())));
       }

@@ -35,7 +35,8 @@ class ModelBenchmarkTest {
     assertThat(c.latentSide()).isEqualTo(64);
     assertThat(c.config().ffnHiddenDim()).isEqualTo(1024);
     double n = 1056;
-    double perLayerCore = 2 * 2 * n * 384 * 384 * 4 + 2 * 2 * 2 * n * n * 384 + 2 * 2 * n * 384 * 1024 * 3;
+    double perLayerCore =
+        2 * 2 * n * 384 * 384 * 4 + 2 * 2 * 2 * n * n * 384 + 2 * 2 * n * 384 * 1024 * 3;
     assertThat(c.flops()).isBetween(8 * perLayerCore, 8 * perLayerCore * 1.05);
     assertThat(ForwardCase.of(384, 6, 8, 2, 272).latentSide()).isEqualTo(32);
     assertThatThrownBy(() -> ForwardCase.of(384, 6, 8, 2, 1000))

@@ -48,8 +48,11 @@ class SyntheticDatasetTest {
 
   @Test
   void canonicalCaptionMatchesTheDemoPrompt() {
-    Scene.Image scene = new Scene.Image(ShapeKind.CIRCLE, NamedColor.RED, SizeClass.SMALL, GridCell.TOP_LEFT, NamedColor.BLUE);
-    assertThat(new CaptionGrammar().canonical(scene)).isEqualTo("a small red circle in the top left corner on a blue background");
+    Scene.Image scene =
+        new Scene.Image(
+            ShapeKind.CIRCLE, NamedColor.RED, SizeClass.SMALL, GridCell.TOP_LEFT, NamedColor.BLUE);
+    assertThat(new CaptionGrammar().canonical(scene))
+        .isEqualTo("a small red circle in the top left corner on a blue background");
   }
 
   @Test
@@ -82,8 +85,12 @@ class SyntheticDatasetTest {
       }
       // A shape of 20–31 % of the side covers roughly 2–10 % of the picture.
       assertThat(on).as("object pixels of sample %d", i).isBetween(15, 130);
-      assertThat((int) (cx / on / (32 / 3.0))).as("column of sample %d", i).isEqualTo(scene.cell().col());
-      assertThat((int) (cy / on / (32 / 3.0))).as("row of sample %d", i).isEqualTo(scene.cell().row());
+      assertThat((int) (cx / on / (32 / 3.0)))
+          .as("column of sample %d", i)
+          .isEqualTo(scene.cell().col());
+      assertThat((int) (cy / on / (32 / 3.0)))
+          .as("row of sample %d", i)
+          .isEqualTo(scene.cell().row());
     }
     Sample video = data.sample(Modality.VIDEO, Split.TRAIN, 1);
     assertThat(video.foregroundMask()).hasSize(8 * 32 * 32);
@@ -99,9 +106,18 @@ class SyntheticDatasetTest {
 
   @Test
   void rejectsBadGeometryNamingTheField() {
-    assertThatThrownBy(() -> new SyntheticDataset(1, 4, 32, 8, 4)).hasMessageContaining("width and height");
-    assertThatThrownBy(() -> new SyntheticDataset(1, 32, 32, 1, 4)).hasMessageContaining("videoFrames");
-    assertThatThrownBy(() -> new Scene.Image(ShapeKind.CIRCLE, NamedColor.BLUE, SizeClass.SMALL, GridCell.TOP, NamedColor.BLUE))
+    assertThatThrownBy(() -> new SyntheticDataset(1, 4, 32, 8, 4))
+        .hasMessageContaining("width and height");
+    assertThatThrownBy(() -> new SyntheticDataset(1, 32, 32, 1, 4))
+        .hasMessageContaining("videoFrames");
+    assertThatThrownBy(
+            () ->
+                new Scene.Image(
+                    ShapeKind.CIRCLE,
+                    NamedColor.BLUE,
+                    SizeClass.SMALL,
+                    GridCell.TOP,
+                    NamedColor.BLUE))
         .hasMessageContaining("color and background must differ");
   }
 }

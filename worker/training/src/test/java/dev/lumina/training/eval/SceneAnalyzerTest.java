@@ -14,9 +14,9 @@ import java.awt.image.BufferedImage;
 import java.util.List;
 import java.util.Optional;
 import java.util.Random;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.Test;
 
 class SceneAnalyzerTest {
 
@@ -40,7 +40,8 @@ class SceneAnalyzerTest {
           for (SizeClass size : SizeClass.values()) {
             for (GridCell g : GridCell.values()) {
               Scene.Image scene = new Scene.Image(s, c, size, g, bg);
-              BufferedImage img = noisy(renderer.render(scene, width, height).get(0), noise, random);
+              BufferedImage img =
+                  noisy(renderer.render(scene, width, height).get(0), noise, random);
               Optional<Reading> r = analyzer.analyze(img);
               total++;
               if (r.isPresent()) {
@@ -53,8 +54,15 @@ class SceneAnalyzerTest {
         }
       }
     }
-    System.out.printf("analyzer %dx%d noise %.2f over %d renders: color %.4f shape %.4f cell %.4f%n",
-        width, height, noise, total, color / (double) total, shape / (double) total, cell / (double) total);
+    System.out.printf(
+        "analyzer %dx%d noise %.2f over %d renders: color %.4f shape %.4f cell %.4f%n",
+        width,
+        height,
+        noise,
+        total,
+        color / (double) total,
+        shape / (double) total,
+        cell / (double) total);
     double floor = noise == 0 ? 0.99 : 0.95;
     assertThat(color / (double) total).isGreaterThanOrEqualTo(floor);
     assertThat(shape / (double) total).isGreaterThanOrEqualTo(noise == 0 ? 0.98 : 0.9);
@@ -69,7 +77,8 @@ class SceneAnalyzerTest {
       for (ShapeKind s : ShapeKind.values()) {
         for (int lane = 0; lane < 3; lane++) {
           for (SizeClass size : SizeClass.values()) {
-            Scene.Video scene = new Scene.Video(s, NamedColor.YELLOW, size, d, lane, 8, NamedColor.GRAY);
+            Scene.Video scene =
+                new Scene.Video(s, NamedColor.YELLOW, size, d, lane, 8, NamedColor.GRAY);
             total++;
             right += analyzer.motion(renderer.render(scene, 32, 32)).orElse(null) == d ? 1 : 0;
           }
@@ -89,7 +98,13 @@ class SceneAnalyzerTest {
 
   @Test
   void wrongAttributesAreReadAsWrong() {
-    Scene.Image scene = new Scene.Image(ShapeKind.TRIANGLE, NamedColor.PURPLE, SizeClass.LARGE, GridCell.BOTTOM_RIGHT, NamedColor.BLACK);
+    Scene.Image scene =
+        new Scene.Image(
+            ShapeKind.TRIANGLE,
+            NamedColor.PURPLE,
+            SizeClass.LARGE,
+            GridCell.BOTTOM_RIGHT,
+            NamedColor.BLACK);
     Reading r = analyzer.analyze(renderer.render(scene, 32, 32).get(0)).orElseThrow();
     assertThat(r.color()).isNotEqualTo(NamedColor.RED);
     assertThat(r.shape()).isNotEqualTo(ShapeKind.CIRCLE);

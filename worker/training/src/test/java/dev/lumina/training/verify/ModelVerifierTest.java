@@ -12,11 +12,18 @@ class ModelVerifierTest {
   @Test
   void devSetPassesWithOneLinePerTensor() {
     ByteArrayOutputStream buf = new ByteArrayOutputStream();
-    int rc = new ModelVerifier().verify(ReferenceVectors.dir("flag-dit-dev"),
-        new PrintStream(buf, true, StandardCharsets.UTF_8));
+    int rc =
+        new ModelVerifier()
+            .verify(
+                ReferenceVectors.dir("flag-dit-dev"),
+                new PrintStream(buf, true, StandardCharsets.UTF_8));
     String text = buf.toString(StandardCharsets.UTF_8);
     assertThat(rc).as(text).isZero();
-    assertThat(text).contains("forward_with_cfg").contains("sample_midpoint_trajectory")
-        .contains("dbg.freqs_cis").contains("19 compared, 0 failed").doesNotContain("FAIL");
+    assertThat(text)
+        .contains("forward_with_cfg")
+        .contains("sample_midpoint_trajectory")
+        .contains("dbg.freqs_cis")
+        .contains("19 compared, 0 failed")
+        .doesNotContain("FAIL");
   }
 }

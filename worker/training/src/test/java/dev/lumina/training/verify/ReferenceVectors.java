@@ -10,7 +10,9 @@ final class ReferenceVectors {
 
   static Path dir(String set) {
     try {
-      return Path.of(ReferenceVectors.class.getResource("/parity/" + set + "/model.safetensors").toURI()).getParent();
+      return Path.of(
+              ReferenceVectors.class.getResource("/parity/" + set + "/model.safetensors").toURI())
+          .getParent();
     } catch (URISyntaxException e) {
       throw new IllegalStateException(e);
     }
