@@ -3,6 +3,7 @@ package dev.lumina.worker.artifact;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.lumina.proto.RetriableException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -54,5 +55,20 @@ class FileSystemArtifactStoreTest {
         .hasMessageContaining("job_id");
     assertThatThrownBy(() -> store.put("job", ".hidden", "image/png", new byte[0]))
         .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void aWriteThatFailsIsRetriableAndARootThatCannotBeCreatedIsNot() throws Exception {
+    FileSystemArtifactStore store = new FileSystemArtifactStore(dir.resolve("artifacts"));
+    // A plain file where the job's folder belongs: the write fails as a full or broken disk would.
+    Files.writeString(dir.resolve("artifacts").resolve("job-x"), "not a folder");
+    assertThatThrownBy(() -> store.put("job-x", "image-000.png", "image/png", new byte[] {1}))
+        .isInstanceOf(ArtifactStoreUnavailableException.class)
+        .isInstanceOf(RetriableException.class)
+        .hasMessageContaining("job-x");
+    Path file = Files.writeString(dir.resolve("a-file"), "x");
+    assertThatThrownBy(() -> new FileSystemArtifactStore(file.resolve("root")))
+        .isInstanceOf(ArtifactStoreException.class)
+        .isNotInstanceOf(RetriableException.class);
   }
 }

@@ -1,0 +1,51 @@
+package dev.lumina.deploy.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.lumina.deploy.kafka.EmbeddedKafkaConfig;
+import dev.lumina.gateway.GatewayConfig;
+import dev.lumina.scheduler.SchedulerConfig;
+import dev.lumina.worker.WorkerConfig;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/**
+ * The roles' flags default to the values their config records declare, so the two never drift
+ * apart.
+ */
+class FlagDefaultsTest {
+
+  @Test
+  void workerFlagsDefaultToTheWorkerConfigConstants() {
+    WorkerCommand w = new WorkerCommand();
+    new CommandLine(w).parseArgs("--model", "some-model");
+    assertThat(w.kafka).isEqualTo(EmbeddedKafkaConfig.DEFAULT_BOOTSTRAP);
+    assertThat(w.group).isEqualTo(WorkerConfig.DEFAULT_GROUP_ID);
+    assertThat(w.drainSeconds).isEqualTo(WorkerConfig.DEFAULT_DRAIN_TIMEOUT_SECONDS);
+    assertThat(w.maxBatch).isEqualTo(WorkerConfig.DEFAULT_MAX_BATCH);
+    assertThat(w.sessionTimeoutSeconds).isEqualTo(WorkerConfig.DEFAULT_SESSION_TIMEOUT_SECONDS);
+  }
+
+  @Test
+  void gatewayFlagsDefaultToTheGatewayConfigConstants() {
+    GatewayCommand g = new GatewayCommand();
+    new CommandLine(g).parseArgs();
+    assertThat(g.host).isEqualTo(GatewayConfig.DEFAULT_BIND_HOST);
+    assertThat(g.port).isEqualTo(GatewayConfig.DEFAULT_PORT);
+    assertThat(g.chunkSinkPort).isEqualTo(GatewayConfig.DEFAULT_CHUNK_SINK_PORT);
+    assertThat(g.maxMessageBytes).isEqualTo(GatewayConfig.DEFAULT_MAX_INBOUND_BYTES);
+  }
+
+  @Test
+  void schedulerAndBenchFlagsDefaultToTheirConfigConstants() {
+    SchedulerCommand s = new SchedulerCommand();
+    new CommandLine(s).parseArgs();
+    assertThat(s.releaseWindow).isEqualTo(SchedulerConfig.DEFAULT_RELEASE_WINDOW);
+    assertThat(s.instance).isEqualTo(SchedulerConfig.DEFAULT_INSTANCE);
+    BenchClusterCommand b = new BenchClusterCommand();
+    new CommandLine(b).parseArgs();
+    assertThat(b.releaseWindow).isEqualTo(SchedulerConfig.DEFAULT_RELEASE_WINDOW);
+    assertThat(b.workerPollMs).isEqualTo(WorkerConfig.DEFAULT_POLL_TIMEOUT_MS);
+    assertThat(b.maxBatch).isEqualTo(WorkerConfig.DEFAULT_MAX_BATCH);
+  }
+}
