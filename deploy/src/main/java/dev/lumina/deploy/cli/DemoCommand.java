@@ -6,9 +6,9 @@ import dev.lumina.deploy.cluster.EmbeddedCluster;
 import dev.lumina.deploy.demo.QuietLogs;
 import dev.lumina.deploy.demo.ShippedModel;
 import dev.lumina.deploy.demo.TempDataDir;
+import dev.lumina.engine.ModelLayout;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -41,13 +41,7 @@ final class DemoCommand implements Callable<Integer> {
 
   @Mixin GenerateOptions options;
 
-  @Option(
-      names = "--model",
-      paramLabel = "DIR",
-      defaultValue = "${env:LUMINA_MODEL}",
-      description =
-          "Model directory to serve (default: the shipped " + ShippedModel.RELATIVE_DIR + ").")
-  Path model;
+  @Mixin ModelOptions model;
 
   @Option(
       names = "--verbose",
@@ -73,9 +67,9 @@ final class DemoCommand implements Callable<Integer> {
   }
 
   private int demo(PrintWriter out, PrintWriter err) {
-    Path modelDir;
+    ModelLayout modelDir;
     try {
-      modelDir = ShippedModel.orShipped(model);
+      modelDir = model.layoutOrShipped();
     } catch (IllegalArgumentException e) {
       err.println("lumina demo: " + e.getMessage());
       return 2;
@@ -89,7 +83,9 @@ final class DemoCommand implements Callable<Integer> {
     }
     try (data) {
       err.println(
-          "lumina demo: starting Kafka, scheduler, worker and gateway with " + modelDir + " …");
+          "lumina demo: starting Kafka, scheduler, worker and gateway with "
+              + modelDir.root()
+              + " …");
       err.flush();
       long t0 = System.nanoTime();
       EmbeddedCluster cluster;

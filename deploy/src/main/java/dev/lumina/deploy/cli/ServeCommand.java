@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -29,15 +30,7 @@ import picocli.CommandLine.Option;
     description = "Run everything in one process: Kafka broker, scheduler, gateway and one worker.")
 final class ServeCommand implements Callable<Integer> {
 
-  @Option(
-      names = "--model",
-      paramLabel = "DIR",
-      defaultValue = "${env:LUMINA_MODEL}",
-      description =
-          "Model directory the worker serves (default: the shipped "
-              + ShippedModel.RELATIVE_DIR
-              + ").")
-  Path model;
+  @Mixin ModelOptions model;
 
   @Option(
       names = "--data-dir",
@@ -93,7 +86,7 @@ final class ServeCommand implements Callable<Integer> {
       boolean fallback = kafkaPort == null;
       settings =
           new EmbeddedCluster.Settings(
-              ShippedModel.orShipped(model),
+              model.layoutOrShipped(),
               dataDir,
               host,
               port,
@@ -127,7 +120,7 @@ final class ServeCommand implements Callable<Integer> {
             + ", model "
             + cluster.model().getName()
             + " ("
-            + settings.modelDir()
+            + settings.model().root()
             + "); Ctrl-C to stop");
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()

@@ -1,6 +1,7 @@
 package dev.lumina.deploy.cli;
 
 import dev.lumina.deploy.kafka.EmbeddedKafkaConfig;
+import dev.lumina.engine.ModelLayout;
 import dev.lumina.proto.Topics;
 import dev.lumina.worker.WorkerConfig;
 import dev.lumina.worker.WorkerServer;
@@ -15,6 +16,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -35,15 +37,7 @@ final class WorkerCommand implements Callable<Integer> {
       description = "Kafka bootstrap servers (default: ${DEFAULT-VALUE}).")
   String kafka;
 
-  @Option(
-      names = "--model",
-      paramLabel = "DIR",
-      required = true,
-      defaultValue = "${env:LUMINA_MODEL}",
-      description =
-          "Model directory: model.safetensors (or consolidated.RR-of-WW shards), text encoder,"
-              + " model_card.json.")
-  Path model;
+  @Mixin ModelOptions model;
 
   @Option(
       names = "--topics",
@@ -118,13 +112,20 @@ final class WorkerCommand implements Callable<Integer> {
             ? "worker-" + ProcessHandle.current().pid()
             : workerId;
     FlagDitJobExecutor executor;
+    ModelLayout layout;
     try {
-      executor = FlagDitJobExecutor.load(model, new FileSystemArtifactStore(artifacts), id);
+      layout = model.layout();
+    } catch (IllegalArgumentException e) {
+      System.err.println("lumina worker: " + e.getMessage());
+      return 2;
+    }
+    try {
+      executor = FlagDitJobExecutor.load(layout, new FileSystemArtifactStore(artifacts), id);
     } catch (ArtifactStoreException e) {
       System.err.println("lumina worker: --artifacts " + artifacts + ": " + e.getMessage());
       return 2;
     } catch (IOException | RuntimeException e) {
-      System.err.println("lumina worker: --model " + model + ": " + e.getMessage());
+      System.err.println("lumina worker: --model " + layout.root() + ": " + e.getMessage());
       return 2;
     }
     WorkerServer worker;

@@ -4,6 +4,7 @@ import dev.lumina.deploy.grpc.GrpcServerFactory;
 import dev.lumina.deploy.kafka.EmbeddedKafka;
 import dev.lumina.deploy.kafka.EmbeddedKafkaConfig;
 import dev.lumina.deploy.kafka.PortInUseException;
+import dev.lumina.engine.ModelLayout;
 import dev.lumina.gateway.GatewayConfig;
 import dev.lumina.gateway.GatewayServer;
 import dev.lumina.proto.Tiers;
@@ -42,7 +43,7 @@ public final class EmbeddedCluster implements AutoCloseable {
   /**
    * Where and how the cluster runs.
    *
-   * @param modelDir the model directory the worker serves
+   * @param model where the parts of the model the worker serves are
    * @param dataDir broker data ({@code kafka/}) and artifacts ({@code artifacts/}) live here
    * @param host address the broker binds to and advertises
    * @param gatewayPort public gRPC port, 0 = any free port
@@ -54,7 +55,7 @@ public final class EmbeddedCluster implements AutoCloseable {
    * @param tuning the knobs that trade CPU for latency
    */
   public record Settings(
-      Path modelDir,
+      ModelLayout model,
       Path dataDir,
       String host,
       int gatewayPort,
@@ -66,7 +67,7 @@ public final class EmbeddedCluster implements AutoCloseable {
       Tuning tuning) {
     public Settings {
       Objects.requireNonNull(tuning, "tuning");
-      Objects.requireNonNull(modelDir, "modelDir");
+      Objects.requireNonNull(model, "model");
       Objects.requireNonNull(dataDir, "dataDir");
       Objects.requireNonNull(host, "host");
       Objects.requireNonNull(tiers, "tiers");
@@ -89,8 +90,17 @@ public final class EmbeddedCluster implements AutoCloseable {
 
     /** {@link #ephemeral(Path, Path, String)} with other tuning. */
     public static Settings ephemeral(Path modelDir, Path dataDir, String name, Tuning tuning) {
+      return ephemeral(ModelLayout.of(modelDir), dataDir, name, tuning);
+    }
+
+    /** {@link #ephemeral(Path, Path, String)} for a model whose parts may be in several folders. */
+    public static Settings ephemeral(ModelLayout model, Path dataDir, String name) {
+      return ephemeral(model, dataDir, name, Tuning.DEFAULTS);
+    }
+
+    private static Settings ephemeral(ModelLayout model, Path dataDir, String name, Tuning tuning) {
       return new Settings(
-          modelDir,
+          model,
           dataDir,
           "127.0.0.1",
           0,
@@ -138,8 +148,8 @@ public final class EmbeddedCluster implements AutoCloseable {
   public static final class ModelLoadException extends Exception {
     private static final long serialVersionUID = 1L;
 
-    ModelLoadException(Path modelDir, Throwable cause) {
-      super(modelDir + ": " + cause.getMessage(), cause);
+    ModelLoadException(ModelLayout model, Throwable cause) {
+      super(model.root() + ": " + cause.getMessage(), cause);
     }
   }
 
@@ -196,9 +206,9 @@ public final class EmbeddedCluster implements AutoCloseable {
     }
     FlagDitJobExecutor executor;
     try {
-      executor = FlagDitJobExecutor.load(s.modelDir(), store, s.name());
+      executor = FlagDitJobExecutor.load(s.model(), store, s.name());
     } catch (IOException | RuntimeException e) {
-      throw new ModelLoadException(s.modelDir(), e);
+      throw new ModelLoadException(s.model(), e);
     }
     List<AutoCloseable> started = new ArrayList<>();
     started.add(executor);

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.lumina.deploy.bench.BenchModelDir;
 import dev.lumina.deploy.cluster.EmbeddedCluster;
+import dev.lumina.engine.ModelLayout;
 import dev.lumina.proto.Tiers;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -53,7 +54,7 @@ class EmbeddedClusterTest {
 
   private EmbeddedCluster.Settings settings(Path model, int kafkaPort, boolean fallback) {
     return new EmbeddedCluster.Settings(
-        model,
+        ModelLayout.of(model),
         tmp.resolve("data"),
         "127.0.0.1",
         0,

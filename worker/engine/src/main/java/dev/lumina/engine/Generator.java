@@ -4,6 +4,7 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.lumina.engine.attention.AttentionKernels;
+import dev.lumina.engine.checkpoint.ModelArgs;
 import dev.lumina.engine.model.FlagDit;
 import dev.lumina.engine.model.FlagDitConfig;
 import dev.lumina.engine.model.TokenLayout;
@@ -18,6 +19,8 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
 
 /**
  * A loaded model directory ready to generate: the Flag-DiT, its text encoder and the flow sampler,
@@ -31,31 +34,97 @@ public final class Generator implements AutoCloseable {
   private final NDManager manager;
   private final FlagDit model;
   private final TextEncoder text;
+  private final LatentDecoder decoder;
+  private final ModelDescription description;
 
-  private Generator(NDManager manager, FlagDit model, TextEncoder text) {
+  private Generator(
+      NDManager manager,
+      FlagDit model,
+      TextEncoder text,
+      LatentDecoder decoder,
+      ModelDescription description) {
     this.manager = manager;
     this.model = model;
     this.text = text;
+    this.decoder = decoder;
+    this.description = description;
   }
 
   /**
    * Loads {@code model.safetensors} (or tensor-parallel shards) and the text encoder files of
-   * {@code modelDir} on the engine's default device with its fastest attention kernel.
+   * {@code modelDir} on the engine's default device with its fastest attention kernel; a folder in
+   * the release layout (see {@link ModelLayout}) loads as such.
    *
    * @throws IOException when a file is missing or unreadable
    * @throws IllegalArgumentException when a file is malformed (the message names it)
    */
   public static Generator load(Path modelDir) throws IOException {
+    return load(ModelLayout.of(modelDir));
+  }
+
+  /**
+   * Loads the Flag-DiT, the text encoder and, for a latent model, the VAE decoder that {@code
+   * layout} names, on the engine's default device with its fastest attention kernel.
+   *
+   * @throws IOException when a file is missing or unreadable
+   * @throws IllegalArgumentException when a file is malformed (the message names it)
+   */
+  public static Generator load(ModelLayout layout) throws IOException {
     Device device = PyTorch.defaultDevice();
-    FlagDit model = FlagDit.load(modelDir, device, AttentionKernels.best(device));
+    Optional<ModelArgs> args =
+        layout.modelArgs().isPresent()
+            ? Optional.of(ModelArgs.read(layout.modelArgs().get()))
+            : Optional.empty();
+    FlagDit model = FlagDit.load(layout.transformer(), device, AttentionKernels.best(device));
     NDManager manager = PyTorch.newManager(device);
+    TextEncoder text = null;
+    LatentDecoder decoder = null;
     try {
-      return new Generator(manager, model, TextEncoders.load(modelDir, manager));
+      text = TextEncoders.load(layout.textEncoder(), manager);
+      if (text.featureDim() != model.config().capFeatDim()) {
+        throw new IllegalArgumentException(
+            layout.textEncoder()
+                + ": the text encoder gives "
+                + text.featureDim()
+                + "-wide features, the Flag-DiT in "
+                + layout.transformer()
+                + " takes "
+                + model.config().capFeatDim());
+      }
+      if (layout.vae().isPresent()) {
+        decoder = LatentDecoders.load(layout.vae().get(), device);
+      }
+      ModelDescription description =
+          new ModelDescription(
+              model.config(),
+              decoder == null ? 1 : decoder.spatialFactor(),
+              args.flatMap(ModelArgs::imageSize).map(OptionalInt::of).orElse(OptionalInt.empty()),
+              args.flatMap(ModelArgs::model));
+      return new Generator(manager, model, text, decoder, description);
     } catch (IOException | RuntimeException e) {
+      if (decoder != null) {
+        decoder.close();
+      }
+      if (text != null) {
+        text.close();
+      }
       model.close();
       manager.close();
       throw e;
     }
+  }
+
+  /** What the model says about itself (architecture, latent scale, release metadata). */
+  public ModelDescription describe() {
+    return description;
+  }
+
+  /**
+   * Whether {@link Generated#frames()} are decoded pixels of a latent model rather than the raw
+   * sample.
+   */
+  public boolean decodesLatents() {
+    return decoder != null;
   }
 
   /** The model's architecture. */
@@ -92,11 +161,24 @@ public final class Generator implements AutoCloseable {
         int frames = layout.framed() ? layout.frames() : 1;
         List<float[]> host = new ArrayList<>(frames);
         for (int f = 0; f < frames; f++) {
-          host.add(frame(layout, r.latent(), f));
+          host.add(decoder == null ? frame(layout, r.latent(), f) : decoded(layout, r.latent(), f));
         }
         out.add(new Generated(host, r.completed(), r.stepsDone()));
       }
       return out;
+    }
+  }
+
+  /**
+   * Frame {@code frame} of a latent sample through the VAE: {@code [3, h·f, w·f]} pixels in about
+   * [-1, 1].
+   */
+  private float[] decoded(TokenLayout layout, NDArray latent, int frame) {
+    try (NDManager m = latent.getManager().newSubManager()) {
+      NDArray one = layout.framed() ? latent.get(frame) : latent;
+      NDArray batch = one.expandDims(0);
+      batch.attach(m);
+      return decoder.decode(batch).toFloatArray();
     }
   }
 
@@ -132,6 +214,9 @@ public final class Generator implements AutoCloseable {
 
   @Override
   public void close() {
+    if (decoder != null) {
+      decoder.close();
+    }
     text.close();
     model.close();
     manager.close();

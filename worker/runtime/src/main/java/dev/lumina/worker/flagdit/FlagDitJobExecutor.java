@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import dev.lumina.engine.Generated;
 import dev.lumina.engine.Generation;
 import dev.lumina.engine.Generator;
+import dev.lumina.engine.ModelLayout;
 import dev.lumina.engine.StepListener;
 import dev.lumina.engine.media.LatentPreview;
 import dev.lumina.engine.media.PngEncoder;
@@ -42,10 +43,11 @@ import java.util.Optional;
  * every step and a latent preview every {@code preview_every} steps, stop at the next step when
  * cancelled, then decode and store the outputs ({@link OutputWriter}).
  *
- * <p>Decoding: pixel-space models (3 latent channels, downsample 1) are their own decoder, values
- * in [-1, 1]; single-channel audio models emit waveform samples at {@code audio_frames_per_second}.
- * Latent models need a decoder this worker does not have yet; their jobs fail with
- * FAILED_PRECONDITION rather than deliver an approximation.
+ * <p>Decoding: latent models (the release layout) are decoded by their VAE inside the engine;
+ * pixel-space models (3 latent channels, downsample 1) are their own decoder, values in [-1, 1];
+ * single-channel audio models emit waveform samples at {@code audio_frames_per_second}. A latent
+ * model without a decoder fails its jobs with FAILED_PRECONDITION rather than deliver an
+ * approximation.
  *
  * <p>Thread-safety: {@link #run} may be called from several threads; the runtime calls it from one
  * job thread. {@link #close} must not race with {@link #run}.
@@ -68,18 +70,31 @@ public final class FlagDitJobExecutor implements JobExecutor {
 
   /**
    * Loads the model directory: {@code model.safetensors} (or tensor-parallel shards), the text
-   * encoder files and the optional {@value ModelCards#FILE}.
+   * encoder files and the optional {@value ModelCards#FILE}; or the release layout of a latent
+   * model ({@link ModelLayout}).
    *
    * @throws IOException when a file is missing or unreadable
    * @throws IllegalArgumentException when a file is malformed (the message names it)
    */
   public static FlagDitJobExecutor load(Path modelDir, ArtifactStore store, String announcedBy)
       throws IOException {
-    Generator generator = Generator.load(modelDir);
+    return load(ModelLayout.of(modelDir), store, announcedBy);
+  }
+
+  /**
+   * Loads the model whose parts {@code layout} names; its card ({@value ModelCards#FILE}) is read
+   * from the layout's root folder.
+   *
+   * @throws IOException when a file is missing or unreadable
+   * @throws IllegalArgumentException when a file is malformed (the message names it)
+   */
+  public static FlagDitJobExecutor load(ModelLayout layout, ArtifactStore store, String announcedBy)
+      throws IOException {
+    Generator generator = Generator.load(layout);
     try {
       ModelCard card =
           ModelCards.forModel(
-              modelDir, generator.config(), announcedBy, System.currentTimeMillis());
+              layout.root(), generator.describe(), announcedBy, System.currentTimeMillis());
       return new FlagDitJobExecutor(generator, card, store, Clock.systemUTC());
     } catch (IOException | RuntimeException e) {
       generator.close();
@@ -244,6 +259,14 @@ public final class FlagDitJobExecutor implements JobExecutor {
             null);
       }
       out.audio(0, sample.frames().get(0), (int) Math.round(card.getAudioFramesPerSecond()));
+      return;
+    }
+    if (generator.decodesLatents()) {
+      int f = info.getDownsample();
+      for (int i = 0; i < sample.frames().size(); i++) {
+        out.picture(
+            i, RgbImage.fromSignedChw(sample.frames().get(i), l.height() * f, l.width() * f));
+      }
       return;
     }
     if (plan.channels() != 3 || info.getDownsample() != 1) {

@@ -4,6 +4,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
+import dev.lumina.engine.ModelDescription;
 import dev.lumina.engine.model.FlagDitConfig;
 import dev.lumina.proto.cluster.v1.ModelCard;
 import dev.lumina.proto.v1.Geometry;
@@ -67,13 +68,28 @@ public final class ModelCards {
   private ModelCards() {}
 
   /**
-   * The card of the model in {@code modelDir} whose checkpoint has {@code config}.
+   * The card of the model in {@code modelDir} whose checkpoint has {@code config} (a pixel-space or
+   * audio model without release metadata).
    *
    * @throws IOException when {@value #FILE} exists but cannot be read
    * @throws IllegalArgumentException when {@value #FILE} is malformed, naming the key
    */
   public static ModelCard forModel(
       Path modelDir, FlagDitConfig config, String announcedBy, long nowMs) throws IOException {
+    return forModel(modelDir, ModelDescription.of(config), announcedBy, nowMs);
+  }
+
+  /**
+   * The card of the model described by {@code model} whose folder is {@code modelDir}: its latent
+   * scale and, for a release, its training resolution and name come from the description where the
+   * card files say nothing.
+   *
+   * @throws IOException when {@value #FILE} exists but cannot be read
+   * @throws IllegalArgumentException when {@value #FILE} is malformed, naming the key
+   */
+  public static ModelCard forModel(
+      Path modelDir, ModelDescription model, String announcedBy, long nowMs) throws IOException {
+    FlagDitConfig config = model.config();
     JsonObject o = fromTrainerCard(modelDir.resolve(TRAINER_FILE));
     Path file = modelDir.resolve(FILE);
     if (Files.isRegularFile(file)) {
@@ -87,15 +103,24 @@ public final class ModelCards {
     }
     boolean audio = config.patchSize() == 1;
     boolean pixelSpace = config.inChannels() == 3;
-    int downsample = integer(o, "downsample", audio || pixelSpace ? 1 : 8);
+    int downsample =
+        integer(
+            o,
+            "downsample",
+            model.downsample() > 1 ? model.downsample() : audio || pixelSpace ? 1 : 8);
     int unit = downsample * config.patchSize();
-    int trainSide = integer(o, "train_side", pixelSpace ? 64 : 256);
+    int trainSide = integer(o, "train_side", model.trainSide().orElse(pixelSpace ? 64 : 256));
     ModelInfo.Builder info =
         ModelInfo.newBuilder()
             .setName(
                 string(o, "name", modelDir.toAbsolutePath().normalize().getFileName().toString()))
             .setDescription(
-                string(o, "description", "Flag-DiT " + config.dim() + "x" + config.nLayers()))
+                string(
+                    o,
+                    "description",
+                    model
+                        .architecture()
+                        .orElse("Flag-DiT " + config.dim() + "x" + config.nLayers())))
             .setDownsample(downsample)
             .setLatentChannels(config.inChannels())
             .setPatchSize(config.patchSize())
