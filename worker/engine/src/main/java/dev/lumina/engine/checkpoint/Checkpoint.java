@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -79,6 +80,23 @@ public record Checkpoint(Map<String, HostTensor> tensors, Metadata metadata) {
       parts.add(loadFile(p));
     }
     return new Checkpoint(TensorParallelMerge.merge(parts), parts.get(0).metadata());
+  }
+
+  /**
+   * The one file {@link #load} would read for {@code fileOrDir} when it is not split into several
+   * tensor-parallel shards: the file itself, {@code model.safetensors}, or a single {@code
+   * consolidated.00-of-01.safetensors}; empty otherwise.
+   */
+  public static Optional<Path> singleFile(Path fileOrDir) {
+    if (Files.isRegularFile(fileOrDir)) {
+      return Optional.of(fileOrDir);
+    }
+    Path single = fileOrDir.resolve("model.safetensors");
+    if (Files.isRegularFile(single)) {
+      return Optional.of(single);
+    }
+    Path release = fileOrDir.resolve("consolidated.00-of-01.safetensors");
+    return Files.isRegularFile(release) ? Optional.of(release) : Optional.empty();
   }
 
   private static Checkpoint loadFile(Path file) {

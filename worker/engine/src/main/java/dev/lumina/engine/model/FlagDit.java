@@ -21,6 +21,7 @@ import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The Flag-DiT model (flag-dit-spec §2–§7) on DJL: one engine for image, video, multi-view and
@@ -54,7 +55,7 @@ public final class FlagDit implements AutoCloseable {
    */
   public static final String PREDICTION_KEY = "prediction";
 
-  private FlagDit(
+  FlagDit(
       FlagDitConfig config,
       Map<String, NDArray> parameters,
       AttentionKernel kernel,
@@ -63,7 +64,7 @@ public final class FlagDit implements AutoCloseable {
     this(config, parameters, kernel, ownedManager, device, false);
   }
 
-  private FlagDit(
+  FlagDit(
       FlagDitConfig config,
       Map<String, NDArray> parameters,
       AttentionKernel kernel,
@@ -88,6 +89,10 @@ public final class FlagDit implements AutoCloseable {
    * Loads a checkpoint (see {@link Checkpoint#load}); throws CheckpointFormatException on mismatch.
    */
   public static FlagDit load(Path checkpoint, Device device, AttentionKernel kernel) {
+    Optional<Path> single = Checkpoint.singleFile(checkpoint);
+    if (single.isPresent()) {
+      return StreamedLoad.load(single.get(), device, kernel);
+    }
     return fromCheckpoint(Checkpoint.load(checkpoint), device, kernel);
   }
 
