@@ -22,7 +22,8 @@ import java.util.regex.Pattern;
  * {@code norm_out} to {@code conv_norm_out}. Encoder weights are skipped. F16/BF16 are widened to
  * float32 by the reader.
  *
- * @param config from {@code config.json} when present, else inferred from the shapes
+ * @param config from {@code config.json} when present, else inferred from the shapes (with {@code
+ *     scaling_factor} and {@code norm_num_groups} from the file's {@code __metadata__} when given)
  * @param tensors canonical name to tensor
  * @param layout which file layout was read
  */
@@ -82,7 +83,7 @@ public record VaeCheckpoint(VaeConfig config, Map<String, HostTensor> tensors, L
           md.decimal("scaling_factor")
               .map(Double::floatValue)
               .orElse(VaeConfig.SDXL_SCALING_FACTOR);
-      config = VaeConfig.infer(shapes, sf);
+      config = VaeConfig.infer(shapes, sf, md.integer("norm_num_groups").orElse(null));
     }
     return new VaeCheckpoint(config, tensors, ldm ? Layout.LDM : Layout.DIFFUSERS);
   }

@@ -107,10 +107,11 @@ public record VaeConfig(
 
   /**
    * Infers the architecture from canonical (diffusers-named) weight shapes, for an LDM file without
-   * {@code config.json}. GroupNorm groups are not visible in shapes: 32 (every SD-family VAE) when
-   * it divides every level's channels, else the largest common divisor up to 32.
+   * {@code config.json}. GroupNorm groups are not visible in shapes: {@code groups} when not null,
+   * else 32 (every SD-family VAE) when it divides every level's channels, else the largest common
+   * divisor up to 32.
    */
-  public static VaeConfig infer(Map<String, long[]> shapes, float scalingFactor) {
+  public static VaeConfig infer(Map<String, long[]> shapes, float scalingFactor, Integer groups) {
     int levels = 0;
     while (shapes.containsKey("decoder.up_blocks." + levels + ".resnets.0.conv1.weight")) {
       levels++;
@@ -128,9 +129,9 @@ public record VaeConfig(
     while (shapes.containsKey("decoder.up_blocks.0.resnets." + resnets + ".conv1.weight")) {
       resnets++;
     }
-    int groups = 32;
+    int g = 32;
     for (int c : blocks) {
-      groups = gcd(groups, c);
+      g = gcd(g, c);
     }
     long[] convIn = shapes.get("decoder.conv_in.weight");
     long[] convOut = shapes.get("decoder.conv_out.weight");
@@ -139,7 +140,7 @@ public record VaeConfig(
         resnets - 1,
         (int) convIn[1],
         (int) convOut[0],
-        groups,
+        groups != null ? groups : g,
         scalingFactor,
         null,
         shapes.containsKey("post_quant_conv.weight"),
