@@ -3,11 +3,16 @@ package dev.lumina.engine.checkpoint;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
-/** Element types the reader accepts; all are widened to float32 on read. */
+/**
+ * Element types the reader accepts; all are widened to float32 on read (U8 exactly, I64 exactly up
+ * to 2^24 in magnitude, as the reference vectors' images and token ids need).
+ */
 public enum TensorDType {
   F32(4),
   F16(2),
-  BF16(2);
+  BF16(2),
+  U8(1),
+  I64(8);
 
   private final int bytes;
 
@@ -28,7 +33,7 @@ public enum TensorDType {
       }
     }
     throw new CheckpointFormatException(
-        "tensor '" + tensor + "' has dtype " + name + "; supported: F32, F16, BF16");
+        "tensor '" + tensor + "' has dtype " + name + "; supported: F32, F16, BF16, U8, I64");
   }
 
   /** Decodes {@code out.length} little-endian elements starting at the buffer's position. */
@@ -44,6 +49,16 @@ public enum TensorDType {
       case BF16 -> {
         for (int i = 0; i < out.length; i++) {
           out[i] = Float.intBitsToFloat((b.getShort(b.position() + 2 * i) & 0xffff) << 16);
+        }
+      }
+      case U8 -> {
+        for (int i = 0; i < out.length; i++) {
+          out[i] = b.get(b.position() + i) & 0xff;
+        }
+      }
+      case I64 -> {
+        for (int i = 0; i < out.length; i++) {
+          out[i] = b.getLong(b.position() + 8 * i);
         }
       }
       default -> throw new IllegalStateException(name());

@@ -53,6 +53,39 @@ public record RgbImage(int width, int height, byte[] rgb) {
     return new RgbImage(width, height, out);
   }
 
+  /**
+   * As {@link #fromSignedChw} but TRUNCATING like the Lumina-T2I demo's PNG ({@code
+   * to_pil_image(((x + 1) / 2).clamp(0, 1))}, i.e. {@code image.mul(255).byte()}): {@code (int)
+   * (clamp((v + 1) / 2, 0, 1) * 255)}, NaN → 0. Same float32 arithmetic as the reference, so the
+   * bytes match it exactly.
+   */
+  public static RgbImage fromSignedChwTruncated(float[] chw, int height, int width) {
+    int plane = height * width;
+    if (chw == null || chw.length != 3 * plane) {
+      throw new IllegalArgumentException(
+          "chw must hold 3*height*width = "
+              + (3 * plane)
+              + " values, got "
+              + (chw == null ? "null" : chw.length));
+    }
+    byte[] out = new byte[plane * 3];
+    for (int i = 0; i < plane; i++) {
+      for (int c = 0; c < 3; c++) {
+        out[i * 3 + c] = (byte) truncatedByte(chw[c * plane + i]);
+      }
+    }
+    return new RgbImage(width, height, out);
+  }
+
+  /** {@code (int) (clamp((v + 1) / 2, 0, 1) * 255)} with NaN → 0: the demo's byte for {@code v}. */
+  public static int truncatedByte(float signed) {
+    float unit = (signed + 1f) / 2f;
+    if (!(unit > 0f)) {
+      return 0;
+    }
+    return (int) (Math.min(unit, 1f) * 255f);
+  }
+
   /** Red, green and blue of pixel (x, y) packed as {@code 0xRRGGBB}. */
   public int rgbAt(int x, int y) {
     int o = (y * width + x) * 3;
