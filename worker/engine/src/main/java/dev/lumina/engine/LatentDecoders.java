@@ -1,19 +1,38 @@
 package dev.lumina.engine;
 
 import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import dev.lumina.engine.vae.VaeDecoder;
 import java.io.IOException;
 import java.nio.file.Path;
 
-/** Loads the latent decoder a model folder names. Stateless. */
+/** Loads the latent decoder a model folder names: a Hugging Face VAE folder. Stateless. */
 final class LatentDecoders {
   private LatentDecoders() {}
 
   /**
-   * The decoder in {@code folder} on {@code device}.
+   * The VAE decoder in {@code folder} on {@code device} (diffusers or original key layout; tiled
+   * above the decoder's size threshold).
    *
    * @throws IOException when a file is missing or unreadable
    */
   static LatentDecoder load(Path folder, Device device) throws IOException {
-    throw new IllegalArgumentException(folder + ": this engine has no VAE decoder yet");
+    VaeDecoder vae = VaeDecoder.load(folder, device);
+    return new LatentDecoder() {
+      @Override
+      public NDArray decode(NDArray latents) {
+        return vae.decode(latents);
+      }
+
+      @Override
+      public int spatialFactor() {
+        return vae.spatialFactor();
+      }
+
+      @Override
+      public void close() {
+        vae.close();
+      }
+    };
   }
 }

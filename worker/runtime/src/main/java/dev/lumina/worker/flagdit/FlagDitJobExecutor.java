@@ -7,6 +7,7 @@ import dev.lumina.engine.Generator;
 import dev.lumina.engine.ModelLayout;
 import dev.lumina.engine.StepListener;
 import dev.lumina.engine.media.LatentPreview;
+import dev.lumina.engine.media.LatentRgbProjection;
 import dev.lumina.engine.media.PngEncoder;
 import dev.lumina.engine.media.RgbImage;
 import dev.lumina.engine.model.TokenLayout;
@@ -226,15 +227,22 @@ public final class FlagDitJobExecutor implements JobExecutor {
     return List.of(outcomes);
   }
 
-  private static Optional<Preview> preview(
+  /**
+   * A latent model's preview is a linear projection of its 4 latent channels to RGB (the SDXL
+   * latent space's published factors), one pixel per latent cell: no VAE decode per preview.
+   */
+  private Optional<Preview> preview(
       JobPlan plan, int step, java.util.function.Supplier<float[]> firstFrame) {
     TokenLayout l = plan.layout();
     if (l.kind() == TokenLayout.Kind.AUDIO) {
       return Optional.empty();
     }
     RgbImage img =
-        LatentPreview.project(
-            firstFrame.get(), plan.channels(), l.height(), l.width(), PREVIEW_MAX_SIDE);
+        generator.decodesLatents() && plan.channels() == LatentRgbProjection.SDXL.channels()
+            ? LatentRgbProjection.SDXL.preview(
+                firstFrame.get(), l.height(), l.width(), PREVIEW_MAX_SIDE)
+            : LatentPreview.project(
+                firstFrame.get(), plan.channels(), l.height(), l.width(), PREVIEW_MAX_SIDE);
     return Optional.of(
         Preview.newBuilder()
             .setStep(step)
