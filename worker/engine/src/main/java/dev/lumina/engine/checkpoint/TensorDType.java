@@ -4,15 +4,16 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 /**
- * Element types the reader accepts; all are widened to float32 on read (U8 exactly, I64 exactly up
- * to 2^24 in magnitude, as the reference vectors' images and token ids need).
+ * Element types the reader accepts; all are widened to float32 on read. The integer types (token
+ * ids, byte strings, lengths in reference vector files) are exact in float32 up to 2^24.
  */
 public enum TensorDType {
   F32(4),
   F16(2),
   BF16(2),
-  U8(1),
-  I64(8);
+  I64(8),
+  I32(4),
+  U8(1);
 
   private final int bytes;
 
@@ -33,7 +34,7 @@ public enum TensorDType {
       }
     }
     throw new CheckpointFormatException(
-        "tensor '" + tensor + "' has dtype " + name + "; supported: F32, F16, BF16, U8, I64");
+        "tensor '" + tensor + "' has dtype " + name + "; supported: F32, F16, BF16, I64, I32, U8");
   }
 
   /** Decodes {@code out.length} little-endian elements starting at the buffer's position. */
@@ -51,14 +52,19 @@ public enum TensorDType {
           out[i] = Float.intBitsToFloat((b.getShort(b.position() + 2 * i) & 0xffff) << 16);
         }
       }
-      case U8 -> {
-        for (int i = 0; i < out.length; i++) {
-          out[i] = b.get(b.position() + i) & 0xff;
-        }
-      }
       case I64 -> {
         for (int i = 0; i < out.length; i++) {
           out[i] = b.getLong(b.position() + 8 * i);
+        }
+      }
+      case I32 -> {
+        for (int i = 0; i < out.length; i++) {
+          out[i] = b.getInt(b.position() + 4 * i);
+        }
+      }
+      case U8 -> {
+        for (int i = 0; i < out.length; i++) {
+          out[i] = b.get(b.position() + i) & 0xff;
         }
       }
       default -> throw new IllegalStateException(name());
@@ -82,7 +88,7 @@ public enum TensorDType {
   }
 
   /** float32 to binary16 with round-to-nearest-even (used by tests and by F16 writers). */
-  static short floatToHalf(float f) {
+  public static short floatToHalf(float f) {
     int x = Float.floatToRawIntBits(f);
     int sign = (x >>> 16) & 0x8000;
     int exp = (x >>> 23) & 0xff;

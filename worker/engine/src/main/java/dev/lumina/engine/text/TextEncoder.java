@@ -12,7 +12,9 @@ import java.util.List;
  * featureDim()]} (float32) and a mask {@code [B, L]} (float32, 1 = real token, 0 = padding),
  * right-padded to the longest prompt of the batch and never longer than {@link #maxTokens()}. Every
  * row has at least one valid token, including the empty prompt {@code ""} that classifier-free
- * guidance uses as its unconditional caption. Features at padded positions are zero.
+ * guidance uses as its unconditional caption. Features at padded positions are encoder-specific
+ * (zero for {@link SmallTextEncoder}, ordinary causal-attention outputs for {@link
+ * LlamaTextEncoder}); the model masks them by the mask ({@code cap_mask}).
  *
  * <p>Both arrays are attached to the {@code manager} passed in; the caller owns and closes them.
  * Encoding is deterministic and does not build an autograd graph unless the caller records

@@ -13,10 +13,12 @@ import java.nio.file.Path;
 /**
  * Loads the text encoder that belongs to a model directory.
  *
- * <p>A model directory holds {@value #CONFIG_FILE} (with a {@code "type"} field naming the
- * encoder), the encoder's weights and, for word-level encoders, {@value #VOCAB_FILE}. The only type
- * so far is {@value SmallTextEncoder#TYPE}, the small transformer trained jointly with the shipped
- * model.
+ * <p>A model directory holds either {@value #CONFIG_FILE} (with a {@code "type"} field naming the
+ * encoder), the encoder's weights and, for word-level encoders, {@value #VOCAB_FILE} — the only
+ * type so far is {@value SmallTextEncoder#TYPE}, the small transformer trained jointly with the
+ * shipped model — or a pretrained Hugging Face LLaMA folder ({@link #isHfLlama}), either the
+ * directory itself or its {@value #HF_SUBFOLDER} subfolder, loaded as a {@link LlamaTextEncoder}.
+ * {@value #CONFIG_FILE} wins when both are present.
  */
 public final class TextEncoders {
 
@@ -28,6 +30,9 @@ public final class TextEncoders {
 
   /** Vocabulary file inside a model directory. */
   public static final String VOCAB_FILE = "vocab.txt";
+
+  /** Subfolder of a model directory that holds a Hugging Face text encoder. */
+  public static final String HF_SUBFOLDER = "text_encoder";
 
   private TextEncoders() {}
 
@@ -41,6 +46,12 @@ public final class TextEncoders {
   public static TextEncoder load(Path modelDir, NDManager manager) throws IOException {
     Path config = modelDir.resolve(CONFIG_FILE);
     if (!Files.isRegularFile(config)) {
+      if (isHfLlama(modelDir)) {
+        return loadHf(modelDir, manager);
+      }
+      if (isHfLlama(modelDir.resolve(HF_SUBFOLDER))) {
+        return loadHf(modelDir.resolve(HF_SUBFOLDER), manager);
+      }
       throw new NoSuchFileException(
           config.toString(), null, "no text encoder metadata in model directory");
     }
@@ -54,5 +65,30 @@ public final class TextEncoders {
     }
     throw new IllegalArgumentException(
         config + ": text encoder type must be '" + SmallTextEncoder.TYPE + "', got '" + type + "'");
+  }
+
+  /**
+   * Whether {@code dir} is a Hugging Face LLaMA folder: a {@value LlamaConfig#FILE} whose {@code
+   * model_type} is {@code "llama"} next to a {@value HfTokenizer#TOKENIZER_FILE}.
+   */
+  public static boolean isHfLlama(Path dir) {
+    return Files.isDirectory(dir)
+        && Files.isRegularFile(dir.resolve(HfTokenizer.TOKENIZER_FILE))
+        && LlamaConfig.isLlamaFolder(dir);
+  }
+
+  /**
+   * Loads the Hugging Face LLaMA folder {@code hfFolder} (see {@link LlamaTextEncoder#load}).
+   *
+   * @throws IllegalArgumentException if the folder is not an HF LLaMA folder
+   */
+  public static LlamaTextEncoder loadHf(Path hfFolder, NDManager manager) throws IOException {
+    if (!isHfLlama(hfFolder)) {
+      throw new IllegalArgumentException(
+          hfFolder
+              + ": not a Hugging Face LLaMA folder (config.json with model_type 'llama' and"
+              + " tokenizer.json)");
+    }
+    return LlamaTextEncoder.load(hfFolder, manager);
   }
 }
