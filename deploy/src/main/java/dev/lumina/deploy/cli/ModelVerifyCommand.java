@@ -14,13 +14,19 @@ import picocli.CommandLine.Option;
 @Command(
     name = "verify",
     mixinStandardHelpOptions = true,
-    description = "Check the Flag-DiT engine against reference vectors in a directory.")
+    description =
+        "Check the engine against reference vectors in a directory: a Flag-DiT set, a LLaMA text"
+            + " encoder set, a VAE decoder set or a whole release bundle, told apart by their"
+            + " files.")
 final class ModelVerifyCommand implements Callable<Integer> {
 
   @Option(
       names = "--dir",
       required = true,
-      description = "Directory with model.safetensors, inputs.safetensors and outputs.safetensors.")
+      description =
+          "Vector set: inputs.safetensors, outputs.safetensors and the model files"
+              + " (model.safetensors, text_encoder/, vae/, or transformer/ + text_encoder/ +"
+              + " vae/).")
   private Path dir;
 
   @Override

@@ -26,10 +26,13 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Checks a model against reference vectors ({@code lumina model verify --dir DIR}): DIR holds
- * {@code model.safetensors}, {@code inputs.safetensors} (x, t, cap_feats, cap_mask, t_cfg, z) and
- * {@code outputs.safetensors}, whose JSON-encoded {@code __metadata__} gives the options. Every
- * known output (forward, forward_full, forward_default_opts, forward_with_cfg, dbg.*,
+ * Checks a model against reference vectors ({@code lumina model verify --dir DIR}). The kind of set
+ * is told by its files: a release bundle ({@code transformer/}, {@code text_encoder/}, {@code
+ * vae/}: {@link BundleVerifier}), a VAE decoder set ({@link VaeVerifier}), a text encoder set
+ * ({@link TextEncoderVerifier}), or a Flag-DiT set checked here: DIR holds {@code
+ * model.safetensors}, {@code inputs.safetensors} (x, t, cap_feats, cap_mask, t_cfg, z) and {@code
+ * outputs.safetensors}, whose JSON-encoded {@code __metadata__} gives the options. Every known
+ * output (forward, forward_full, forward_default_opts, forward_with_cfg, dbg.*,
  * sample_{solver}[_trajectory], sample_t_grid) is compared with tolerance {@code 1e-4 · max(1,
  * max|ref|)}; one line per tensor; unknown names are skipped. Not thread-safe per instance (one
  * verification at a time).
@@ -51,6 +54,15 @@ public final class ModelVerifier {
    * 1. Turns grad mode off on the calling thread.
    */
   public int verify(Path dir, PrintStream out) {
+    if (BundleVerifier.accepts(dir)) {
+      return new BundleVerifier().verify(dir, out);
+    }
+    if (VaeVerifier.accepts(dir)) {
+      return new VaeVerifier().verify(dir, out);
+    }
+    if (TextEncoderVerifier.recognises(dir)) {
+      return new TextEncoderVerifier().verify(dir, out);
+    }
     Engine.getInstance();
     dev.lumina.engine.pytorch.PyTorch.setGradMode(false);
     Map<String, HostTensor> in;

@@ -11,7 +11,7 @@ final class ReferenceVectors {
   static Path dir(String set) {
     try {
       return Path.of(
-              ReferenceVectors.class.getResource("/parity/" + set + "/model.safetensors").toURI())
+              ReferenceVectors.class.getResource("/parity/" + set + "/outputs.safetensors").toURI())
           .getParent();
     } catch (URISyntaxException e) {
       throw new IllegalStateException(e);
