@@ -3,6 +3,7 @@ package dev.lumina.engine;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import dev.lumina.engine.attention.AttentionKernels;
 import dev.lumina.engine.checkpoint.ModelArgs;
 import dev.lumina.engine.model.FlagDit;
@@ -36,6 +37,13 @@ public final class Generator implements AutoCloseable {
   private final TextEncoder text;
   private final LatentDecoder decoder;
   private final ModelDescription description;
+  private final CaptionCache captionCache = new CaptionCache(CAPTION_CACHE_BYTES);
+
+  /**
+   * Most bytes of caption features kept for prompts seen before (64 MiB: ~40 LLaMA-7B prompt
+   * pairs).
+   */
+  public static final long CAPTION_CACHE_BYTES = 64L * 1024 * 1024;
 
   private Generator(
       NDManager manager,
@@ -140,9 +148,13 @@ public final class Generator implements AutoCloseable {
     PyTorch.setGradMode(false);
     try (NDManager m = manager.newSubManager()) {
       List<SamplingRequest> requests = new ArrayList<>();
-      for (Generation g : generations) {
-        requests.add(request(g, m));
+      long[] textNanos = new long[generations.size()];
+      for (int i = 0; i < generations.size(); i++) {
+        long t0 = System.nanoTime();
+        requests.add(request(generations.get(i), m));
+        textNanos[i] = System.nanoTime() - t0;
       }
+      long sampleStart = System.nanoTime();
       List<SampleResult> results =
           FlagDitSampler.sampleBatch(
               model,
@@ -154,16 +166,29 @@ public final class Generator implements AutoCloseable {
                       t,
                       (i, f) -> frame(generations.get(i).layout(), latents.get(i), f)),
               m);
+      long sampleMs = (System.nanoTime() - sampleStart) / 1_000_000;
       List<Generated> out = new ArrayList<>();
       for (int i = 0; i < results.size(); i++) {
         SampleResult r = results.get(i);
         TokenLayout layout = generations.get(i).layout();
         int frames = layout.framed() ? layout.frames() : 1;
         List<float[]> host = new ArrayList<>(frames);
+        long decodeStart = System.nanoTime();
         for (int f = 0; f < frames; f++) {
-          host.add(decoder == null ? frame(layout, r.latent(), f) : decoded(layout, r.latent(), f));
+          host.add(
+              decoder == null || !r.completed()
+                  ? frame(layout, r.latent(), f)
+                  : decoded(layout, r.latent(), f));
         }
-        out.add(new Generated(host, r.completed(), r.stepsDone()));
+        out.add(
+            new Generated(
+                host,
+                r.completed(),
+                r.stepsDone(),
+                new Generated.Timings(
+                    textNanos[i] / 1_000_000,
+                    sampleMs,
+                    (System.nanoTime() - decodeStart) / 1_000_000)));
       }
       return out;
     }
@@ -196,7 +221,7 @@ public final class Generator implements AutoCloseable {
 
   private SamplingRequest request(Generation g, NDManager m) {
     EncodedText caps =
-        text.encode(g.guided() ? List.of(g.prompt(), g.negativePrompt()) : List.of(g.prompt()), m);
+        captions(g.guided() ? List.of(g.prompt(), g.negativePrompt()) : List.of(g.prompt()), m);
     return new SamplingRequest(
         g.layout(),
         caps.features().get(0),
@@ -210,6 +235,36 @@ public final class Generator implements AutoCloseable {
         g.timeShift(),
         g.seed(),
         g.options());
+  }
+
+  /** The caption features of {@code prompts}, from the cache when they were encoded before. */
+  private EncodedText captions(List<String> prompts, NDManager m) {
+    Optional<CaptionCache.Entry> hit = captionCache.get(prompts);
+    if (hit.isPresent()) {
+      CaptionCache.Entry e = hit.get();
+      return new EncodedText(
+          m.create(e.features(), new Shape(e.featureShape())),
+          m.create(e.mask(), new Shape(e.maskShape())));
+    }
+    EncodedText caps = text.encode(prompts, m);
+    captionCache.put(
+        prompts,
+        new CaptionCache.Entry(
+            caps.features().getShape().getShape(),
+            caps.features().toFloatArray(),
+            caps.mask().getShape().getShape(),
+            caps.mask().toFloatArray()));
+    return caps;
+  }
+
+  /** How often a generation found its caption features in the cache. */
+  public long captionCacheHits() {
+    return captionCache.hits();
+  }
+
+  /** Bytes of caption features the cache holds. */
+  public long captionCacheBytes() {
+    return captionCache.bytes();
   }
 
   @Override

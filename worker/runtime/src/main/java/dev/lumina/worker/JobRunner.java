@@ -151,7 +151,10 @@ final class JobRunner {
     JobState state;
     if (code == Status.Code.OK) {
       state = JobState.SUCCEEDED;
-      timings.setModelMs(result.modelMs()).setDecodeMs(result.decodeMs());
+      timings
+          .setModelMs(result.modelMs())
+          .setDecodeMs(result.decodeMs())
+          .setTextMs(result.textMs());
       j.addAllArtifacts(result.artifacts());
       chunks.finish(
           GenerationChunk.newBuilder()

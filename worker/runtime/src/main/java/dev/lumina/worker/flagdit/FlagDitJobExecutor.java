@@ -184,7 +184,6 @@ public final class FlagDitJobExecutor implements JobExecutor {
           return anyLive;
         };
     List<Generated> results = generator.generate(generations, listener);
-    long sampled = clock.millis();
     for (int k = 0; k < live.size(); k++) {
       BatchJob b = jobs.get(live.get(k));
       if (b.cancel().isCancelled() || !results.get(k).completed()) {
@@ -202,14 +201,16 @@ public final class FlagDitJobExecutor implements JobExecutor {
                 store,
                 b.emitter());
         decode(plans.get(k), results.get(k), out);
+        Generated.Timings t = results.get(k).timings();
         outcomes[live.get(k)] =
             JobOutcome.succeeded(
                 new JobResult(
                     out.artifacts(),
                     plans.get(k).seed(),
-                    sampled - started,
-                    clock.millis() - decodeStart,
-                    results.get(k).stepsDone()));
+                    t.textMs() + t.sampleMs(),
+                    t.decodeMs() + clock.millis() - decodeStart,
+                    results.get(k).stepsDone(),
+                    t.textMs()));
       } catch (JobFailedException e) {
         outcomes[live.get(k)] = JobOutcome.failed(e);
       } catch (ArtifactStoreUnavailableException e) {
