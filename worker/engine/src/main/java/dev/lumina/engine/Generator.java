@@ -32,6 +32,8 @@ import java.util.OptionalInt;
  * only read their weights); {@link #close} must not race with it.
  */
 public final class Generator implements AutoCloseable {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Generator.class);
+
   private final NDManager manager;
   private final FlagDit model;
   private final TextEncoder text;
@@ -108,6 +110,13 @@ public final class Generator implements AutoCloseable {
               decoder == null ? 1 : decoder.spatialFactor(),
               args.flatMap(ModelArgs::imageSize).map(OptionalInt::of).orElse(OptionalInt.empty()),
               args.flatMap(ModelArgs::model));
+      LOG.info(
+          "loaded {}: Flag-DiT {} MiB, text encoder {} MiB, decoder {} MiB (float32 on {})",
+          layout.root(),
+          mib(model.parameters().values().stream().mapToLong(a -> 4L * a.size()).sum()),
+          mib(text.weightBytes()),
+          decoder == null ? "-" : mib(decoder.weightBytes()),
+          device);
       return new Generator(manager, model, text, decoder, description);
     } catch (IOException | RuntimeException e) {
       if (decoder != null) {
@@ -120,6 +129,12 @@ public final class Generator implements AutoCloseable {
       manager.close();
       throw e;
     }
+  }
+
+  private static String mib(long bytes) {
+    return bytes < 0
+        ? "?"
+        : String.format(java.util.Locale.ROOT, "%.1f", bytes / (1024.0 * 1024.0));
   }
 
   /** What the model says about itself (architecture, latent scale, release metadata). */

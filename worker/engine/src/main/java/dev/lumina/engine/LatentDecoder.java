@@ -16,6 +16,9 @@ interface LatentDecoder extends AutoCloseable {
    */
   NDArray decode(NDArray latents);
 
+  /** Bytes its weights take on the device. */
+  long weightBytes();
+
   /** Pixels per latent cell along each side. */
   int spatialFactor();
 

@@ -25,6 +25,11 @@ final class LatentDecoders {
       }
 
       @Override
+      public long weightBytes() {
+        return vae.weightBytes();
+      }
+
+      @Override
       public int spatialFactor() {
         return vae.spatialFactor();
       }

@@ -343,6 +343,11 @@ public final class LlamaTextEncoder implements TextEncoder {
   }
 
   @Override
+  public long weightBytes() {
+    return params.values().stream().mapToLong(a -> 4L * a.size()).sum();
+  }
+
+  @Override
   public void close() {
     weights.close();
     tokenizer.close();

@@ -325,6 +325,11 @@ public final class SmallTextEncoder implements TextEncoder {
   }
 
   @Override
+  public long weightBytes() {
+    return params.values().stream().mapToLong(a -> 4L * a.size()).sum();
+  }
+
+  @Override
   public void close() {
     weights.close();
   }

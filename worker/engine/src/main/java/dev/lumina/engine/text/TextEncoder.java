@@ -42,6 +42,11 @@ public interface TextEncoder extends AutoCloseable {
   /** Largest {@code L} this encoder returns (longer prompts are truncated). */
   int maxTokens();
 
+  /** Bytes its weights take on the device (float32), or -1 when the encoder does not say. */
+  default long weightBytes() {
+    return -1;
+  }
+
   /** Releases the encoder's weights. */
   @Override
   void close();

@@ -35,6 +35,7 @@ public final class VaeDecoder implements AutoCloseable {
   private final Device device;
   private final AttentionKernel kernel;
   private final TiledDecoding tiling;
+  private final long weightBytes;
 
   private VaeDecoder(
       VaeConfig config,
@@ -50,6 +51,12 @@ public final class VaeDecoder implements AutoCloseable {
     this.device = device;
     this.kernel = kernel;
     this.tiling = tiling;
+    this.weightBytes = params.values().stream().mapToLong(a -> 4L * a.size()).sum();
+  }
+
+  /** Bytes its weights take on the device (float32). */
+  public long weightBytes() {
+    return weightBytes;
   }
 
   /**
