@@ -2,6 +2,7 @@ package dev.lumina.scheduler;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.lumina.proto.Jobs;
+import dev.lumina.proto.Modalities;
 import dev.lumina.proto.Topics;
 import dev.lumina.proto.cluster.v1.ControlMessage;
 import dev.lumina.proto.cluster.v1.JobEnvelope;
@@ -12,6 +13,9 @@ import dev.lumina.proto.kafka.Producers;
 import dev.lumina.proto.v1.Job;
 import dev.lumina.proto.v1.JobState;
 import dev.lumina.proto.v1.Timings;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -79,9 +83,18 @@ public final class SchedulerServer implements AutoCloseable {
   private volatile Throwable failure;
   private long nextDepthAt;
 
-  private SchedulerServer(SchedulerConfig config, Clock clock) {
+  private final SchedulerMetrics metrics;
+
+  private SchedulerServer(SchedulerConfig config, Clock clock, MeterRegistry registry) {
     this.config = config;
     this.clock = clock;
+    this.metrics = new SchedulerMetrics(registry);
+    // Every work topic reports a depth from the start (zero until jobs wait), so autoscalers see 0,
+    // not nothing.
+    for (String t :
+        Topics.work(Modalities.ALL, config.tiers().tiers().stream().map(t -> t.name()).toList())) {
+      metrics.depth(QueueDepth.newBuilder().setTopic(t).build());
+    }
     this.queue =
         new PlacementQueue(
             config.tiers(),
@@ -106,14 +119,23 @@ public final class SchedulerServer implements AutoCloseable {
    * @throws IllegalStateException if Kafka cannot be reached, or the replay does not finish in 60 s
    */
   public static SchedulerServer start(SchedulerConfig config) {
-    return start(config, Clock.systemUTC());
+    return start(config, new CompositeMeterRegistry());
+  }
+
+  /** {@link #start(SchedulerConfig)} with its meters in {@code registry}. */
+  public static SchedulerServer start(SchedulerConfig config, MeterRegistry registry) {
+    return start(config, Clock.systemUTC(), registry);
   }
 
   static SchedulerServer start(SchedulerConfig config, Clock clock) {
+    return start(config, clock, new CompositeMeterRegistry());
+  }
+
+  static SchedulerServer start(SchedulerConfig config, Clock clock, MeterRegistry registry) {
     ClusterTopics.ensure(
         config.kafkaBootstrap(),
         ClusterTopics.scheduler(config.tiers(), config.topicPartitions(), config.replication()));
-    SchedulerServer s = new SchedulerServer(config, clock);
+    SchedulerServer s = new SchedulerServer(config, clock, registry);
     s.producer.initTransactions();
     s.thread.start();
     try {
@@ -214,8 +236,15 @@ public final class SchedulerServer implements AutoCloseable {
       }
     }
     long now = clock.millis();
-    queue.expire(now).forEach(d -> out.add(event(d)));
+    queue
+        .expire(now)
+        .forEach(
+            d -> {
+              metrics.dropped(d.state());
+              out.add(event(d));
+            });
     for (PlacementQueue.Placement p : queue.release()) {
+      metrics.placed(p.workTopic());
       out.add(
           new ProducerRecord<>(p.workTopic(), p.envelope().getJobId(), p.envelope().toByteArray()));
       out.add(placedEvent(p, now));
@@ -228,6 +257,7 @@ public final class SchedulerServer implements AutoCloseable {
       for (String t : depthTopics) {
         QueueDepth d =
             depth.getOrDefault(t, QueueDepth.newBuilder().setTopic(t).setAtMs(now).build());
+        metrics.depth(d);
         out.add(new ProducerRecord<>(Topics.QUEUE_DEPTH, t, d.toByteArray()));
       }
     }
@@ -244,12 +274,14 @@ public final class SchedulerServer implements AutoCloseable {
     if (out.isEmpty() && offsets.isEmpty()) {
       return;
     }
+    Timer.Sample tx = Timer.start();
     producer.beginTransaction();
     out.forEach(producer::send);
     if (!offsets.isEmpty()) {
       producer.sendOffsetsToTransaction(offsets, requests.groupMetadata());
     }
     producer.commitTransaction();
+    tx.stop(metrics.transaction());
     offsets.forEach((tp, o) -> committed.put(tp.topic() + "/" + tp.partition(), o.offset()));
   }
 

@@ -8,6 +8,7 @@ import dev.lumina.proto.Tiers;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.OptionalInt;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -78,6 +79,15 @@ final class ServeCommand implements Callable<Integer> {
       description = "Worker tiers name=maxTokens,... smallest first (default: ${DEFAULT-VALUE}).")
   String tiers;
 
+  @Option(
+      names = "--metrics-port",
+      paramLabel = "N",
+      defaultValue = "${env:LUMINA_METRICS_PORT:-0}",
+      description =
+          "Management port for every role: /metrics (Prometheus), /healthz, /readyz; 0 = off"
+              + " (default: ${DEFAULT-VALUE}).")
+  int metricsPort;
+
   @Override
   public Integer call() throws InterruptedException {
     PrintWriter err = new PrintWriter(System.err, true, StandardCharsets.UTF_8);
@@ -95,7 +105,8 @@ final class ServeCommand implements Callable<Integer> {
               fallback,
               Tiers.parse(tiers),
               "serve",
-              EmbeddedCluster.Tuning.DEFAULTS);
+              EmbeddedCluster.Tuning.DEFAULTS,
+              metricsPort == 0 ? OptionalInt.empty() : OptionalInt.of(metricsPort));
     } catch (IllegalArgumentException e) {
       System.err.println("lumina serve: " + e.getMessage());
       return 2;
@@ -121,7 +132,11 @@ final class ServeCommand implements Callable<Integer> {
             + cluster.model().getName()
             + " ("
             + settings.model().root()
-            + "); Ctrl-C to stop");
+            + ")"
+            + (cluster.metricsPort().isPresent()
+                ? ", metrics on " + host + ":" + cluster.metricsPort().getAsInt()
+                : "")
+            + "; Ctrl-C to stop");
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(

@@ -4,6 +4,8 @@ import dev.lumina.deploy.grpc.GrpcServerFactory;
 import dev.lumina.deploy.kafka.EmbeddedKafka;
 import dev.lumina.deploy.kafka.EmbeddedKafkaConfig;
 import dev.lumina.deploy.kafka.PortInUseException;
+import dev.lumina.deploy.metrics.KafkaReadiness;
+import dev.lumina.deploy.metrics.ManagementServer;
 import dev.lumina.engine.ModelLayout;
 import dev.lumina.gateway.GatewayConfig;
 import dev.lumina.gateway.GatewayServer;
@@ -18,6 +20,9 @@ import dev.lumina.worker.WorkerStartException;
 import dev.lumina.worker.artifact.ArtifactStoreException;
 import dev.lumina.worker.artifact.FileSystemArtifactStore;
 import dev.lumina.worker.flagdit.FlagDitJobExecutor;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -26,6 +31,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.OptionalInt;
 
 /**
  * The whole cluster in this JVM, as {@code lumina serve}, {@code lumina demo} and {@code lumina
@@ -53,6 +59,8 @@ public final class EmbeddedCluster implements AutoCloseable {
    * @param tiers worker tiers, smallest first
    * @param name names the worker and the model card's announcer, e.g. {@code "serve"}
    * @param tuning the knobs that trade CPU for latency
+   * @param metricsPort the management port ({@code /metrics}, {@code /healthz}, {@code /readyz})
+   *     for all roles; empty = none, 0 = a free port
    */
   public record Settings(
       ModelLayout model,
@@ -64,9 +72,14 @@ public final class EmbeddedCluster implements AutoCloseable {
       boolean kafkaPortFallback,
       Tiers tiers,
       String name,
-      Tuning tuning) {
+      Tuning tuning,
+      OptionalInt metricsPort) {
     public Settings {
       Objects.requireNonNull(tuning, "tuning");
+      Objects.requireNonNull(metricsPort, "metricsPort");
+      if (metricsPort.isPresent()) {
+        checkPort("metricsPort", metricsPort.getAsInt());
+      }
       Objects.requireNonNull(model, "model");
       Objects.requireNonNull(dataDir, "dataDir");
       Objects.requireNonNull(host, "host");
@@ -109,7 +122,24 @@ public final class EmbeddedCluster implements AutoCloseable {
           false,
           Tiers.parse(Tiers.DEFAULT_SPEC),
           name,
-          tuning);
+          tuning,
+          OptionalInt.empty());
+    }
+
+    /** These settings with a management port for all roles (0 = a free port). */
+    public Settings withMetricsPort(int port) {
+      return new Settings(
+          model,
+          dataDir,
+          host,
+          gatewayPort,
+          chunkSinkPort,
+          kafkaPort,
+          kafkaPortFallback,
+          tiers,
+          name,
+          tuning,
+          OptionalInt.of(port));
     }
 
     private static void checkPort(String field, int port) {
@@ -171,6 +201,7 @@ public final class EmbeddedCluster implements AutoCloseable {
   private final String bootstrapServers;
   private final ModelInfo model;
   private final PrintWriter notices;
+  private final int metricsPort;
 
   private EmbeddedCluster(
       List<AutoCloseable> started,
@@ -178,7 +209,9 @@ public final class EmbeddedCluster implements AutoCloseable {
       int gatewayPort,
       String bootstrapServers,
       ModelInfo model,
-      PrintWriter notices) {
+      PrintWriter notices,
+      int metricsPort) {
+    this.metricsPort = metricsPort;
     this.notices = notices;
     this.started = started;
     this.worker = worker;
@@ -212,6 +245,8 @@ public final class EmbeddedCluster implements AutoCloseable {
     }
     List<AutoCloseable> started = new ArrayList<>();
     started.add(executor);
+    MeterRegistry registry =
+        s.metricsPort().isPresent() ? ManagementServer.newRegistry() : new CompositeMeterRegistry();
     try {
       EmbeddedKafka kafka = startKafka(s, started, notices);
       String bootstrap = kafka.bootstrapServers();
@@ -220,7 +255,8 @@ public final class EmbeddedCluster implements AutoCloseable {
               SchedulerConfig.builder(bootstrap)
                   .tiers(s.tiers())
                   .releaseWindow(s.tuning().releaseWindow())
-                  .build()));
+                  .build(),
+              registry));
       ModelInfo info = executor.modelCard().orElseThrow().getInfo();
       List<String> topics =
           Topics.work(
@@ -230,7 +266,7 @@ public final class EmbeddedCluster implements AutoCloseable {
               .pollTimeout(s.tuning().workerPoll())
               .maxBatch(s.tuning().maxBatch())
               .build();
-      WorkerServer worker = new WorkerServer(workerConfig, executor);
+      WorkerServer worker = new WorkerServer(workerConfig, executor, registry);
       started.add(worker);
       worker.start();
       GatewayServer gateway =
@@ -242,7 +278,19 @@ public final class EmbeddedCluster implements AutoCloseable {
                   .build(),
               GrpcServerFactory.gatewayHost());
       started.add(gateway);
-      return new EmbeddedCluster(started, worker, gateway.port(), bootstrap, info, notices);
+      int metricsPort = -1;
+      if (registry instanceof PrometheusMeterRegistry prometheus) {
+        KafkaReadiness broker = new KafkaReadiness(bootstrap);
+        started.add(broker);
+        ManagementServer management =
+            ManagementServer.start(s.host(), s.metricsPort().getAsInt(), prometheus)
+                .readiness("kafka", broker)
+                .readiness("worker", () -> !worker.isTerminated());
+        started.add(management);
+        metricsPort = management.port();
+      }
+      return new EmbeddedCluster(
+          started, worker, gateway.port(), bootstrap, info, notices, metricsPort);
     } catch (WorkerStartException | RuntimeException e) {
       closeAll(started, notices);
       throw new StartException(e.getMessage(), e);
@@ -282,6 +330,11 @@ public final class EmbeddedCluster implements AutoCloseable {
             + " instead (--kafka-port N picks one)");
     notices.flush();
     return free;
+  }
+
+  /** The management port ({@code /metrics}, {@code /healthz}, {@code /readyz}); empty when off. */
+  public OptionalInt metricsPort() {
+    return metricsPort < 0 ? OptionalInt.empty() : OptionalInt.of(metricsPort);
   }
 
   /** The gateway's public port. */

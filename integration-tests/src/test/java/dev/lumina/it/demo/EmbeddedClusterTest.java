@@ -63,6 +63,7 @@ class EmbeddedClusterTest {
         fallback,
         Tiers.parse(Tiers.DEFAULT_SPEC),
         "it-cluster",
-        EmbeddedCluster.Tuning.DEFAULTS);
+        EmbeddedCluster.Tuning.DEFAULTS,
+        java.util.OptionalInt.empty());
   }
 }

@@ -272,6 +272,13 @@ public final class Generator implements AutoCloseable {
     return caps;
   }
 
+  /** Device memory of the loaded weights (Flag-DiT, text encoder and decoder), float32. */
+  public long weightBytes() {
+    return model.parameters().values().stream().mapToLong(a -> 4L * a.size()).sum()
+        + Math.max(0, text.weightBytes())
+        + (decoder == null ? 0 : decoder.weightBytes());
+  }
+
   /** How often a generation found its caption features in the cache. */
   public long captionCacheHits() {
     return captionCache.hits();

@@ -62,4 +62,12 @@ public interface JobExecutor extends AutoCloseable {
   /** Releases the model. */
   @Override
   default void close() {}
+
+  /**
+   * Device memory of the model's weights, for the worker's metrics; -1 when the executor does not
+   * say.
+   */
+  default long engineBytes() {
+    return -1;
+  }
 }

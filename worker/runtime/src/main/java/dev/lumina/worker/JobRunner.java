@@ -35,10 +35,13 @@ final class JobRunner {
   private final ChunkSinkClient sink;
   private final Clock clock;
 
-  JobRunner(JobExecutor executor, ChunkSinkClient sink, Clock clock) {
+  private final WorkerMetrics metrics;
+
+  JobRunner(JobExecutor executor, ChunkSinkClient sink, Clock clock, WorkerMetrics metrics) {
     this.executor = executor;
     this.sink = sink;
     this.clock = clock;
+    this.metrics = metrics;
   }
 
   /** The RUNNING event of {@code job}, published before {@link #runBatch}. */
@@ -100,6 +103,7 @@ final class JobRunner {
         batch.add(new BatchJob(job, chunks, cancels.get(i)));
       }
     }
+    long busyStart = System.nanoTime();
     if (batch.size() == 1) {
       BatchJob b = batch.get(0);
       int i = runnable.get(0);
@@ -128,6 +132,9 @@ final class JobRunner {
           endings[i] = Ending.crashed(e);
         }
       }
+    }
+    if (!batch.isEmpty()) {
+      metrics.batch(batch.size(), System.nanoTime() - busyStart);
     }
     List<Outcome> out = new ArrayList<>();
     for (int i = 0; i < jobs.size(); i++) {
@@ -171,6 +178,7 @@ final class JobRunner {
               .setFailed(Failed.newBuilder().setCode(code.name()).setMessage(message)));
     }
     j.setState(state).setTimings(timings).setLastSeq(chunks.lastSeq());
+    metrics.ended(state, code == Status.Code.OK ? result : null);
     return new Outcome(event(job, state, ended, j.build(), durable(chunks.chunks())), deadLetter);
   }
 

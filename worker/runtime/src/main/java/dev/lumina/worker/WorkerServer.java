@@ -3,6 +3,8 @@ package dev.lumina.worker;
 import dev.lumina.proto.Topics;
 import dev.lumina.proto.cluster.v1.ModelCard;
 import dev.lumina.proto.kafka.Producers;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -50,13 +52,35 @@ public final class WorkerServer implements AutoCloseable {
   private boolean shutdown; // guarded by lock
   private boolean pollStartFailed; // guarded by lock
 
-  /** A worker on the system clock, delivering chunks over plaintext gRPC. */
+  /** A worker on the system clock, delivering chunks over plaintext gRPC, with no metrics. */
   public WorkerServer(WorkerConfig config, JobExecutor executor) {
-    this(config, executor, new ChunkSinkClient(config.chunkAckTimeout()), Clock.systemUTC());
+    this(config, executor, new CompositeMeterRegistry());
+  }
+
+  /**
+   * A worker on the system clock, delivering chunks over plaintext gRPC, its meters in {@code
+   * registry}.
+   */
+  public WorkerServer(WorkerConfig config, JobExecutor executor, MeterRegistry registry) {
+    this(
+        config,
+        executor,
+        new ChunkSinkClient(config.chunkAckTimeout()),
+        Clock.systemUTC(),
+        registry);
   }
 
   public WorkerServer(
       WorkerConfig config, JobExecutor executor, ChunkSinkClient chunkSink, Clock clock) {
+    this(config, executor, chunkSink, clock, new CompositeMeterRegistry());
+  }
+
+  public WorkerServer(
+      WorkerConfig config,
+      JobExecutor executor,
+      ChunkSinkClient chunkSink,
+      Clock clock,
+      MeterRegistry registry) {
     this.config = config;
     this.executor = executor;
     this.chunkSink = chunkSink;
@@ -78,7 +102,11 @@ public final class WorkerServer implements AutoCloseable {
     this.loop =
         new WorkLoop(
             config,
-            new JobRunner(executor, chunkSink, clock),
+            new JobRunner(
+                executor,
+                chunkSink,
+                clock,
+                new WorkerMetrics(registry, config.workerId(), executor::engineBytes)),
             executor,
             events,
             cancels,

@@ -297,6 +297,11 @@ public final class FlagDitJobExecutor implements JobExecutor {
   }
 
   @Override
+  public long engineBytes() {
+    return generator.weightBytes();
+  }
+
+  @Override
   public void close() {
     generator.close();
   }
