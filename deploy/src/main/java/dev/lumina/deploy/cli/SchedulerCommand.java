@@ -1,12 +1,16 @@
 package dev.lumina.deploy.cli;
 
 import dev.lumina.deploy.kafka.EmbeddedKafkaConfig;
+import dev.lumina.deploy.metrics.KafkaReadiness;
+import dev.lumina.deploy.metrics.ManagementServer;
 import dev.lumina.proto.Tiers;
 import dev.lumina.scheduler.SchedulerConfig;
 import dev.lumina.scheduler.SchedulerServer;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -51,6 +55,8 @@ final class SchedulerCommand implements Callable<Integer> {
       description = "Unique instance id, part of the transactional id (default: ${DEFAULT-VALUE}).")
   String instance;
 
+  @Mixin MetricsOptions metrics;
+
   @Override
   public Integer call() throws InterruptedException {
     SchedulerConfig config;
@@ -67,8 +73,23 @@ final class SchedulerCommand implements Callable<Integer> {
     }
     SchedulerServer scheduler;
     try {
-      scheduler = SchedulerServer.start(config);
+      scheduler = SchedulerServer.start(config, metrics.registry());
     } catch (RuntimeException e) {
+      System.err.println("lumina scheduler: " + e.getMessage());
+      return 1;
+    }
+    Optional<ManagementServer> management;
+    try {
+      SchedulerServer started = scheduler;
+      management =
+          metrics
+              .start()
+              .map(
+                  m ->
+                      m.readiness("kafka", new KafkaReadiness(kafka))
+                          .readiness("scheduler", started::isRunning));
+    } catch (RuntimeException e) {
+      scheduler.close();
       System.err.println("lumina scheduler: " + e.getMessage());
       return 1;
     }
@@ -77,6 +98,7 @@ final class SchedulerCommand implements Callable<Integer> {
         .addShutdownHook(
             new Thread(
                 () -> {
+                  management.ifPresent(ManagementServer::close);
                   scheduler.close();
                   stopped.countDown();
                 },

@@ -1,6 +1,7 @@
 package dev.lumina.deploy.cli;
 
 import dev.lumina.deploy.kafka.EmbeddedKafkaConfig;
+import dev.lumina.deploy.metrics.ManagementServer;
 import dev.lumina.engine.ModelLayout;
 import dev.lumina.proto.Topics;
 import dev.lumina.worker.WorkerConfig;
@@ -13,6 +14,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -38,6 +40,8 @@ final class WorkerCommand implements Callable<Integer> {
   String kafka;
 
   @Mixin ModelOptions model;
+
+  @Mixin MetricsOptions metrics;
 
   @Option(
       names = "--topics",
@@ -138,15 +142,19 @@ final class WorkerCommand implements Callable<Integer> {
               .maxBatch(maxBatch)
               .sessionTimeout(Duration.ofSeconds(sessionTimeoutSeconds))
               .build();
-      worker = new WorkerServer(config, executor);
+      worker = new WorkerServer(config, executor, metrics.registry());
     } catch (IllegalArgumentException e) {
       executor.close();
       System.err.println("lumina worker: " + e.getMessage());
       return 2;
     }
+    Optional<ManagementServer> management;
     try {
       worker.start();
-    } catch (WorkerStartException e) {
+      WorkerServer started = worker;
+      management = metrics.start().map(m -> m.readiness("worker", () -> !started.isTerminated()));
+    } catch (WorkerStartException | RuntimeException e) {
+      worker.close();
       executor.close();
       System.err.println("lumina worker: " + e.getMessage());
       return 1;
@@ -156,6 +164,7 @@ final class WorkerCommand implements Callable<Integer> {
         .addShutdownHook(
             new Thread(
                 () -> {
+                  management.ifPresent(ManagementServer::close);
                   worker.close();
                   executor.close();
                   stopped.countDown();
