@@ -1,6 +1,7 @@
 package dev.lumina.gateway;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import dev.lumina.proto.LogThrottle;
 import dev.lumina.proto.Topics;
 import dev.lumina.proto.cluster.v1.JobEvent;
 import dev.lumina.proto.cluster.v1.ModelCard;
@@ -36,6 +37,7 @@ final class ClusterFollower implements AutoCloseable {
   private final ModelCatalog catalog;
   private final Thread thread;
   private final CountDownLatch caughtUp = new CountDownLatch(1);
+  private final LogThrottle malformedLog = new LogThrottle(Duration.ofSeconds(10));
   private volatile boolean running = true;
 
   ClusterFollower(String bootstrap, String clientId, JobTable table, ModelCatalog catalog) {
@@ -95,7 +97,12 @@ final class ClusterFollower implements AutoCloseable {
     try {
       if (r.topic().equals(Topics.EVENTS)) {
         if (r.value() != null) {
-          table.onEvent(JobEvent.parseFrom(r.value()));
+          JobEvent e = JobEvent.parseFrom(r.value());
+          if (e.getJobId().isEmpty()) {
+            skip(r, "a lumina.cluster.v1.JobEvent without job_id");
+          } else {
+            table.onEvent(e);
+          }
         }
       } else if (r.value() == null || r.value().length == 0) {
         catalog.remove(r.key());
@@ -103,12 +110,25 @@ final class ClusterFollower implements AutoCloseable {
         catalog.put(ModelCard.parseFrom(r.value()));
       }
     } catch (InvalidProtocolBufferException | IllegalArgumentException e) {
+      skip(r, e.getMessage());
+    }
+  }
+
+  /**
+   * Every gateway replays these topics from the start, so a malformed record is skipped (a dead
+   * letter per gateway and restart would only repeat it), with one WARN per topic per 10 s.
+   */
+  private void skip(ConsumerRecord<String, byte[]> r, String reason) {
+    long suppressed = malformedLog.admit(r.topic());
+    if (suppressed >= 0) {
       log.warn(
-          "skipping malformed record {}-{}@{}: {}",
+          "skipping malformed record {}-{}@{}: {} ({} more malformed records on {} not logged)",
           r.topic(),
           r.partition(),
           r.offset(),
-          e.getMessage());
+          reason,
+          suppressed,
+          r.topic());
     }
   }
 

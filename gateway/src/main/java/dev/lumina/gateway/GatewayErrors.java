@@ -1,11 +1,21 @@
 package dev.lumina.gateway;
 
+import com.google.protobuf.Any;
+import com.google.rpc.BadRequest;
 import io.grpc.Status;
 import io.grpc.StatusException;
 import io.grpc.StatusRuntimeException;
+import io.grpc.protobuf.StatusProto;
+import java.nio.charset.StandardCharsets;
 
-/** The gateway's one mapping from failures to gRPC {@link Status}. Stateless. */
+/**
+ * The gateway's one mapping from failures to gRPC {@link Status}, and its one way of quoting client
+ * input in an error ({@link #quote}), so that no status message grows with the input. Stateless.
+ */
 final class GatewayErrors {
+  /** The most UTF-8 bytes of one piece of client input an error message repeats. */
+  static final int MAX_QUOTED_BYTES = 64;
+
   private GatewayErrors() {}
 
   static StatusRuntimeException toStatus(Throwable t) {
@@ -13,10 +23,10 @@ final class GatewayErrors {
       return s;
     }
     if (t instanceof StatusException s) {
-      return new StatusRuntimeException(s.getStatus());
+      return new StatusRuntimeException(s.getStatus(), s.getTrailers());
     }
     if (t instanceof InvalidFieldException e) {
-      return Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException();
+      return invalidArgument(e.field(), e.getMessage());
     }
     if (t instanceof JobPublisher.PublishException e) {
       return Status.UNAVAILABLE
@@ -28,5 +38,57 @@ final class GatewayErrors {
         .withDescription(String.valueOf(t.getMessage()))
         .withCause(t)
         .asRuntimeException();
+  }
+
+  /**
+   * {@code INVALID_ARGUMENT} with {@code description}, and a {@code google.rpc.BadRequest} detail
+   * naming {@code field} so clients can tell the field without reading the text.
+   */
+  static StatusRuntimeException invalidArgument(String field, String description) {
+    BadRequest details =
+        BadRequest.newBuilder()
+            .addFieldViolations(
+                BadRequest.FieldViolation.newBuilder()
+                    .setField(field)
+                    .setDescription(description)
+                    .setReason("INVALID_ARGUMENT"))
+            .build();
+    return StatusProto.toStatusRuntimeException(
+        com.google.rpc.Status.newBuilder()
+            .setCode(Status.Code.INVALID_ARGUMENT.value())
+            .setMessage(description)
+            .addDetails(Any.pack(details))
+            .build());
+  }
+
+  /**
+   * Client input as an error message repeats it: in single quotes, control characters escaped, cut
+   * after {@value #MAX_QUOTED_BYTES} UTF-8 bytes (at a character boundary) and then marked with the
+   * input's full size, e.g. {@code 'xxxx…(10000 bytes)'}.
+   */
+  static String quote(String input) {
+    if (input == null) {
+      return "''";
+    }
+    StringBuilder b = new StringBuilder("'");
+    int bytes = 0;
+    boolean cut = false;
+    for (int i = 0; i < input.length(); ) {
+      int cp = input.codePointAt(i);
+      String piece =
+          Character.isISOControl(cp) ? String.format("\\u%04x", cp) : Character.toString(cp);
+      int size = piece.getBytes(StandardCharsets.UTF_8).length;
+      if (bytes + size > MAX_QUOTED_BYTES) {
+        cut = true;
+        break;
+      }
+      b.append(piece);
+      bytes += size;
+      i += Character.charCount(cp);
+    }
+    if (cut) {
+      b.append("…(").append(input.getBytes(StandardCharsets.UTF_8).length).append(" bytes)");
+    }
+    return b.append('\'').toString();
   }
 }

@@ -72,10 +72,11 @@ public final class GatewayServer implements AutoCloseable {
       GenerationService generation =
           new GenerationService(
               validator, publisher, table, Clock.systemUTC(), sinkAddress, config.lookupWait());
+      RequestParsing parsing = new RequestParsing(Duration.ofSeconds(10));
       GrpcHost.Bound pub =
           host.start(
               new InetSocketAddress(config.bindHost(), config.port()),
-              List.of(generation, new ModelsService(catalog)),
+              List.of(parsing.guard(generation), parsing.guard(new ModelsService(catalog))),
               List.<ServerInterceptor>of(
                   new MessageSizeLimit(config.maxInboundMessageBytes()),
                   new Tenancy(config.apiKeys())),

@@ -16,6 +16,7 @@ import dev.lumina.proto.v1.Sampling;
 import dev.lumina.proto.v1.WatchRequest;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
+import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -29,6 +30,9 @@ import java.util.function.Consumer;
  * accept or cancel.
  */
 final class GenerationService extends GenerationGrpc.GenerationImplBase {
+  /** Longer than any job id the gateway hands out ({@code j-} and 32 hex digits). */
+  static final int MAX_JOB_ID_BYTES = 128;
+
   private final RequestValidator validator;
   private final JobPublisher publisher;
   private final JobTable table;
@@ -131,9 +135,9 @@ final class GenerationService extends GenerationGrpc.GenerationImplBase {
       if (env != null && !env.getRequestFingerprint().equals(fingerprint)) {
         throw Status.ALREADY_EXISTS
             .withDescription(
-                "request_id: '"
-                    + request.getRequestId()
-                    + "' was already used for job "
+                "request_id: "
+                    + GatewayErrors.quote(request.getRequestId())
+                    + " was already used for job "
                     + jobId
                     + " with different parameters")
             .asRuntimeException();
@@ -189,8 +193,19 @@ final class GenerationService extends GenerationGrpc.GenerationImplBase {
   private <T> void lookup(
       String jobId, String tenant, StreamObserver<T> out, Consumer<JobRecord> then) {
     if (jobId.isEmpty()) {
+      out.onError(GatewayErrors.invalidArgument("job_id", "job_id: is required"));
+      return;
+    }
+    int bytes = jobId.getBytes(StandardCharsets.UTF_8).length;
+    if (bytes > MAX_JOB_ID_BYTES) {
       out.onError(
-          Status.INVALID_ARGUMENT.withDescription("job_id: is required").asRuntimeException());
+          GatewayErrors.invalidArgument(
+              "job_id",
+              "job_id: "
+                  + GatewayErrors.quote(jobId)
+                  + " exceeds the limit of "
+                  + MAX_JOB_ID_BYTES
+                  + " bytes"));
       return;
     }
     table
@@ -200,7 +215,7 @@ final class GenerationService extends GenerationGrpc.GenerationImplBase {
               if (e != null || !r.tenant().equals(tenant)) {
                 out.onError(
                     Status.NOT_FOUND
-                        .withDescription("job_id: no job '" + jobId + "'")
+                        .withDescription("job_id: no job " + GatewayErrors.quote(jobId))
                         .asRuntimeException());
               } else {
                 then.accept(r);

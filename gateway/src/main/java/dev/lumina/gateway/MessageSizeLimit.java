@@ -11,9 +11,10 @@ import io.grpc.Status;
 /**
  * Refuses a public request larger than the gateway's {@code max-message-bytes} with {@code
  * INVALID_ARGUMENT} naming the size and the limit, before any handler sees it (so nothing is
- * published). It works whatever server hosts the services; messages above the transport's own limit
- * (gRPC's 4 MiB by default) are refused earlier by gRPC with {@code RESOURCE_EXHAUSTED}. Immutable
- * and thread-safe.
+ * published). It measures parsed messages and, around a {@link RequestParsing#guard guarded}
+ * service, the raw request bytes. It works whatever server hosts the services; messages above the
+ * transport's own limit (gRPC's 4 MiB by default) are refused earlier by gRPC with {@code
+ * RESOURCE_EXHAUSTED}. Immutable and thread-safe.
  */
 final class MessageSizeLimit implements ServerInterceptor {
   private final int maxBytes;
@@ -31,12 +32,16 @@ final class MessageSizeLimit implements ServerInterceptor {
 
       @Override
       public void onMessage(Q message) {
-        if (message instanceof MessageLite m && m.getSerializedSize() > maxBytes) {
+        long size =
+            message instanceof MessageLite m
+                ? m.getSerializedSize()
+                : message instanceof byte[] b ? b.length : -1;
+        if (size > maxBytes) {
           refused = true;
           call.close(
               Status.INVALID_ARGUMENT.withDescription(
                   "request: "
-                      + m.getSerializedSize()
+                      + size
                       + " bytes exceeds the limit of "
                       + maxBytes
                       + " bytes (max-message-bytes)"),

@@ -39,7 +39,7 @@ final class ModelsService extends ModelsGrpc.ModelsImplBase {
             () ->
                 out.onError(
                     Status.NOT_FOUND
-                        .withDescription("name: no model '" + request.getName() + "'")
+                        .withDescription("name: no model " + GatewayErrors.quote(request.getName()))
                         .asRuntimeException()));
   }
 }

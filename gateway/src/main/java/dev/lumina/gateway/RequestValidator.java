@@ -14,6 +14,7 @@ import dev.lumina.proto.v1.OutputFormat;
 import dev.lumina.proto.v1.Sampling;
 import dev.lumina.proto.v1.Solver;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
 
@@ -39,6 +40,7 @@ final class RequestValidator {
   static final long MAX_QUEUE_MS = 86_400_000L;
   static final int MAX_LABELS = 16;
   static final int MAX_LABEL_BYTES = 64;
+  static final int MAX_LISTED_MODELS = 16;
   private static final Pattern REQUEST_ID = Pattern.compile("[A-Za-z0-9._:-]*");
 
   /** A request that passed validation, with every default applied. */
@@ -65,10 +67,10 @@ final class RequestValidator {
                 () ->
                     new InvalidFieldException(
                         "model",
-                        "unknown model '"
-                            + modelName
-                            + "'; known models: "
-                            + catalog.all().stream().map(c -> c.getInfo().getName()).toList()));
+                        "unknown model "
+                            + GatewayErrors.quote(modelName)
+                            + "; known models: "
+                            + knownModels()));
     ModelInfo info = card.getInfo();
 
     if (req.getModality() == Modality.UNRECOGNIZED) {
@@ -84,9 +86,9 @@ final class RequestValidator {
       throw new InvalidFieldException(
           "modality",
           modality
-              + " is not served by model '"
-              + modelName
-              + "'; allowed: "
+              + " is not served by model "
+              + GatewayErrors.quote(modelName)
+              + "; allowed: "
               + info.getModalitiesList());
     }
     prompt("prompt", req.getPrompt(), info.getMaxPromptBytes(), true);
@@ -134,6 +136,18 @@ final class RequestValidator {
             .setPriority(priority)
             .build();
     return new ValidatedJob(resolved, card, tokens, tier.name());
+  }
+
+  /** The first {@value #MAX_LISTED_MODELS} model names, and how many more there are. */
+  private String knownModels() {
+    List<String> names = catalog.all().stream().map(c -> c.getInfo().getName()).toList();
+    if (names.size() <= MAX_LISTED_MODELS) {
+      return names.toString();
+    }
+    return names.subList(0, MAX_LISTED_MODELS).toString()
+        + " and "
+        + (names.size() - MAX_LISTED_MODELS)
+        + " more";
   }
 
   private static void requestId(String id) {
@@ -241,8 +255,12 @@ final class RequestValidator {
       if (e.getKey().getBytes(StandardCharsets.UTF_8).length > MAX_LABEL_BYTES
           || e.getValue().getBytes(StandardCharsets.UTF_8).length > MAX_LABEL_BYTES) {
         throw new InvalidFieldException(
-            "labels[" + e.getKey() + "]",
-            "key and value must each be at most " + MAX_LABEL_BYTES + " bytes");
+            "labels",
+            "label "
+                + GatewayErrors.quote(e.getKey())
+                + ": key and value must each be at most "
+                + MAX_LABEL_BYTES
+                + " bytes");
       }
     }
   }

@@ -132,6 +132,14 @@ final class PlacementQueue {
     return Optional.empty();
   }
 
+  /**
+   * Passes over a record of {@code lumina.requests} that holds no job (it went to the dead-letter
+   * topic): its offset may be committed once the jobs before it are released.
+   */
+  void skip(Source source) {
+    advance(source);
+  }
+
   /** Releases held jobs, highest priority first, into every work topic with room in its window. */
   List<Placement> release() {
     Map<String, Integer> waiting = new HashMap<>();

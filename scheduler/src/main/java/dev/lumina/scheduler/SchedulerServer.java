@@ -2,6 +2,7 @@ package dev.lumina.scheduler;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.lumina.proto.Jobs;
+import dev.lumina.proto.LogThrottle;
 import dev.lumina.proto.Modalities;
 import dev.lumina.proto.Topics;
 import dev.lumina.proto.cluster.v1.ControlMessage;
@@ -9,6 +10,7 @@ import dev.lumina.proto.cluster.v1.JobEnvelope;
 import dev.lumina.proto.cluster.v1.JobEvent;
 import dev.lumina.proto.cluster.v1.QueueDepth;
 import dev.lumina.proto.kafka.ClusterTopics;
+import dev.lumina.proto.kafka.DeadLetters;
 import dev.lumina.proto.kafka.Producers;
 import dev.lumina.proto.v1.Job;
 import dev.lumina.proto.v1.JobState;
@@ -48,7 +50,8 @@ import org.slf4j.LoggerFactory;
  * lumina.events}; decides with a {@link PlacementQueue}; writes placements to {@code
  * lumina.work.<modality>.<tier>}, job events to {@code lumina.events} and queue depth to {@code
  * lumina.queue-depth}, each batch in one Kafka transaction together with the consumed request
- * offsets (offsets never pass a job still held here).
+ * offsets (offsets never pass a job still held here). A request record that holds no job goes to
+ * {@code lumina.dead-letter} in the same transaction that moves the offset past it.
  *
  * <p>On start it replays {@code lumina.events} and {@code lumina.control} so a restarted scheduler
  * never places a job twice. Any Kafka failure inside a transaction stops the scheduler (its state
@@ -75,6 +78,7 @@ public final class SchedulerServer implements AutoCloseable {
   private final CountDownLatch ready = new CountDownLatch(1);
   private final Set<String> depthTopics = new HashSet<>();
   private final Map<String, Long> committed = new HashMap<>();
+  private final LogThrottle malformedLog = new LogThrottle(Duration.ofSeconds(10));
 
   /** Cancels found while replaying whose CANCELLED event was never written. */
   private final List<PlacementQueue.Dropped> replayDrops = new ArrayList<>();
@@ -223,17 +227,19 @@ public final class SchedulerServer implements AutoCloseable {
       applyFollowed(r).forEach(d -> out.add(event(d)));
     }
     for (ConsumerRecord<String, byte[]> r : requests.poll(REQUEST_POLL)) {
+      PlacementQueue.Source source =
+          new PlacementQueue.Source(r.topic(), r.partition(), r.offset());
+      JobEnvelope env;
       try {
-        JobEnvelope env = JobEnvelope.parseFrom(r.value());
-        queue
-            .offer(env, new PlacementQueue.Source(r.topic(), r.partition(), r.offset()))
-            .ifPresent(d -> out.add(event(d)));
-      } catch (InvalidProtocolBufferException | NullPointerException e) {
-        log.warn("skipping malformed job {}-{}@{}", r.topic(), r.partition(), r.offset());
-        queue.offer(
-            JobEnvelope.getDefaultInstance(),
-            new PlacementQueue.Source(r.topic(), r.partition(), r.offset()));
+        env = envelope(r);
+      } catch (MalformedRecord e) {
+        // The dead letter and the offset past it commit in the same transaction.
+        out.add(DeadLetters.of(r, e.getMessage()));
+        queue.skip(source);
+        warnMalformed(r, e.getMessage(), true);
+        continue;
       }
+      queue.offer(env, source).ifPresent(d -> out.add(event(d)));
     }
     long now = clock.millis();
     queue
@@ -291,7 +297,12 @@ public final class SchedulerServer implements AutoCloseable {
     }
     try {
       if (r.topic().equals(Topics.EVENTS)) {
-        queue.onEvent(JobEvent.parseFrom(r.value()));
+        JobEvent e = JobEvent.parseFrom(r.value());
+        if (e.getJobId().isEmpty()) {
+          warnMalformed(r, "a lumina.cluster.v1.JobEvent without job_id", false);
+        } else {
+          queue.onEvent(e);
+        }
       } else {
         ControlMessage m = ControlMessage.parseFrom(r.value());
         if (m.hasCancel()) {
@@ -299,9 +310,52 @@ public final class SchedulerServer implements AutoCloseable {
         }
       }
     } catch (InvalidProtocolBufferException e) {
-      log.warn("skipping malformed record {}-{}@{}", r.topic(), r.partition(), r.offset());
+      warnMalformed(r, "not a valid protobuf message (" + e.getMessage() + ")", false);
     }
     return List.of();
+  }
+
+  /** A record of {@code lumina.requests} that holds no usable job. */
+  private static final class MalformedRecord extends Exception {
+    MalformedRecord(String reason) {
+      super(reason);
+    }
+  }
+
+  private static JobEnvelope envelope(ConsumerRecord<String, byte[]> r) throws MalformedRecord {
+    if (r.value() == null) {
+      throw new MalformedRecord("no value; expected a lumina.cluster.v1.JobEnvelope");
+    }
+    JobEnvelope env;
+    try {
+      env = JobEnvelope.parseFrom(r.value());
+    } catch (InvalidProtocolBufferException e) {
+      throw new MalformedRecord(
+          "not a valid lumina.cluster.v1.JobEnvelope (" + e.getMessage() + ")");
+    }
+    if (env.getJobId().isEmpty()) {
+      throw new MalformedRecord("a lumina.cluster.v1.JobEnvelope without job_id");
+    }
+    return env;
+  }
+
+  /**
+   * One WARN per topic per 10 s at most. Followed topics are replayed by every scheduler on start,
+   * so their malformed records are only skipped: a dead letter per replay would repeat them.
+   */
+  private void warnMalformed(ConsumerRecord<String, byte[]> r, String reason, boolean deadLetter) {
+    long suppressed = malformedLog.admit(r.topic());
+    if (suppressed >= 0) {
+      log.warn(
+          "malformed record {}-{}@{} {}: {} ({} more malformed records on {} not logged)",
+          r.topic(),
+          r.partition(),
+          r.offset(),
+          deadLetter ? "sent to " + Topics.DEAD_LETTER : "skipped",
+          reason,
+          suppressed,
+          r.topic());
+    }
   }
 
   private ProducerRecord<String, byte[]> placedEvent(PlacementQueue.Placement p, long now) {

@@ -139,4 +139,18 @@ class PlacementQueueTest {
                   .isCloseTo(4000 * 10 * 2 * 1e-6, org.assertj.core.data.Offset.offset(1e-9));
             });
   }
+
+  @Test
+  void aSkippedRecordHoldsNoPlaceAndItsOffsetCommitsOnceTheJobsBeforeItAreReleased() {
+    offer(job("a", 5, 100, 1, 0));
+    queue.skip(new PlacementQueue.Source("lumina.requests", 0, offset++));
+    offer(job("b", 5, 100, 2, 0));
+    queue.skip(new PlacementQueue.Source("lumina.requests", 0, offset++));
+    assertThat(queue.commitOffsets()).containsEntry("lumina.requests/0", 0L);
+    assertThat(ids(queue.release())).containsExactly("a");
+    assertThat(queue.commitOffsets()).containsEntry("lumina.requests/0", 2L);
+    queue.onEvent(started("a"));
+    assertThat(ids(queue.release())).containsExactly("b");
+    assertThat(queue.commitOffsets()).containsEntry("lumina.requests/0", 4L);
+  }
 }

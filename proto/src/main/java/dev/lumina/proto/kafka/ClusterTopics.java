@@ -35,8 +35,8 @@ public final class ClusterTopics {
   }
 
   /**
-   * What a scheduler reads or writes: requests, control, events, queue depth, and {@code
-   * lumina.work.<modality>.<tier>} for every modality and tier.
+   * What a scheduler reads or writes: requests, control, events, queue depth, dead letters, and
+   * {@code lumina.work.<modality>.<tier>} for every modality and tier.
    */
   public static List<NewTopic> scheduler(Tiers tiers, int partitions, short replication) {
     List<NewTopic> topics = new ArrayList<>();
@@ -44,6 +44,7 @@ public final class ClusterTopics {
     topics.add(new NewTopic(Topics.CONTROL, partitions, replication));
     topics.add(new NewTopic(Topics.EVENTS, partitions, replication).configs(COMPACT));
     topics.add(new NewTopic(Topics.QUEUE_DEPTH, 1, replication));
+    topics.add(new NewTopic(Topics.DEAD_LETTER, partitions, replication));
     for (Modality m : Modalities.ALL) {
       for (Tiers.Tier t : tiers.tiers()) {
         topics.add(new NewTopic(Topics.work(m, t.name()), partitions, replication));

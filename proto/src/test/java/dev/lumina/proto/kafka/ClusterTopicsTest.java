@@ -35,6 +35,7 @@ class ClusterTopicsTest {
             Topics.CONTROL,
             Topics.EVENTS,
             Topics.QUEUE_DEPTH,
+            Topics.DEAD_LETTER,
             "lumina.work.image.s",
             "lumina.work.image.m",
             "lumina.work.video.s",
@@ -45,7 +46,7 @@ class ClusterTopicsTest {
             "lumina.work.audio.m");
     assertThat(t)
         .extracting(NewTopic::numPartitions)
-        .containsExactly(4, 4, 4, 1, 4, 4, 4, 4, 4, 4, 4, 4);
+        .containsExactly(4, 4, 4, 1, 4, 4, 4, 4, 4, 4, 4, 4, 4);
     assertThat(configs(t, Topics.EVENTS)).isEqualTo(Map.of("cleanup.policy", "compact"));
     assertThat(configs(t, Topics.QUEUE_DEPTH)).isNull();
   }

@@ -1,6 +1,7 @@
 package dev.lumina.worker;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import dev.lumina.proto.LogThrottle;
 import dev.lumina.proto.Topics;
 import dev.lumina.proto.cluster.v1.ControlMessage;
 import java.time.Clock;
@@ -39,6 +40,7 @@ final class ControlListener implements Runnable {
   private final Duration lookback;
   private final Duration pollTimeout;
   private final CountDownLatch assigned = new CountDownLatch(1);
+  private final LogThrottle unreadableLog = new LogThrottle(Duration.ofSeconds(10));
   private volatile boolean running = true;
 
   ControlListener(WorkerConfig config, CancelRegistry cancels, Clock clock) {
@@ -115,8 +117,17 @@ final class ControlListener implements Runnable {
         cancels.cancel(m.getJobId());
       }
     } catch (InvalidProtocolBufferException e) {
-      LOG.warn(
-          "ignoring unreadable control record at {}-{}@{}", r.topic(), r.partition(), r.offset());
+      // Every worker reads all of lumina.control: skip the record rather than dead-letter it once
+      // per worker.
+      long suppressed = unreadableLog.admit(r.topic());
+      if (suppressed >= 0) {
+        LOG.warn(
+            "ignoring unreadable control record at {}-{}@{} ({} more not logged)",
+            r.topic(),
+            r.partition(),
+            r.offset(),
+            suppressed);
+      }
     }
   }
 

@@ -1,6 +1,7 @@
 package dev.lumina.worker;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import dev.lumina.proto.LogThrottle;
 import dev.lumina.proto.cluster.v1.JobEnvelope;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -54,6 +55,7 @@ import org.slf4j.LoggerFactory;
  */
 final class WorkLoop implements Runnable {
   private static final Logger LOG = LoggerFactory.getLogger(WorkLoop.class);
+  private final LogThrottle deadLetterLog = new LogThrottle(Duration.ofSeconds(10));
   private static final long FETCH_MAX_WAIT_MS = 100;
 
   private final WorkerConfig config;
@@ -301,7 +303,16 @@ final class WorkLoop implements Runnable {
     try {
       events.deadLetter(
           r.key(), r.value() == null ? new byte[0] : r.value(), r.topic(), r.offset(), reason);
-      LOG.warn("record {}@{} sent to the dead-letter topic: {}", tp, r.offset(), reason);
+      long suppressed = deadLetterLog.admit(r.topic());
+      if (suppressed >= 0) {
+        LOG.warn(
+            "record {}@{} sent to the dead-letter topic: {} ({} more from {} not logged)",
+            tp,
+            r.offset(),
+            reason,
+            suppressed,
+            r.topic());
+      }
       commit(tp, r.offset() + 1);
     } catch (EventPublishException e) {
       LOG.warn("record {}@{} not dead-lettered, will retry: {}", tp, r.offset(), e.toString());
