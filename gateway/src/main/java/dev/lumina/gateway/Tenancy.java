@@ -7,12 +7,13 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
-import java.util.Map;
 
 /**
- * Who is calling: maps the {@code x-api-key} header to a tenant and puts it in the call's {@link
- * Context}. With no keys configured every caller is the {@link #DEFAULT_TENANT}; with keys, a
- * missing or unknown key is refused with {@code UNAUTHENTICATED}. Immutable and thread-safe.
+ * Who is calling: maps the {@code x-api-key} header to a tenant through {@link ApiKeys} and puts it
+ * in the call's {@link Context}. With {@link ApiKeys#anonymous()} every caller is the {@link
+ * #DEFAULT_TENANT} (a key sent anyway is ignored); otherwise a missing or unknown key is refused
+ * with {@code UNAUTHENTICATED} before any service sees the call. The description never repeats the
+ * key. Thread-safe (as {@link ApiKeys} is).
  */
 final class Tenancy implements ServerInterceptor {
   static final String DEFAULT_TENANT = "default";
@@ -20,10 +21,10 @@ final class Tenancy implements ServerInterceptor {
       Metadata.Key.of("x-api-key", Metadata.ASCII_STRING_MARSHALLER);
   private static final Context.Key<String> TENANT = Context.key("lumina-tenant");
 
-  private final Map<String, String> tenantsByKey;
+  private final ApiKeys keys;
 
-  Tenancy(Map<String, String> tenantsByKey) {
-    this.tenantsByKey = Map.copyOf(tenantsByKey);
+  Tenancy(ApiKeys keys) {
+    this.keys = keys;
   }
 
   /** The tenant of the current call (the default tenant outside an intercepted call). */
@@ -36,13 +37,14 @@ final class Tenancy implements ServerInterceptor {
   public <Q, A> ServerCall.Listener<Q> interceptCall(
       ServerCall<Q, A> call, Metadata headers, ServerCallHandler<Q, A> next) {
     String tenant = DEFAULT_TENANT;
-    if (!tenantsByKey.isEmpty()) {
+    if (!keys.isAnonymous()) {
       String key = headers.get(API_KEY);
-      tenant = key == null ? null : tenantsByKey.get(key);
+      boolean missing = key == null || key.isEmpty();
+      tenant = missing ? null : keys.tenantOf(key).orElse(null);
       if (tenant == null) {
         call.close(
             Status.UNAUTHENTICATED.withDescription(
-                "x-api-key: " + (key == null ? "missing" : "unknown key")),
+                "x-api-key: " + (missing ? "missing" : "unknown key")),
             new Metadata());
         return new ServerCall.Listener<>() {};
       }

@@ -15,7 +15,6 @@ import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 
 /** The gateway's services over the in-process transport, with a {@link RecordingPublisher}. */
 final class GatewayHarness implements AutoCloseable {
@@ -27,7 +26,7 @@ final class GatewayHarness implements AutoCloseable {
   private final Server server;
   private final ManagedChannel channel;
 
-  GatewayHarness(Map<String, String> apiKeys) throws IOException {
+  GatewayHarness(ApiKeys apiKeys) throws IOException {
     String name = InProcessServerBuilder.generateName();
     GenerationService generation =
         new GenerationService(
@@ -55,15 +54,26 @@ final class GatewayHarness implements AutoCloseable {
     return GenerationGrpc.newBlockingStub(channel);
   }
 
+  /** A Generation stub sending {@code apiKey} as {@code x-api-key}; null sends no header. */
   GenerationGrpc.GenerationBlockingStub generation(String apiKey) {
-    Metadata h = new Metadata();
-    h.put(Tenancy.API_KEY, apiKey);
-    return GenerationGrpc.newBlockingStub(channel)
-        .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(h));
+    return apiKey == null
+        ? generation()
+        : GenerationGrpc.newBlockingStub(channel).withInterceptors(withKey(apiKey));
   }
 
   ModelsGrpc.ModelsBlockingStub models() {
     return ModelsGrpc.newBlockingStub(channel);
+  }
+
+  /** A Models stub sending {@code apiKey} as {@code x-api-key}; null sends no header. */
+  ModelsGrpc.ModelsBlockingStub models(String apiKey) {
+    return apiKey == null ? models() : models().withInterceptors(withKey(apiKey));
+  }
+
+  private static io.grpc.ClientInterceptor withKey(String apiKey) {
+    Metadata h = new Metadata();
+    h.put(Tenancy.API_KEY, apiKey);
+    return MetadataUtils.newAttachHeadersInterceptor(h);
   }
 
   ChunkSinkGrpc.ChunkSinkStub chunkSink() {
