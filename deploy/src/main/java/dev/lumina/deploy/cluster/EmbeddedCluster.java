@@ -5,6 +5,7 @@ import dev.lumina.deploy.kafka.EmbeddedKafka;
 import dev.lumina.deploy.kafka.EmbeddedKafkaConfig;
 import dev.lumina.deploy.kafka.PortInUseException;
 import dev.lumina.engine.ModelLayout;
+import dev.lumina.gateway.ApiKeys;
 import dev.lumina.gateway.GatewayConfig;
 import dev.lumina.gateway.GatewayServer;
 import dev.lumina.proto.Tiers;
@@ -53,6 +54,8 @@ public final class EmbeddedCluster implements AutoCloseable {
    * @param tiers worker tiers, smallest first
    * @param name names the worker and the model card's announcer, e.g. {@code "serve"}
    * @param tuning the knobs that trade CPU for latency
+   * @param apiKeys who may call the gateway ({@link ApiKeys#anonymous()}: everyone, as tenant
+   *     {@code default})
    */
   public record Settings(
       ModelLayout model,
@@ -64,9 +67,11 @@ public final class EmbeddedCluster implements AutoCloseable {
       boolean kafkaPortFallback,
       Tiers tiers,
       String name,
-      Tuning tuning) {
+      Tuning tuning,
+      ApiKeys apiKeys) {
     public Settings {
       Objects.requireNonNull(tuning, "tuning");
+      Objects.requireNonNull(apiKeys, "apiKeys");
       Objects.requireNonNull(model, "model");
       Objects.requireNonNull(dataDir, "dataDir");
       Objects.requireNonNull(host, "host");
@@ -78,6 +83,32 @@ public final class EmbeddedCluster implements AutoCloseable {
       if (name.isBlank()) {
         throw new IllegalArgumentException("name must not be blank");
       }
+    }
+
+    /** Settings whose gateway lets every caller in as tenant {@code default}. */
+    public Settings(
+        ModelLayout model,
+        Path dataDir,
+        String host,
+        int gatewayPort,
+        int chunkSinkPort,
+        int kafkaPort,
+        boolean kafkaPortFallback,
+        Tiers tiers,
+        String name,
+        Tuning tuning) {
+      this(
+          model,
+          dataDir,
+          host,
+          gatewayPort,
+          chunkSinkPort,
+          kafkaPort,
+          kafkaPortFallback,
+          tiers,
+          name,
+          tuning,
+          ApiKeys.anonymous());
     }
 
     /**
@@ -239,6 +270,7 @@ public final class EmbeddedCluster implements AutoCloseable {
                   .port(s.gatewayPort())
                   .chunkSinkPort(s.chunkSinkPort())
                   .tiers(s.tiers())
+                  .apiKeys(s.apiKeys())
                   .build(),
               GrpcServerFactory.gatewayHost());
       started.add(gateway);
