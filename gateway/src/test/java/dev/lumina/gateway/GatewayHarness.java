@@ -8,8 +8,10 @@ import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
+import io.grpc.health.v1.HealthGrpc;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.stub.MetadataUtils;
 import java.io.IOException;
 import java.time.Clock;
@@ -44,6 +46,8 @@ final class GatewayHarness implements AutoCloseable {
                 ServerInterceptors.intercept(
                     generation, new MessageSizeLimit(MAX_MESSAGE_BYTES), tenancy))
             .addService(ServerInterceptors.intercept(new ModelsService(catalog), tenancy))
+            .addService(
+                ServerInterceptors.intercept(new HealthStatusManager().getHealthService(), tenancy))
             .addService(new ChunkSinkService(table))
             .build()
             .start();
@@ -74,6 +78,11 @@ final class GatewayHarness implements AutoCloseable {
     Metadata h = new Metadata();
     h.put(Tenancy.API_KEY, apiKey);
     return MetadataUtils.newAttachHeadersInterceptor(h);
+  }
+
+  /** gRPC health, behind the same tenancy as the public services. */
+  HealthGrpc.HealthBlockingStub health() {
+    return HealthGrpc.newBlockingStub(channel);
   }
 
   ChunkSinkGrpc.ChunkSinkStub chunkSink() {

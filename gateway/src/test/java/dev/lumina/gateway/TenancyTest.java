@@ -170,6 +170,15 @@ class TenancyTest {
   }
 
   @Test
+  void healthAnswersWithoutAKeySoProbesNeedNoSecret() {
+    assertThat(
+            gw.health()
+                .check(io.grpc.health.v1.HealthCheckRequest.getDefaultInstance())
+                .getStatus())
+        .isEqualTo(io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
+  }
+
+  @Test
   void anonymousGatewaysIgnoreAnyKeyAndServeTheDefaultTenant() throws IOException {
     try (GatewayHarness open = new GatewayHarness(ApiKeys.anonymous())) {
       open.generation().submit(request("x"));
