@@ -4,7 +4,6 @@ import dev.lumina.proto.Tiers;
 import dev.lumina.proto.cluster.v1.ModelCard;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Everything a gateway needs, validated at construction (a bad value names its key). Build one with
@@ -19,7 +18,8 @@ import java.util.Map;
  * @param staticModels model cards known without any announcement on {@code lumina.models}
  * @param defaultModel model used when a request names none ("" = the first known by name)
  * @param tiers worker tiers by token budget; a job above the largest is refused
- * @param apiKeys API key to tenant; empty = every caller is the default tenant
+ * @param apiKeys which key is which tenant's; {@link ApiKeys#anonymous()} (the default) = every
+ *     caller is the default tenant
  * @param maxInboundMessageBytes largest public request accepted (larger: RESOURCE_EXHAUSTED)
  * @param maxJobs jobs remembered for GetJob/Watch before the oldest are forgotten
  * @param publishTimeout longest wait for Kafka to acknowledge an accepted job
@@ -36,7 +36,7 @@ public record GatewayConfig(
     List<ModelCard> staticModels,
     String defaultModel,
     Tiers tiers,
-    Map<String, String> apiKeys,
+    ApiKeys apiKeys,
     int maxInboundMessageBytes,
     int maxJobs,
     Duration publishTimeout,
@@ -91,7 +91,9 @@ public record GatewayConfig(
     if (tiers == null) {
       throw new IllegalArgumentException("tiers: required");
     }
-    apiKeys = Map.copyOf(apiKeys);
+    if (apiKeys == null) {
+      throw new IllegalArgumentException("api-keys: required (ApiKeys.anonymous() for none)");
+    }
     if (maxInboundMessageBytes < 1024) {
       throw new IllegalArgumentException(
           "max-message-bytes must be >= 1024, got " + maxInboundMessageBytes);
@@ -151,7 +153,7 @@ public record GatewayConfig(
     private List<ModelCard> staticModels = List.of();
     private String defaultModel = "";
     private Tiers tiers = Tiers.defaults();
-    private Map<String, String> apiKeys = Map.of();
+    private ApiKeys apiKeys = ApiKeys.anonymous();
     private int maxInboundMessageBytes = DEFAULT_MAX_INBOUND_BYTES;
     private int maxJobs = DEFAULT_MAX_JOBS;
     private Duration publishTimeout = DEFAULT_PUBLISH_TIMEOUT;
@@ -201,7 +203,8 @@ public record GatewayConfig(
       return this;
     }
 
-    public Builder apiKeys(Map<String, String> v) {
+    /** Who may call; default {@link ApiKeys#anonymous()}. */
+    public Builder apiKeys(ApiKeys v) {
       apiKeys = v;
       return this;
     }

@@ -20,6 +20,8 @@ import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
@@ -212,15 +214,25 @@ final class GenerationService extends GenerationGrpc.GenerationImplBase {
         .whenKnown(jobId, lookupWait)
         .whenComplete(
             (r, e) -> {
-              if (e != null || !r.tenant().equals(tenant)) {
-                out.onError(
-                    Status.NOT_FOUND
-                        .withDescription("job_id: no job " + GatewayErrors.quote(jobId))
-                        .asRuntimeException());
+              if (e != null) {
+                notFound(jobId, out);
+              } else if (!r.tenant().equals(tenant)) {
+                // Answered as late as for an unknown id, so timing does not tell that it exists.
+                new CompletableFuture<Void>()
+                    .completeOnTimeout(null, lookupWait.toMillis(), TimeUnit.MILLISECONDS)
+                    .thenRun(() -> notFound(jobId, out));
               } else {
                 then.accept(r);
               }
             });
+  }
+
+  /** The one answer for an unknown job and for another tenant's: the same words either way. */
+  private static void notFound(String jobId, StreamObserver<?> out) {
+    out.onError(
+        Status.NOT_FOUND
+            .withDescription("job_id: no job " + GatewayErrors.quote(jobId))
+            .asRuntimeException());
   }
 
   private static void follow(JobRecord record, long afterSeq, StreamObserver<GenerationChunk> out) {

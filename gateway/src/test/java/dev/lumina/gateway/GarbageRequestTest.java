@@ -26,7 +26,6 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.logging.Handler;
 import java.util.logging.LogRecord;
 import java.util.stream.Stream;
@@ -71,7 +70,7 @@ class GarbageRequestTest {
 
   @BeforeEach
   void start() throws IOException {
-    gw = new GatewayHarness(Map.of(), true);
+    gw = new GatewayHarness(ApiKeys.anonymous(), true);
     logged.start();
     root().addAppender(logged);
     java.util.logging.Logger.getLogger("").addHandler(julHandler);

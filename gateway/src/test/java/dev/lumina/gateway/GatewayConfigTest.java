@@ -3,7 +3,6 @@ package dev.lumina.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class GatewayConfigTest {
@@ -18,7 +17,7 @@ class GatewayConfigTest {
     assertThat(c.maxJobs()).isEqualTo(GatewayConfig.DEFAULT_MAX_JOBS);
     assertThat(c.publishTimeout()).isEqualTo(GatewayConfig.DEFAULT_PUBLISH_TIMEOUT);
     assertThat(c.lookupWait()).isEqualTo(GatewayConfig.DEFAULT_LOOKUP_WAIT);
-    assertThat(c.apiKeys()).isEmpty();
+    assertThat(c.apiKeys().isAnonymous()).isTrue();
     assertThat(c.toBuilder().advertisedHost("gw1.internal").build().advertisedHost())
         .isEqualTo("gw1.internal");
   }
@@ -42,7 +41,7 @@ class GatewayConfigTest {
         .hasMessageContaining("port must be in 0..65535");
     assertThatThrownBy(() -> GatewayConfig.builder("k:1").maxInboundMessageBytes(10).build())
         .hasMessageContaining("max-message-bytes must be >= 1024");
-    assertThatThrownBy(() -> GatewayConfig.builder(" ").apiKeys(Map.of()).build())
+    assertThatThrownBy(() -> GatewayConfig.builder(" ").apiKeys(ApiKeys.anonymous()).build())
         .hasMessageContaining("kafka");
   }
 }

@@ -9,10 +9,12 @@ import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
+import io.grpc.health.v1.HealthGrpc;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.stub.MetadataUtils;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -20,7 +22,6 @@ import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The gateway's services (requests {@linkplain RequestParsing#guard guarded} as the gateway serves
@@ -36,7 +37,7 @@ final class GatewayHarness implements AutoCloseable {
   private final Server server;
   private final ManagedChannel channel;
 
-  GatewayHarness(Map<String, String> apiKeys) throws IOException {
+  GatewayHarness(ApiKeys apiKeys) throws IOException {
     this(apiKeys, false);
   }
 
@@ -44,7 +45,7 @@ final class GatewayHarness implements AutoCloseable {
    * The services in-process, or with {@code overLoopback} on a Netty server on a loopback port with
    * the interceptors server-wide, as the gateway runs them.
    */
-  GatewayHarness(Map<String, String> apiKeys, boolean overLoopback) throws IOException {
+  GatewayHarness(ApiKeys apiKeys, boolean overLoopback) throws IOException {
     GenerationService generation =
         new GenerationService(
             new RequestValidator(catalog, Tiers.defaults()),
@@ -62,6 +63,7 @@ final class GatewayHarness implements AutoCloseable {
               .intercept(tenancy)
               .addService(parsing.guard(generation))
               .addService(parsing.guard(new ModelsService(catalog)))
+              .addService(new HealthStatusManager().getHealthService())
               .addService(new ChunkSinkService(table))
               .build()
               .start();
@@ -79,6 +81,8 @@ final class GatewayHarness implements AutoCloseable {
             .addService(ServerInterceptors.intercept(parsing.guard(generation), sizeLimit, tenancy))
             .addService(
                 ServerInterceptors.intercept(parsing.guard(new ModelsService(catalog)), tenancy))
+            .addService(
+                ServerInterceptors.intercept(new HealthStatusManager().getHealthService(), tenancy))
             .addService(new ChunkSinkService(table))
             .build()
             .start();
@@ -94,15 +98,31 @@ final class GatewayHarness implements AutoCloseable {
     return GenerationGrpc.newBlockingStub(channel);
   }
 
+  /** A Generation stub sending {@code apiKey} as {@code x-api-key}; null sends no header. */
   GenerationGrpc.GenerationBlockingStub generation(String apiKey) {
-    Metadata h = new Metadata();
-    h.put(Tenancy.API_KEY, apiKey);
-    return GenerationGrpc.newBlockingStub(channel)
-        .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(h));
+    return apiKey == null
+        ? generation()
+        : GenerationGrpc.newBlockingStub(channel).withInterceptors(withKey(apiKey));
   }
 
   ModelsGrpc.ModelsBlockingStub models() {
     return ModelsGrpc.newBlockingStub(channel);
+  }
+
+  /** A Models stub sending {@code apiKey} as {@code x-api-key}; null sends no header. */
+  ModelsGrpc.ModelsBlockingStub models(String apiKey) {
+    return apiKey == null ? models() : models().withInterceptors(withKey(apiKey));
+  }
+
+  private static io.grpc.ClientInterceptor withKey(String apiKey) {
+    Metadata h = new Metadata();
+    h.put(Tenancy.API_KEY, apiKey);
+    return MetadataUtils.newAttachHeadersInterceptor(h);
+  }
+
+  /** gRPC health, behind the same tenancy as the public services. */
+  HealthGrpc.HealthBlockingStub health() {
+    return HealthGrpc.newBlockingStub(channel);
   }
 
   ChunkSinkGrpc.ChunkSinkStub chunkSink() {

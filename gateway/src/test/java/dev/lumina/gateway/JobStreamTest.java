@@ -34,7 +34,7 @@ class JobStreamTest {
 
   @BeforeEach
   void start() throws IOException {
-    gw = new GatewayHarness(Map.of("key-a", "tenant-a", "key-b", "tenant-b"));
+    gw = new GatewayHarness(ApiKeys.of(Map.of("key-a", "tenant-a", "key-b", "tenant-b")));
   }
 
   @AfterEach

@@ -11,7 +11,6 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.util.Map;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -29,7 +28,7 @@ class LongInputTest {
 
   @BeforeEach
   void start() throws IOException {
-    gw = new GatewayHarness(Map.of(), true);
+    gw = new GatewayHarness(ApiKeys.anonymous(), true);
   }
 
   @AfterEach

@@ -11,7 +11,6 @@ import dev.lumina.proto.v1.Sampling;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
-import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -26,7 +25,7 @@ class RequestValidationTest {
 
   @BeforeEach
   void start() throws IOException {
-    gw = new GatewayHarness(Map.of());
+    gw = new GatewayHarness(ApiKeys.anonymous());
   }
 
   @AfterEach

@@ -7,8 +7,12 @@ import dev.lumina.deploy.bench.PhaseResult;
 import dev.lumina.deploy.cluster.EmbeddedCluster;
 import dev.lumina.scheduler.SchedulerConfig;
 import dev.lumina.worker.WorkerConfig;
+import io.grpc.Channel;
+import io.grpc.ClientInterceptors;
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
 import io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.MetadataUtils;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -39,6 +43,13 @@ final class BenchClusterCommand implements Callable<Integer> {
       paramLabel = "HOST:PORT",
       description = "Gateway to measure (default: start the cluster in this process).")
   String server;
+
+  @Option(
+      names = "--api-key",
+      paramLabel = "KEY",
+      defaultValue = "${env:LUMINA_API_KEY}",
+      description = "Sent as x-api-key with every job, for a gateway with --api-keys.")
+  String apiKey;
 
   @Option(
       names = "--model",
@@ -140,7 +151,7 @@ final class BenchClusterCommand implements Callable<Integer> {
       return 2;
     }
     if (server != null && !server.isBlank()) {
-      return measure(server, settings);
+      return measure(server, apiKey, settings);
     }
     EmbeddedCluster cluster;
     try {
@@ -167,11 +178,11 @@ final class BenchClusterCommand implements Callable<Integer> {
               + workerPollMs
               + " ms, max batch "
               + maxBatch);
-      return measure("127.0.0.1:" + cluster.gatewayPort(), settings);
+      return measure("127.0.0.1:" + cluster.gatewayPort(), null, settings);
     }
   }
 
-  private static int measure(String address, ClusterBenchmark.Settings settings)
+  private static int measure(String address, String apiKey, ClusterBenchmark.Settings settings)
       throws InterruptedException {
     int colon = address.lastIndexOf(':');
     int port;
@@ -188,7 +199,13 @@ final class BenchClusterCommand implements Callable<Integer> {
     ManagedChannel channel =
         NettyChannelBuilder.forAddress(address.substring(0, colon), port).usePlaintext().build();
     try {
-      List<PhaseResult> phases = ClusterBenchmark.run(channel, settings, System.out);
+      Channel calls = channel;
+      if (apiKey != null && !apiKey.isEmpty()) {
+        Metadata h = new Metadata();
+        h.put(Metadata.Key.of("x-api-key", Metadata.ASCII_STRING_MARSHALLER), apiKey);
+        calls = ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(h));
+      }
+      List<PhaseResult> phases = ClusterBenchmark.run(calls, settings, System.out);
       System.out.println();
       System.out.print(BenchTable.format(phases));
       return phases.stream().allMatch(p -> p.completed() > 0) ? 0 : 1;

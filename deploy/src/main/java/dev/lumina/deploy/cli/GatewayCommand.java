@@ -2,17 +2,25 @@ package dev.lumina.deploy.cli;
 
 import dev.lumina.deploy.grpc.GrpcServerFactory;
 import dev.lumina.deploy.kafka.EmbeddedKafkaConfig;
+import dev.lumina.gateway.ApiKeyFileException;
+import dev.lumina.gateway.ApiKeys;
 import dev.lumina.gateway.GatewayConfig;
 import dev.lumina.gateway.GatewayServer;
 import dev.lumina.proto.Tiers;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
  * {@code lumina gateway}: the public gRPC door ({@code lumina.v1} Generation and Models, health,
  * reflection) plus the internal ChunkSink port workers deliver to. Runs until SIGTERM or Ctrl-C.
+ *
+ * <p>Callers need an API key from {@code --api-keys FILE}; a gateway without one refuses to start
+ * unless {@code --allow-anonymous} says every caller may be tenant {@code default}.
+ *
+ * <p>Exit codes: 0 stopped by a signal; 1 could not start; 2 bad command line or key file.
  */
 @Command(
     name = "gateway",
@@ -78,8 +86,40 @@ final class GatewayCommand implements Callable<Integer> {
       description = "Largest public request in bytes (default: ${DEFAULT-VALUE}).")
   int maxMessageBytes;
 
+  @Mixin ApiKeyOptions apiKeyFile;
+
+  @Option(
+      names = "--allow-anonymous",
+      description =
+          "Serve without API keys: every caller is tenant 'default' (trusted networks only).")
+  boolean allowAnonymous;
+
   @Override
   public Integer call() throws InterruptedException {
+    ApiKeys keys;
+    if (apiKeyFile.given() && allowAnonymous) {
+      System.err.println(
+          "lumina gateway: --api-keys and --allow-anonymous exclude each other (is "
+              + ApiKeyOptions.ENV
+              + " set?)");
+      return 2;
+    } else if (allowAnonymous) {
+      keys = ApiKeys.anonymous();
+    } else if (!apiKeyFile.given()) {
+      System.err.println(
+          "lumina gateway: no API keys: create one with `lumina keys add TENANT --file FILE`,"
+              + " then pass --api-keys FILE (or set "
+              + ApiKeyOptions.ENV
+              + "); --allow-anonymous serves every caller as tenant 'default'");
+      return 2;
+    } else {
+      try {
+        keys = apiKeyFile.load();
+      } catch (ApiKeyFileException e) {
+        System.err.println("lumina gateway: --api-keys " + e.getMessage());
+        return 2;
+      }
+    }
     GatewayConfig config;
     try {
       config =
@@ -91,11 +131,17 @@ final class GatewayCommand implements Callable<Integer> {
               .defaultModel(defaultModel)
               .tiers(Tiers.parse(tiers))
               .maxInboundMessageBytes(maxMessageBytes)
+              .apiKeys(keys)
               .build();
     } catch (IllegalArgumentException e) {
       System.err.println("lumina gateway: " + e.getMessage());
       return 2;
     }
+    System.err.println(
+        "lumina gateway: "
+            + (keys.isAnonymous()
+                ? "--allow-anonymous: every caller is tenant 'default'"
+                : ApiKeyOptions.describe(keys)));
     GatewayServer gateway;
     try {
       gateway = GatewayServer.start(config, GrpcServerFactory.gatewayHost());

@@ -32,6 +32,7 @@ import picocli.CommandLine.Command;
       EvalCommand.class,
       DemoCommand.class,
       GalleryCommand.class,
+      KeysCommand.class,
     })
 public final class Lumina implements Runnable {
 

@@ -3,6 +3,8 @@ package dev.lumina.deploy.cli;
 import dev.lumina.deploy.cluster.EmbeddedCluster;
 import dev.lumina.deploy.demo.ShippedModel;
 import dev.lumina.deploy.kafka.EmbeddedKafkaConfig;
+import dev.lumina.gateway.ApiKeyFileException;
+import dev.lumina.gateway.ApiKeys;
 import dev.lumina.gateway.GatewayConfig;
 import dev.lumina.proto.Tiers;
 import java.io.PrintWriter;
@@ -23,7 +25,11 @@ import picocli.CommandLine.Option;
  * running job and streams the result through the still-open gateway; jobs accepted meanwhile stay
  * durable in the broker's data for the next start), then the gateway, the scheduler and the broker.
  *
- * <p>Exit codes: 0 stopped by a signal; 1 a role did not start; 2 bad command line or model.
+ * <p>For local use every caller is tenant {@code default}; {@code --api-keys FILE} makes the
+ * gateway check keys as {@code lumina gateway} does.
+ *
+ * <p>Exit codes: 0 stopped by a signal; 1 a role did not start; 2 bad command line, model or key
+ * file.
  */
 @Command(
     name = "serve",
@@ -88,9 +94,23 @@ final class ServeCommand implements Callable<Integer> {
               + " (default: ${DEFAULT-VALUE}).")
   int metricsPort;
 
+  @Mixin ApiKeyOptions apiKeyFile;
+
   @Override
   public Integer call() throws InterruptedException {
     PrintWriter err = new PrintWriter(System.err, true, StandardCharsets.UTF_8);
+    ApiKeys keys = ApiKeys.anonymous();
+    if (apiKeyFile.given()) {
+      try {
+        keys = apiKeyFile.load();
+      } catch (ApiKeyFileException e) {
+        System.err.println("lumina serve: --api-keys " + e.getMessage());
+        return 2;
+      }
+      err.println("lumina serve: " + ApiKeyOptions.describe(keys));
+    } else {
+      err.println("lumina serve: no --api-keys: every caller is tenant 'default' (local use only)");
+    }
     EmbeddedCluster.Settings settings;
     try {
       boolean fallback = kafkaPort == null;
@@ -106,6 +126,7 @@ final class ServeCommand implements Callable<Integer> {
               Tiers.parse(tiers),
               "serve",
               EmbeddedCluster.Tuning.DEFAULTS,
+              keys,
               metricsPort == 0 ? OptionalInt.empty() : OptionalInt.of(metricsPort));
     } catch (IllegalArgumentException e) {
       System.err.println("lumina serve: " + e.getMessage());

@@ -7,6 +7,7 @@ import dev.lumina.deploy.kafka.PortInUseException;
 import dev.lumina.deploy.metrics.KafkaReadiness;
 import dev.lumina.deploy.metrics.ManagementServer;
 import dev.lumina.engine.ModelLayout;
+import dev.lumina.gateway.ApiKeys;
 import dev.lumina.gateway.GatewayConfig;
 import dev.lumina.gateway.GatewayServer;
 import dev.lumina.proto.Tiers;
@@ -59,6 +60,8 @@ public final class EmbeddedCluster implements AutoCloseable {
    * @param tiers worker tiers, smallest first
    * @param name names the worker and the model card's announcer, e.g. {@code "serve"}
    * @param tuning the knobs that trade CPU for latency
+   * @param apiKeys who may call the gateway ({@link ApiKeys#anonymous()}: everyone, as tenant
+   *     {@code default})
    * @param metricsPort the management port ({@code /metrics}, {@code /healthz}, {@code /readyz})
    *     for all roles; empty = none, 0 = a free port
    */
@@ -73,9 +76,11 @@ public final class EmbeddedCluster implements AutoCloseable {
       Tiers tiers,
       String name,
       Tuning tuning,
+      ApiKeys apiKeys,
       OptionalInt metricsPort) {
     public Settings {
       Objects.requireNonNull(tuning, "tuning");
+      Objects.requireNonNull(apiKeys, "apiKeys");
       Objects.requireNonNull(metricsPort, "metricsPort");
       if (metricsPort.isPresent()) {
         checkPort("metricsPort", metricsPort.getAsInt());
@@ -91,6 +96,33 @@ public final class EmbeddedCluster implements AutoCloseable {
       if (name.isBlank()) {
         throw new IllegalArgumentException("name must not be blank");
       }
+    }
+
+    /** Settings whose gateway lets every caller in as tenant {@code default}. */
+    public Settings(
+        ModelLayout model,
+        Path dataDir,
+        String host,
+        int gatewayPort,
+        int chunkSinkPort,
+        int kafkaPort,
+        boolean kafkaPortFallback,
+        Tiers tiers,
+        String name,
+        Tuning tuning) {
+      this(
+          model,
+          dataDir,
+          host,
+          gatewayPort,
+          chunkSinkPort,
+          kafkaPort,
+          kafkaPortFallback,
+          tiers,
+          name,
+          tuning,
+          ApiKeys.anonymous(),
+          OptionalInt.empty());
     }
 
     /**
@@ -123,6 +155,7 @@ public final class EmbeddedCluster implements AutoCloseable {
           Tiers.parse(Tiers.DEFAULT_SPEC),
           name,
           tuning,
+          ApiKeys.anonymous(),
           OptionalInt.empty());
     }
 
@@ -139,6 +172,7 @@ public final class EmbeddedCluster implements AutoCloseable {
           tiers,
           name,
           tuning,
+          apiKeys,
           OptionalInt.of(port));
     }
 
@@ -275,6 +309,7 @@ public final class EmbeddedCluster implements AutoCloseable {
                   .port(s.gatewayPort())
                   .chunkSinkPort(s.chunkSinkPort())
                   .tiers(s.tiers())
+                  .apiKeys(s.apiKeys())
                   .build(),
               GrpcServerFactory.gatewayHost());
       started.add(gateway);

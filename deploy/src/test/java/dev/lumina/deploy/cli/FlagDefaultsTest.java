@@ -34,6 +34,7 @@ class FlagDefaultsTest {
     assertThat(g.port).isEqualTo(GatewayConfig.DEFAULT_PORT);
     assertThat(g.chunkSinkPort).isEqualTo(GatewayConfig.DEFAULT_CHUNK_SINK_PORT);
     assertThat(g.maxMessageBytes).isEqualTo(GatewayConfig.DEFAULT_MAX_INBOUND_BYTES);
+    assertThat(g.allowAnonymous).as("keys are required unless asked otherwise").isFalse();
   }
 
   @Test

@@ -63,7 +63,6 @@ class EmbeddedClusterTest {
         fallback,
         Tiers.parse(Tiers.DEFAULT_SPEC),
         "it-cluster",
-        EmbeddedCluster.Tuning.DEFAULTS,
-        java.util.OptionalInt.empty());
+        EmbeddedCluster.Tuning.DEFAULTS);
   }
 }

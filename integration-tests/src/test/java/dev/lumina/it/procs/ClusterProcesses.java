@@ -88,7 +88,15 @@ final class ClusterProcesses implements AutoCloseable {
           launch(
               "gateway-" + i,
               "192m",
-              List.of("gateway", "--kafka", bootstrap, "--port", "0", "--chunk-sink-port", "0")));
+              List.of(
+                  "gateway",
+                  "--kafka",
+                  bootstrap,
+                  "--port",
+                  "0",
+                  "--chunk-sink-port",
+                  "0",
+                  "--allow-anonymous")));
     }
     for (int i = 0; i < workerCount; i++) {
       startWorker("worker-" + i);

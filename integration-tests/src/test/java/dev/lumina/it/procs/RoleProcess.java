@@ -150,6 +150,18 @@ final class RoleProcess implements AutoCloseable {
         + String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
   }
 
+  /**
+   * Waits for the process to exit by itself and returns its exit code.
+   *
+   * @throws AssertionError if it is still running after {@code timeout}, with the log's tail
+   */
+  int awaitExit(Duration timeout) {
+    if (!waitFor(timeout)) {
+      throw new AssertionError(name + " still running after " + timeout + ":\n" + tail(40));
+    }
+    return process.exitValue();
+  }
+
   /** SIGKILL, then waits for the process to be gone. */
   void kill() {
     process.destroyForcibly();
