@@ -3,6 +3,8 @@ package dev.lumina.gateway;
 import dev.lumina.proto.kafka.ClusterTopics;
 import io.grpc.BindableService;
 import io.grpc.ServerInterceptor;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
@@ -44,6 +46,11 @@ public final class GatewayServer implements AutoCloseable {
    * @throws java.io.UncheckedIOException if a port cannot be bound
    */
   public static GatewayServer start(GatewayConfig config, GrpcHost host) {
+    return start(config, host, new CompositeMeterRegistry());
+  }
+
+  /** {@link #start(GatewayConfig, GrpcHost)} with its meters in {@code registry}. */
+  public static GatewayServer start(GatewayConfig config, GrpcHost host, MeterRegistry registry) {
     ClusterTopics.ensure(
         config.kafkaBootstrap(),
         ClusterTopics.gateway(config.topicPartitions(), config.replication()));
@@ -78,6 +85,7 @@ public final class GatewayServer implements AutoCloseable {
               new InetSocketAddress(config.bindHost(), config.port()),
               List.of(parsing.guard(generation), parsing.guard(new ModelsService(catalog))),
               List.<ServerInterceptor>of(
+                  new GatewayMetrics(registry),
                   new MessageSizeLimit(config.maxInboundMessageBytes()),
                   new Tenancy(config.apiKeys())),
               config.maxInboundMessageBytes());

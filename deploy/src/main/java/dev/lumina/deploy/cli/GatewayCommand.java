@@ -2,11 +2,14 @@ package dev.lumina.deploy.cli;
 
 import dev.lumina.deploy.grpc.GrpcServerFactory;
 import dev.lumina.deploy.kafka.EmbeddedKafkaConfig;
+import dev.lumina.deploy.metrics.KafkaReadiness;
+import dev.lumina.deploy.metrics.ManagementServer;
 import dev.lumina.gateway.ApiKeyFileException;
 import dev.lumina.gateway.ApiKeys;
 import dev.lumina.gateway.GatewayConfig;
 import dev.lumina.gateway.GatewayServer;
 import dev.lumina.proto.Tiers;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -88,6 +91,8 @@ final class GatewayCommand implements Callable<Integer> {
 
   @Mixin ApiKeyOptions apiKeyFile;
 
+  @Mixin MetricsOptions metrics;
+
   @Option(
       names = "--allow-anonymous",
       description =
@@ -143,9 +148,20 @@ final class GatewayCommand implements Callable<Integer> {
                 ? "--allow-anonymous: every caller is tenant 'default'"
                 : ApiKeyOptions.describe(keys)));
     GatewayServer gateway;
+    Optional<ManagementServer> management;
     try {
-      gateway = GatewayServer.start(config, GrpcServerFactory.gatewayHost());
+      gateway = GatewayServer.start(config, GrpcServerFactory.gatewayHost(), metrics.registry());
     } catch (RuntimeException e) {
+      System.err.println("lumina gateway: " + e.getMessage());
+      return 1;
+    }
+    try {
+      management =
+          metrics
+              .start()
+              .map(m -> m.readiness("kafka", new KafkaReadiness(config.kafkaBootstrap())));
+    } catch (RuntimeException e) {
+      gateway.close();
       System.err.println("lumina gateway: " + e.getMessage());
       return 1;
     }
@@ -154,6 +170,7 @@ final class GatewayCommand implements Callable<Integer> {
         .addShutdownHook(
             new Thread(
                 () -> {
+                  management.ifPresent(ManagementServer::close);
                   gateway.close();
                   stopped.countDown();
                 },

@@ -311,7 +311,8 @@ public final class EmbeddedCluster implements AutoCloseable {
                   .tiers(s.tiers())
                   .apiKeys(s.apiKeys())
                   .build(),
-              GrpcServerFactory.gatewayHost());
+              GrpcServerFactory.gatewayHost(),
+              registry);
       started.add(gateway);
       int metricsPort = -1;
       if (registry instanceof PrometheusMeterRegistry prometheus) {

@@ -1,11 +1,17 @@
 package dev.lumina.it.metrics;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.lumina.deploy.bench.BenchModelDir;
 import dev.lumina.deploy.client.GenerateClient;
 import dev.lumina.deploy.cluster.EmbeddedCluster;
 import dev.lumina.proto.v1.GenerateRequest;
+import dev.lumina.proto.v1.GenerationGrpc;
+import dev.lumina.proto.v1.Geometry;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.StatusRuntimeException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.URI;
@@ -43,6 +49,24 @@ class MetricsScrapeTest {
               GenerateRequest.newBuilder().setPrompt("a red square").build(),
               tmp.resolve("out"),
               false);
+      ManagedChannel channel =
+          ManagedChannelBuilder.forAddress("127.0.0.1", cluster.gatewayPort())
+              .usePlaintext()
+              .build();
+      try {
+        assertThatThrownBy(
+                () ->
+                    GenerationGrpc.newBlockingStub(channel)
+                        .submit(
+                            GenerateRequest.newBuilder()
+                                .setPrompt("x")
+                                .setGeometry(Geometry.newBuilder().setWidth(17))
+                                .build()))
+            .isInstanceOf(StatusRuntimeException.class)
+            .hasMessageContaining("INVALID_ARGUMENT");
+      } finally {
+        channel.shutdownNow();
+      }
       HttpClient http = HttpClient.newHttpClient();
       String metrics = get(http, port, "/metrics").body();
       assertThat(value(metrics, "lumina_worker_jobs_total\\{outcome=\"succeeded\"[^}]*\\}"))
@@ -68,6 +92,21 @@ class MetricsScrapeTest {
       assertThat(value(metrics, "lumina_scheduler_transaction_seconds_count"))
           .isGreaterThanOrEqualTo(1.0);
       assertThat(value(metrics, "jvm_memory_used_bytes\\{[^}]*\\}")).isPositive();
+      assertThat(
+              value(metrics, "lumina_gateway_requests_total\\{rpc=\"Generate\",status=\"OK\"\\}"))
+          .isEqualTo(1.0);
+      assertThat(
+              value(
+                  metrics, "lumina_gateway_accepted_jobs_total\\{modality=\"image\",tier=\"s\"\\}"))
+          .isEqualTo(1.0);
+      assertThat(value(metrics, "lumina_gateway_time_to_accepted_seconds_count")).isEqualTo(1.0);
+      assertThat(value(metrics, "lumina_gateway_open_streams")).isZero();
+      assertThat(value(metrics, "lumina_gateway_chunk_bytes_total")).isPositive();
+      assertThat(
+              value(
+                  metrics,
+                  "lumina_gateway_refused_total\\{status=\"INVALID_ARGUMENT\",tenant=\"default\"\\}"))
+          .isEqualTo(1.0);
       assertThat(get(http, port, "/healthz").statusCode()).isEqualTo(200);
       HttpResponse<String> ready = get(http, port, "/readyz");
       assertThat(ready.statusCode()).as(ready.body()).isEqualTo(200);
