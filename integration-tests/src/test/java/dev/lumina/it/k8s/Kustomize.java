@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -30,8 +31,15 @@ final class Kustomize {
           "configMapGenerator",
           "images");
   private static final Set<String> CLUSTER_SCOPED = Set.of("Namespace");
-  private static final Set<String> MERGED_BY_NAME =
-      Set.of("containers", "initContainers", "env", "volumes", "volumeMounts");
+
+  /** Lists merged element by element, with the key that identifies an element. */
+  private static final Map<String, String> MERGE_KEYS =
+      Map.of(
+          "containers", "name",
+          "initContainers", "name",
+          "env", "name",
+          "volumes", "name",
+          "volumeMounts", "mountPath");
 
   private Kustomize() {}
 
@@ -145,8 +153,9 @@ final class Kustomize {
 
   /**
    * Strategic merge of {@code patch} into {@code target}: maps merge key by key, a null value
-   * removes the key, lists of containers, env, volumes and mounts merge by {@code name} (an element
-   * with {@code $patch: delete} removes its namesake), every other list is replaced.
+   * removes the key, lists of containers, env and volumes merge by {@code name} and mounts by
+   * {@code mountPath} (an element with {@code $patch: delete} removes its namesake), every other
+   * list is replaced.
    */
   static void merge(ObjectNode target, ObjectNode patch) {
     for (var e : patch.properties()) {
@@ -160,20 +169,20 @@ final class Kustomize {
       } else if (value.isArray()
           && current != null
           && current.isArray()
-          && MERGED_BY_NAME.contains(key)) {
-        mergeByName((ArrayNode) current, (ArrayNode) value);
+          && MERGE_KEYS.containsKey(key)) {
+        mergeByKey((ArrayNode) current, (ArrayNode) value, MERGE_KEYS.get(key));
       } else {
         target.set(key, value.deepCopy());
       }
     }
   }
 
-  private static void mergeByName(ArrayNode current, ArrayNode patch) {
+  private static void mergeByKey(ArrayNode current, ArrayNode patch, String key) {
     for (JsonNode p : patch) {
-      String name = p.path("name").asText();
+      String name = p.path(key).asText();
       int at = -1;
       for (int i = 0; i < current.size(); i++) {
-        if (name.equals(current.get(i).path("name").asText())) {
+        if (name.equals(current.get(i).path(key).asText())) {
           at = i;
         }
       }

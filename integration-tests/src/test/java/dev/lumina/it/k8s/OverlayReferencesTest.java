@@ -191,6 +191,15 @@ class OverlayReferencesTest {
             .isTrue();
         assertThat(gpu).as(where + " GPU pool").isEqualTo(!where.startsWith("dev "));
         assertThat(env).as(where + " model").containsKey("LUMINA_MODEL");
+        String artifacts =
+            args.stream()
+                .filter(a -> a.startsWith("--artifacts="))
+                .map(a -> a.substring(12))
+                .findFirst()
+                .orElse("");
+        List<String> mounts = new java.util.ArrayList<>();
+        c.path("volumeMounts").forEach(m -> mounts.add(m.path("mountPath").asText()));
+        assertThat(mounts).as(where + " --artifacts on a volume").anyMatch(artifacts::startsWith);
       }
       default -> throw new AssertionError(where + ": unexpected role " + args.get(0));
     }
