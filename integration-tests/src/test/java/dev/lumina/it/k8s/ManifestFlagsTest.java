@@ -91,21 +91,17 @@ class ManifestFlagsTest {
     System.out.printf("%d container command lines parsed by the launcher%n", containers);
     reported.forEach(r -> System.out.println("flag pending, not known to the parser yet: " + r));
     assertThat(reported)
-        .as("only the gateway's management port and the shard-group flags may be pending")
-        .allMatch(r -> r.contains("gateway --metrics-port") || r.contains("--shard-"));
+        .as("only the shard-group flags may be pending")
+        .allMatch(r -> r.contains("--shard-"));
   }
 
   @Test
-  void theGatewayManagementPortIsReportedUntilTheParserKnowsIt() {
-    boolean known = subcommand("gateway").findOption("--metrics-port") != null;
-    System.out.println("lumina gateway --metrics-port known to the parser: " + known);
-    if (!known) {
-      assertThat(
-              pending(
-                  Manifests.find(
-                      Kustomize.render(Manifests.overlay("gpu")), "Deployment", "lumina-gateway")))
-          .contains("--metrics-port");
-    }
+  void theGatewayManagementPortAndKeyFileAreFlagsTheLauncherKnows() {
+    assertThat(subcommand("gateway").findOption("--metrics-port")).isNotNull();
+    assertThat(subcommand("gateway").findOption("--api-keys")).isNotNull();
+    ObjectNode gateway =
+        Manifests.find(Kustomize.render(Manifests.overlay("gpu")), "Deployment", "lumina-gateway");
+    assertThat(pending(gateway)).isEmpty();
   }
 
   /** The flags {@code owner} lists as pending. */
