@@ -5,6 +5,8 @@ import dev.lumina.proto.LogThrottle;
 import dev.lumina.proto.Topics;
 import dev.lumina.proto.cluster.v1.JobEvent;
 import dev.lumina.proto.cluster.v1.ModelCard;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,6 +33,8 @@ import org.slf4j.LoggerFactory;
  * <p>Owns one named thread ({@code lumina-gateway-follower}); {@link #close} stops and joins it.
  */
 final class ClusterFollower implements AutoCloseable {
+  private volatile KafkaClientMetrics clientMetrics;
+
   private static final Logger log = LoggerFactory.getLogger(ClusterFollower.class);
   private final KafkaConsumer<String, byte[]> consumer;
   private final JobTable table;
@@ -132,8 +136,20 @@ final class ClusterFollower implements AutoCloseable {
     }
   }
 
+  /**
+   * Reports this client's own metrics (Kafka's, through Micrometer's binder) to {@code registry}.
+   */
+  void bindMetrics(MeterRegistry registry) {
+    KafkaClientMetrics m = new KafkaClientMetrics(consumer);
+    m.bindTo(registry);
+    clientMetrics = m;
+  }
+
   @Override
   public void close() {
+    if (clientMetrics != null) {
+      clientMetrics.close();
+    }
     running = false;
     consumer.wakeup();
     try {

@@ -58,6 +58,7 @@ public final class GatewayServer implements AutoCloseable {
     JobTable table = new JobTable(config.maxJobs());
     ClusterFollower follower =
         new ClusterFollower(config.kafkaBootstrap(), "lumina-gateway-follower", table, catalog);
+    follower.bindMetrics(registry);
     JobPublisher publisher = null;
     GrpcHost.Bound sink = null;
     try {
@@ -66,8 +67,10 @@ public final class GatewayServer implements AutoCloseable {
         throw new IllegalStateException(
             "kafka: could not read " + config.kafkaBootstrap() + " within 30 s");
       }
-      publisher =
+      KafkaJobPublisher kafkaPublisher =
           new KafkaJobPublisher(config.kafkaBootstrap(), "lumina-gateway", config.publishTimeout());
+      kafkaPublisher.bindMetrics(registry);
+      publisher = kafkaPublisher;
       sink =
           host.start(
               new InetSocketAddress(config.bindHost(), config.chunkSinkPort()),

@@ -5,6 +5,8 @@ import dev.lumina.proto.cluster.v1.ControlMessage;
 import dev.lumina.proto.cluster.v1.JobEnvelope;
 import dev.lumina.proto.cluster.v1.JobEvent;
 import dev.lumina.proto.kafka.Producers;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import java.time.Duration;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
@@ -20,6 +22,8 @@ import org.apache.kafka.clients.producer.RecordMetadata;
  * producer is).
  */
 final class KafkaJobPublisher implements JobPublisher {
+  private volatile KafkaClientMetrics clientMetrics;
+
   private final KafkaProducer<String, byte[]> producer;
   private final Duration timeout;
 
@@ -69,8 +73,20 @@ final class KafkaJobPublisher implements JobPublisher {
     }
   }
 
+  /**
+   * Reports this client's own metrics (Kafka's, through Micrometer's binder) to {@code registry}.
+   */
+  void bindMetrics(MeterRegistry registry) {
+    KafkaClientMetrics m = new KafkaClientMetrics(producer);
+    m.bindTo(registry);
+    clientMetrics = m;
+  }
+
   @Override
   public void close() {
+    if (clientMetrics != null) {
+      clientMetrics.close();
+    }
     producer.close(Duration.ofSeconds(5));
   }
 }

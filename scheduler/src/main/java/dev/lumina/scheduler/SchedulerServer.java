@@ -17,6 +17,7 @@ import dev.lumina.proto.v1.JobState;
 import dev.lumina.proto.v1.Timings;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
@@ -88,6 +89,7 @@ public final class SchedulerServer implements AutoCloseable {
   private long nextDepthAt;
 
   private final SchedulerMetrics metrics;
+  private final List<KafkaClientMetrics> clientMetrics = new ArrayList<>();
 
   private SchedulerServer(SchedulerConfig config, Clock clock, MeterRegistry registry) {
     this.config = config;
@@ -113,6 +115,14 @@ public final class SchedulerServer implements AutoCloseable {
     this.producer =
         Producers.create(
             Producers.transactional(config.kafkaBootstrap(), config.transactionalId()));
+    for (AutoCloseable client : List.of(requests, producer)) {
+      KafkaClientMetrics m =
+          client instanceof KafkaConsumer<?, ?> consumer
+              ? new KafkaClientMetrics(consumer)
+              : new KafkaClientMetrics((KafkaProducer<?, ?>) client);
+      m.bindTo(registry);
+      clientMetrics.add(m);
+    }
     this.thread = new Thread(this::run, "lumina-scheduler");
     this.thread.setDaemon(true);
   }
@@ -402,6 +412,7 @@ public final class SchedulerServer implements AutoCloseable {
 
   @Override
   public void close() {
+    clientMetrics.forEach(KafkaClientMetrics::close);
     running = false;
     requests.wakeup();
     followed.wakeup();

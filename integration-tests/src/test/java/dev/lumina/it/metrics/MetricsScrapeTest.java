@@ -92,6 +92,9 @@ class MetricsScrapeTest {
       assertThat(value(metrics, "lumina_scheduler_transaction_seconds_count"))
           .isGreaterThanOrEqualTo(1.0);
       assertThat(value(metrics, "jvm_memory_used_bytes\\{[^}]*\\}")).isPositive();
+      // The Kafka clients' own metrics, through Micrometer's binder.
+      assertThat(metrics).containsPattern("(?m)^kafka_producer_[a-z_]+\\{[^}]*\\} ");
+      assertThat(metrics).containsPattern("(?m)^kafka_consumer_[a-z_]+\\{[^}]*\\} ");
       assertThat(
               value(metrics, "lumina_gateway_requests_total\\{rpc=\"Generate\",status=\"OK\"\\}"))
           .isEqualTo(1.0);

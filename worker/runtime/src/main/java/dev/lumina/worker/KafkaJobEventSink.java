@@ -3,6 +3,8 @@ package dev.lumina.worker;
 import dev.lumina.proto.Topics;
 import dev.lumina.proto.cluster.v1.JobEvent;
 import dev.lumina.proto.kafka.Producers;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Properties;
@@ -20,6 +22,8 @@ import org.slf4j.LoggerFactory;
  * events and dead letters wait for the broker's acknowledgement (bounded). Thread-safe.
  */
 final class KafkaJobEventSink implements JobEventSink {
+  private volatile KafkaClientMetrics clientMetrics;
+
   private static final Logger LOG = LoggerFactory.getLogger(KafkaJobEventSink.class);
 
   private final KafkaProducer<String, byte[]> producer;
@@ -80,8 +84,20 @@ final class KafkaJobEventSink implements JobEventSink {
     }
   }
 
+  /**
+   * Reports this client's own metrics (Kafka's, through Micrometer's binder) to {@code registry}.
+   */
+  void bindMetrics(MeterRegistry registry) {
+    KafkaClientMetrics m = new KafkaClientMetrics(producer);
+    m.bindTo(registry);
+    clientMetrics = m;
+  }
+
   @Override
   public void close() {
+    if (clientMetrics != null) {
+      clientMetrics.close();
+    }
     producer.close(Duration.ofSeconds(5));
   }
 }

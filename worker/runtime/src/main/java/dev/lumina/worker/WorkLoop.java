@@ -3,6 +3,8 @@ package dev.lumina.worker;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.lumina.proto.LogThrottle;
 import dev.lumina.proto.cluster.v1.JobEnvelope;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -60,6 +62,7 @@ final class WorkLoop implements Runnable {
 
   private final WorkerConfig config;
   private final KafkaConsumer<String, byte[]> consumer;
+  private volatile KafkaClientMetrics clientMetrics;
   private final JobRunner runner;
   private final JobExecutor executor;
   private final JobEventSink events;
@@ -129,8 +132,21 @@ final class WorkLoop implements Runnable {
     } catch (RuntimeException e) {
       LOG.error("work loop stopped: this worker takes no more jobs", e);
     } finally {
+      if (clientMetrics != null) {
+        clientMetrics.close();
+      }
       consumer.close(CloseOptions.timeout(Duration.ofSeconds(5)));
     }
+  }
+
+  /**
+   * Reports the work consumer's own metrics (Kafka's, through Micrometer's binder) to {@code
+   * registry}.
+   */
+  void bindMetrics(MeterRegistry registry) {
+    KafkaClientMetrics m = new KafkaClientMetrics(consumer);
+    m.bindTo(registry);
+    clientMetrics = m;
   }
 
   /** One turn of the loop; false when the loop is to end (draining and no job running). */

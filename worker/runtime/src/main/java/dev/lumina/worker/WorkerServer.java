@@ -111,6 +111,8 @@ public final class WorkerServer implements AutoCloseable {
             events,
             cancels,
             jobThread);
+    events.bindMetrics(registry);
+    loop.bindMetrics(registry);
     this.control = new ControlListener(config, cancels, clock);
     this.pollThread = new Thread(this::runLoop, config.workerId() + "-poll");
     this.controlThread = new Thread(control, config.workerId() + "-control");
