@@ -52,7 +52,7 @@ public final class EmbeddedCluster implements AutoCloseable {
    *
    * @param model where the parts of the model the worker serves are
    * @param dataDir broker data ({@code kafka/}) and artifacts ({@code artifacts/}) live here
-   * @param host address the broker binds to and advertises
+   * @param host address the broker and the gateway bind to (and the broker advertises)
    * @param gatewayPort public gRPC port, 0 = any free port
    * @param chunkSinkPort internal ChunkSink port, 0 = any free port
    * @param kafkaPort broker client port, 0 = any free port
@@ -306,6 +306,7 @@ public final class EmbeddedCluster implements AutoCloseable {
       GatewayServer gateway =
           GatewayServer.start(
               GatewayConfig.builder(bootstrap)
+                  .bindHost(s.host())
                   .port(s.gatewayPort())
                   .chunkSinkPort(s.chunkSinkPort())
                   .tiers(s.tiers())
