@@ -265,6 +265,7 @@ public final class EmbeddedCluster implements AutoCloseable {
   public static EmbeddedCluster start(Settings s, PrintWriter notices)
       throws ModelLoadException, StartException {
     Objects.requireNonNull(notices, "notices");
+    checkPortsFree(s);
     FileSystemArtifactStore store;
     try {
       store = new FileSystemArtifactStore(s.dataDir().resolve("artifacts"));
@@ -331,6 +332,40 @@ public final class EmbeddedCluster implements AutoCloseable {
     } catch (WorkerStartException | RuntimeException e) {
       closeAll(started, notices);
       throw new StartException(e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Fails at once, before the model and the broker start, when a port the settings name is taken: a
+   * busy port found only after loading a model costs seconds to report.
+   */
+  private static void checkPortsFree(Settings s) throws StartException {
+    java.util.Map<String, Integer> fixed = new java.util.LinkedHashMap<>();
+    fixed.put("gateway port", s.gatewayPort());
+    fixed.put("ChunkSink port", s.chunkSinkPort());
+    if (!s.kafkaPortFallback()) {
+      fixed.put("Kafka port", s.kafkaPort());
+    }
+    s.metricsPort().ifPresent(p -> fixed.put("metrics port", p));
+    for (Map.Entry<String, Integer> e : fixed.entrySet()) {
+      if (e.getValue() == 0) {
+        continue;
+      }
+      try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
+        probe.setReuseAddress(true);
+        probe.bind(new java.net.InetSocketAddress(s.host(), e.getValue()));
+      } catch (IOException ex) {
+        throw new StartException(
+            e.getKey()
+                + " "
+                + s.host()
+                + ":"
+                + e.getValue()
+                + " is already in use ("
+                + ex.getMessage()
+                + ")",
+            ex);
+      }
     }
   }
 

@@ -52,6 +52,32 @@ class EmbeddedClusterTest {
     }
   }
 
+  @Test
+  void aTakenGatewayPortIsReportedBeforeTheModelIsLoaded() throws Exception {
+    Path missing = tmp.resolve("no-model-here");
+    try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      int port = taken.getLocalPort();
+      EmbeddedCluster.Settings s =
+          new EmbeddedCluster.Settings(
+              ModelLayout.of(missing),
+              tmp.resolve("data-ports"),
+              "127.0.0.1",
+              port,
+              0,
+              0,
+              false,
+              Tiers.parse(Tiers.DEFAULT_SPEC),
+              "it-ports",
+              EmbeddedCluster.Tuning.DEFAULTS);
+      // The model folder does not exist: a StartException naming the port (not a
+      // ModelLoadException)
+      // shows the ports were checked first.
+      assertThatThrownBy(() -> EmbeddedCluster.start(s, new PrintWriter(new StringWriter())))
+          .isInstanceOf(EmbeddedCluster.StartException.class)
+          .hasMessageContaining("gateway port 127.0.0.1:" + port + " is already in use");
+    }
+  }
+
   private EmbeddedCluster.Settings settings(Path model, int kafkaPort, boolean fallback) {
     return new EmbeddedCluster.Settings(
         ModelLayout.of(model),
