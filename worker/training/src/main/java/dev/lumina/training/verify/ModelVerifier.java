@@ -24,6 +24,7 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Checks a model against reference vectors ({@code lumina model verify --dir DIR}). The kind of set
@@ -86,8 +87,6 @@ public final class ModelVerifier {
         md.integer("solver_num_steps")
             .orElse(ref.containsKey("sample_t_grid") ? (int) ref.get("sample_t_grid").size() : 6);
     float shift = md.decimal("time_shifting_factor").orElse(1.0).floatValue();
-    int failures = 0;
-    int compared = 0;
     try (FlagDit model =
             FlagDit.load(
                 dir.resolve("model.safetensors"), Engine.getInstance().defaultDevice(), kernel);
@@ -95,28 +94,12 @@ public final class ModelVerifier {
       out.printf(Locale.ROOT, "model %s%n", model.config());
       Map<String, NDArray> trace = new HashMap<>();
       Map<String, NDArray> computed = new HashMap<>();
-      for (Map.Entry<String, HostTensor> e : ref.entrySet()) {
-        String name = e.getKey();
-        NDArray actual = compute(name, model, m, in, opts, cfg, steps, shift, trace, computed);
-        if (actual == null) {
-          out.printf(Locale.ROOT, "%-32s skipped (unknown name)%n", name);
-          continue;
-        }
-        double[] r = compare(actual, e.getValue());
-        boolean pass = r[0] <= r[1];
-        compared++;
-        failures += pass ? 0 : 1;
-        out.printf(
-            Locale.ROOT,
-            "%-32s max|err| %.3e  tol %.3e  %s%n",
-            name,
-            r[0],
-            r[1],
-            pass ? "PASS" : "FAIL");
-      }
+      return VectorReport.print(
+          ref,
+          name -> compute(name, model, m, in, opts, cfg, steps, shift, trace, computed),
+          Set.of(),
+          out);
     }
-    out.printf(Locale.ROOT, "%d compared, %d failed%n", compared, failures);
-    return failures == 0 && compared > 0 ? 0 : 1;
   }
 
   /** {max|Δ|, tolerance}; a shape mismatch gives infinity. */

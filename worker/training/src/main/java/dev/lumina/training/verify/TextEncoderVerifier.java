@@ -67,49 +67,30 @@ public final class TextEncoderVerifier {
       ref = f.readAll();
     }
     List<String> prompts = prompts(in);
-    int failures = 0;
-    int compared = 0;
     try (NDManager m = NDManager.newBaseManager();
         LlamaTextEncoder encoder =
             LlamaTextEncoder.load(dir.resolve(TextEncoders.HF_SUBFOLDER), m)) {
       out.printf(Locale.ROOT, "text encoder %s, %d prompts%n", encoder.config(), prompts.size());
       TokenBatch batch = encoder.tokenize(prompts);
-      NDList states = null;
-      for (Map.Entry<String, HostTensor> e : ref.entrySet()) {
-        String name = e.getKey();
-        NDArray actual;
-        if (name.equals("last_hidden_state")
-            || name.equals("hidden_states_m2")
-            || name.startsWith("dbg.hidden_states.")) {
-          if (states == null) {
-            states = encoder.hiddenStates(batch, m);
-          }
-          actual = state(states, name);
-        } else {
-          actual = simple(name, encoder, batch, m);
-        }
-        if (actual == null) {
-          out.printf(Locale.ROOT, "%-32s skipped (unknown name)%n", name);
-          continue;
-        }
-        double[] r = ModelVerifier.compare(actual, e.getValue());
-        double tol = EXACT.contains(name) ? 0 : r[1];
-        boolean pass = r[0] <= tol;
-        compared++;
-        failures += pass ? 0 : 1;
-        out.printf(
-            Locale.ROOT,
-            "%-32s max|err| %.3e  tol %.3e  %s%n",
-            name,
-            r[0],
-            tol,
-            pass ? "PASS" : "FAIL");
-      }
+      NDList[] states = {null};
+      return VectorReport.print(
+          ref,
+          name -> {
+            if (name.equals("last_hidden_state")
+                || name.equals("hidden_states_m2")
+                || name.startsWith("dbg.hidden_states.")) {
+              if (states[0] == null) {
+                states[0] = encoder.hiddenStates(batch, m);
+              }
+              return state(states[0], name);
+            }
+            return simple(name, encoder, batch, m);
+          },
+          EXACT,
+          out);
     } catch (IOException e) {
       throw new UncheckedIOException("loading " + dir.resolve(TextEncoders.HF_SUBFOLDER), e);
     }
-    out.printf(Locale.ROOT, "%d compared, %d failed%n", compared, failures);
-    return failures == 0 && compared > 0 ? 0 : 1;
   }
 
   private static NDArray state(NDList states, String name) {

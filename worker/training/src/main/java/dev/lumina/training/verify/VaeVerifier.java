@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Checks a VAE decoder against reference vectors of the {@code sdxl-vae-decoder-dev} kind: DIR
@@ -28,9 +29,6 @@ import java.util.Map;
  * Stateless; one verification at a time per thread.
  */
 public final class VaeVerifier {
-
-  /** Share of 8-bit values allowed to differ by one. */
-  static final double U8_FRACTION = 0.005;
 
   /** Whether {@code dir} looks like a VAE decoder vector set. */
   public static boolean accepts(Path dir) {
@@ -63,8 +61,6 @@ public final class VaeVerifier {
     if (latents == null) {
       throw new IllegalArgumentException("inputs.safetensors has no tensor 'latents'");
     }
-    int failures = 0;
-    int compared = 0;
     try (VaeDecoder vae =
             VaeDecoder.load(
                 dir.resolve("vae"),
@@ -81,70 +77,7 @@ public final class VaeVerifier {
       computed.put("image", image);
       computed.put("image_u8", VaePictures.roundedU8(image));
       computed.put("image_u8_demo", VaePictures.truncatedU8(image));
-      for (Map.Entry<String, HostTensor> e : ref.entrySet()) {
-        String name = e.getKey();
-        NDArray actual = computed.get(name);
-        if (actual == null) {
-          out.printf(Locale.ROOT, "%-32s skipped (unknown name)%n", name);
-          continue;
-        }
-        actual = matchRank(actual, e.getValue());
-        boolean pass;
-        double[] r;
-        String extra = "";
-        if (name.startsWith("image_u8")) {
-          long[] u8 = compareU8(actual, e.getValue());
-          long allowed = (long) Math.floor(U8_FRACTION * e.getValue().size());
-          r = new double[] {u8[0] < 0 ? Double.POSITIVE_INFINITY : u8[0], 1};
-          pass = u8[0] >= 0 && u8[0] <= 1 && u8[1] <= allowed;
-          extra =
-              String.format(
-                  Locale.ROOT, "%d/%d differ (allowed %d)  ", u8[1], e.getValue().size(), allowed);
-        } else {
-          r = ModelVerifier.compare(actual, e.getValue());
-          pass = r[0] <= r[1];
-        }
-        compared++;
-        failures += pass ? 0 : 1;
-        out.printf(
-            Locale.ROOT,
-            "%-32s max|err| %.3e  tol %.3e  %s%s%n",
-            name,
-            r[0],
-            r[1],
-            extra,
-            pass ? "PASS" : "FAIL");
-      }
+      return VectorReport.print(ref, computed::get, Set.of(), out);
     }
-    out.printf(Locale.ROOT, "%d compared, %d failed%n", compared, failures);
-    return failures == 0 && compared > 0 ? 0 : 1;
-  }
-
-  /** A leading batch axis of 1 dropped when the reference stores one picture without it. */
-  private static NDArray matchRank(NDArray actual, HostTensor expected) {
-    Shape s = actual.getShape();
-    if (s.dimension() == expected.shape().length + 1
-        && s.get(0) == 1
-        && s.slice(1).equals(new Shape(expected.shape()))) {
-      return actual.reshape(s.slice(1));
-    }
-    return actual;
-  }
-
-  /** {max|Δ| (-1 on a shape mismatch), values that differ at all}. */
-  static long[] compareU8(NDArray actual, HostTensor expected) {
-    if (!actual.getShape().equals(new Shape(expected.shape()))) {
-      return new long[] {-1, expected.size()};
-    }
-    float[] a = actual.toFloatArray();
-    float[] e = expected.data();
-    long max = 0;
-    long differ = 0;
-    for (int i = 0; i < a.length; i++) {
-      long d = Float.isNaN(a[i]) ? 256 : Math.abs(Math.round(a[i]) - Math.round(e[i]));
-      max = Math.max(max, d);
-      differ += d > 0 ? 1 : 0;
-    }
-    return new long[] {max, differ};
   }
 }

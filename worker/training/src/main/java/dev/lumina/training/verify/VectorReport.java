@@ -45,7 +45,7 @@ final class VectorReport {
       double[] r;
       String extra = "";
       if (name.startsWith("image_u8")) {
-        long[] u8 = VaeVerifier.compareU8(actual, e.getValue());
+        long[] u8 = compareU8(actual, e.getValue());
         long allowed = (long) Math.floor(U8_FRACTION * e.getValue().size());
         r = new double[] {u8[0] < 0 ? Double.POSITIVE_INFINITY : u8[0], 1};
         pass = u8[0] >= 0 && u8[0] <= 1 && u8[1] <= allowed;
@@ -83,5 +83,22 @@ final class VectorReport {
       return actual.reshape(s.slice(1));
     }
     return actual;
+  }
+
+  /** {max|Δ| (-1 on a shape mismatch), values that differ at all} of two 8-bit images. */
+  static long[] compareU8(NDArray actual, HostTensor expected) {
+    if (!actual.getShape().equals(new Shape(expected.shape()))) {
+      return new long[] {-1, expected.size()};
+    }
+    float[] a = actual.toFloatArray();
+    float[] e = expected.data();
+    long max = 0;
+    long differ = 0;
+    for (int i = 0; i < a.length; i++) {
+      long d = Float.isNaN(a[i]) ? 256 : Math.abs(Math.round(a[i]) - Math.round(e[i]));
+      max = Math.max(max, d);
+      differ += d > 0 ? 1 : 0;
+    }
+    return new long[] {max, differ};
   }
 }
