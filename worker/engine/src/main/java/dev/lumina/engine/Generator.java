@@ -111,9 +111,9 @@ public final class Generator implements AutoCloseable {
               args.flatMap(ModelArgs::imageSize).map(OptionalInt::of).orElse(OptionalInt.empty()),
               args.flatMap(ModelArgs::model));
       LOG.info(
-          "loaded {}: Flag-DiT {} MiB, text encoder {} MiB, decoder {} MiB (float32 on {})",
+          "loaded {}: Flag-DiT {} MiB, text encoder {} MiB, decoder {} MiB (on {})",
           layout.root(),
-          mib(model.parameters().values().stream().mapToLong(a -> 4L * a.size()).sum()),
+          mib(model.weightBytes()),
           mib(text.weightBytes()),
           decoder == null ? "-" : mib(decoder.weightBytes()),
           device);
@@ -274,7 +274,7 @@ public final class Generator implements AutoCloseable {
 
   /** Device memory of the loaded weights (Flag-DiT, text encoder and decoder), float32. */
   public long weightBytes() {
-    return model.parameters().values().stream().mapToLong(a -> 4L * a.size()).sum()
+    return model.weightBytes()
         + Math.max(0, text.weightBytes())
         + (decoder == null ? 0 : decoder.weightBytes());
   }

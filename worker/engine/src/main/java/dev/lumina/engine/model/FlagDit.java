@@ -13,6 +13,7 @@ import dev.lumina.engine.attention.AttentionKernel;
 import dev.lumina.engine.attention.NaiveAttention;
 import dev.lumina.engine.checkpoint.Checkpoint;
 import dev.lumina.engine.checkpoint.HostTensor;
+import dev.lumina.engine.checkpoint.Parameters;
 import dev.lumina.engine.checkpoint.SafetensorsWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -209,6 +210,11 @@ public final class FlagDit implements AutoCloseable {
 
   public AttentionKernel kernel() {
     return kernel;
+  }
+
+  /** Bytes the parameters take on the device. */
+  public long weightBytes() {
+    return Parameters.bytes(parameters.values());
   }
 
   /** Parameters by official key, in state-dict order; training may set requiresGradient on them. */

@@ -9,6 +9,7 @@ import ai.djl.nn.Activation;
 import ai.djl.nn.core.Embedding;
 import ai.djl.nn.core.Linear;
 import dev.lumina.engine.checkpoint.HostTensor;
+import dev.lumina.engine.checkpoint.Parameters;
 import dev.lumina.engine.checkpoint.SafetensorsShards;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -344,7 +345,7 @@ public final class LlamaTextEncoder implements TextEncoder {
 
   @Override
   public long weightBytes() {
-    return params.values().stream().mapToLong(a -> 4L * a.size()).sum();
+    return Parameters.bytes(params.values());
   }
 
   @Override

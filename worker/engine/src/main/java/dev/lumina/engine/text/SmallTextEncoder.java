@@ -12,6 +12,7 @@ import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.LayerNorm;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.lumina.engine.checkpoint.Parameters;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -326,7 +327,7 @@ public final class SmallTextEncoder implements TextEncoder {
 
   @Override
   public long weightBytes() {
-    return params.values().stream().mapToLong(a -> 4L * a.size()).sum();
+    return Parameters.bytes(params.values());
   }
 
   @Override

@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.Shape;
 import dev.lumina.engine.attention.AttentionKernel;
 import dev.lumina.engine.attention.AttentionKernels;
 import dev.lumina.engine.checkpoint.HostTensor;
+import dev.lumina.engine.checkpoint.Parameters;
 import dev.lumina.engine.pytorch.PyTorch;
 import java.nio.file.Path;
 import java.util.Collections;
@@ -51,7 +52,7 @@ public final class VaeDecoder implements AutoCloseable {
     this.device = device;
     this.kernel = kernel;
     this.tiling = tiling;
-    this.weightBytes = params.values().stream().mapToLong(a -> 4L * a.size()).sum();
+    this.weightBytes = Parameters.bytes(params.values());
   }
 
   /** Bytes its weights take on the device (float32). */
