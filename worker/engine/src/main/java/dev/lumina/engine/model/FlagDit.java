@@ -191,12 +191,7 @@ public final class FlagDit implements AutoCloseable {
 
   private static Map<String, NDArray> toArrays(Map<String, HostTensor> tensors, NDManager m) {
     Map<String, NDArray> out = new LinkedHashMap<>();
-    tensors.forEach(
-        (k, t) -> {
-          NDArray a = m.create(t.data(), new Shape(t.shape()));
-          a.setName(k.replace('.', '_'));
-          out.put(k, a);
-        });
+    tensors.forEach((k, t) -> out.put(k, StreamedLoad.toArray(k, t, m)));
     return out;
   }
 

@@ -35,10 +35,7 @@ final class StreamedLoad {
       try {
         Map<String, NDArray> params = new LinkedHashMap<>();
         for (String name : f.names()) {
-          HostTensor t = f.read(name);
-          NDArray a = m.create(t.data(), new Shape(t.shape()));
-          a.setName(name.replace('.', '_'));
-          params.put(name, a);
+          params.put(name, toArray(name, f.read(name), m));
         }
         m.cap();
         boolean data = md.string(FlagDit.PREDICTION_KEY).map("data"::equals).orElse(false);
@@ -48,5 +45,12 @@ final class StreamedLoad {
         throw e;
       }
     }
+  }
+
+  /** Parameter {@code key} in {@code m}, named so TorchScript modules can take it as an input. */
+  static NDArray toArray(String key, HostTensor t, NDManager m) {
+    NDArray a = m.create(t.data(), new Shape(t.shape()));
+    a.setName(key.replace('.', '_'));
+    return a;
   }
 }
