@@ -25,6 +25,17 @@ public final class Topics {
    */
   public static final String MODELS = "lumina.models";
 
+  /**
+   * Every chunk of every running job (key = job id, value = {@code lumina.v1.GenerationChunk} with
+   * frame, tile and audio bytes replaced by artifact references), written by workers and followed
+   * by every gateway, so any gateway streams any job live. Time-retained ({@link
+   * #CHUNKS_RETENTION_MS}), not compacted.
+   */
+  public static final String CHUNKS = "lumina.chunks";
+
+  /** How long {@link #CHUNKS} keeps a chunk when a role creates the topic: one hour. */
+  public static final long CHUNKS_RETENTION_MS = 3_600_000L;
+
   /** Queue depth per work topic, published by the scheduler. */
   public static final String QUEUE_DEPTH = "lumina.queue-depth";
 

@@ -1,5 +1,7 @@
 package dev.lumina.deploy.cli;
 
+import dev.lumina.artifacts.ArtifactStoreException;
+import dev.lumina.artifacts.FileSystemArtifactStore;
 import dev.lumina.deploy.kafka.EmbeddedKafkaConfig;
 import dev.lumina.deploy.metrics.ManagementServer;
 import dev.lumina.engine.ModelLayout;
@@ -7,8 +9,6 @@ import dev.lumina.proto.Topics;
 import dev.lumina.worker.WorkerConfig;
 import dev.lumina.worker.WorkerServer;
 import dev.lumina.worker.WorkerStartException;
-import dev.lumina.worker.artifact.ArtifactStoreException;
-import dev.lumina.worker.artifact.FileSystemArtifactStore;
 import dev.lumina.worker.flagdit.FlagDitJobExecutor;
 import java.io.IOException;
 import java.nio.file.Path;

@@ -1,5 +1,7 @@
 package dev.lumina.deploy.cluster;
 
+import dev.lumina.artifacts.ArtifactStoreException;
+import dev.lumina.artifacts.FileSystemArtifactStore;
 import dev.lumina.deploy.grpc.GrpcServerFactory;
 import dev.lumina.deploy.kafka.EmbeddedKafka;
 import dev.lumina.deploy.kafka.EmbeddedKafkaConfig;
@@ -18,8 +20,6 @@ import dev.lumina.scheduler.SchedulerServer;
 import dev.lumina.worker.WorkerConfig;
 import dev.lumina.worker.WorkerServer;
 import dev.lumina.worker.WorkerStartException;
-import dev.lumina.worker.artifact.ArtifactStoreException;
-import dev.lumina.worker.artifact.FileSystemArtifactStore;
 import dev.lumina.worker.flagdit.FlagDitJobExecutor;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;

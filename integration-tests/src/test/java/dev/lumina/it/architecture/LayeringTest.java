@@ -109,12 +109,31 @@ class LayeringTest {
           .should()
           .dependOnClassesThat()
           .resideInAnyPackage(
+              "dev.lumina.artifacts..",
               "dev.lumina.gateway..",
               "dev.lumina.scheduler..",
               "dev.lumina.worker..",
               "dev.lumina.engine..",
               "dev.lumina.training..",
               "dev.lumina.deploy..");
+
+  @ArchTest
+  static final ArchRule theArtifactStoreImportsNoRole =
+      noClasses()
+          .that()
+          .resideInAPackage("dev.lumina.artifacts..")
+          .should()
+          .dependOnClassesThat()
+          .resideInAnyPackage(
+              "dev.lumina.gateway..",
+              "dev.lumina.scheduler..",
+              "dev.lumina.worker..",
+              "dev.lumina.engine..",
+              "dev.lumina.training..",
+              "dev.lumina.deploy..",
+              "org.apache.kafka..",
+              "io.grpc..")
+          .because("workers write and gateways read the same store: it belongs to neither");
 
   @ArchTest
   static final ArchRule noPackageCycles =

@@ -2,6 +2,7 @@ package dev.lumina.it.worker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.lumina.artifacts.FileSystemArtifactStore;
 import dev.lumina.deploy.cli.Lumina;
 import dev.lumina.deploy.grpc.GrpcServerFactory;
 import dev.lumina.gateway.GatewayConfig;
@@ -13,7 +14,6 @@ import dev.lumina.scheduler.SchedulerConfig;
 import dev.lumina.scheduler.SchedulerServer;
 import dev.lumina.worker.WorkerConfig;
 import dev.lumina.worker.WorkerServer;
-import dev.lumina.worker.artifact.FileSystemArtifactStore;
 import dev.lumina.worker.flagdit.FlagDitJobExecutor;
 import java.awt.image.BufferedImage;
 import java.io.PrintWriter;

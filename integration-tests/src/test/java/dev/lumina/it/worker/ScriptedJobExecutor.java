@@ -1,6 +1,10 @@
 package dev.lumina.it.worker;
 
 import com.google.protobuf.ByteString;
+import dev.lumina.artifacts.ArtifactStore;
+import dev.lumina.artifacts.ArtifactStoreException;
+import dev.lumina.artifacts.ArtifactStoreUnavailableException;
+import dev.lumina.artifacts.StoredArtifact;
 import dev.lumina.engine.media.PngEncoder;
 import dev.lumina.engine.media.RgbImage;
 import dev.lumina.proto.cluster.v1.JobEnvelope;
@@ -14,10 +18,6 @@ import dev.lumina.worker.JobExecutor;
 import dev.lumina.worker.JobFailedException;
 import dev.lumina.worker.JobOutcome;
 import dev.lumina.worker.JobResult;
-import dev.lumina.worker.artifact.ArtifactStore;
-import dev.lumina.worker.artifact.ArtifactStoreException;
-import dev.lumina.worker.artifact.ArtifactStoreUnavailableException;
-import dev.lumina.worker.artifact.StoredArtifact;
 import io.grpc.Status;
 import java.util.List;
 import java.util.Optional;

@@ -3,6 +3,7 @@ package dev.lumina.it.worker;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.lumina.artifacts.FileSystemArtifactStore;
 import dev.lumina.it.KafkaBrokerExtension;
 import dev.lumina.proto.Topics;
 import dev.lumina.proto.cluster.v1.JobEnvelope;
@@ -13,7 +14,6 @@ import dev.lumina.proto.v1.Modality;
 import dev.lumina.worker.ChunkSinkClient;
 import dev.lumina.worker.WorkerConfig;
 import dev.lumina.worker.WorkerServer;
-import dev.lumina.worker.artifact.FileSystemArtifactStore;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import dev.lumina.artifacts.FileSystemArtifactStore;
 import dev.lumina.it.KafkaBrokerExtension;
 import dev.lumina.proto.Topics;
 import dev.lumina.proto.cluster.v1.ControlMessage;
@@ -16,7 +17,6 @@ import dev.lumina.proto.v1.Modality;
 import dev.lumina.worker.ChunkSinkClient;
 import dev.lumina.worker.WorkerConfig;
 import dev.lumina.worker.WorkerServer;
-import dev.lumina.worker.artifact.FileSystemArtifactStore;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
 import java.nio.charset.StandardCharsets;

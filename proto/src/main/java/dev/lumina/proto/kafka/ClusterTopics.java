@@ -16,9 +16,9 @@ import org.apache.kafka.common.errors.TopicExistsException;
 
 /**
  * The cluster's Kafka topics as each role creates them when they are missing (see {@link Topics}):
- * {@code lumina.events} and {@code lumina.models} compacted, {@code lumina.models} and {@code
- * lumina.queue-depth} with one partition, the others with the configured partition count. Existing
- * topics are left as they are. Stateless.
+ * {@code lumina.events} and {@code lumina.models} compacted, {@code lumina.chunks} time-retained,
+ * {@code lumina.models} and {@code lumina.queue-depth} with one partition, the others with the
+ * configured partition count. Existing topics are left as they are. Stateless.
  */
 public final class ClusterTopics {
   private static final Map<String, String> COMPACT = Map.of("cleanup.policy", "compact");
@@ -31,7 +31,21 @@ public final class ClusterTopics {
         new NewTopic(Topics.REQUESTS, partitions, replication),
         new NewTopic(Topics.CONTROL, partitions, replication),
         new NewTopic(Topics.EVENTS, partitions, replication).configs(COMPACT),
-        new NewTopic(Topics.MODELS, 1, replication).configs(COMPACT));
+        new NewTopic(Topics.MODELS, 1, replication).configs(COMPACT),
+        chunks(partitions, replication));
+  }
+
+  /** {@code lumina.chunks}: time-retained, as many partitions as {@code lumina.events}. */
+  public static NewTopic chunks(int partitions, short replication) {
+    return new NewTopic(Topics.CHUNKS, partitions, replication)
+        .configs(
+            Map.of(
+                "cleanup.policy",
+                "delete",
+                "retention.ms",
+                Long.toString(Topics.CHUNKS_RETENTION_MS),
+                "max.message.bytes",
+                Integer.toString(2 * 1024 * 1024)));
   }
 
   /**
@@ -45,6 +59,7 @@ public final class ClusterTopics {
     topics.add(new NewTopic(Topics.EVENTS, partitions, replication).configs(COMPACT));
     topics.add(new NewTopic(Topics.QUEUE_DEPTH, 1, replication));
     topics.add(new NewTopic(Topics.DEAD_LETTER, partitions, replication));
+    topics.add(chunks(partitions, replication));
     for (Modality m : Modalities.ALL) {
       for (Tiers.Tier t : tiers.tiers()) {
         topics.add(new NewTopic(Topics.work(m, t.name()), partitions, replication));

@@ -1,6 +1,9 @@
 package dev.lumina.worker.flagdit;
 
 import com.google.protobuf.ByteString;
+import dev.lumina.artifacts.ArtifactStore;
+import dev.lumina.artifacts.ArtifactStoreException;
+import dev.lumina.artifacts.ArtifactStoreUnavailableException;
 import dev.lumina.engine.Generated;
 import dev.lumina.engine.Generation;
 import dev.lumina.engine.Generator;
@@ -26,9 +29,6 @@ import dev.lumina.worker.JobExecutor;
 import dev.lumina.worker.JobFailedException;
 import dev.lumina.worker.JobOutcome;
 import dev.lumina.worker.JobResult;
-import dev.lumina.worker.artifact.ArtifactStore;
-import dev.lumina.worker.artifact.ArtifactStoreException;
-import dev.lumina.worker.artifact.ArtifactStoreUnavailableException;
 import io.grpc.Status;
 import java.io.IOException;
 import java.nio.file.Path;

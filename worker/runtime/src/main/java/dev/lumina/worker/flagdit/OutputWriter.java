@@ -1,6 +1,10 @@
 package dev.lumina.worker.flagdit;
 
 import com.google.protobuf.ByteString;
+import dev.lumina.artifacts.ArtifactStore;
+import dev.lumina.artifacts.ArtifactStoreException;
+import dev.lumina.artifacts.ArtifactStoreUnavailableException;
+import dev.lumina.artifacts.StoredArtifact;
 import dev.lumina.engine.media.PngEncoder;
 import dev.lumina.engine.media.RgbImage;
 import dev.lumina.engine.media.TileGrid;
@@ -13,10 +17,6 @@ import dev.lumina.proto.v1.Frame;
 import dev.lumina.proto.v1.Modality;
 import dev.lumina.proto.v1.Tile;
 import dev.lumina.worker.ChunkEmitter;
-import dev.lumina.worker.artifact.ArtifactStore;
-import dev.lumina.worker.artifact.ArtifactStoreException;
-import dev.lumina.worker.artifact.ArtifactStoreUnavailableException;
-import dev.lumina.worker.artifact.StoredArtifact;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -2,6 +2,7 @@ package dev.lumina.worker.flagdit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.lumina.artifacts.FileSystemArtifactStore;
 import dev.lumina.engine.RandomModel;
 import dev.lumina.engine.model.FlagDitConfig;
 import dev.lumina.proto.cluster.v1.JobEnvelope;
@@ -11,7 +12,6 @@ import dev.lumina.proto.v1.Modality;
 import dev.lumina.proto.v1.Sampling;
 import dev.lumina.worker.CancelToken;
 import dev.lumina.worker.JobResult;
-import dev.lumina.worker.artifact.FileSystemArtifactStore;
 import java.io.ByteArrayInputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;

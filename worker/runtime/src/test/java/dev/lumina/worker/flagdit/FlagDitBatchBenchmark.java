@@ -1,5 +1,6 @@
 package dev.lumina.worker.flagdit;
 
+import dev.lumina.artifacts.FileSystemArtifactStore;
 import dev.lumina.proto.cluster.v1.JobEnvelope;
 import dev.lumina.proto.v1.AudioSegment;
 import dev.lumina.proto.v1.Frame;
@@ -13,7 +14,6 @@ import dev.lumina.proto.v1.Tile;
 import dev.lumina.worker.BatchJob;
 import dev.lumina.worker.CancelToken;
 import dev.lumina.worker.ChunkEmitter;
-import dev.lumina.worker.artifact.FileSystemArtifactStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -3,6 +3,7 @@ package dev.lumina.worker.flagdit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.lumina.artifacts.FileSystemArtifactStore;
 import dev.lumina.proto.cluster.v1.JobEnvelope;
 import dev.lumina.proto.v1.AudioSegment;
 import dev.lumina.proto.v1.Frame;
@@ -21,7 +22,6 @@ import dev.lumina.worker.JobCancelledException;
 import dev.lumina.worker.JobFailedException;
 import dev.lumina.worker.JobOutcome;
 import dev.lumina.worker.JobResult;
-import dev.lumina.worker.artifact.FileSystemArtifactStore;
 import io.grpc.Status;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;

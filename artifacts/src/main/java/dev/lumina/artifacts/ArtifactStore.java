@@ -1,4 +1,4 @@
-package dev.lumina.worker.artifact;
+package dev.lumina.artifacts;
 
 /**
  * Keeps the bytes of a job's outputs (images, frames, audio) under the job's id, so a rerun of the
@@ -8,6 +8,25 @@ package dev.lumina.worker.artifact;
  * <p>Implementations are thread-safe: several jobs may write at once.
  */
 public interface ArtifactStore {
+
+  /**
+   * Opens what {@link #put} stored at {@code uri} for reading; the caller closes the stream.
+   *
+   * @throws IllegalArgumentException when {@code uri} is not one of this store's (another scheme,
+   *     root or bucket, or a path that leaves the store): a store never reads outside itself
+   * @throws ArtifactNotFoundException when nothing is stored there (never written, or deleted)
+   * @throws ArtifactStoreUnavailableException when it cannot be read now (retriable)
+   */
+  java.io.InputStream open(java.net.URI uri)
+      throws ArtifactNotFoundException, ArtifactStoreUnavailableException;
+
+  /**
+   * Deletes every artifact stored before {@code cutoff} (the retention sweep) and returns how many
+   * were deleted.
+   *
+   * @throws ArtifactStoreUnavailableException when the store cannot be listed or changed now
+   */
+  int deleteOlderThan(java.time.Instant cutoff) throws ArtifactStoreUnavailableException;
 
   /**
    * Stores {@code data} as {@code name} of job {@code jobId}, replacing what an earlier attempt of

@@ -1,4 +1,4 @@
-package dev.lumina.worker.artifact;
+package dev.lumina.artifacts;
 
 /**
  * The store refuses an artifact or cannot be set up (a name it does not take, a root it cannot

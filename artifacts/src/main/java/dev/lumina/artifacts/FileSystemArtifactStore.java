@@ -1,15 +1,21 @@
-package dev.lumina.worker.artifact;
+package dev.lumina.artifacts;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
 import java.util.HexFormat;
 
 /**
@@ -87,8 +93,72 @@ public final class FileSystemArtifactStore implements ArtifactStore {
     return new StoredArtifact(target.toUri(), sha256Hex(data), data.length, mediaType);
   }
 
+  @Override
+  public InputStream open(URI uri)
+      throws ArtifactNotFoundException, ArtifactStoreUnavailableException {
+    Path path = pathOf(uri);
+    try {
+      return Files.newInputStream(path);
+    } catch (NoSuchFileException e) {
+      throw new ArtifactNotFoundException("no artifact at " + uri, e);
+    } catch (IOException e) {
+      throw new ArtifactStoreUnavailableException("cannot read artifact " + uri + ": " + e, e);
+    }
+  }
+
+  /** The file of one of this store's URIs; refuses any other. */
+  private Path pathOf(URI uri) {
+    if (uri == null || !"file".equals(uri.getScheme())) {
+      throw new IllegalArgumentException("not a file: URI of this store: " + uri);
+    }
+    Path path;
+    try {
+      path = Path.of(uri).toAbsolutePath().normalize();
+    } catch (IllegalArgumentException | java.nio.file.FileSystemNotFoundException e) {
+      throw new IllegalArgumentException("not a file: URI of this store: " + uri, e);
+    }
+    // <root>/<jobId>/<name>, nothing else.
+    if (!path.startsWith(root) || root.relativize(path).getNameCount() != 2) {
+      throw new IllegalArgumentException("URI " + uri + " is outside the store under " + root);
+    }
+    return path;
+  }
+
+  @Override
+  public int deleteOlderThan(Instant cutoff) throws ArtifactStoreUnavailableException {
+    int deleted = 0;
+    try (DirectoryStream<Path> jobs = Files.newDirectoryStream(root, Files::isDirectory)) {
+      for (Path job : jobs) {
+        boolean empty = true;
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(job)) {
+          for (Path f : files) {
+            if (Files.getLastModifiedTime(f).toInstant().isBefore(cutoff)) {
+              Files.deleteIfExists(f);
+              deleted++;
+            } else {
+              empty = false;
+            }
+          }
+        }
+        if (empty) {
+          try {
+            Files.deleteIfExists(job);
+          } catch (DirectoryNotEmptyException raced) {
+            // A job wrote into the folder while it was swept; it stays.
+          }
+        }
+      }
+    } catch (NoSuchFileException e) {
+      return deleted;
+    } catch (IOException e) {
+      throw new ArtifactStoreUnavailableException(
+          "cannot sweep artifacts under " + root + ": " + e, e);
+    }
+    return deleted;
+  }
+
   /** Lower-case hex SHA-256 of {@code data}. */
-  static String sha256Hex(byte[] data) {
+  public static String sha256Hex(byte[] data) {
     try {
       return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
     } catch (NoSuchAlgorithmException e) {

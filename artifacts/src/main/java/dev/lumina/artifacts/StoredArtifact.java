@@ -1,4 +1,4 @@
-package dev.lumina.worker.artifact;
+package dev.lumina.artifacts;
 
 import dev.lumina.proto.v1.Artifact;
 import java.net.URI;

@@ -1,4 +1,4 @@
-package dev.lumina.worker.artifact;
+package dev.lumina.artifacts;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
