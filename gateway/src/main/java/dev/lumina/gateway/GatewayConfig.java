@@ -1,9 +1,11 @@
 package dev.lumina.gateway;
 
+import dev.lumina.artifacts.ArtifactStore;
 import dev.lumina.proto.Tiers;
 import dev.lumina.proto.cluster.v1.ModelCard;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Everything a gateway needs, validated at construction (a bad value names its key). Build one with
@@ -26,6 +28,10 @@ import java.util.List;
  * @param lookupWait how long Watch/GetJob/Cancel wait for a job another gateway just accepted
  * @param topicPartitions partitions of topics this gateway creates when missing
  * @param replication replication factor of topics this gateway creates when missing
+ * @param artifacts the cluster's artifact store, read back for GetArtifact and for the bytes of
+ *     frames, tiles and audio relayed as references; empty = chunks are sent as they arrive and
+ *     GetArtifact answers FAILED_PRECONDITION
+ * @param httpPort port of the HTTP front (OpenAI-compatible API and playground); 0 = off
  */
 public record GatewayConfig(
     String kafkaBootstrap,
@@ -42,7 +48,9 @@ public record GatewayConfig(
     Duration publishTimeout,
     Duration lookupWait,
     int topicPartitions,
-    short replication) {
+    short replication,
+    Optional<ArtifactStore> artifacts,
+    int httpPort) {
 
   /** Default {@code bindHost}: loopback only. */
   public static final String DEFAULT_BIND_HOST = "127.0.0.1";
@@ -109,6 +117,11 @@ public record GatewayConfig(
     if (replication < 1) {
       throw new IllegalArgumentException("replication must be >= 1, got " + replication);
     }
+    artifacts = artifacts == null ? Optional.empty() : artifacts;
+    if (httpPort < 0 || httpPort > 65535) {
+      throw new IllegalArgumentException(
+          "http-port must be in 0..65535 (0 = off), got " + httpPort);
+    }
   }
 
   /** A builder with every default; {@code kafkaBootstrap} has none. */
@@ -140,7 +153,9 @@ public record GatewayConfig(
         .publishTimeout(publishTimeout)
         .lookupWait(lookupWait)
         .topicPartitions(topicPartitions)
-        .replication(replication);
+        .replication(replication)
+        .artifacts(artifacts.orElse(null))
+        .httpPort(httpPort);
   }
 
   /** Collects a gateway's settings; {@link #build} validates them. Not thread-safe. */
@@ -160,6 +175,8 @@ public record GatewayConfig(
     private Duration lookupWait = DEFAULT_LOOKUP_WAIT;
     private int topicPartitions = DEFAULT_TOPIC_PARTITIONS;
     private short replication = DEFAULT_REPLICATION;
+    private ArtifactStore artifacts;
+    private int httpPort;
 
     private Builder(String kafkaBootstrap) {
       this.kafkaBootstrap = kafkaBootstrap;
@@ -239,6 +256,18 @@ public record GatewayConfig(
       return this;
     }
 
+    /** The cluster's artifact store; null (the default) = none readable from this gateway. */
+    public Builder artifacts(ArtifactStore v) {
+      artifacts = v;
+      return this;
+    }
+
+    /** Port of the HTTP front; 0 (the default) = off. */
+    public Builder httpPort(int v) {
+      httpPort = v;
+      return this;
+    }
+
     /**
      * The config.
      *
@@ -262,7 +291,9 @@ public record GatewayConfig(
           publishTimeout,
           lookupWait,
           topicPartitions,
-          replication);
+          replication,
+          Optional.ofNullable(artifacts),
+          httpPort);
     }
   }
 

@@ -312,6 +312,7 @@ public final class EmbeddedCluster implements AutoCloseable {
                   .chunkSinkPort(s.chunkSinkPort())
                   .tiers(s.tiers())
                   .apiKeys(s.apiKeys())
+                  .artifacts(store)
                   .build(),
               GrpcServerFactory.gatewayHost(),
               registry);
