@@ -5,6 +5,7 @@ import dev.lumina.proto.LogThrottle;
 import dev.lumina.proto.Topics;
 import dev.lumina.proto.cluster.v1.JobEvent;
 import dev.lumina.proto.cluster.v1.ModelCard;
+import dev.lumina.proto.v1.GenerationChunk;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import java.time.Duration;
@@ -25,10 +26,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Follows {@code lumina.events} (job state and durable chunks, into the {@link JobTable}) and
- * {@code lumina.models} (the {@link ModelCatalog}) from the beginning, with no consumer group:
- * every gateway reads everything. Reads committed records only, so aborted scheduler transactions
- * are never seen. Partitions are fixed at start.
+ * Follows {@code lumina.events} (job state and durable chunks, into the {@link JobTable}), {@code
+ * lumina.chunks} (every chunk of every running job, as workers relay them) and {@code
+ * lumina.models} (the {@link ModelCatalog}) from the beginning, with no consumer group: every
+ * gateway reads everything. Reads committed records only, so aborted scheduler transactions are
+ * never seen. Partitions are fixed at start.
  *
  * <p>Owns one named thread ({@code lumina-gateway-follower}); {@link #close} stops and joins it.
  */
@@ -55,7 +57,7 @@ final class ClusterFollower implements AutoCloseable {
     this.table = table;
     this.catalog = catalog;
     List<TopicPartition> parts = new ArrayList<>();
-    for (String topic : List.of(Topics.EVENTS, Topics.MODELS)) {
+    for (String topic : List.of(Topics.EVENTS, Topics.MODELS, Topics.CHUNKS)) {
       consumer
           .partitionsFor(topic, Duration.ofSeconds(30))
           .forEach(i -> parts.add(new TopicPartition(i.topic(), i.partition())));
@@ -99,7 +101,11 @@ final class ClusterFollower implements AutoCloseable {
 
   private void apply(ConsumerRecord<String, byte[]> r) {
     try {
-      if (r.topic().equals(Topics.EVENTS)) {
+      if (r.topic().equals(Topics.CHUNKS)) {
+        if (r.value() != null) {
+          table.onRelayedChunk(GenerationChunk.parseFrom(r.value()));
+        }
+      } else if (r.topic().equals(Topics.EVENTS)) {
         if (r.value() != null) {
           JobEvent e = JobEvent.parseFrom(r.value());
           if (e.getJobId().isEmpty()) {

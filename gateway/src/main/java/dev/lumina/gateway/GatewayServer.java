@@ -9,11 +9,14 @@ import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A running gateway: the public {@code lumina.v1} server, the internal {@code ChunkSink} server
  * workers deliver to, the Kafka producer that makes accepted jobs durable, and the follower of
- * {@code lumina.events} and {@code lumina.models}.
+ * {@code lumina.events}, {@code lumina.chunks} and {@code lumina.models}.
  *
  * <p>Lifecycle: {@link #start} creates missing topics, loads the existing events and models, then
  * opens ChunkSink and finally the public port. {@link #close} closes the public port first (no new
@@ -25,13 +28,16 @@ public final class GatewayServer implements AutoCloseable {
   private final ClusterFollower follower;
   private final JobPublisher publisher;
   private final String chunkSinkAddress;
+  private final ExecutorService streams;
 
   private GatewayServer(
       GrpcHost.Bound publicServer,
       GrpcHost.Bound chunkSinkServer,
       ClusterFollower follower,
       JobPublisher publisher,
-      String chunkSinkAddress) {
+      String chunkSinkAddress,
+      ExecutorService streams) {
+    this.streams = streams;
     this.publicServer = publicServer;
     this.chunkSinkServer = chunkSinkServer;
     this.follower = follower;
@@ -55,7 +61,9 @@ public final class GatewayServer implements AutoCloseable {
         config.kafkaBootstrap(),
         ClusterTopics.gateway(config.topicPartitions(), config.replication()));
     ModelCatalog catalog = new ModelCatalog(config.staticModels(), config.defaultModel());
-    JobTable table = new JobTable(config.maxJobs());
+    ArtifactBytes bytes = new ArtifactBytes(config.artifacts());
+    JobTable table = new JobTable(config.maxJobs(), bytes);
+    ExecutorService streams = streamPool();
     ClusterFollower follower =
         new ClusterFollower(config.kafkaBootstrap(), "lumina-gateway-follower", table, catalog);
     follower.bindMetrics(registry);
@@ -81,7 +89,14 @@ public final class GatewayServer implements AutoCloseable {
       RequestValidator validator = new RequestValidator(catalog, config.tiers());
       GenerationService generation =
           new GenerationService(
-              validator, publisher, table, Clock.systemUTC(), sinkAddress, config.lookupWait());
+              validator,
+              publisher,
+              table,
+              Clock.systemUTC(),
+              sinkAddress,
+              config.lookupWait(),
+              bytes,
+              streams);
       RequestParsing parsing = new RequestParsing(Duration.ofSeconds(10));
       GrpcHost.Bound pub =
           host.start(
@@ -92,15 +107,26 @@ public final class GatewayServer implements AutoCloseable {
                   new MessageSizeLimit(config.maxInboundMessageBytes()),
                   new Tenancy(config.apiKeys())),
               config.maxInboundMessageBytes());
-      return new GatewayServer(pub, sink, follower, publisher, sinkAddress);
+      return new GatewayServer(pub, sink, follower, publisher, sinkAddress, streams);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      closeQuietly(sink, follower, publisher);
+      closeQuietly(sink, follower, publisher, streams::shutdownNow);
       throw new IllegalStateException("interrupted while starting the gateway", e);
     } catch (RuntimeException e) {
-      closeQuietly(sink, follower, publisher);
+      closeQuietly(sink, follower, publisher, streams::shutdownNow);
       throw e;
     }
+  }
+
+  /** Threads that read artifact bytes and send chunks to client streams, made as needed. */
+  private static ExecutorService streamPool() {
+    AtomicInteger n = new AtomicInteger();
+    return Executors.newCachedThreadPool(
+        r -> {
+          Thread t = new Thread(r, "lumina-gateway-stream-" + n.incrementAndGet());
+          t.setDaemon(true);
+          return t;
+        });
   }
 
   /** Port of the public {@code lumina.v1} services. */
@@ -116,7 +142,7 @@ public final class GatewayServer implements AutoCloseable {
   @Override
   public void close() {
     publicServer.close();
-    closeQuietly(chunkSinkServer, follower, publisher);
+    closeQuietly(chunkSinkServer, follower, publisher, streams::shutdown);
   }
 
   private static void closeQuietly(AutoCloseable... parts) {

@@ -5,22 +5,26 @@ import dev.lumina.proto.cluster.v1.ControlMessage;
 import dev.lumina.proto.cluster.v1.JobEnvelope;
 import dev.lumina.proto.cluster.v1.JobEvent;
 import dev.lumina.proto.v1.Accepted;
+import dev.lumina.proto.v1.ArtifactChunk;
 import dev.lumina.proto.v1.CancelRequest;
 import dev.lumina.proto.v1.GenerateRequest;
 import dev.lumina.proto.v1.GenerationChunk;
 import dev.lumina.proto.v1.GenerationGrpc;
+import dev.lumina.proto.v1.GetArtifactRequest;
 import dev.lumina.proto.v1.GetJobRequest;
 import dev.lumina.proto.v1.Job;
 import dev.lumina.proto.v1.JobState;
 import dev.lumina.proto.v1.Sampling;
 import dev.lumina.proto.v1.WatchRequest;
 import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -35,27 +39,40 @@ final class GenerationService extends GenerationGrpc.GenerationImplBase {
   /** Longer than any job id the gateway hands out ({@code j-} and 32 hex digits). */
   static final int MAX_JOB_ID_BYTES = 128;
 
+  /** Longer than any artifact URI a store hands out. */
+  static final int MAX_URI_BYTES = 2048;
+
   private final RequestValidator validator;
   private final JobPublisher publisher;
   private final JobTable table;
   private final Clock clock;
   private final String chunkSinkAddress;
   private final Duration lookupWait;
+  private final ArtifactBytes bytes;
+  private final Executor streams;
   private final SecureRandom seeds = new SecureRandom();
 
+  /**
+   * @param bytes the artifact store as this gateway reads it
+   * @param streams runs what a client stream waits on (reading artifact bytes, sending chunks)
+   */
   GenerationService(
       RequestValidator validator,
       JobPublisher publisher,
       JobTable table,
       Clock clock,
       String chunkSinkAddress,
-      Duration lookupWait) {
+      Duration lookupWait,
+      ArtifactBytes bytes,
+      Executor streams) {
     this.validator = validator;
     this.publisher = publisher;
     this.table = table;
     this.clock = clock;
     this.chunkSinkAddress = chunkSinkAddress;
     this.lookupWait = lookupWait;
+    this.bytes = bytes;
+    this.streams = streams;
   }
 
   @Override
@@ -67,7 +84,7 @@ final class GenerationService extends GenerationGrpc.GenerationImplBase {
       out.onError(GatewayErrors.toStatus(e));
       return;
     }
-    follow(record, 0, out);
+    StreamFollower.attach(out, bytes, streams).follow(record, 0);
   }
 
   @Override
@@ -84,7 +101,7 @@ final class GenerationService extends GenerationGrpc.GenerationImplBase {
   @Override
   public void watch(WatchRequest request, StreamObserver<GenerationChunk> out) {
     String tenant = Tenancy.current();
-    StreamFollower follower = StreamFollower.attach(out);
+    StreamFollower follower = StreamFollower.attach(out, bytes, streams);
     lookup(request.getJobId(), tenant, out, r -> follower.follow(r, request.getAfterSeq()));
   }
 
@@ -123,6 +140,42 @@ final class GenerationService extends GenerationGrpc.GenerationImplBase {
           out.onNext(r.snapshot());
           out.onCompleted();
         });
+  }
+
+  @Override
+  public void getArtifact(GetArtifactRequest request, StreamObserver<ArtifactChunk> out) {
+    if (request.getArtifactCase() == GetArtifactRequest.ArtifactCase.ARTIFACT_NOT_SET) {
+      out.onError(GatewayErrors.invalidArgument("artifact", "artifact: index or uri is required"));
+      return;
+    }
+    if (request.getArtifactCase() == GetArtifactRequest.ArtifactCase.URI
+        && request.getUri().getBytes(StandardCharsets.UTF_8).length > MAX_URI_BYTES) {
+      out.onError(
+          GatewayErrors.invalidArgument(
+              "uri",
+              "uri: "
+                  + GatewayErrors.quote(request.getUri())
+                  + " exceeds the limit of "
+                  + MAX_URI_BYTES
+                  + " bytes"));
+      return;
+    }
+    if (bytes.store().isEmpty()) {
+      out.onError(
+          Status.FAILED_PRECONDITION
+              .withDescription(
+                  "this gateway has no artifact store: start it with --artifacts (the workers'"
+                      + " store)")
+              .asRuntimeException());
+      return;
+    }
+    ArtifactDownload download =
+        ArtifactDownload.attach((ServerCallStreamObserver<ArtifactChunk>) out);
+    lookup(
+        request.getJobId(),
+        Tenancy.current(),
+        out,
+        r -> streams.execute(() -> download.send(r, request, bytes)));
   }
 
   /** Validates, publishes and records a job, or returns the original job of a resubmission. */
@@ -233,9 +286,5 @@ final class GenerationService extends GenerationGrpc.GenerationImplBase {
         Status.NOT_FOUND
             .withDescription("job_id: no job " + GatewayErrors.quote(jobId))
             .asRuntimeException());
-  }
-
-  private static void follow(JobRecord record, long afterSeq, StreamObserver<GenerationChunk> out) {
-    StreamFollower.attach(out).follow(record, afterSeq);
   }
 }

@@ -29,6 +29,7 @@ final class JobRecord {
   private final TreeMap<Long, GenerationChunk> chunks = new TreeMap<>();
   private final List<Subscription> subscriptions = new ArrayList<>();
   private boolean ended;
+  private boolean sealed;
   private Status endStatus = Status.OK;
 
   private static final class Subscription {
@@ -68,9 +69,26 @@ final class JobRecord {
     return ended;
   }
 
-  /** Adds a chunk; returns false (and changes nothing) when its seq was seen before. */
+  /** Every chunk known so far, in seq order. */
+  synchronized List<GenerationChunk> chunks() {
+    return List.copyOf(chunks.values());
+  }
+
+  /**
+   * Adds a chunk; returns false when its seq was seen before. A repeat that carries more than the
+   * kept copy (a preview's image where an elided preview was kept, media bytes where only a
+   * reference was kept) replaces it for later replays; streams already past it are not sent it
+   * again.
+   */
   synchronized boolean addChunk(GenerationChunk chunk) {
-    if (chunk.getSeq() < 1 || chunks.containsKey(chunk.getSeq())) {
+    if (chunk.getSeq() < 1) {
+      return false;
+    }
+    GenerationChunk kept = chunks.get(chunk.getSeq());
+    if (kept != null) {
+      if (richer(chunk, kept)) {
+        chunks.put(chunk.getSeq(), chunk);
+      }
       return false;
     }
     chunks.put(chunk.getSeq(), chunk);
@@ -131,6 +149,21 @@ final class JobRecord {
     if (JobStates.isTerminal(job.getState()) && !ended && !hasTerminalChunk()) {
       addChunk(terminalChunk(chunks.isEmpty() ? 1 : chunks.lastKey() + 1));
     }
+    if (JobStates.isTerminal(event.getState()) && !sealed) {
+      // The terminal event carries every seq of the job: nothing more will fill a gap.
+      sealed = true;
+      deliver();
+    }
+  }
+
+  private static boolean richer(GenerationChunk offered, GenerationChunk kept) {
+    if (offered.getPayloadCase() != kept.getPayloadCase()) {
+      return false;
+    }
+    if (offered.hasPreview()) {
+      return kept.getPreview().getElided() && !offered.getPreview().getElided();
+    }
+    return ArtifactBytes.hasData(offered) && !ArtifactBytes.hasData(kept);
   }
 
   /**
@@ -147,15 +180,25 @@ final class JobRecord {
     subscriptions.removeIf(s -> s.listener == listener);
   }
 
+  /**
+   * Sends each stream the chunks after its last one, in seq order and without gaps: chunks reach a
+   * gateway from a worker's ChunkSink call, {@code lumina.chunks} and {@code lumina.events}, and a
+   * later seq may arrive before an earlier one. Once the terminal event sealed the job, whatever is
+   * known is sent.
+   */
   private void deliver() {
     GenerationChunk last = chunks.isEmpty() ? null : chunks.lastEntry().getValue();
     boolean terminal = last != null && (last.hasCompleted() || last.hasFailed());
-    if (terminal && !ended) {
+    boolean complete = terminal && (sealed || chunks.size() == last.getSeq());
+    if (complete && !ended) {
       ended = true;
       endStatus = last.hasCompleted() ? Status.OK : statusOf(last.getFailed());
     }
     for (Subscription s : List.copyOf(subscriptions)) {
       for (GenerationChunk c : chunks.tailMap(s.lastSent, false).values()) {
+        if (!sealed && !ended && c.getSeq() != s.lastSent + 1) {
+          break;
+        }
         s.listener.onChunk(c);
         s.lastSent = c.getSeq();
       }

@@ -5,6 +5,9 @@ import dev.lumina.proto.cluster.v1.JobEvent;
 import dev.lumina.proto.v1.GenerationChunk;
 import dev.lumina.proto.v1.Job;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -25,13 +28,28 @@ final class JobTable {
       new ConcurrentHashMap<>();
   private final ConcurrentLinkedQueue<String> order = new ConcurrentLinkedQueue<>();
   private final int maxJobs;
+  private final ArtifactBytes bytes;
   private final AtomicLong duplicateChunks = new AtomicLong();
 
+  /**
+   * Chunks from {@code lumina.chunks} of jobs not known yet (the topics are read side by side, so a
+   * chunk may come before its job's QUEUED event), oldest job first, at most {@link
+   * #MAX_PENDING_JOBS} jobs.
+   */
+  private final LinkedHashMap<String, List<GenerationChunk>> pending = new LinkedHashMap<>();
+
+  static final int MAX_PENDING_JOBS = 10_000;
+
   JobTable(int maxJobs) {
+    this(maxJobs, new ArtifactBytes(Optional.empty()));
+  }
+
+  JobTable(int maxJobs, ArtifactBytes bytes) {
     if (maxJobs < 1) {
       throw new IllegalArgumentException("maxJobs must be >= 1, got " + maxJobs);
     }
     this.maxJobs = maxJobs;
+    this.bytes = bytes;
   }
 
   Optional<JobRecord> find(String jobId) {
@@ -46,6 +64,13 @@ final class JobTable {
     if (created[0] != null) {
       order.add(jobId);
       evict();
+      List<GenerationChunk> early;
+      synchronized (pending) {
+        early = pending.remove(jobId);
+      }
+      if (early != null) {
+        early.forEach(r::addChunk);
+      }
       CompletableFuture<JobRecord> w = waiting.remove(jobId);
       if (w != null) {
         w.complete(r);
@@ -90,13 +115,40 @@ final class JobTable {
     getOrCreate(event.getJobId(), event.getTenant(), base, env).applyEvent(event);
   }
 
+  /**
+   * Applies one {@code lumina.chunks} record: a chunk of a running job, relayed by its worker to
+   * every gateway. A chunk of a job not known yet is held until the job's event arrives.
+   */
+  void onRelayedChunk(GenerationChunk chunk) {
+    if (chunk.getJobId().isEmpty()) {
+      return;
+    }
+    if (onChunk(chunk)) {
+      return;
+    }
+    if (jobs.containsKey(chunk.getJobId())) {
+      return;
+    }
+    synchronized (pending) {
+      JobRecord raced = jobs.get(chunk.getJobId());
+      if (raced == null) {
+        pending.computeIfAbsent(chunk.getJobId(), id -> new ArrayList<>()).add(chunk);
+        while (pending.size() > MAX_PENDING_JOBS) {
+          pending.remove(pending.keySet().iterator().next());
+        }
+        return;
+      }
+    }
+    onChunk(chunk);
+  }
+
   /** Adds a worker's chunk; returns false for a duplicate or a job this gateway does not know. */
   boolean onChunk(GenerationChunk chunk) {
     JobRecord r = jobs.get(chunk.getJobId());
     if (r == null) {
       return false;
     }
-    boolean added = r.addChunk(chunk);
+    boolean added = r.addChunk(bytes.keep(chunk));
     if (!added) {
       duplicateChunks.incrementAndGet();
     }

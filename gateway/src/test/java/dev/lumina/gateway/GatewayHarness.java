@@ -1,7 +1,10 @@
 package dev.lumina.gateway;
 
 import dev.lumina.proto.Tiers;
+import dev.lumina.proto.cluster.v1.ChunkBatch;
 import dev.lumina.proto.cluster.v1.ChunkSinkGrpc;
+import dev.lumina.proto.cluster.v1.DeliverAck;
+import dev.lumina.proto.v1.GenerationChunk;
 import dev.lumina.proto.v1.GenerationGrpc;
 import dev.lumina.proto.v1.ModelsGrpc;
 import io.grpc.Channel;
@@ -16,12 +19,15 @@ import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.stub.MetadataUtils;
+import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The gateway's services (requests {@linkplain RequestParsing#guard guarded} as the gateway serves
@@ -32,7 +38,10 @@ final class GatewayHarness implements AutoCloseable {
   final RecordingPublisher publisher = new RecordingPublisher();
   final ModelCatalog catalog =
       new ModelCatalog(List.of(TestModels.pictures(), TestModels.audio()), TestModels.PICTURES);
-  final JobTable table = new JobTable(1000);
+  final ArtifactBytes bytes;
+  final JobTable table;
+  private final java.util.concurrent.ExecutorService streams =
+      java.util.concurrent.Executors.newCachedThreadPool();
   private final RequestParsing parsing = new RequestParsing(Duration.ofSeconds(10));
   private final Server server;
   private final ManagedChannel channel;
@@ -46,6 +55,14 @@ final class GatewayHarness implements AutoCloseable {
    * the interceptors server-wide, as the gateway runs them.
    */
   GatewayHarness(ApiKeys apiKeys, boolean overLoopback) throws IOException {
+    this(apiKeys, overLoopback, null);
+  }
+
+  /** As above, reading artifacts back from {@code store} (null = no store). */
+  GatewayHarness(ApiKeys apiKeys, boolean overLoopback, dev.lumina.artifacts.ArtifactStore store)
+      throws IOException {
+    bytes = new ArtifactBytes(java.util.Optional.ofNullable(store));
+    table = new JobTable(1000, bytes);
     GenerationService generation =
         new GenerationService(
             new RequestValidator(catalog, Tiers.defaults()),
@@ -53,7 +70,9 @@ final class GatewayHarness implements AutoCloseable {
             table,
             Clock.systemUTC(),
             "127.0.0.1:1",
-            Duration.ofMillis(200));
+            Duration.ofMillis(200),
+            bytes,
+            streams);
     Tenancy tenancy = new Tenancy(apiKeys);
     MessageSizeLimit sizeLimit = new MessageSizeLimit(MAX_MESSAGE_BYTES);
     if (overLoopback) {
@@ -129,9 +148,37 @@ final class GatewayHarness implements AutoCloseable {
     return ChunkSinkGrpc.newStub(channel);
   }
 
+  /** Delivers {@code chunks} over one ChunkSink call, one per batch; returns the ack's count. */
+  long deliver(GenerationChunk... chunks) throws Exception {
+    CompletableFuture<DeliverAck> ack = new CompletableFuture<>();
+    StreamObserver<ChunkBatch> in =
+        chunkSink()
+            .deliver(
+                new StreamObserver<>() {
+                  @Override
+                  public void onNext(DeliverAck v) {
+                    ack.complete(v);
+                  }
+
+                  @Override
+                  public void onError(Throwable t) {
+                    ack.completeExceptionally(t);
+                  }
+
+                  @Override
+                  public void onCompleted() {}
+                });
+    for (GenerationChunk c : chunks) {
+      in.onNext(ChunkBatch.newBuilder().addChunks(c).build());
+    }
+    in.onCompleted();
+    return ack.get(5, TimeUnit.SECONDS).getReceived();
+  }
+
   @Override
   public void close() {
     channel.shutdownNow();
     server.shutdownNow();
+    streams.shutdownNow();
   }
 }

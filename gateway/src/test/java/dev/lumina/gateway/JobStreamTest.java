@@ -3,8 +3,6 @@ package dev.lumina.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.lumina.proto.cluster.v1.ChunkBatch;
-import dev.lumina.proto.cluster.v1.DeliverAck;
 import dev.lumina.proto.cluster.v1.JobEvent;
 import dev.lumina.proto.v1.Completed;
 import dev.lumina.proto.v1.GenerateRequest;
@@ -16,14 +14,11 @@ import dev.lumina.proto.v1.Progress;
 import dev.lumina.proto.v1.WatchRequest;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -47,29 +42,7 @@ class JobStreamTest {
   }
 
   private long deliver(GenerationChunk... chunks) throws Exception {
-    CompletableFuture<DeliverAck> ack = new CompletableFuture<>();
-    StreamObserver<ChunkBatch> in =
-        gw.chunkSink()
-            .deliver(
-                new StreamObserver<>() {
-                  @Override
-                  public void onNext(DeliverAck v) {
-                    ack.complete(v);
-                  }
-
-                  @Override
-                  public void onError(Throwable t) {
-                    ack.completeExceptionally(t);
-                  }
-
-                  @Override
-                  public void onCompleted() {}
-                });
-    for (GenerationChunk c : chunks) {
-      in.onNext(ChunkBatch.newBuilder().addChunks(c).build());
-    }
-    in.onCompleted();
-    return ack.get(5, TimeUnit.SECONDS).getReceived();
+    return gw.deliver(chunks);
   }
 
   private static GenerationChunk progress(String job, long seq, int step) {

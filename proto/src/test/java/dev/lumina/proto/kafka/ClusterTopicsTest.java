@@ -17,9 +17,13 @@ class ClusterTopicsTest {
     List<NewTopic> t = ClusterTopics.gateway(6, (short) 3);
     assertThat(t)
         .extracting(NewTopic::name)
-        .containsExactly(Topics.REQUESTS, Topics.CONTROL, Topics.EVENTS, Topics.MODELS);
+        .containsExactly(
+            Topics.REQUESTS, Topics.CONTROL, Topics.EVENTS, Topics.MODELS, Topics.CHUNKS);
     assertThat(t).extracting(NewTopic::replicationFactor).containsOnly((short) 3);
-    assertThat(t).extracting(NewTopic::numPartitions).containsExactly(6, 6, 6, 1);
+    assertThat(t).extracting(NewTopic::numPartitions).containsExactly(6, 6, 6, 1, 6);
+    assertThat(configs(t, Topics.CHUNKS))
+        .containsEntry("cleanup.policy", "delete")
+        .containsEntry("retention.ms", Long.toString(Topics.CHUNKS_RETENTION_MS));
     assertThat(configs(t, Topics.EVENTS)).isEqualTo(Map.of("cleanup.policy", "compact"));
     assertThat(configs(t, Topics.MODELS)).isEqualTo(Map.of("cleanup.policy", "compact"));
     assertThat(configs(t, Topics.REQUESTS)).isNull();
@@ -36,6 +40,7 @@ class ClusterTopicsTest {
             Topics.EVENTS,
             Topics.QUEUE_DEPTH,
             Topics.DEAD_LETTER,
+            Topics.CHUNKS,
             "lumina.work.image.s",
             "lumina.work.image.m",
             "lumina.work.video.s",
@@ -46,7 +51,7 @@ class ClusterTopicsTest {
             "lumina.work.audio.m");
     assertThat(t)
         .extracting(NewTopic::numPartitions)
-        .containsExactly(4, 4, 4, 1, 4, 4, 4, 4, 4, 4, 4, 4, 4);
+        .containsExactly(4, 4, 4, 1, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4);
     assertThat(configs(t, Topics.EVENTS)).isEqualTo(Map.of("cleanup.policy", "compact"));
     assertThat(configs(t, Topics.QUEUE_DEPTH)).isNull();
   }

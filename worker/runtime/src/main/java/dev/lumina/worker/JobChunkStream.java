@@ -20,8 +20,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The chunks of one job: numbers them and streams them to the job's gateway over one {@code
- * ChunkSink/Deliver} call.
+ * The chunks of one job: numbers them, relays each (bytes as artifact references) to {@code
+ * lumina.chunks} for every gateway, and streams them with their bytes to the job's own gateway over
+ * one {@code ChunkSink/Deliver} call.
  *
  * <p>Numbering: the gateway sends the client's {@code accepted} chunk as seq {@value
  * #ACCEPTED_SEQ}; the worker numbers its chunks from {@value #FIRST_WORKER_SEQ} upwards, one per
@@ -54,6 +55,7 @@ final class JobChunkStream implements ChunkEmitter {
   private final String jobId;
   private final String gateway;
   private final ChunkSinkClient client;
+  private final java.util.function.Consumer<GenerationChunk> relay;
   private final List<GenerationChunk> sent = new ArrayList<>();
   private long nextSeq = FIRST_WORKER_SEQ;
   private StreamObserver<ChunkBatch> call;
@@ -63,10 +65,15 @@ final class JobChunkStream implements ChunkEmitter {
   private int lastProgressStep;
   private int totalSteps;
 
-  JobChunkStream(String jobId, String gateway, ChunkSinkClient client) {
+  JobChunkStream(
+      String jobId,
+      String gateway,
+      ChunkSinkClient client,
+      java.util.function.Consumer<GenerationChunk> relay) {
     this.jobId = jobId;
     this.gateway = gateway;
     this.client = client;
+    this.relay = relay;
   }
 
   @Override
@@ -156,6 +163,7 @@ final class JobChunkStream implements ChunkEmitter {
   private GenerationChunk send(GenerationChunk.Builder b) {
     GenerationChunk chunk = b.setJobId(jobId).setSeq(nextSeq++).build();
     sent.add(chunk);
+    relay.accept(JobRunner.reference(chunk));
     if (gateway.isEmpty()) {
       return chunk;
     }

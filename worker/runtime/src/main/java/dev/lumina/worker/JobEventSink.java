@@ -1,6 +1,7 @@
 package dev.lumina.worker;
 
 import dev.lumina.proto.cluster.v1.JobEvent;
+import dev.lumina.proto.v1.GenerationChunk;
 
 /**
  * Where the runtime records job state: {@code lumina.events} and {@code lumina.dead-letter}.
@@ -10,6 +11,13 @@ interface JobEventSink extends AutoCloseable {
 
   /** Records that a job started; best effort, does not wait. */
   void running(JobEvent event);
+
+  /**
+   * Relays one chunk of a running job to {@code lumina.chunks}, where every gateway follows it;
+   * best effort, does not wait. Frame, tile and audio bytes must already be replaced by their
+   * artifact references ({@link JobRunner#reference}).
+   */
+  void chunk(GenerationChunk chunk);
 
   /**
    * Records a job's terminal event and returns once it is durable ({@code acks=all}).

@@ -1,6 +1,5 @@
 package dev.lumina.worker;
 
-import com.google.protobuf.ByteString;
 import dev.lumina.proto.JobStates;
 import dev.lumina.proto.Jobs;
 import dev.lumina.proto.cluster.v1.JobEnvelope;
@@ -33,13 +32,24 @@ final class JobRunner {
 
   private final JobExecutor executor;
   private final ChunkSinkClient sink;
+  private final java.util.function.Consumer<GenerationChunk> relay;
   private final Clock clock;
 
   private final WorkerMetrics metrics;
 
-  JobRunner(JobExecutor executor, ChunkSinkClient sink, Clock clock, WorkerMetrics metrics) {
+  /**
+   * @param relay where each chunk goes, as a reference ({@link #reference}), besides the job's
+   *     gateway: {@code lumina.chunks}, which every gateway follows
+   */
+  JobRunner(
+      JobExecutor executor,
+      ChunkSinkClient sink,
+      java.util.function.Consumer<GenerationChunk> relay,
+      Clock clock,
+      WorkerMetrics metrics) {
     this.executor = executor;
     this.sink = sink;
+    this.relay = relay;
     this.clock = clock;
     this.metrics = metrics;
   }
@@ -86,7 +96,7 @@ final class JobRunner {
     List<BatchJob> batch = new ArrayList<>();
     for (int i = 0; i < jobs.size(); i++) {
       JobEnvelope job = jobs.get(i);
-      JobChunkStream chunks = new JobChunkStream(job.getJobId(), job.getGateway(), sink);
+      JobChunkStream chunks = new JobChunkStream(job.getJobId(), job.getGateway(), sink, relay);
       streams.add(chunks);
       if (job.getQueueDeadlineMs() > 0 && started > job.getQueueDeadlineMs()) {
         endings[i] =
@@ -196,29 +206,33 @@ final class JobRunner {
   }
 
   /**
-   * The chunks worth replaying from {@code lumina.events}: everything but previews, with the bytes
-   * of frames, tiles and audio left out (artifacts travel as URIs).
+   * The chunks worth replaying from {@code lumina.events}: every seq, as references ({@link
+   * #reference}), previews as {@code elided} ones (their images are transient), so a replay has no
+   * gap.
    */
   static List<GenerationChunk> durable(List<GenerationChunk> chunks) {
     return chunks.stream()
-        .filter(c -> c.getPayloadCase() != GenerationChunk.PayloadCase.PREVIEW)
         .map(
             c ->
-                switch (c.getPayloadCase()) {
-                  case FRAME ->
-                      c.toBuilder()
-                          .setFrame(c.getFrame().toBuilder().setData(ByteString.EMPTY))
-                          .build();
-                  case TILE ->
-                      c.toBuilder()
-                          .setTile(c.getTile().toBuilder().setData(ByteString.EMPTY))
-                          .build();
-                  case AUDIO ->
-                      c.toBuilder()
-                          .setAudio(c.getAudio().toBuilder().setData(ByteString.EMPTY))
-                          .build();
-                  default -> c;
-                })
+                c.hasPreview()
+                    ? c.toBuilder()
+                        .setPreview(c.getPreview().toBuilder().clearPng().setElided(true).build())
+                        .build()
+                    : reference(c))
         .toList();
+  }
+
+  /**
+   * {@code chunk} with the bytes of a frame, tile or audio segment left out: they are in the
+   * artifact store at the chunk's {@code uri}, where gateways read them back. Other chunks are
+   * returned as they are.
+   */
+  static GenerationChunk reference(GenerationChunk c) {
+    return switch (c.getPayloadCase()) {
+      case FRAME -> c.toBuilder().setFrame(c.getFrame().toBuilder().clearData()).build();
+      case TILE -> c.toBuilder().setTile(c.getTile().toBuilder().clearData()).build();
+      case AUDIO -> c.toBuilder().setAudio(c.getAudio().toBuilder().clearData()).build();
+      default -> c;
+    };
   }
 }

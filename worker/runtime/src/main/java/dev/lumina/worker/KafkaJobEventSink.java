@@ -3,6 +3,7 @@ package dev.lumina.worker;
 import dev.lumina.proto.Topics;
 import dev.lumina.proto.cluster.v1.JobEvent;
 import dev.lumina.proto.kafka.Producers;
+import dev.lumina.proto.v1.GenerationChunk;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import java.nio.charset.StandardCharsets;
@@ -54,6 +55,26 @@ final class KafkaJobEventSink implements JobEventSink {
           });
     } catch (RuntimeException e) {
       LOG.warn("job {}: RUNNING event not sent: {}", event.getJobId(), e.toString());
+    }
+  }
+
+  @Override
+  public void chunk(GenerationChunk chunk) {
+    try {
+      producer.send(
+          new ProducerRecord<>(Topics.CHUNKS, chunk.getJobId(), chunk.toByteArray()),
+          (md, e) -> {
+            if (e != null) {
+              LOG.warn(
+                  "job {}: chunk {} not relayed to {}: {}",
+                  chunk.getJobId(),
+                  chunk.getSeq(),
+                  Topics.CHUNKS,
+                  e.toString());
+            }
+          });
+    } catch (RuntimeException e) {
+      LOG.warn("job {}: chunk {} not relayed: {}", chunk.getJobId(), chunk.getSeq(), e.toString());
     }
   }
 

@@ -105,6 +105,7 @@ public final class WorkerServer implements AutoCloseable {
             new JobRunner(
                 executor,
                 chunkSink,
+                chunk -> events.chunk(chunk),
                 clock,
                 new WorkerMetrics(registry, config.workerId(), executor::engineBytes)),
             executor,

@@ -23,9 +23,11 @@ import java.util.List;
 /**
  * Encodes a job's decoded outputs, stores each as one artifact and streams it: a picture that fits
  * in one tile as a {@code frame} chunk, a larger one as {@code tile} chunks (each tile its own PNG,
- * per {@code Output.tile_size}); audio as one {@code audio} chunk. Artifacts are named by kind and
- * index ({@link Outputs#fileName}: {@code image-000.png}, {@code frame-003.png}, {@code
- * view-001.png}, {@code audio-000.wav}), so a rerun of the job rewrites the same names.
+ * per {@code Output.tile_size}, each tile also stored on its own as {@code
+ * <artifact>-tile-<x>-<y>.png}); audio as one {@code audio} chunk. Every chunk names where its
+ * bytes are kept ({@code uri}). Artifacts are named by kind and index ({@link Outputs#fileName}:
+ * {@code image-000.png}, {@code frame-003.png}, {@code view-001.png}, {@code audio-000.wav}), so a
+ * rerun of the job rewrites the same names.
  *
  * <p>One instance per job, used from the job's thread.
  */
@@ -49,8 +51,8 @@ final class OutputWriter {
   void picture(int index, RgbImage image)
       throws ArtifactStoreException, ArtifactStoreUnavailableException {
     byte[] png = PngEncoder.encode(image);
-    StoredArtifact a =
-        store.put(jobId, Outputs.fileName(modality, index, "png"), PngEncoder.MEDIA_TYPE, png);
+    String name = Outputs.fileName(modality, index, "png");
+    StoredArtifact a = store.put(jobId, name, PngEncoder.MEDIA_TYPE, png);
     artifacts.add(a.toProto(index));
     TileGrid grid = new TileGrid(image.width(), image.height(), tileSize);
     if (!grid.tiled()) {
@@ -59,10 +61,20 @@ final class OutputWriter {
               .setIndex(index)
               .setMediaType(PngEncoder.MEDIA_TYPE)
               .setData(ByteString.copyFrom(png))
+              .setUri(a.uri().toString())
               .build());
       return;
     }
+    String stem = name.substring(0, name.length() - ".png".length());
     for (TileRect r : grid.tiles()) {
+      byte[] tilePng = PngEncoder.encode(image.crop(r));
+      // Each tile is kept on its own too, so any gateway can send it again as it was streamed.
+      StoredArtifact t =
+          store.put(
+              jobId,
+              String.format("%s-tile-%05d-%05d.png", stem, r.x(), r.y()),
+              PngEncoder.MEDIA_TYPE,
+              tilePng);
       emitter.tile(
           Tile.newBuilder()
               .setFrame(index)
@@ -71,7 +83,8 @@ final class OutputWriter {
               .setWidth(r.width())
               .setHeight(r.height())
               .setMediaType(PngEncoder.MEDIA_TYPE)
-              .setData(ByteString.copyFrom(PngEncoder.encode(image.crop(r))))
+              .setData(ByteString.copyFrom(tilePng))
+              .setUri(t.uri().toString())
               .build());
     }
   }
@@ -88,6 +101,7 @@ final class OutputWriter {
             .setSampleRateHz(sampleRateHz)
             .setMediaType(WavEncoder.MEDIA_TYPE)
             .setData(ByteString.copyFrom(wav))
+            .setUri(a.uri().toString())
             .build());
   }
 
