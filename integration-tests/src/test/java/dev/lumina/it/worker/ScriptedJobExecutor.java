@@ -53,6 +53,14 @@ final class ScriptedJobExecutor implements JobExecutor {
     return l;
   }
 
+  /**
+   * Jobs with prompt {@code prompt} wait after their first step until the returned latch is counted
+   * down; {@link #reachedStep1} holds their latch under {@code "prompt:" + prompt}.
+   */
+  CountDownLatch holdAfterFirstStepOfPrompt(String prompt) {
+    return holdAfterFirstStep("prompt:" + prompt);
+  }
+
   /** Jobs whose prompt starts with "batch" share one batch key. */
   @Override
   public Optional<Object> batchKey(JobEnvelope job) {
@@ -80,11 +88,13 @@ final class ScriptedJobExecutor implements JobExecutor {
       emitter.progress(
           Progress.newBuilder().setStep(s).setTotal(steps).setT((float) s / steps).build());
       if (s == 1) {
-        CountDownLatch reached = reachedStep1.get(job.getJobId());
+        String promptKey = "prompt:" + job.getRequest().getPrompt();
+        CountDownLatch reached =
+            reachedStep1.getOrDefault(job.getJobId(), reachedStep1.get(promptKey));
         if (reached != null) {
           reached.countDown();
         }
-        CountDownLatch hold = holds.get(job.getJobId());
+        CountDownLatch hold = holds.getOrDefault(job.getJobId(), holds.get(promptKey));
         if (hold != null) {
           try {
             // Held until released or cancelled (then the next step's check stops the job).
@@ -112,6 +122,7 @@ final class ScriptedJobExecutor implements JobExecutor {
               .setIndex(0)
               .setMediaType(PngEncoder.MEDIA_TYPE)
               .setData(ByteString.copyFrom(png))
+              .setUri(a.uri().toString())
               .build());
       return new JobResult(List.of(a.toProto(0)), job.getSeed(), 1, 1, steps);
     } catch (ArtifactStoreUnavailableException e) {
