@@ -122,6 +122,9 @@ class FlagDitJobExecutorTest {
     for (Tile t : rec.tiles) {
       BufferedImage img = ImageIO.read(new ByteArrayInputStream(t.getData().toByteArray()));
       assertThat(img.getWidth()).isEqualTo(t.getWidth());
+      // Each tile is kept on its own, so a gateway can send it again from the store.
+      assertThat(Files.readAllBytes(Path.of(java.net.URI.create(t.getUri()))))
+          .isEqualTo(t.getData().toByteArray());
     }
     // The artifact is the whole picture.
     BufferedImage whole =
