@@ -197,7 +197,7 @@ class AnyGatewayTest {
     return NettyChannelBuilder.forAddress("127.0.0.1", g.port()).usePlaintext().build();
   }
 
-  private static ModelCard card() {
+  static ModelCard card() {
     return ModelCard.newBuilder()
         .setInfo(
             ModelInfo.newBuilder()
