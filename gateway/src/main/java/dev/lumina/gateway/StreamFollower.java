@@ -6,6 +6,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -19,13 +20,16 @@ import java.util.concurrent.atomic.AtomicReference;
  * each to a sequential executor of its own (on the gateway's stream pool), so reading bytes never
  * holds the record's lock and the client still gets the chunks in order. {@link #attach} must run
  * inside the gRPC handler (it installs the cancel handler); {@link #follow} may run later on any
- * thread.
+ * thread. Chunks wait in the follower (as references) while the client is not ready for more.
  */
 final class StreamFollower implements ChunkListener {
   private final ServerCallStreamObserver<GenerationChunk> call;
   private final ArtifactBytes bytes;
   private final Executor inOrder;
   private final AtomicReference<JobRecord> followed = new AtomicReference<>();
+
+  /** Chunks (as references) and the final status not sent yet, in order. */
+  private final ConcurrentLinkedQueue<Object> unsent = new ConcurrentLinkedQueue<>();
 
   private StreamFollower(
       ServerCallStreamObserver<GenerationChunk> call, ArtifactBytes bytes, Executor pool) {
@@ -38,6 +42,9 @@ final class StreamFollower implements ChunkListener {
       StreamObserver<GenerationChunk> out, ArtifactBytes bytes, Executor pool) {
     StreamFollower f =
         new StreamFollower((ServerCallStreamObserver<GenerationChunk>) out, bytes, pool);
+    // Flow control: a chunk's bytes are read and sent only when the client can take it, so a slow
+    // client costs its unsent chunks' references, not their bytes.
+    f.call.setOnReadyHandler(() -> f.inOrder.execute(f::pump));
     f.call.setOnCancelHandler(
         () -> {
           JobRecord r = f.followed.get();
@@ -55,26 +62,32 @@ final class StreamFollower implements ChunkListener {
 
   @Override
   public void onChunk(GenerationChunk chunk) {
-    inOrder.execute(
-        () -> {
-          if (!call.isCancelled()) {
-            call.onNext(bytes.withBytes(chunk));
-          }
-        });
+    unsent.add(chunk);
+    inOrder.execute(this::pump);
   }
 
   @Override
   public void onEnd(Status status) {
-    inOrder.execute(
-        () -> {
-          if (call.isCancelled()) {
-            return;
-          }
-          if (status.isOk()) {
-            call.onCompleted();
-          } else {
-            call.onError(new StatusRuntimeException(status));
-          }
-        });
+    unsent.add(status);
+    inOrder.execute(this::pump);
+  }
+
+  /** Sends what the client is ready for; runs on the follower's sequential executor only. */
+  private void pump() {
+    while (!call.isCancelled()) {
+      Object next = unsent.peek();
+      if (next == null || (next instanceof GenerationChunk && !call.isReady())) {
+        return;
+      }
+      unsent.poll();
+      if (next instanceof GenerationChunk chunk) {
+        call.onNext(bytes.withBytes(chunk));
+      } else if (((Status) next).isOk()) {
+        call.onCompleted();
+      } else {
+        call.onError(new StatusRuntimeException((Status) next));
+      }
+    }
+    unsent.clear();
   }
 }
