@@ -197,6 +197,11 @@ final class GenerationService extends GenerationGrpc.GenerationImplBase {
                     + " with different parameters")
             .asRuntimeException();
       }
+      if (env != null && !existing.placed()) {
+        // The first accept may have failed half-way (its request record lost in a broker outage):
+        // send the request again, so a retried request_id always reaches a scheduler.
+        publisher.republishJob(env);
+      }
       return existing;
     }
     Sampling sampling = v.resolved().getSampling();

@@ -12,8 +12,18 @@ import dev.lumina.proto.cluster.v1.JobEvent;
  */
 interface JobPublisher extends AutoCloseable {
 
-  /** Publishes the job to {@code lumina.requests} and its QUEUED event to {@code lumina.events}. */
+  /**
+   * Publishes the job to {@code lumina.requests}, then (once that is durable) its QUEUED event to
+   * {@code lumina.events}: a QUEUED event never names a job the scheduler cannot receive.
+   */
   void publishJob(JobEnvelope envelope, JobEvent queued);
+
+  /**
+   * Publishes a known, not yet placed job to {@code lumina.requests} again (a resubmission of its
+   * request id may follow an accept whose request record was lost). The scheduler ignores a job it
+   * has seen.
+   */
+  void republishJob(JobEnvelope envelope);
 
   /** Publishes a command to {@code lumina.control}. */
   void publishControl(ControlMessage message);

@@ -30,6 +30,7 @@ final class JobRecord {
   private final List<Subscription> subscriptions = new ArrayList<>();
   private boolean ended;
   private boolean sealed;
+  private boolean placed;
   private Status endStatus = Status.OK;
 
   private static final class Subscription {
@@ -67,6 +68,14 @@ final class JobRecord {
 
   synchronized boolean ended() {
     return ended;
+  }
+
+  /**
+   * Whether the cluster is known to have taken the job beyond its accept: the scheduler placed it,
+   * a worker ran it, or it ended.
+   */
+  synchronized boolean placed() {
+    return placed || job.getState() != JobState.QUEUED;
   }
 
   /** Every chunk known so far, in seq order. */
@@ -120,6 +129,9 @@ final class JobRecord {
    * Applies a {@code lumina.events} record: state, durable chunks, and a terminal chunk if needed.
    */
   synchronized void applyEvent(JobEvent event) {
+    if (!event.getWorkTopic().isEmpty()) {
+      placed = true;
+    }
     if (event.hasEnvelope() && envelope == null) {
       envelope = event.getEnvelope();
     }

@@ -41,10 +41,15 @@ final class KafkaJobPublisher implements JobPublisher {
   @Override
   public void publishJob(JobEnvelope envelope, JobEvent queued) {
     String key = envelope.getJobId();
-    Future<RecordMetadata> job = send(Topics.REQUESTS, key, envelope.toByteArray());
-    Future<RecordMetadata> event = send(Topics.EVENTS, key, queued.toByteArray());
-    await(job, Topics.REQUESTS);
-    await(event, Topics.EVENTS);
+    // In this order: were both sent at once, a broker outage could keep the request and let the
+    // event through, leaving a job every gateway reports QUEUED that no scheduler ever sees.
+    await(send(Topics.REQUESTS, key, envelope.toByteArray()), Topics.REQUESTS);
+    await(send(Topics.EVENTS, key, queued.toByteArray()), Topics.EVENTS);
+  }
+
+  @Override
+  public void republishJob(JobEnvelope envelope) {
+    await(send(Topics.REQUESTS, envelope.getJobId(), envelope.toByteArray()), Topics.REQUESTS);
   }
 
   @Override

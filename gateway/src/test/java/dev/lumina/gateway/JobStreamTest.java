@@ -173,4 +173,28 @@ class JobStreamTest {
               assertThat(c.hasCancel()).isTrue();
             });
   }
+
+  @Test
+  void aResubmissionSendsAnUnplacedJobToTheSchedulerAgainButNotAPlacedOne() {
+    GenerateRequest r = request().toBuilder().setRequestId("retry-me").build();
+    Job first = gw.generation("key-a").submit(r);
+    assertThat(gw.publisher.republished).isEmpty();
+
+    Job again = gw.generation("key-a").submit(r);
+    assertThat(again.getJobId()).isEqualTo(first.getJobId());
+    assertThat(gw.publisher.jobs).hasSize(1);
+    assertThat(gw.publisher.republished)
+        .singleElement()
+        .satisfies(env -> assertThat(env.getJobId()).isEqualTo(first.getJobId()));
+
+    gw.table.onEvent(
+        JobEvent.newBuilder()
+            .setJobId(first.getJobId())
+            .setTenant("tenant-a")
+            .setState(JobState.QUEUED)
+            .setWorkTopic("lumina.work.image.s")
+            .build());
+    gw.generation("key-a").submit(r);
+    assertThat(gw.publisher.republished).hasSize(1);
+  }
 }

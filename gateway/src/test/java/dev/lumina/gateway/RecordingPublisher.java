@@ -11,11 +11,17 @@ final class RecordingPublisher implements JobPublisher {
   final List<JobEnvelope> jobs = new CopyOnWriteArrayList<>();
   final List<JobEvent> events = new CopyOnWriteArrayList<>();
   final List<ControlMessage> controls = new CopyOnWriteArrayList<>();
+  final List<JobEnvelope> republished = new CopyOnWriteArrayList<>();
 
   @Override
   public void publishJob(JobEnvelope envelope, JobEvent queued) {
     jobs.add(envelope);
     events.add(queued);
+  }
+
+  @Override
+  public void republishJob(JobEnvelope envelope) {
+    republished.add(envelope);
   }
 
   @Override
