@@ -27,6 +27,7 @@ import picocli.CommandLine.Command;
       ModelCommand.class,
       WorkerCommand.class,
       GenerateCommand.class,
+      BatchCommand.class,
       ServeCommand.class,
       TrainCommand.class,
       EvalCommand.class,
