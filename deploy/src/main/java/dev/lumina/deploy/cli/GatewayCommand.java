@@ -1,5 +1,7 @@
 package dev.lumina.deploy.cli;
 
+import dev.lumina.artifacts.ArtifactStore;
+import dev.lumina.artifacts.ArtifactStoreException;
 import dev.lumina.deploy.grpc.GrpcServerFactory;
 import dev.lumina.deploy.kafka.EmbeddedKafkaConfig;
 import dev.lumina.deploy.metrics.KafkaReadiness;
@@ -99,6 +101,9 @@ final class GatewayCommand implements Callable<Integer> {
           "Serve without API keys: every caller is tenant 'default' (trusted networks only).")
   boolean allowAnonymous;
 
+  /** The workers' store, read back for Watch replays and GetArtifact. */
+  @Mixin ArtifactOptions artifacts;
+
   @Override
   public Integer call() throws InterruptedException {
     ApiKeys keys;
@@ -127,8 +132,10 @@ final class GatewayCommand implements Callable<Integer> {
     }
     GatewayConfig config;
     try {
+      ArtifactStore store = artifacts.open();
       config =
           GatewayConfig.builder(kafka)
+              .artifacts(store)
               .bindHost(host)
               .port(port)
               .chunkSinkPort(chunkSinkPort)
@@ -138,7 +145,7 @@ final class GatewayCommand implements Callable<Integer> {
               .maxInboundMessageBytes(maxMessageBytes)
               .apiKeys(keys)
               .build();
-    } catch (IllegalArgumentException e) {
+    } catch (IllegalArgumentException | ArtifactStoreException e) {
       System.err.println("lumina gateway: " + e.getMessage());
       return 2;
     }

@@ -1,7 +1,8 @@
 package dev.lumina.deploy.cli;
 
+import dev.lumina.artifacts.ArtifactStore;
 import dev.lumina.artifacts.ArtifactStoreException;
-import dev.lumina.artifacts.FileSystemArtifactStore;
+import dev.lumina.artifacts.RetentionSweeper;
 import dev.lumina.deploy.kafka.EmbeddedKafkaConfig;
 import dev.lumina.deploy.metrics.ManagementServer;
 import dev.lumina.engine.ModelLayout;
@@ -11,7 +12,6 @@ import dev.lumina.worker.WorkerServer;
 import dev.lumina.worker.WorkerStartException;
 import dev.lumina.worker.flagdit.FlagDitJobExecutor;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -74,12 +74,16 @@ final class WorkerCommand implements Callable<Integer> {
       description = "Name in logs and events (default: worker-<pid>).")
   String workerId;
 
+  @Mixin ArtifactOptions artifacts;
+
   @Option(
-      names = "--artifacts",
-      paramLabel = "DIR",
-      defaultValue = "${env:LUMINA_ARTIFACTS:-data/artifacts}",
-      description = "Artifact store folder (default: ${DEFAULT-VALUE}).")
-  Path artifacts;
+      names = "--artifact-retention",
+      paramLabel = "AGE",
+      defaultValue = "${env:LUMINA_ARTIFACT_RETENTION:-0}",
+      description =
+          "Delete artifacts older than this (e.g. 24h, 7d; swept hourly); 0 = keep them"
+              + " (default: ${DEFAULT-VALUE}).")
+  String retention;
 
   @Option(
       names = "--drain-timeout",
@@ -123,11 +127,24 @@ final class WorkerCommand implements Callable<Integer> {
       System.err.println("lumina worker: " + e.getMessage());
       return 2;
     }
+    ArtifactStore store;
+    Duration keep;
     try {
-      executor = FlagDitJobExecutor.load(layout, new FileSystemArtifactStore(artifacts), id);
-    } catch (ArtifactStoreException e) {
-      System.err.println("lumina worker: --artifacts " + artifacts + ": " + e.getMessage());
+      keep = ArtifactOptions.retention(retention);
+      store = artifacts.open();
+    } catch (ArtifactStoreException | IllegalArgumentException e) {
+      System.err.println("lumina worker: " + e.getMessage());
       return 2;
+    }
+    if (!keep.isZero()) {
+      RetentionSweeper.start(
+          store,
+          keep,
+          keep.compareTo(Duration.ofHours(1)) < 0 ? keep : Duration.ofHours(1),
+          java.time.Clock.systemUTC());
+    }
+    try {
+      executor = FlagDitJobExecutor.load(layout, store, id);
     } catch (IOException | RuntimeException e) {
       System.err.println("lumina worker: --model " + layout.root() + ": " + e.getMessage());
       return 2;
