@@ -1,8 +1,11 @@
 package dev.lumina.gateway;
 
+import dev.lumina.gateway.http.HttpFront;
 import dev.lumina.proto.kafka.ClusterTopics;
 import io.grpc.BindableService;
+import io.grpc.ManagedChannel;
 import io.grpc.ServerInterceptor;
+import io.grpc.netty.NettyChannelBuilder;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import java.net.InetSocketAddress;
@@ -11,6 +14,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -20,7 +24,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>Lifecycle: {@link #start} creates missing topics, loads the existing events and models, then
  * opens ChunkSink and finally the public port. {@link #close} closes the public port first (no new
- * jobs), then ChunkSink, the follower and the producer. Thread-safe.
+ * jobs), then ChunkSink, the follower and the producer. With {@link GatewayConfig#httpPort} above 0
+ * it also runs the {@link HttpFront} (OpenAI-compatible images API and the browser playground),
+ * which calls the public port over loopback; it opens last and closes first. Thread-safe.
  */
 public final class GatewayServer implements AutoCloseable {
   private final GrpcHost.Bound publicServer;
@@ -29,14 +35,20 @@ public final class GatewayServer implements AutoCloseable {
   private final JobPublisher publisher;
   private final String chunkSinkAddress;
   private final ExecutorService streams;
+  private final HttpFront http;
+  private final ManagedChannel httpChannel;
 
   private GatewayServer(
+      HttpFront http,
+      ManagedChannel httpChannel,
       GrpcHost.Bound publicServer,
       GrpcHost.Bound chunkSinkServer,
       ClusterFollower follower,
       JobPublisher publisher,
       String chunkSinkAddress,
       ExecutorService streams) {
+    this.http = http;
+    this.httpChannel = httpChannel;
     this.streams = streams;
     this.publicServer = publicServer;
     this.chunkSinkServer = chunkSinkServer;
@@ -107,7 +119,23 @@ public final class GatewayServer implements AutoCloseable {
                   new MessageSizeLimit(config.maxInboundMessageBytes()),
                   new Tenancy(config.apiKeys())),
               config.maxInboundMessageBytes());
-      return new GatewayServer(pub, sink, follower, publisher, sinkAddress, streams);
+      HttpFront http = null;
+      ManagedChannel loop = null;
+      if (config.httpPort() > 0) {
+        loop =
+            NettyChannelBuilder.forAddress(loopbackTarget(config.bindHost()), pub.port())
+                .usePlaintext()
+                .maxInboundMessageSize(64 * 1024 * 1024)
+                .build();
+        try {
+          http = HttpFront.start(config.bindHost(), config.httpPort(), loop);
+        } catch (RuntimeException e) {
+          loop.shutdownNow();
+          pub.close();
+          throw e;
+        }
+      }
+      return new GatewayServer(http, loop, pub, sink, follower, publisher, sinkAddress, streams);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       closeQuietly(sink, follower, publisher, streams::shutdownNow);
@@ -116,6 +144,14 @@ public final class GatewayServer implements AutoCloseable {
       closeQuietly(sink, follower, publisher, streams::shutdownNow);
       throw e;
     }
+  }
+
+  /** Where the HTTP front reaches this gateway's public port: loopback for a wildcard bind. */
+  private static String loopbackTarget(String bindHost) {
+    return switch (bindHost) {
+      case "0.0.0.0", "::", "[::]", "*" -> "127.0.0.1";
+      default -> bindHost;
+    };
   }
 
   /** Threads that read artifact bytes and send chunks to client streams, made as needed. */
@@ -134,6 +170,11 @@ public final class GatewayServer implements AutoCloseable {
     return publicServer.port();
   }
 
+  /** Port of the HTTP front (OpenAI-compatible API and playground); 0 when it is off. */
+  public int httpPort() {
+    return http == null ? 0 : http.port();
+  }
+
   /** {@code host:port} of this gateway's ChunkSink, as written in every job envelope it accepts. */
   public String chunkSinkAddress() {
     return chunkSinkAddress;
@@ -141,6 +182,16 @@ public final class GatewayServer implements AutoCloseable {
 
   @Override
   public void close() {
+    if (http != null) {
+      http.close();
+      httpChannel.shutdown();
+      try {
+        httpChannel.awaitTermination(2, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      httpChannel.shutdownNow();
+    }
     publicServer.close();
     closeQuietly(chunkSinkServer, follower, publisher, streams::shutdown);
   }
