@@ -101,6 +101,15 @@ final class GatewayCommand implements Callable<Integer> {
           "Serve without API keys: every caller is tenant 'default' (trusted networks only).")
   boolean allowAnonymous;
 
+  @Option(
+      names = "--http-port",
+      paramLabel = "N",
+      defaultValue = "${env:LUMINA_HTTP_PORT:-0}",
+      description =
+          "HTTP front: OpenAI-compatible /v1/images/generations, /v1/models and the browser"
+              + " playground at /; 0 = off (default: ${DEFAULT-VALUE}).")
+  int httpPort;
+
   /** The workers' store, read back for Watch replays and GetArtifact. */
   @Mixin ArtifactOptions artifacts;
 
@@ -136,6 +145,7 @@ final class GatewayCommand implements Callable<Integer> {
       config =
           GatewayConfig.builder(kafka)
               .artifacts(store)
+              .httpPort(httpPort)
               .bindHost(host)
               .port(port)
               .chunkSinkPort(chunkSinkPort)

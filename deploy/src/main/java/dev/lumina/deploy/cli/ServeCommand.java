@@ -94,6 +94,15 @@ final class ServeCommand implements Callable<Integer> {
               + " (default: ${DEFAULT-VALUE}).")
   int metricsPort;
 
+  @Option(
+      names = "--http-port",
+      paramLabel = "N",
+      defaultValue = "${env:LUMINA_HTTP_PORT:-8080}",
+      description =
+          "HTTP front: OpenAI-compatible /v1/images/generations, /v1/models and the browser"
+              + " playground at /; 0 = off (default: ${DEFAULT-VALUE}).")
+  int httpPort;
+
   @Mixin ApiKeyOptions apiKeyFile;
 
   @Override
@@ -128,6 +137,9 @@ final class ServeCommand implements Callable<Integer> {
               EmbeddedCluster.Tuning.DEFAULTS,
               keys,
               metricsPort == 0 ? OptionalInt.empty() : OptionalInt.of(metricsPort));
+      if (httpPort != 0) {
+        settings = settings.withHttpPort(httpPort);
+      }
     } catch (IllegalArgumentException e) {
       System.err.println("lumina serve: " + e.getMessage());
       return 2;
@@ -154,6 +166,13 @@ final class ServeCommand implements Callable<Integer> {
             + " ("
             + settings.model().root()
             + ")"
+            + (cluster.httpPort().isPresent()
+                ? ", playground and OpenAI-compatible API on http://"
+                    + host
+                    + ":"
+                    + cluster.httpPort().getAsInt()
+                    + "/"
+                : "")
             + (cluster.metricsPort().isPresent()
                 ? ", metrics on " + host + ":" + cluster.metricsPort().getAsInt()
                 : "")

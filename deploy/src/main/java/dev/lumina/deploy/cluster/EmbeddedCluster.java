@@ -64,6 +64,8 @@ public final class EmbeddedCluster implements AutoCloseable {
    *     {@code default})
    * @param metricsPort the management port ({@code /metrics}, {@code /healthz}, {@code /readyz})
    *     for all roles; empty = none, 0 = a free port
+   * @param httpPort the gateway's HTTP front (OpenAI-compatible API and playground); empty = off, 0
+   *     = a free port
    */
   public record Settings(
       ModelLayout model,
@@ -77,9 +79,14 @@ public final class EmbeddedCluster implements AutoCloseable {
       String name,
       Tuning tuning,
       ApiKeys apiKeys,
-      OptionalInt metricsPort) {
+      OptionalInt metricsPort,
+      OptionalInt httpPort) {
     public Settings {
       Objects.requireNonNull(tuning, "tuning");
+      Objects.requireNonNull(httpPort, "httpPort");
+      if (httpPort.isPresent()) {
+        checkPort("httpPort", httpPort.getAsInt());
+      }
       Objects.requireNonNull(apiKeys, "apiKeys");
       Objects.requireNonNull(metricsPort, "metricsPort");
       if (metricsPort.isPresent()) {
@@ -96,6 +103,36 @@ public final class EmbeddedCluster implements AutoCloseable {
       if (name.isBlank()) {
         throw new IllegalArgumentException("name must not be blank");
       }
+    }
+
+    /** Settings without the HTTP front. */
+    public Settings(
+        ModelLayout model,
+        Path dataDir,
+        String host,
+        int gatewayPort,
+        int chunkSinkPort,
+        int kafkaPort,
+        boolean kafkaPortFallback,
+        Tiers tiers,
+        String name,
+        Tuning tuning,
+        ApiKeys apiKeys,
+        OptionalInt metricsPort) {
+      this(
+          model,
+          dataDir,
+          host,
+          gatewayPort,
+          chunkSinkPort,
+          kafkaPort,
+          kafkaPortFallback,
+          tiers,
+          name,
+          tuning,
+          apiKeys,
+          metricsPort,
+          OptionalInt.empty());
     }
 
     /** Settings whose gateway lets every caller in as tenant {@code default}. */
@@ -173,6 +210,25 @@ public final class EmbeddedCluster implements AutoCloseable {
           name,
           tuning,
           apiKeys,
+          OptionalInt.of(port),
+          httpPort);
+    }
+
+    /** These settings with the gateway's HTTP front on {@code port} (0 = a free port). */
+    public Settings withHttpPort(int port) {
+      return new Settings(
+          model,
+          dataDir,
+          host,
+          gatewayPort,
+          chunkSinkPort,
+          kafkaPort,
+          kafkaPortFallback,
+          tiers,
+          name,
+          tuning,
+          apiKeys,
+          metricsPort,
           OptionalInt.of(port));
     }
 
@@ -236,6 +292,7 @@ public final class EmbeddedCluster implements AutoCloseable {
   private final ModelInfo model;
   private final PrintWriter notices;
   private final int metricsPort;
+  private volatile int httpPort;
 
   private EmbeddedCluster(
       List<AutoCloseable> started,
@@ -313,6 +370,7 @@ public final class EmbeddedCluster implements AutoCloseable {
                   .tiers(s.tiers())
                   .apiKeys(s.apiKeys())
                   .artifacts(store)
+                  .httpPort(s.httpPort().isPresent() ? httpPortFor(s) : 0)
                   .build(),
               GrpcServerFactory.gatewayHost(),
               registry);
@@ -328,8 +386,11 @@ public final class EmbeddedCluster implements AutoCloseable {
         started.add(management);
         metricsPort = management.port();
       }
-      return new EmbeddedCluster(
-          started, worker, gateway.port(), bootstrap, info, notices, metricsPort);
+      EmbeddedCluster cluster =
+          new EmbeddedCluster(
+              started, worker, gateway.port(), bootstrap, info, notices, metricsPort);
+      cluster.httpPort = gateway.httpPort();
+      return cluster;
     } catch (WorkerStartException | RuntimeException e) {
       closeAll(started, notices);
       throw new StartException(e.getMessage(), e);
@@ -348,6 +409,7 @@ public final class EmbeddedCluster implements AutoCloseable {
       fixed.put("Kafka port", s.kafkaPort());
     }
     s.metricsPort().ifPresent(p -> fixed.put("metrics port", p));
+    s.httpPort().ifPresent(p -> fixed.put("HTTP port", p));
     for (Map.Entry<String, Integer> e : fixed.entrySet()) {
       if (e.getValue() == 0) {
         continue;
@@ -408,6 +470,27 @@ public final class EmbeddedCluster implements AutoCloseable {
   /** The management port ({@code /metrics}, {@code /healthz}, {@code /readyz}); empty when off. */
   public OptionalInt metricsPort() {
     return metricsPort < 0 ? OptionalInt.empty() : OptionalInt.of(metricsPort);
+  }
+
+  /**
+   * The port {@link Settings#httpPort} asks for, a free one for 0 (GatewayConfig's 0 means off).
+   */
+  private static int httpPortFor(Settings s) {
+    int p = s.httpPort().getAsInt();
+    if (p != 0) {
+      return p;
+    }
+    try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
+      probe.bind(new java.net.InetSocketAddress(s.host(), 0));
+      return probe.getLocalPort();
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException("no free port for the HTTP front", e);
+    }
+  }
+
+  /** The gateway's HTTP front (OpenAI-compatible API and playground); empty when off. */
+  public OptionalInt httpPort() {
+    return httpPort > 0 ? OptionalInt.of(httpPort) : OptionalInt.empty();
   }
 
   /** The gateway's public port. */
