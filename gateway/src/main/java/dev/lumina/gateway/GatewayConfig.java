@@ -3,6 +3,8 @@ package dev.lumina.gateway;
 import dev.lumina.artifacts.ArtifactStore;
 import dev.lumina.proto.Tiers;
 import dev.lumina.proto.cluster.v1.ModelCard;
+import io.grpc.InsecureServerCredentials;
+import io.grpc.ServerCredentials;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -32,6 +34,11 @@ import java.util.Optional;
  *     frames, tiles and audio relayed as references; empty = chunks are sent as they arrive and
  *     GetArtifact answers FAILED_PRECONDITION
  * @param httpPort port of the HTTP front (OpenAI-compatible API and playground); 0 = off
+ * @param publicCredentials transport security of the public port: {@code InsecureServerCredentials}
+ *     (the default) for plaintext, or TLS credentials the launcher built from PEM files (with
+ *     client certificates required for mutual TLS)
+ * @param chunkSinkCredentials transport security of the ChunkSink port, likewise; workers must then
+ *     reach it over TLS
  */
 public record GatewayConfig(
     String kafkaBootstrap,
@@ -50,7 +57,9 @@ public record GatewayConfig(
     int topicPartitions,
     short replication,
     Optional<ArtifactStore> artifacts,
-    int httpPort) {
+    int httpPort,
+    ServerCredentials publicCredentials,
+    ServerCredentials chunkSinkCredentials) {
 
   /** Default {@code bindHost}: loopback only. */
   public static final String DEFAULT_BIND_HOST = "127.0.0.1";
@@ -122,6 +131,10 @@ public record GatewayConfig(
       throw new IllegalArgumentException(
           "http-port must be in 0..65535 (0 = off), got " + httpPort);
     }
+    publicCredentials =
+        publicCredentials == null ? InsecureServerCredentials.create() : publicCredentials;
+    chunkSinkCredentials =
+        chunkSinkCredentials == null ? InsecureServerCredentials.create() : chunkSinkCredentials;
   }
 
   /** A builder with every default; {@code kafkaBootstrap} has none. */
@@ -155,7 +168,9 @@ public record GatewayConfig(
         .topicPartitions(topicPartitions)
         .replication(replication)
         .artifacts(artifacts.orElse(null))
-        .httpPort(httpPort);
+        .httpPort(httpPort)
+        .publicCredentials(publicCredentials)
+        .chunkSinkCredentials(chunkSinkCredentials);
   }
 
   /** Collects a gateway's settings; {@link #build} validates them. Not thread-safe. */
@@ -177,6 +192,8 @@ public record GatewayConfig(
     private short replication = DEFAULT_REPLICATION;
     private ArtifactStore artifacts;
     private int httpPort;
+    private ServerCredentials publicCredentials;
+    private ServerCredentials chunkSinkCredentials;
 
     private Builder(String kafkaBootstrap) {
       this.kafkaBootstrap = kafkaBootstrap;
@@ -268,6 +285,18 @@ public record GatewayConfig(
       return this;
     }
 
+    /** Transport security of the public port; null (the default) = plaintext. */
+    public Builder publicCredentials(ServerCredentials v) {
+      publicCredentials = v;
+      return this;
+    }
+
+    /** Transport security of the ChunkSink port; null (the default) = plaintext. */
+    public Builder chunkSinkCredentials(ServerCredentials v) {
+      chunkSinkCredentials = v;
+      return this;
+    }
+
     /**
      * The config.
      *
@@ -293,7 +322,9 @@ public record GatewayConfig(
           topicPartitions,
           replication,
           Optional.ofNullable(artifacts),
-          httpPort);
+          httpPort,
+          publicCredentials,
+          chunkSinkCredentials);
     }
   }
 

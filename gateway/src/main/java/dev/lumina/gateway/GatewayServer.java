@@ -3,9 +3,7 @@ package dev.lumina.gateway;
 import dev.lumina.gateway.http.HttpFront;
 import dev.lumina.proto.kafka.ClusterTopics;
 import io.grpc.BindableService;
-import io.grpc.ManagedChannel;
 import io.grpc.ServerInterceptor;
-import io.grpc.netty.NettyChannelBuilder;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import java.net.InetSocketAddress;
@@ -14,7 +12,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -26,7 +23,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * opens ChunkSink and finally the public port. {@link #close} closes the public port first (no new
  * jobs), then ChunkSink, the follower and the producer. With {@link GatewayConfig#httpPort} above 0
  * it also runs the {@link HttpFront} (OpenAI-compatible images API and the browser playground),
- * which calls the public port over loopback; it opens last and closes first. Thread-safe.
+ * which calls the public services in-process ({@link InProcessApi}: the same interceptors, and no
+ * TLS to pass whatever the public port's); it opens last and closes first. Each port is secured as
+ * {@link GatewayConfig#publicCredentials} and {@link GatewayConfig#chunkSinkCredentials} say.
+ * Thread-safe.
  */
 public final class GatewayServer implements AutoCloseable {
   private final GrpcHost.Bound publicServer;
@@ -36,11 +36,11 @@ public final class GatewayServer implements AutoCloseable {
   private final String chunkSinkAddress;
   private final ExecutorService streams;
   private final HttpFront http;
-  private final ManagedChannel httpChannel;
+  private final InProcessApi httpApi;
 
   private GatewayServer(
       HttpFront http,
-      ManagedChannel httpChannel,
+      InProcessApi httpApi,
       GrpcHost.Bound publicServer,
       GrpcHost.Bound chunkSinkServer,
       ClusterFollower follower,
@@ -48,7 +48,7 @@ public final class GatewayServer implements AutoCloseable {
       String chunkSinkAddress,
       ExecutorService streams) {
     this.http = http;
-    this.httpChannel = httpChannel;
+    this.httpApi = httpApi;
     this.streams = streams;
     this.publicServer = publicServer;
     this.chunkSinkServer = chunkSinkServer;
@@ -94,6 +94,7 @@ public final class GatewayServer implements AutoCloseable {
       sink =
           host.start(
               new InetSocketAddress(config.bindHost(), config.chunkSinkPort()),
+              config.chunkSinkCredentials(),
               List.<BindableService>of(new ChunkSinkService(table)),
               List.of(),
               GatewayConfig.CHUNK_SINK_MAX_INBOUND_BYTES);
@@ -110,32 +111,32 @@ public final class GatewayServer implements AutoCloseable {
               bytes,
               streams);
       RequestParsing parsing = new RequestParsing(Duration.ofSeconds(10));
+      List<BindableService> services =
+          List.of(parsing.guard(generation), parsing.guard(new ModelsService(catalog)));
+      List<ServerInterceptor> interceptors =
+          List.of(
+              new GatewayMetrics(registry),
+              new MessageSizeLimit(config.maxInboundMessageBytes()),
+              new Tenancy(config.apiKeys()));
       GrpcHost.Bound pub =
           host.start(
               new InetSocketAddress(config.bindHost(), config.port()),
-              List.of(parsing.guard(generation), parsing.guard(new ModelsService(catalog))),
-              List.<ServerInterceptor>of(
-                  new GatewayMetrics(registry),
-                  new MessageSizeLimit(config.maxInboundMessageBytes()),
-                  new Tenancy(config.apiKeys())),
+              config.publicCredentials(),
+              services,
+              interceptors,
               config.maxInboundMessageBytes());
       HttpFront http = null;
-      ManagedChannel loop = null;
+      InProcessApi api = null;
       if (config.httpPort() > 0) {
-        loop =
-            NettyChannelBuilder.forAddress(loopbackTarget(config.bindHost()), pub.port())
-                .usePlaintext()
-                .maxInboundMessageSize(64 * 1024 * 1024)
-                .build();
         try {
-          http = HttpFront.start(config.bindHost(), config.httpPort(), loop);
+          api = InProcessApi.start(services, interceptors, 64 * 1024 * 1024);
+          http = HttpFront.start(config.bindHost(), config.httpPort(), api.channel());
         } catch (RuntimeException e) {
-          loop.shutdownNow();
-          pub.close();
+          closeQuietly(api, pub);
           throw e;
         }
       }
-      return new GatewayServer(http, loop, pub, sink, follower, publisher, sinkAddress, streams);
+      return new GatewayServer(http, api, pub, sink, follower, publisher, sinkAddress, streams);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       closeQuietly(sink, follower, publisher, streams::shutdownNow);
@@ -144,14 +145,6 @@ public final class GatewayServer implements AutoCloseable {
       closeQuietly(sink, follower, publisher, streams::shutdownNow);
       throw e;
     }
-  }
-
-  /** Where the HTTP front reaches this gateway's public port: loopback for a wildcard bind. */
-  private static String loopbackTarget(String bindHost) {
-    return switch (bindHost) {
-      case "0.0.0.0", "::", "[::]", "*" -> "127.0.0.1";
-      default -> bindHost;
-    };
   }
 
   /** Threads that read artifact bytes and send chunks to client streams, made as needed. */
@@ -184,13 +177,7 @@ public final class GatewayServer implements AutoCloseable {
   public void close() {
     if (http != null) {
       http.close();
-      httpChannel.shutdown();
-      try {
-        httpChannel.awaitTermination(2, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-      httpChannel.shutdownNow();
+      httpApi.close();
     }
     publicServer.close();
     closeQuietly(chunkSinkServer, follower, publisher, streams::shutdown);

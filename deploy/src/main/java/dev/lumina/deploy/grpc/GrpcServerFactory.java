@@ -2,7 +2,9 @@ package dev.lumina.deploy.grpc;
 
 import dev.lumina.gateway.GrpcHost;
 import io.grpc.BindableService;
+import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
+import io.grpc.ServerCredentials;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
@@ -55,9 +57,9 @@ public final class GrpcServerFactory {
   }
 
   /**
-   * Starts a server for {@code services} on {@code address} (port 0 picks a free port) that refuses
-   * inbound messages larger than {@code maxInboundMessageBytes} at the transport ({@code
-   * RESOURCE_EXHAUSTED}, before any interceptor or service sees them).
+   * Starts a plaintext server for {@code services} on {@code address} (port 0 picks a free port)
+   * that refuses inbound messages larger than {@code maxInboundMessageBytes} at the transport
+   * ({@code RESOURCE_EXHAUSTED}, before any interceptor or service sees them).
    *
    * @throws IllegalArgumentException if {@code services} is empty or {@code maxInboundMessageBytes
    *     < 1}
@@ -65,6 +67,30 @@ public final class GrpcServerFactory {
    */
   public static LuminaGrpcServer start(
       InetSocketAddress address,
+      List<? extends BindableService> services,
+      List<? extends ServerInterceptor> interceptors,
+      int maxInboundMessageBytes) {
+    return start(
+        address,
+        InsecureServerCredentials.create(),
+        services,
+        interceptors,
+        maxInboundMessageBytes);
+  }
+
+  /**
+   * As {@link #start(InetSocketAddress, List, List, int)}, the transport secured by {@code
+   * credentials}: {@code InsecureServerCredentials} for plaintext, or TLS from {@code
+   * dev.lumina.deploy.tls.ServerTls#credentials} (a client that does not complete the handshake
+   * never reaches a service).
+   *
+   * @throws IllegalArgumentException if {@code services} is empty or {@code maxInboundMessageBytes
+   *     < 1}
+   * @throws UncheckedIOException if the address cannot be bound (the message names the address)
+   */
+  public static LuminaGrpcServer start(
+      InetSocketAddress address,
+      ServerCredentials credentials,
       List<? extends BindableService> services,
       List<? extends ServerInterceptor> interceptors,
       int maxInboundMessageBytes) {
@@ -77,7 +103,7 @@ public final class GrpcServerFactory {
     }
     HealthStatusManager health = new HealthStatusManager();
     NettyServerBuilder builder =
-        NettyServerBuilder.forAddress(address)
+        NettyServerBuilder.forAddress(address, credentials)
             .addService(health.getHealthService())
             .addService(ProtoReflectionServiceV1.newInstance())
             .maxInboundMessageSize(maxInboundMessageBytes)
@@ -135,9 +161,14 @@ public final class GrpcServerFactory {
    * gets INVALID_ARGUMENT naming the limit.
    */
   public static GrpcHost gatewayHost() {
-    return (address, services, interceptors, maxInboundMessageBytes) -> {
+    return (address, credentials, services, interceptors, maxInboundMessageBytes) -> {
       LuminaGrpcServer server =
-          start(address, services, interceptors, transportLimitAbove(maxInboundMessageBytes));
+          start(
+              address,
+              credentials,
+              services,
+              interceptors,
+              transportLimitAbove(maxInboundMessageBytes));
       return new GrpcHost.Bound() {
         @Override
         public int port() {

@@ -1,7 +1,9 @@
 package dev.lumina.worker;
 
+import io.grpc.ChannelCredentials;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -25,10 +27,18 @@ public final class ChunkSinkClient implements AutoCloseable {
 
   /** Plaintext channels to {@code host:port} gateway addresses. */
   public ChunkSinkClient(Duration ackTimeout) {
+    this(InsecureChannelCredentials.create(), ackTimeout);
+  }
+
+  /**
+   * Channels to {@code host:port} gateway addresses secured by {@code credentials} (TLS to a
+   * ChunkSink port that has it; the host of the address is checked against the gateway's
+   * certificate unless the credentials say otherwise).
+   */
+  public ChunkSinkClient(ChannelCredentials credentials, Duration ackTimeout) {
     this(
         target ->
-            ManagedChannelBuilder.forTarget(target)
-                .usePlaintext()
+            Grpc.newChannelBuilder(target, credentials)
                 .maxInboundMessageSize(MAX_MESSAGE_BYTES)
                 .build(),
         ackTimeout);

@@ -1,5 +1,7 @@
 package dev.lumina.worker;
 
+import io.grpc.ChannelCredentials;
+import io.grpc.InsecureChannelCredentials;
 import java.time.Duration;
 import java.util.List;
 
@@ -27,6 +29,9 @@ import java.util.List;
  * @param sessionTimeout Kafka {@code session.timeout.ms} of the work consumer: how long after a
  *     worker dies (SIGKILL, lost host) its partitions and unfinished jobs move to another worker;
  *     heartbeats go every third of it. Within the broker's default group limits, 6 s .. 30 min
+ * @param chunkSinkCredentials how chunks reach the gateways' ChunkSink ports: {@code
+ *     InsecureChannelCredentials} (the default) for plaintext, or TLS credentials the launcher
+ *     built (trusting the gateways' CA, with a client certificate for mutual TLS)
  */
 public record WorkerConfig(
     String bootstrapServers,
@@ -40,7 +45,8 @@ public record WorkerConfig(
     Duration drainTimeout,
     Duration controlLookback,
     int maxBatch,
-    Duration sessionTimeout) {
+    Duration sessionTimeout,
+    ChannelCredentials chunkSinkCredentials) {
 
   /** Largest {@code maxBatch}. */
   public static final int MAX_BATCH = 64;
@@ -126,6 +132,8 @@ public record WorkerConfig(
               + "] ms, got "
               + (sessionTimeout == null ? null : sessionTimeout.toMillis()));
     }
+    chunkSinkCredentials =
+        chunkSinkCredentials == null ? InsecureChannelCredentials.create() : chunkSinkCredentials;
     if (maxPollInterval.compareTo(pollTimeout.multipliedBy(2)) < 0) {
       throw new IllegalArgumentException(
           "max poll interval ("
@@ -155,7 +163,8 @@ public record WorkerConfig(
         .drainTimeout(drainTimeout)
         .controlLookback(controlLookback)
         .maxBatch(maxBatch)
-        .sessionTimeout(sessionTimeout);
+        .sessionTimeout(sessionTimeout)
+        .chunkSinkCredentials(chunkSinkCredentials);
   }
 
   /** Kafka {@code heartbeat.interval.ms}: a third of the session timeout. */
@@ -177,6 +186,7 @@ public record WorkerConfig(
     private Duration controlLookback = DEFAULT_CONTROL_LOOKBACK;
     private int maxBatch = DEFAULT_MAX_BATCH;
     private Duration sessionTimeout = Duration.ofSeconds(DEFAULT_SESSION_TIMEOUT_SECONDS);
+    private ChannelCredentials chunkSinkCredentials;
 
     private Builder(String bootstrapServers, List<String> workTopics, String workerId) {
       this.bootstrapServers = bootstrapServers;
@@ -229,6 +239,12 @@ public record WorkerConfig(
       return this;
     }
 
+    /** How chunks reach the gateways' ChunkSink; null (the default) = plaintext. */
+    public Builder chunkSinkCredentials(ChannelCredentials v) {
+      chunkSinkCredentials = v;
+      return this;
+    }
+
     /**
      * The config.
      *
@@ -247,7 +263,8 @@ public record WorkerConfig(
           drainTimeout,
           controlLookback,
           maxBatch,
-          sessionTimeout);
+          sessionTimeout,
+          chunkSinkCredentials);
     }
   }
 

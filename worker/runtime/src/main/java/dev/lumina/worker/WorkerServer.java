@@ -52,20 +52,20 @@ public final class WorkerServer implements AutoCloseable {
   private boolean shutdown; // guarded by lock
   private boolean pollStartFailed; // guarded by lock
 
-  /** A worker on the system clock, delivering chunks over plaintext gRPC, with no metrics. */
+  /** As {@link #WorkerServer(WorkerConfig, JobExecutor, MeterRegistry)}, with no metrics. */
   public WorkerServer(WorkerConfig config, JobExecutor executor) {
     this(config, executor, new CompositeMeterRegistry());
   }
 
   /**
-   * A worker on the system clock, delivering chunks over plaintext gRPC, its meters in {@code
-   * registry}.
+   * A worker on the system clock, delivering chunks as {@link WorkerConfig#chunkSinkCredentials}
+   * say (plaintext by default), its meters in {@code registry}.
    */
   public WorkerServer(WorkerConfig config, JobExecutor executor, MeterRegistry registry) {
     this(
         config,
         executor,
-        new ChunkSinkClient(config.chunkAckTimeout()),
+        new ChunkSinkClient(config.chunkSinkCredentials(), config.chunkAckTimeout()),
         Clock.systemUTC(),
         registry);
   }
