@@ -88,6 +88,12 @@ public record GatewayConfig(
   /** Default {@code replication}: a single broker. */
   public static final short DEFAULT_REPLICATION = 1;
 
+  /**
+   * Default {@code publicCredentials} and {@code chunkSinkCredentials}: plaintext (one instance, so
+   * two default configs are equal).
+   */
+  public static final ServerCredentials PLAINTEXT = InsecureServerCredentials.create();
+
   /** Chunks carry up to 1 MiB of bytes; the internal port takes batches of several. */
   public static final int CHUNK_SINK_MAX_INBOUND_BYTES = 16 * 1024 * 1024;
 
@@ -131,10 +137,8 @@ public record GatewayConfig(
       throw new IllegalArgumentException(
           "http-port must be in 0..65535 (0 = off), got " + httpPort);
     }
-    publicCredentials =
-        publicCredentials == null ? InsecureServerCredentials.create() : publicCredentials;
-    chunkSinkCredentials =
-        chunkSinkCredentials == null ? InsecureServerCredentials.create() : chunkSinkCredentials;
+    publicCredentials = publicCredentials == null ? PLAINTEXT : publicCredentials;
+    chunkSinkCredentials = chunkSinkCredentials == null ? PLAINTEXT : chunkSinkCredentials;
   }
 
   /** A builder with every default; {@code kafkaBootstrap} has none. */

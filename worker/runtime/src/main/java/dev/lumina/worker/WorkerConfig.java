@@ -48,6 +48,12 @@ public record WorkerConfig(
     Duration sessionTimeout,
     ChannelCredentials chunkSinkCredentials) {
 
+  /**
+   * Default {@code chunkSinkCredentials}: plaintext (one instance, so two default configs are
+   * equal).
+   */
+  public static final ChannelCredentials PLAINTEXT = InsecureChannelCredentials.create();
+
   /** Largest {@code maxBatch}. */
   public static final int MAX_BATCH = 64;
 
@@ -132,8 +138,7 @@ public record WorkerConfig(
               + "] ms, got "
               + (sessionTimeout == null ? null : sessionTimeout.toMillis()));
     }
-    chunkSinkCredentials =
-        chunkSinkCredentials == null ? InsecureChannelCredentials.create() : chunkSinkCredentials;
+    chunkSinkCredentials = chunkSinkCredentials == null ? PLAINTEXT : chunkSinkCredentials;
     if (maxPollInterval.compareTo(pollTimeout.multipliedBy(2)) < 0) {
       throw new IllegalArgumentException(
           "max poll interval ("
