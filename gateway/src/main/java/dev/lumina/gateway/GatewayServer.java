@@ -95,7 +95,7 @@ public final class GatewayServer implements AutoCloseable {
           host.start(
               new InetSocketAddress(config.bindHost(), config.chunkSinkPort()),
               config.chunkSinkCredentials(),
-              List.<BindableService>of(new ChunkSinkService(table)),
+              List.<BindableService>of(new ChunkSinkService(table, registry)),
               List.of(),
               GatewayConfig.CHUNK_SINK_MAX_INBOUND_BYTES);
       String sinkAddress = config.advertisedHost() + ":" + sink.port();

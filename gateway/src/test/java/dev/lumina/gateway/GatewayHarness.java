@@ -20,6 +20,7 @@ import io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -83,7 +84,7 @@ final class GatewayHarness implements AutoCloseable {
               .addService(parsing.guard(generation))
               .addService(parsing.guard(new ModelsService(catalog)))
               .addService(new HealthStatusManager().getHealthService())
-              .addService(new ChunkSinkService(table))
+              .addService(new ChunkSinkService(table, new SimpleMeterRegistry()))
               .build()
               .start();
       channel =
@@ -102,7 +103,7 @@ final class GatewayHarness implements AutoCloseable {
                 ServerInterceptors.intercept(parsing.guard(new ModelsService(catalog)), tenancy))
             .addService(
                 ServerInterceptors.intercept(new HealthStatusManager().getHealthService(), tenancy))
-            .addService(new ChunkSinkService(table))
+            .addService(new ChunkSinkService(table, new SimpleMeterRegistry()))
             .build()
             .start();
     channel = InProcessChannelBuilder.forName(name).directExecutor().build();
