@@ -1,12 +1,15 @@
 package dev.lumina.deploy.cli;
 
 import dev.lumina.deploy.client.BatchRunner;
+import dev.lumina.deploy.tls.ClientTls;
+import dev.lumina.deploy.tls.TlsFileException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -15,7 +18,7 @@ import picocli.CommandLine.Spec;
 /**
  * {@code lumina batch prompts.jsonl --out DIR}: one {@code GenerateRequest} in proto3 JSON per
  * line, run with bounded concurrency, outputs and {@code results.jsonl} under {@code --out};
- * resumable ({@link BatchRunner}).
+ * resumable ({@link BatchRunner}). The TLS flags are those of {@code lumina generate}.
  *
  * <p>Exit codes: 0 every line succeeded; 3 some lines failed (see results.jsonl); 1 the batch could
  * not run (no server, interrupted); 2 bad command line or unreadable input file.
@@ -67,6 +70,8 @@ final class BatchCommand implements Callable<Integer> {
       description = "Longest wait for one line's job (default: ${DEFAULT-VALUE}).")
   long timeoutSeconds;
 
+  @Mixin TlsOptions.Client tls;
+
   @Spec CommandSpec spec;
 
   @Override
@@ -80,9 +85,22 @@ final class BatchCommand implements Callable<Integer> {
       err.println("lumina batch: --concurrency must be >= 1, got " + concurrency);
       return 2;
     }
+    ClientTls transport;
+    try {
+      transport = tls.load();
+    } catch (TlsFileException e) {
+      err.println("lumina batch: " + e.getMessage());
+      return 2;
+    }
     try {
       return new BatchRunner(
-              server, apiKey, concurrency, timeoutSeconds, err, System.console() != null)
+              server,
+              apiKey,
+              concurrency,
+              timeoutSeconds,
+              err,
+              System.console() != null,
+              transport.credentials())
           .run(prompts, out)
           .exitCode();
     } catch (IOException e) {

@@ -5,9 +5,12 @@ import dev.lumina.deploy.bench.BenchTable;
 import dev.lumina.deploy.bench.ClusterBenchmark;
 import dev.lumina.deploy.bench.PhaseResult;
 import dev.lumina.deploy.cluster.EmbeddedCluster;
+import dev.lumina.deploy.tls.ClientTls;
+import dev.lumina.deploy.tls.TlsFileException;
 import dev.lumina.scheduler.SchedulerConfig;
 import dev.lumina.worker.WorkerConfig;
 import io.grpc.Channel;
+import io.grpc.ChannelCredentials;
 import io.grpc.ClientInterceptors;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
@@ -23,13 +26,15 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
  * {@code lumina bench cluster}: latency and rate of short jobs through the whole serving path.
  * Without {@code --server} it starts the cluster in this process (embedded broker, scheduler,
  * gateway and one worker on {@code --model}, or on the smallest random-weight model when none is
- * given); with it, it measures that gateway. Prints one row per phase and the goals.
+ * given); with it, it measures that gateway, over TLS with the flags of {@code lumina generate}.
+ * Prints one row per phase and the goals.
  */
 @Command(
     name = "cluster",
@@ -130,6 +135,8 @@ final class BenchClusterCommand implements Callable<Integer> {
               + " ${DEFAULT-VALUE}).")
   int maxBatch;
 
+  @Mixin TlsOptions.Client tls;
+
   @Override
   public Integer call() throws InterruptedException {
     ClusterBenchmark.Settings settings;
@@ -150,8 +157,21 @@ final class BenchClusterCommand implements Callable<Integer> {
       System.err.println("lumina bench cluster: " + e.getMessage());
       return 2;
     }
+    ClientTls transport;
+    try {
+      transport = tls.load();
+    } catch (TlsFileException e) {
+      System.err.println("lumina bench cluster: " + e.getMessage());
+      return 2;
+    }
     if (server != null && !server.isBlank()) {
-      return measure(server, apiKey, settings);
+      return measure(server, apiKey, settings, transport.credentials());
+    }
+    if (transport.isTls()) {
+      System.err.println(
+          "lumina bench cluster: the TLS flags are for --server; the in-process cluster is"
+              + " plaintext");
+      return 2;
     }
     EmbeddedCluster cluster;
     try {
@@ -178,11 +198,15 @@ final class BenchClusterCommand implements Callable<Integer> {
               + workerPollMs
               + " ms, max batch "
               + maxBatch);
-      return measure("127.0.0.1:" + cluster.gatewayPort(), null, settings);
+      return measure("127.0.0.1:" + cluster.gatewayPort(), null, settings, transport.credentials());
     }
   }
 
-  private static int measure(String address, String apiKey, ClusterBenchmark.Settings settings)
+  private static int measure(
+      String address,
+      String apiKey,
+      ClusterBenchmark.Settings settings,
+      ChannelCredentials credentials)
       throws InterruptedException {
     int colon = address.lastIndexOf(':');
     int port;
@@ -197,7 +221,7 @@ final class BenchClusterCommand implements Callable<Integer> {
       return 2;
     }
     ManagedChannel channel =
-        NettyChannelBuilder.forAddress(address.substring(0, colon), port).usePlaintext().build();
+        NettyChannelBuilder.forAddress(address.substring(0, colon), port, credentials).build();
     try {
       Channel calls = channel;
       if (apiKey != null && !apiKey.isEmpty()) {

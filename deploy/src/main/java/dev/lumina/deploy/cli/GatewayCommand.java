@@ -6,6 +6,8 @@ import dev.lumina.deploy.grpc.GrpcServerFactory;
 import dev.lumina.deploy.kafka.EmbeddedKafkaConfig;
 import dev.lumina.deploy.metrics.KafkaReadiness;
 import dev.lumina.deploy.metrics.ManagementServer;
+import dev.lumina.deploy.tls.ServerTls;
+import dev.lumina.deploy.tls.TlsFileException;
 import dev.lumina.gateway.ApiKeyFileException;
 import dev.lumina.gateway.ApiKeys;
 import dev.lumina.gateway.GatewayConfig;
@@ -23,7 +25,9 @@ import picocli.CommandLine.Option;
  * reflection) plus the internal ChunkSink port workers deliver to. Runs until SIGTERM or Ctrl-C.
  *
  * <p>Callers need an API key from {@code --api-keys FILE}; a gateway without one refuses to start
- * unless {@code --allow-anonymous} says every caller may be tenant {@code default}.
+ * unless {@code --allow-anonymous} says every caller may be tenant {@code default}. {@code
+ * --tls-cert}/{@code --tls-key} put the public port on TLS ({@code --tls-client-ca}: mutual TLS);
+ * the ChunkSink port takes {@code --chunk-sink-tls-*}, or else the same certificate and key.
  *
  * <p>Exit codes: 0 stopped by a signal; 1 could not start; 2 bad command line or key file.
  */
@@ -95,6 +99,10 @@ final class GatewayCommand implements Callable<Integer> {
 
   @Mixin MetricsOptions metrics;
 
+  @Mixin TlsOptions.PublicPort tls;
+
+  @Mixin TlsOptions.ChunkSinkPort chunkSinkTls;
+
   @Option(
       names = "--allow-anonymous",
       description =
@@ -115,6 +123,15 @@ final class GatewayCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws InterruptedException {
+    Optional<ServerTls> publicTls;
+    Optional<ServerTls> sinkTls;
+    try {
+      publicTls = tls.load();
+      sinkTls = chunkSinkTls.load(publicTls);
+    } catch (TlsFileException e) {
+      System.err.println("lumina gateway: " + e.getMessage());
+      return 2;
+    }
     ApiKeys keys;
     if (apiKeyFile.given() && allowAnonymous) {
       System.err.println(
@@ -154,6 +171,8 @@ final class GatewayCommand implements Callable<Integer> {
               .tiers(Tiers.parse(tiers))
               .maxInboundMessageBytes(maxMessageBytes)
               .apiKeys(keys)
+              .publicCredentials(publicTls.map(ServerTls::credentials).orElse(null))
+              .chunkSinkCredentials(sinkTls.map(ServerTls::credentials).orElse(null))
               .build();
     } catch (IllegalArgumentException | ArtifactStoreException e) {
       System.err.println("lumina gateway: " + e.getMessage());
@@ -197,11 +216,19 @@ final class GatewayCommand implements Callable<Integer> {
             + host
             + ":"
             + gateway.port()
+            + " "
+            + describe(publicTls)
             + ", ChunkSink on "
             + gateway.chunkSinkAddress()
+            + " "
+            + describe(sinkTls)
             + ", Kafka "
             + kafka);
     stopped.await();
     return 0;
+  }
+
+  private static String describe(Optional<ServerTls> tls) {
+    return tls.map(t -> "(" + t.describe() + ")").orElse("(plaintext)");
   }
 }

@@ -2,6 +2,8 @@ package dev.lumina.deploy.cli;
 
 import dev.lumina.deploy.client.GenerateClient;
 import dev.lumina.deploy.client.GenerateOptions;
+import dev.lumina.deploy.tls.ClientTls;
+import dev.lumina.deploy.tls.TlsFileException;
 import dev.lumina.proto.v1.GenerateRequest;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -15,7 +17,8 @@ import picocli.CommandLine.Spec;
  * flag for every request field ({@link GenerateOptions}), draws a progress bar with step and ETA on
  * stderr, writes each frame / view / image (tiles reassembled) as PNG and each audio segment as WAV
  * under {@code --out}, and prints the written paths on stdout, one per line ({@link
- * GenerateClient}).
+ * GenerateClient}). {@code --tls-ca FILE} (or {@code --tls} for the system's CAs) connects over
+ * TLS; {@code --tls-cert}/{@code --tls-key} present a client certificate (mutual TLS).
  *
  * <p>Exit codes: 0 done; 1 refused or failed (the status code and the server's message on stderr),
  * or no server at the address; 2 bad command line.
@@ -45,6 +48,8 @@ final class GenerateCommand implements Callable<Integer> {
   @Option(names = "--model", description = "Model name (default: the server's).")
   String model = "";
 
+  @Mixin TlsOptions.Client tls;
+
   @Spec CommandSpec spec;
 
   /** The request the flags describe. */
@@ -54,9 +59,19 @@ final class GenerateCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    ClientTls transport;
+    try {
+      transport = tls.load();
+    } catch (TlsFileException e) {
+      spec.commandLine().getErr().println("lumina generate: " + e.getMessage());
+      return 2;
+    }
     GenerateClient client =
         new GenerateClient(
-            "lumina generate", spec.commandLine().getOut(), spec.commandLine().getErr());
+            "lumina generate",
+            spec.commandLine().getOut(),
+            spec.commandLine().getErr(),
+            transport.credentials());
     return client
         .generate(
             server,

@@ -3,6 +3,8 @@ package dev.lumina.deploy.cli;
 import dev.lumina.deploy.cluster.EmbeddedCluster;
 import dev.lumina.deploy.demo.ShippedModel;
 import dev.lumina.deploy.kafka.EmbeddedKafkaConfig;
+import dev.lumina.deploy.tls.ServerTls;
+import dev.lumina.deploy.tls.TlsFileException;
 import dev.lumina.gateway.ApiKeyFileException;
 import dev.lumina.gateway.ApiKeys;
 import dev.lumina.gateway.GatewayConfig;
@@ -10,6 +12,7 @@ import dev.lumina.proto.Tiers;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -26,7 +29,9 @@ import picocli.CommandLine.Option;
  * durable in the broker's data for the next start), then the gateway, the scheduler and the broker.
  *
  * <p>For local use every caller is tenant {@code default}; {@code --api-keys FILE} makes the
- * gateway check keys as {@code lumina gateway} does.
+ * gateway check keys as {@code lumina gateway} does. {@code --tls-cert}/{@code --tls-key} (and
+ * {@code --tls-client-ca} for mutual TLS) put the public port on TLS; the internal ChunkSink port
+ * then speaks TLS too, with the same certificate, admitting only the embedded worker.
  *
  * <p>Exit codes: 0 stopped by a signal; 1 a role did not start; 2 bad command line, model or key
  * file.
@@ -105,9 +110,18 @@ final class ServeCommand implements Callable<Integer> {
 
   @Mixin ApiKeyOptions apiKeyFile;
 
+  @Mixin TlsOptions.PublicPort tls;
+
   @Override
   public Integer call() throws InterruptedException {
     PrintWriter err = new PrintWriter(System.err, true, StandardCharsets.UTF_8);
+    Optional<ServerTls> serverTls;
+    try {
+      serverTls = tls.load();
+    } catch (TlsFileException e) {
+      System.err.println("lumina serve: " + e.getMessage());
+      return 2;
+    }
     ApiKeys keys = ApiKeys.anonymous();
     if (apiKeyFile.given()) {
       try {
@@ -140,6 +154,9 @@ final class ServeCommand implements Callable<Integer> {
       if (httpPort != 0) {
         settings = settings.withHttpPort(httpPort);
       }
+      if (serverTls.isPresent()) {
+        settings = settings.withTls(serverTls.get());
+      }
     } catch (IllegalArgumentException e) {
       System.err.println("lumina serve: " + e.getMessage());
       return 2;
@@ -159,6 +176,7 @@ final class ServeCommand implements Callable<Integer> {
             + host
             + ":"
             + cluster.gatewayPort()
+            + serverTls.map(t -> " (" + t.describe() + ")").orElse(" (plaintext)")
             + ", Kafka "
             + cluster.bootstrapServers()
             + ", model "

@@ -5,6 +5,8 @@ import dev.lumina.artifacts.ArtifactStoreException;
 import dev.lumina.artifacts.RetentionSweeper;
 import dev.lumina.deploy.kafka.EmbeddedKafkaConfig;
 import dev.lumina.deploy.metrics.ManagementServer;
+import dev.lumina.deploy.tls.ClientTls;
+import dev.lumina.deploy.tls.TlsFileException;
 import dev.lumina.engine.ModelLayout;
 import dev.lumina.proto.Topics;
 import dev.lumina.worker.WorkerConfig;
@@ -24,7 +26,9 @@ import picocli.CommandLine.Option;
 /**
  * {@code lumina worker --kafka HOST:PORT --model DIR}: loads a model directory, announces it on
  * {@code lumina.models} and serves its work topics until SIGTERM or Ctrl-C (then drains: the
- * running job finishes and is recorded before the process exits).
+ * running job finishes and is recorded before the process exits). With {@code --chunk-sink-tls-ca}
+ * (or {@code --chunk-sink-tls}) it delivers chunks to the gateways over TLS, presenting {@code
+ * --chunk-sink-tls-cert} where a gateway asks for client certificates.
  */
 @Command(
     name = "worker",
@@ -42,6 +46,8 @@ final class WorkerCommand implements Callable<Integer> {
   @Mixin ModelOptions model;
 
   @Mixin MetricsOptions metrics;
+
+  @Mixin TlsOptions.ChunkSinkClient chunkSinkTls;
 
   @Option(
       names = "--topics",
@@ -119,6 +125,13 @@ final class WorkerCommand implements Callable<Integer> {
         workerId == null || workerId.isBlank()
             ? "worker-" + ProcessHandle.current().pid()
             : workerId;
+    ClientTls deliveries;
+    try {
+      deliveries = chunkSinkTls.load();
+    } catch (TlsFileException e) {
+      System.err.println("lumina worker: " + e.getMessage());
+      return 2;
+    }
     FlagDitJobExecutor executor;
     ModelLayout layout;
     try {
@@ -158,6 +171,7 @@ final class WorkerCommand implements Callable<Integer> {
               .drainTimeout(Duration.ofSeconds(drainSeconds))
               .maxBatch(maxBatch)
               .sessionTimeout(Duration.ofSeconds(sessionTimeoutSeconds))
+              .chunkSinkCredentials(deliveries.credentials())
               .build();
       worker = new WorkerServer(config, executor, metrics.registry());
     } catch (IllegalArgumentException e) {
@@ -196,7 +210,8 @@ final class WorkerCommand implements Callable<Integer> {
             + " serving "
             + String.join(",", worker.topics())
             + " from Kafka "
-            + kafka);
+            + kafka
+            + (deliveries.isTls() ? ", chunks over TLS" : ""));
     stopped.await();
     return 0;
   }

@@ -7,8 +7,10 @@ import dev.lumina.proto.v1.Job;
 import dev.lumina.proto.v1.Modality;
 import dev.lumina.proto.v1.Timings;
 import dev.lumina.proto.v1.WatchRequest;
+import io.grpc.ChannelCredentials;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.grpc.Metadata;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.MetadataUtils;
@@ -59,6 +61,7 @@ public final class BatchRunner {
   private final long timeoutSeconds;
   private final PrintWriter stderr;
   private final boolean terminal;
+  private final ChannelCredentials credentials;
   private final AtomicInteger running = new AtomicInteger();
   private final AtomicInteger succeeded = new AtomicInteger();
   private final AtomicInteger failed = new AtomicInteger();
@@ -77,6 +80,28 @@ public final class BatchRunner {
       long timeoutSeconds,
       PrintWriter stderr,
       boolean terminal) {
+    this(
+        server,
+        apiKey,
+        concurrency,
+        timeoutSeconds,
+        stderr,
+        terminal,
+        InsecureChannelCredentials.create());
+  }
+
+  /**
+   * As above, the channel to the gateway secured by {@code credentials} ({@code
+   * InsecureChannelCredentials} for plaintext, or TLS credentials).
+   */
+  public BatchRunner(
+      String server,
+      String apiKey,
+      int concurrency,
+      long timeoutSeconds,
+      PrintWriter stderr,
+      boolean terminal,
+      ChannelCredentials credentials) {
     if (concurrency < 1) {
       throw new IllegalArgumentException("--concurrency must be >= 1, got " + concurrency);
     }
@@ -86,6 +111,7 @@ public final class BatchRunner {
     this.timeoutSeconds = timeoutSeconds;
     this.stderr = stderr;
     this.terminal = terminal;
+    this.credentials = credentials;
   }
 
   /** Runs the batch in {@code prompts}, writing under {@code out} (created if missing). */
@@ -109,8 +135,7 @@ public final class BatchRunner {
     int skipped = lines.size() - todo.size();
     long started = System.nanoTime();
     ManagedChannel channel =
-        ManagedChannelBuilder.forTarget(server)
-            .usePlaintext()
+        Grpc.newChannelBuilder(server, credentials)
             .maxInboundMessageSize(MAX_INBOUND_BYTES)
             .build();
     ExecutorService pool = Executors.newFixedThreadPool(concurrency);

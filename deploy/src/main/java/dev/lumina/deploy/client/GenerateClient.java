@@ -6,8 +6,10 @@ import dev.lumina.proto.v1.GenerationChunk;
 import dev.lumina.proto.v1.GenerationGrpc;
 import dev.lumina.proto.v1.Modality;
 import dev.lumina.proto.v1.Progress;
+import io.grpc.ChannelCredentials;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -29,8 +31,9 @@ import java.util.concurrent.TimeUnit;
  * its status code and the server's message, a failed job, no server at the address, an unwritable
  * folder) are reported on stderr prefixed by the command's name, and give exit code 1.
  *
- * <p>Used by {@code lumina generate} and {@code lumina demo}. Not thread-safe: one call at a time;
- * each call opens and closes its own channel.
+ * <p>Plaintext, or TLS as the credentials given at construction say (e.g. {@code
+ * dev.lumina.deploy.tls.ClientTls#credentials}). Used by {@code lumina generate} and {@code lumina
+ * demo}. Not thread-safe: one call at a time; each call opens and closes its own channel.
  */
 public final class GenerateClient {
   private static final int MAX_INBOUND_BYTES = 64 * 1024 * 1024;
@@ -39,6 +42,7 @@ public final class GenerateClient {
   private final String command;
   private final PrintWriter stdout;
   private final PrintWriter stderr;
+  private final ChannelCredentials credentials;
   private boolean progressShown;
 
   /**
@@ -47,9 +51,20 @@ public final class GenerateClient {
    * @param stderr where the progress bar, job lines and errors go
    */
   public GenerateClient(String command, PrintWriter stdout, PrintWriter stderr) {
+    this(command, stdout, stderr, InsecureChannelCredentials.create());
+  }
+
+  /**
+   * A client whose channels are secured by {@code credentials}.
+   *
+   * @param credentials {@code InsecureChannelCredentials} for plaintext, or TLS credentials
+   */
+  public GenerateClient(
+      String command, PrintWriter stdout, PrintWriter stderr, ChannelCredentials credentials) {
     this.command = Objects.requireNonNull(command, "command");
     this.stdout = Objects.requireNonNull(stdout, "stdout");
     this.stderr = Objects.requireNonNull(stderr, "stderr");
+    this.credentials = Objects.requireNonNull(credentials, "credentials");
   }
 
   /**
@@ -68,8 +83,7 @@ public final class GenerateClient {
       Path out,
       boolean savePreviews) {
     ManagedChannel channel =
-        ManagedChannelBuilder.forTarget(server)
-            .usePlaintext()
+        Grpc.newChannelBuilder(server, credentials)
             .maxInboundMessageSize(MAX_INBOUND_BYTES)
             .build();
     try {

@@ -8,6 +8,7 @@ import dev.lumina.deploy.kafka.EmbeddedKafkaConfig;
 import dev.lumina.deploy.kafka.PortInUseException;
 import dev.lumina.deploy.metrics.KafkaReadiness;
 import dev.lumina.deploy.metrics.ManagementServer;
+import dev.lumina.deploy.tls.ServerTls;
 import dev.lumina.engine.ModelLayout;
 import dev.lumina.gateway.ApiKeys;
 import dev.lumina.gateway.GatewayConfig;
@@ -32,6 +33,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.OptionalInt;
 
 /**
@@ -66,6 +68,9 @@ public final class EmbeddedCluster implements AutoCloseable {
    *     for all roles; empty = none, 0 = a free port
    * @param httpPort the gateway's HTTP front (OpenAI-compatible API and playground); empty = off, 0
    *     = a free port
+   * @param tls the public port's TLS (empty = plaintext); when set, the ChunkSink port speaks TLS
+   *     too, with this certificate, and admits only the embedded worker, which presents the same
+   *     certificate and trusts only it (the client CA, if any, applies to the public port alone)
    */
   public record Settings(
       ModelLayout model,
@@ -80,8 +85,10 @@ public final class EmbeddedCluster implements AutoCloseable {
       Tuning tuning,
       ApiKeys apiKeys,
       OptionalInt metricsPort,
-      OptionalInt httpPort) {
+      OptionalInt httpPort,
+      Optional<ServerTls> tls) {
     public Settings {
+      Objects.requireNonNull(tls, "tls");
       Objects.requireNonNull(tuning, "tuning");
       Objects.requireNonNull(httpPort, "httpPort");
       if (httpPort.isPresent()) {
@@ -132,7 +139,8 @@ public final class EmbeddedCluster implements AutoCloseable {
           tuning,
           apiKeys,
           metricsPort,
-          OptionalInt.empty());
+          OptionalInt.empty(),
+          Optional.empty());
     }
 
     /** Settings whose gateway lets every caller in as tenant {@code default}. */
@@ -211,7 +219,8 @@ public final class EmbeddedCluster implements AutoCloseable {
           tuning,
           apiKeys,
           OptionalInt.of(port),
-          httpPort);
+          httpPort,
+          tls);
     }
 
     /** These settings with the gateway's HTTP front on {@code port} (0 = a free port). */
@@ -229,7 +238,27 @@ public final class EmbeddedCluster implements AutoCloseable {
           tuning,
           apiKeys,
           metricsPort,
-          OptionalInt.of(port));
+          OptionalInt.of(port),
+          tls);
+    }
+
+    /** These settings with TLS on the public and ChunkSink ports (see {@link #tls}). */
+    public Settings withTls(ServerTls serverTls) {
+      return new Settings(
+          model,
+          dataDir,
+          host,
+          gatewayPort,
+          chunkSinkPort,
+          kafkaPort,
+          kafkaPortFallback,
+          tiers,
+          name,
+          tuning,
+          apiKeys,
+          metricsPort,
+          httpPort,
+          Optional.of(serverTls));
     }
 
     private static void checkPort(String field, int port) {
@@ -357,6 +386,8 @@ public final class EmbeddedCluster implements AutoCloseable {
           WorkerConfig.builder(bootstrap, topics, s.name() + "-worker")
               .pollTimeout(s.tuning().workerPoll())
               .maxBatch(s.tuning().maxBatch())
+              .chunkSinkCredentials(
+                  s.tls().map(ServerTls::selfPinnedClientCredentials).orElse(null))
               .build();
       WorkerServer worker = new WorkerServer(workerConfig, executor, registry);
       started.add(worker);
@@ -371,6 +402,9 @@ public final class EmbeddedCluster implements AutoCloseable {
                   .apiKeys(s.apiKeys())
                   .artifacts(store)
                   .httpPort(s.httpPort().isPresent() ? httpPortFor(s) : 0)
+                  .publicCredentials(s.tls().map(ServerTls::credentials).orElse(null))
+                  .chunkSinkCredentials(
+                      s.tls().map(ServerTls::selfPinnedServerCredentials).orElse(null))
                   .build(),
               GrpcServerFactory.gatewayHost(),
               registry);
