@@ -21,10 +21,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * The gateway's HTTP front: an OpenAI-compatible images API, a small JSON API for jobs (events as
  * server-sent events, cancel, artifacts) and the browser playground at {@code /}, on Netty's HTTP
- * codec. Every route calls the gateway's own public gRPC API through {@code channel} (the gateway's
- * port over loopback), forwarding {@code Authorization: Bearer KEY} as {@code x-api-key}, so
- * validation, tenancy and errors are exactly the gRPC ones. Netty's event loop only parses and
- * writes; every gRPC call runs on a separate pool. Thread-safe.
+ * codec. Every route calls the gateway's own public gRPC API through {@code channel} (in the
+ * gateway, an in-process channel to the same services and interceptors, whatever the public port's
+ * TLS), forwarding {@code Authorization: Bearer KEY} as {@code x-api-key}, so validation, tenancy
+ * and errors are exactly the gRPC ones. Netty's event loop only parses and writes; every gRPC call
+ * runs on a separate pool. Thread-safe.
  */
 public final class HttpFront implements AutoCloseable {
   /** The largest request body accepted (JSON requests are small). */
