@@ -101,7 +101,17 @@ public final class GenerateClient {
     } catch (StatusRuntimeException e) {
       endProgressLine();
       Status st = e.getStatus();
-      if (st.getCode() == Status.Code.UNAVAILABLE) {
+      Throwable tls = handshakeFailure(e);
+      if (st.getCode() == Status.Code.UNAVAILABLE && tls != null) {
+        stderr.println(
+            command
+                + ": TLS with "
+                + server
+                + " failed: "
+                + tls.getMessage()
+                + " (does --tls-ca hold the gateway's CA, and does its certificate name the"
+                + " host?)");
+      } else if (st.getCode() == Status.Code.UNAVAILABLE) {
         stderr.println(
             command
                 + ": no Lumina server at "
@@ -120,6 +130,16 @@ public final class GenerateClient {
       stdout.flush();
       stderr.flush();
     }
+  }
+
+  /** The TLS failure behind {@code e}, if that is why the call failed; else null. */
+  private static Throwable handshakeFailure(StatusRuntimeException e) {
+    for (Throwable t = e.getCause(); t != null; t = t.getCause()) {
+      if (t instanceof javax.net.ssl.SSLException) {
+        return t;
+      }
+    }
+    return null;
   }
 
   private GenerateResult stream(

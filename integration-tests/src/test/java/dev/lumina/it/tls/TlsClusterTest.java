@@ -178,6 +178,28 @@ class TlsClusterTest {
     assertThat(err.toString()).contains("localhost:" + cluster.gatewayPort());
   }
 
+  @Test
+  void lumina_generate_trustingAnotherCaSaysTheTlsHandshakeFailed() {
+    StringWriter err = new StringWriter();
+    var cmd = Lumina.newCommandLine();
+    cmd.setOut(new PrintWriter(new StringWriter(), true));
+    cmd.setErr(new PrintWriter(err, true));
+    int code =
+        cmd.execute(
+            "generate",
+            "a red square",
+            "--server",
+            "localhost:" + cluster.gatewayPort(),
+            "--tls-ca",
+            otherCa.cert().toString(),
+            "--out",
+            tmp.resolve("cli-other-ca").toString(),
+            "--timeout",
+            "20");
+    assertThat(code).isEqualTo(1);
+    assertThat(err.toString()).contains("TLS with localhost:" + cluster.gatewayPort() + " failed");
+  }
+
   static ChannelCredentials trusting(TestCertificates.Ca ca) throws Exception {
     return ClientTls.load("--tls", Optional.of(ca.cert()), Optional.empty(), Optional.empty())
         .credentials();
