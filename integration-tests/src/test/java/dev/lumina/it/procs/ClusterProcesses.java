@@ -34,7 +34,7 @@ final class ClusterProcesses implements AutoCloseable {
   private static final Duration START_TIMEOUT = Duration.ofSeconds(150);
   private static final Pattern BROKER_READY = Pattern.compile("bootstrap servers (\\S+) \\(data");
   private static final Pattern GATEWAY_READY =
-      Pattern.compile("serving lumina\\.v1 on [^:]+:(\\d+),");
+      Pattern.compile("serving lumina\\.v1 on [^:]+:(\\d+)[ ,]");
   private static final Pattern SCHEDULER_READY = Pattern.compile("lumina scheduler: placing jobs");
 
   private final Path dir;

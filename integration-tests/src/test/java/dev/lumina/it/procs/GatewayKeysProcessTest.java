@@ -62,7 +62,7 @@ import picocli.CommandLine;
 class GatewayKeysProcessTest {
   private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
   private static final Pattern GATEWAY_READY =
-      Pattern.compile("serving lumina\\.v1 on [^:]+:(\\d+),");
+      Pattern.compile("serving lumina\\.v1 on [^:]+:(\\d+)[ ,]");
 
   private static final String MODEL = "keys-test-model";
 
