@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.lumina.deploy.bench.BenchModelDir;
 import dev.lumina.deploy.cluster.EmbeddedCluster;
-import dev.lumina.engine.ModelLayout;
-import dev.lumina.proto.Tiers;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
@@ -36,17 +34,8 @@ class PlaygroundBrowserTest {
   static void start() throws Exception {
     cluster =
         EmbeddedCluster.start(
-            new EmbeddedCluster.Settings(
-                    ModelLayout.of(BenchModelDir.write(tmp.resolve("model"))),
-                    tmp.resolve("data"),
-                    "127.0.0.1",
-                    0,
-                    0,
-                    0,
-                    true,
-                    Tiers.parse(Tiers.DEFAULT_SPEC),
-                    "it-playground",
-                    EmbeddedCluster.Tuning.DEFAULTS)
+            EmbeddedCluster.Settings.ephemeral(
+                    BenchModelDir.write(tmp.resolve("model")), tmp.resolve("data"), "it-playground")
                 .withHttpPort(0),
             new PrintWriter(new StringWriter()));
   }
