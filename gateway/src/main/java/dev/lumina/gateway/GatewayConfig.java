@@ -39,6 +39,8 @@ import java.util.Optional;
  *     client certificates required for mutual TLS)
  * @param chunkSinkCredentials transport security of the ChunkSink port, likewise; workers must then
  *     reach it over TLS
+ * @param quotas per-tenant rates, streams, jobs and queued work, and the per-tier queued-work limit
+ *     past which new work is shed; {@link Quotas#none()} (the default) = no limits
  */
 public record GatewayConfig(
     String kafkaBootstrap,
@@ -59,7 +61,8 @@ public record GatewayConfig(
     Optional<ArtifactStore> artifacts,
     int httpPort,
     ServerCredentials publicCredentials,
-    ServerCredentials chunkSinkCredentials) {
+    ServerCredentials chunkSinkCredentials,
+    Quotas quotas) {
 
   /** Default {@code bindHost}: loopback only. */
   public static final String DEFAULT_BIND_HOST = "127.0.0.1";
@@ -77,7 +80,11 @@ public record GatewayConfig(
   public static final int DEFAULT_MAX_JOBS = 100_000;
 
   /** Default {@code publishTimeout}. */
-  public static final Duration DEFAULT_PUBLISH_TIMEOUT = Duration.ofSeconds(10);
+  public static final Duration DEFAULT_PUBLISH_TIMEOUT =
+      Duration.ofMillis(GatewayConfig.DEFAULT_PUBLISH_TIMEOUT_MS);
+
+  /** {@link #DEFAULT_PUBLISH_TIMEOUT} in milliseconds (a constant, for flag defaults). */
+  public static final long DEFAULT_PUBLISH_TIMEOUT_MS = 3_000;
 
   /** Default {@code lookupWait}. */
   public static final Duration DEFAULT_LOOKUP_WAIT = Duration.ofSeconds(2);
@@ -139,6 +146,7 @@ public record GatewayConfig(
     }
     publicCredentials = publicCredentials == null ? PLAINTEXT : publicCredentials;
     chunkSinkCredentials = chunkSinkCredentials == null ? PLAINTEXT : chunkSinkCredentials;
+    quotas = quotas == null ? Quotas.none() : quotas;
   }
 
   /** A builder with every default; {@code kafkaBootstrap} has none. */
@@ -174,7 +182,8 @@ public record GatewayConfig(
         .artifacts(artifacts.orElse(null))
         .httpPort(httpPort)
         .publicCredentials(publicCredentials)
-        .chunkSinkCredentials(chunkSinkCredentials);
+        .chunkSinkCredentials(chunkSinkCredentials)
+        .quotas(quotas);
   }
 
   /** Collects a gateway's settings; {@link #build} validates them. Not thread-safe. */
@@ -198,6 +207,7 @@ public record GatewayConfig(
     private int httpPort;
     private ServerCredentials publicCredentials;
     private ServerCredentials chunkSinkCredentials;
+    private Quotas quotas;
 
     private Builder(String kafkaBootstrap) {
       this.kafkaBootstrap = kafkaBootstrap;
@@ -301,6 +311,12 @@ public record GatewayConfig(
       return this;
     }
 
+    /** Quotas and load shedding; null (the default) = {@link Quotas#none()}. */
+    public Builder quotas(Quotas v) {
+      quotas = v;
+      return this;
+    }
+
     /**
      * The config.
      *
@@ -328,7 +344,8 @@ public record GatewayConfig(
           Optional.ofNullable(artifacts),
           httpPort,
           publicCredentials,
-          chunkSinkCredentials);
+          chunkSinkCredentials,
+          quotas);
     }
   }
 

@@ -2,11 +2,14 @@ package dev.lumina.gateway;
 
 import com.google.protobuf.Any;
 import com.google.rpc.BadRequest;
+import com.google.rpc.QuotaFailure;
+import com.google.rpc.RetryInfo;
 import io.grpc.Status;
 import io.grpc.StatusException;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 
 /**
  * The gateway's one mapping from failures to gRPC {@link Status}, and its one way of quoting client
@@ -29,10 +32,8 @@ final class GatewayErrors {
       return invalidArgument(e.field(), e.getMessage());
     }
     if (t instanceof JobPublisher.PublishException e) {
-      return Status.UNAVAILABLE
-          .withDescription("job not accepted, retry: " + e.getMessage())
-          .withCause(e)
-          .asRuntimeException();
+      return withRetryInfo(
+          Status.Code.UNAVAILABLE, "job not accepted, retry: " + e.getMessage(), e.retryAfter());
     }
     return Status.INTERNAL
         .withDescription(String.valueOf(t.getMessage()))
@@ -59,6 +60,49 @@ final class GatewayErrors {
             .setMessage(description)
             .addDetails(Any.pack(details))
             .build());
+  }
+
+  /**
+   * {@code RESOURCE_EXHAUSTED} with {@code description}, a {@code google.rpc.RetryInfo} of {@code
+   * retryDelay} and a {@code google.rpc.QuotaFailure} naming the quota ({@code subject} is whose it
+   * is, e.g. {@code tenant acme}).
+   */
+  static StatusRuntimeException resourceExhausted(
+      String quota, String subject, String description, Duration retryDelay) {
+    QuotaFailure failure =
+        QuotaFailure.newBuilder()
+            .addViolations(
+                QuotaFailure.Violation.newBuilder()
+                    .setSubject(subject)
+                    .setDescription(quota + ": " + description))
+            .build();
+    return StatusProto.toStatusRuntimeException(
+        com.google.rpc.Status.newBuilder()
+            .setCode(Status.Code.RESOURCE_EXHAUSTED.value())
+            .setMessage(description)
+            .addDetails(Any.pack(retryInfo(retryDelay)))
+            .addDetails(Any.pack(failure))
+            .build());
+  }
+
+  /** A status of {@code code} with a {@code google.rpc.RetryInfo} of {@code retryDelay}. */
+  static StatusRuntimeException withRetryInfo(
+      Status.Code code, String description, Duration retryDelay) {
+    return StatusProto.toStatusRuntimeException(
+        com.google.rpc.Status.newBuilder()
+            .setCode(code.value())
+            .setMessage(description)
+            .addDetails(Any.pack(retryInfo(retryDelay)))
+            .build());
+  }
+
+  private static RetryInfo retryInfo(Duration d) {
+    return RetryInfo.newBuilder()
+        .setRetryDelay(
+            com.google.protobuf.Duration.newBuilder()
+                .setSeconds(d.getSeconds())
+                .setNanos(d.getNano()))
+        .build();
   }
 
   /**

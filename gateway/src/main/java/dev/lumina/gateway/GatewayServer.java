@@ -100,9 +100,11 @@ public final class GatewayServer implements AutoCloseable {
               GatewayConfig.CHUNK_SINK_MAX_INBOUND_BYTES);
       String sinkAddress = config.advertisedHost() + ":" + sink.port();
       RequestValidator validator = new RequestValidator(catalog, config.tiers());
+      Admission admission = new Admission(config.quotas(), table);
       GenerationService generation =
           new GenerationService(
               validator,
+              admission,
               publisher,
               table,
               Clock.systemUTC(),
@@ -115,6 +117,8 @@ public final class GatewayServer implements AutoCloseable {
           List.of(parsing.guard(generation), parsing.guard(new ModelsService(catalog)));
       List<ServerInterceptor> interceptors =
           List.of(
+              // Inside the metrics, so refusals for quota are counted by tenant; inside Tenancy.
+              admission,
               new GatewayMetrics(registry),
               new MessageSizeLimit(config.maxInboundMessageBytes()),
               new Tenancy(config.apiKeys()));

@@ -43,6 +43,7 @@ final class GenerationService extends GenerationGrpc.GenerationImplBase {
   static final int MAX_URI_BYTES = 2048;
 
   private final RequestValidator validator;
+  private final Admission admission;
   private final JobPublisher publisher;
   private final JobTable table;
   private final Clock clock;
@@ -53,11 +54,13 @@ final class GenerationService extends GenerationGrpc.GenerationImplBase {
   private final SecureRandom seeds = new SecureRandom();
 
   /**
+   * @param admission the quotas a new job must fit
    * @param bytes the artifact store as this gateway reads it
    * @param streams runs what a client stream waits on (reading artifact bytes, sending chunks)
    */
   GenerationService(
       RequestValidator validator,
+      Admission admission,
       JobPublisher publisher,
       JobTable table,
       Clock clock,
@@ -66,6 +69,7 @@ final class GenerationService extends GenerationGrpc.GenerationImplBase {
       ArtifactBytes bytes,
       Executor streams) {
     this.validator = validator;
+    this.admission = admission;
     this.publisher = publisher;
     this.table = table;
     this.clock = clock;
@@ -244,10 +248,12 @@ final class GenerationService extends GenerationGrpc.GenerationImplBase {
             .addChunks(accepted)
             .setSource("gateway")
             .build();
-    publisher.publishJob(envelope, queued);
-    JobRecord record = table.getOrCreate(jobId, tenant, job, envelope);
-    record.addChunk(accepted);
-    return record;
+    try (Admission.Ticket ticket = admission.admit(tenant, envelope)) {
+      publisher.publishJob(envelope, queued);
+      JobRecord record = table.getOrCreate(jobId, tenant, job, envelope);
+      record.addChunk(accepted);
+      return record;
+    }
   }
 
   private <T> void lookup(

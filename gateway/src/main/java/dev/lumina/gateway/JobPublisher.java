@@ -33,8 +33,23 @@ interface JobPublisher extends AutoCloseable {
 
   /** The cluster did not take the records; retryable by the client ({@code UNAVAILABLE}). */
   final class PublishException extends RuntimeException {
+    /** Suggested wait before a retry when nothing better is known. */
+    static final java.time.Duration DEFAULT_RETRY_AFTER = java.time.Duration.ofSeconds(1);
+
+    private final java.time.Duration retryAfter;
+
     PublishException(String message, Throwable cause) {
+      this(message, cause, DEFAULT_RETRY_AFTER);
+    }
+
+    PublishException(String message, Throwable cause, java.time.Duration retryAfter) {
       super(message, cause);
+      this.retryAfter = retryAfter;
+    }
+
+    /** How long a client should wait before it retries. */
+    java.time.Duration retryAfter() {
+      return retryAfter;
     }
   }
 }

@@ -66,6 +66,11 @@ final class JobRecord {
     return job.toBuilder().setLastSeq(chunks.isEmpty() ? 0 : chunks.lastKey()).build();
   }
 
+  /** The job's state now. */
+  synchronized JobState state() {
+    return job.getState();
+  }
+
   synchronized boolean ended() {
     return ended;
   }

@@ -27,6 +27,10 @@ final class JobTable {
   private final ConcurrentHashMap<String, CompletableFuture<JobRecord>> waiting =
       new ConcurrentHashMap<>();
   private final ConcurrentLinkedQueue<String> order = new ConcurrentLinkedQueue<>();
+
+  /** The records whose state is not terminal yet (what quotas count), a subset of {@link #jobs}. */
+  private final ConcurrentHashMap<String, JobRecord> active = new ConcurrentHashMap<>();
+
   private final int maxJobs;
   private final ArtifactBytes bytes;
   private final AtomicLong duplicateChunks = new AtomicLong();
@@ -63,6 +67,7 @@ final class JobTable {
         jobs.computeIfAbsent(jobId, id -> created[0] = new JobRecord(id, tenant, job, envelope));
     if (created[0] != null) {
       order.add(jobId);
+      active.put(jobId, r);
       evict();
       List<GenerationChunk> early;
       synchronized (pending) {
@@ -112,7 +117,20 @@ final class JobTable {
       base = base.toBuilder().setJobId(event.getJobId()).build();
     }
     JobEnvelope env = event.hasEnvelope() ? event.getEnvelope() : null;
-    getOrCreate(event.getJobId(), event.getTenant(), base, env).applyEvent(event);
+    JobRecord r = getOrCreate(event.getJobId(), event.getTenant(), base, env);
+    r.applyEvent(event);
+    settle(r);
+  }
+
+  /** Jobs known here that have not ended, the ones this gateway accepted and the others. */
+  java.util.Collection<JobRecord> active() {
+    return active.values();
+  }
+
+  private void settle(JobRecord r) {
+    if (dev.lumina.proto.JobStates.isTerminal(r.state())) {
+      active.remove(r.jobId(), r);
+    }
   }
 
   /**
@@ -152,6 +170,7 @@ final class JobTable {
     if (!added) {
       duplicateChunks.incrementAndGet();
     }
+    settle(r);
     return added;
   }
 
@@ -170,6 +189,7 @@ final class JobTable {
         return;
       }
       jobs.remove(oldest);
+      active.remove(oldest);
     }
   }
 }

@@ -5,6 +5,9 @@ import dev.lumina.proto.cluster.v1.ControlMessage;
 import dev.lumina.proto.cluster.v1.JobEnvelope;
 import dev.lumina.proto.cluster.v1.JobEvent;
 import dev.lumina.proto.kafka.Producers;
+import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import java.time.Duration;
@@ -18,14 +21,36 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 
 /**
  * {@link JobPublisher} on Kafka: idempotent producer, {@code acks=all}, key = job id. Waits for the
- * broker's acknowledgement of each record (bounded by {@code timeout}). Thread-safe (the Kafka
- * producer is).
+ * broker's acknowledgement of each record (bounded by {@code timeout}); the producer itself retries
+ * a send until then (idempotence keeps a retried record single).
+ *
+ * <p>Behind a Resilience4j {@link CircuitBreaker}: once half of the last {@value #WINDOW} publishes
+ * (at least {@value #MIN_CALLS}) failed, the broker counts as down and every publish fails at once
+ * for {@link #OPEN_WAIT} (UNAVAILABLE with that retry delay) instead of each waiting out its
+ * timeout; then a few trial publishes decide whether it closes again. Thread-safe (the Kafka
+ * producer and the breaker are).
  */
 final class KafkaJobPublisher implements JobPublisher {
   private volatile KafkaClientMetrics clientMetrics;
 
+  static final int WINDOW = 10;
+  static final int MIN_CALLS = 3;
+  static final Duration OPEN_WAIT = Duration.ofSeconds(2);
+
   private final KafkaProducer<String, byte[]> producer;
   private final Duration timeout;
+  private final CircuitBreaker breaker =
+      CircuitBreaker.of(
+          "kafka-publish",
+          CircuitBreakerConfig.custom()
+              .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
+              .slidingWindowSize(WINDOW)
+              .minimumNumberOfCalls(MIN_CALLS)
+              .failureRateThreshold(50)
+              .waitDurationInOpenState(OPEN_WAIT)
+              .permittedNumberOfCallsInHalfOpenState(2)
+              .recordExceptions(PublishException.class)
+              .build());
 
   KafkaJobPublisher(String bootstrap, String clientId, Duration timeout) {
     this.producer =
@@ -43,18 +68,45 @@ final class KafkaJobPublisher implements JobPublisher {
     String key = envelope.getJobId();
     // In this order: were both sent at once, a broker outage could keep the request and let the
     // event through, leaving a job every gateway reports QUEUED that no scheduler ever sees.
-    await(send(Topics.REQUESTS, key, envelope.toByteArray()), Topics.REQUESTS);
-    await(send(Topics.EVENTS, key, queued.toByteArray()), Topics.EVENTS);
+    guarded(
+        () -> {
+          await(send(Topics.REQUESTS, key, envelope.toByteArray()), Topics.REQUESTS);
+          await(send(Topics.EVENTS, key, queued.toByteArray()), Topics.EVENTS);
+        });
   }
 
   @Override
   public void republishJob(JobEnvelope envelope) {
-    await(send(Topics.REQUESTS, envelope.getJobId(), envelope.toByteArray()), Topics.REQUESTS);
+    guarded(
+        () ->
+            await(
+                send(Topics.REQUESTS, envelope.getJobId(), envelope.toByteArray()),
+                Topics.REQUESTS));
   }
 
   @Override
   public void publishControl(ControlMessage message) {
-    await(send(Topics.CONTROL, message.getJobId(), message.toByteArray()), Topics.CONTROL);
+    guarded(
+        () ->
+            await(send(Topics.CONTROL, message.getJobId(), message.toByteArray()), Topics.CONTROL));
+  }
+
+  /** The breaker's state, for logs and tests. */
+  CircuitBreaker.State breakerState() {
+    return breaker.getState();
+  }
+
+  private void guarded(Runnable publish) {
+    try {
+      breaker.executeRunnable(publish);
+    } catch (CallNotPermittedException e) {
+      throw new PublishException(
+          "the broker is unreachable (recent publishes failed); not trying for "
+              + OPEN_WAIT.toMillis()
+              + " ms",
+          e,
+          OPEN_WAIT);
+    }
   }
 
   private Future<RecordMetadata> send(String topic, String key, byte[] value) {

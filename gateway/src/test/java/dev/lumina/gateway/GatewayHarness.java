@@ -62,11 +62,23 @@ final class GatewayHarness implements AutoCloseable {
   /** As above, reading artifacts back from {@code store} (null = no store). */
   GatewayHarness(ApiKeys apiKeys, boolean overLoopback, dev.lumina.artifacts.ArtifactStore store)
       throws IOException {
+    this(apiKeys, overLoopback, store, Quotas.none());
+  }
+
+  /** As above, with {@code quotas} enforced as the gateway enforces them. */
+  GatewayHarness(
+      ApiKeys apiKeys,
+      boolean overLoopback,
+      dev.lumina.artifacts.ArtifactStore store,
+      Quotas quotas)
+      throws IOException {
     bytes = new ArtifactBytes(java.util.Optional.ofNullable(store));
     table = new JobTable(1000, bytes);
+    Admission admission;
     GenerationService generation =
         new GenerationService(
             new RequestValidator(catalog, Tiers.defaults()),
+            admission = new Admission(quotas, table),
             publisher,
             table,
             Clock.systemUTC(),
@@ -79,6 +91,7 @@ final class GatewayHarness implements AutoCloseable {
     if (overLoopback) {
       server =
           NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
+              .intercept(admission)
               .intercept(sizeLimit)
               .intercept(tenancy)
               .addService(parsing.guard(generation))
@@ -98,9 +111,12 @@ final class GatewayHarness implements AutoCloseable {
     server =
         InProcessServerBuilder.forName(name)
             .directExecutor()
-            .addService(ServerInterceptors.intercept(parsing.guard(generation), sizeLimit, tenancy))
             .addService(
-                ServerInterceptors.intercept(parsing.guard(new ModelsService(catalog)), tenancy))
+                ServerInterceptors.intercept(
+                    parsing.guard(generation), admission, sizeLimit, tenancy))
+            .addService(
+                ServerInterceptors.intercept(
+                    parsing.guard(new ModelsService(catalog)), admission, tenancy))
             .addService(
                 ServerInterceptors.intercept(new HealthStatusManager().getHealthService(), tenancy))
             .addService(new ChunkSinkService(table, new SimpleMeterRegistry()))

@@ -1,5 +1,6 @@
 package dev.lumina.scheduler;
 
+import dev.lumina.proto.JobCost;
 import dev.lumina.proto.JobStates;
 import dev.lumina.proto.Tiers;
 import dev.lumina.proto.Topics;
@@ -7,7 +8,6 @@ import dev.lumina.proto.cluster.v1.JobEnvelope;
 import dev.lumina.proto.cluster.v1.JobEvent;
 import dev.lumina.proto.cluster.v1.QueueDepth;
 import dev.lumina.proto.v1.JobState;
-import dev.lumina.proto.v1.Solver;
 import io.grpc.Status;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -276,21 +276,9 @@ final class PlacementQueue {
         .setTokenSeconds(b.getTokenSeconds() + estimatedSeconds(env));
   }
 
-  /**
-   * Tokens × model evaluations (steps × solver stages × 2 with CFG) × seconds per token evaluation.
-   */
+  /** {@link JobCost#estimatedSeconds} at this queue's seconds per token evaluation. */
   double estimatedSeconds(JobEnvelope env) {
-    var s = env.getRequest().getSampling();
-    int stages =
-        s.getSolver() == Solver.MIDPOINT
-            ? 2
-            : s.getSolver() == Solver.RK4 ? 4 : s.getSolver() == Solver.DOPRI5 ? 6 : 1;
-    int cfg = s.getCfgScale() > 1f ? 2 : 1;
-    return (double) env.getTokenBudget()
-        * Math.max(1, s.getSteps())
-        * stages
-        * cfg
-        * secondsPerTokenEval;
+    return JobCost.estimatedSeconds(env, secondsPerTokenEval);
   }
 
   private void advance(Source s) {

@@ -42,7 +42,8 @@ public record SchedulerConfig(
   public static final Duration DEFAULT_DEPTH_INTERVAL = Duration.ofSeconds(5);
 
   /** Default {@code secondsPerTokenEval}. */
-  public static final double DEFAULT_SECONDS_PER_TOKEN_EVAL = 2e-6;
+  public static final double DEFAULT_SECONDS_PER_TOKEN_EVAL =
+      dev.lumina.proto.JobCost.DEFAULT_SECONDS_PER_TOKEN_EVAL;
 
   /** Default {@code groupId}. */
   public static final String DEFAULT_GROUP_ID = "lumina-scheduler";

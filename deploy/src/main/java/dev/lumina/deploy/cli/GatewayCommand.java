@@ -97,6 +97,17 @@ final class GatewayCommand implements Callable<Integer> {
 
   @Mixin ApiKeyOptions apiKeyFile;
 
+  @Mixin QuotaOptions quotas;
+
+  @Option(
+      names = "--publish-timeout-ms",
+      paramLabel = "MS",
+      defaultValue = "" + GatewayConfig.DEFAULT_PUBLISH_TIMEOUT_MS,
+      description =
+          "Longest wait for Kafka to acknowledge an accepted job before answering UNAVAILABLE"
+              + " (default: ${DEFAULT-VALUE}).")
+  long publishTimeoutMs;
+
   @Mixin MetricsOptions metrics;
 
   @Mixin TlsOptions.PublicPort tls;
@@ -161,6 +172,8 @@ final class GatewayCommand implements Callable<Integer> {
       ArtifactStore store = artifacts.open();
       config =
           GatewayConfig.builder(kafka)
+              .quotas(quotas.load())
+              .publishTimeout(java.time.Duration.ofMillis(publishTimeoutMs))
               .artifacts(store)
               .httpPort(httpPort)
               .bindHost(host)
@@ -183,6 +196,10 @@ final class GatewayCommand implements Callable<Integer> {
             + (keys.isAnonymous()
                 ? "--allow-anonymous: every caller is tenant 'default'"
                 : ApiKeyOptions.describe(keys)));
+    String quotaLine = QuotaOptions.describe(config.quotas());
+    if (quotaLine != null) {
+      System.err.println("lumina gateway: " + quotaLine);
+    }
     GatewayServer gateway;
     Optional<ManagementServer> management;
     try {

@@ -110,6 +110,8 @@ final class ServeCommand implements Callable<Integer> {
 
   @Mixin ApiKeyOptions apiKeyFile;
 
+  @Mixin QuotaOptions quotas;
+
   @Mixin TlsOptions.PublicPort tls;
 
   @Override
@@ -156,6 +158,11 @@ final class ServeCommand implements Callable<Integer> {
       }
       if (serverTls.isPresent()) {
         settings = settings.withTls(serverTls.get());
+      }
+      settings = settings.withQuotas(quotas.load());
+      String quotaLine = QuotaOptions.describe(settings.quotas());
+      if (quotaLine != null) {
+        err.println("lumina serve: " + quotaLine);
       }
     } catch (IllegalArgumentException e) {
       System.err.println("lumina serve: " + e.getMessage());

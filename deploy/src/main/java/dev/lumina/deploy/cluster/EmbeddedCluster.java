@@ -13,6 +13,7 @@ import dev.lumina.engine.ModelLayout;
 import dev.lumina.gateway.ApiKeys;
 import dev.lumina.gateway.GatewayConfig;
 import dev.lumina.gateway.GatewayServer;
+import dev.lumina.gateway.Quotas;
 import dev.lumina.proto.Tiers;
 import dev.lumina.proto.Topics;
 import dev.lumina.proto.v1.ModelInfo;
@@ -86,9 +87,11 @@ public final class EmbeddedCluster implements AutoCloseable {
       ApiKeys apiKeys,
       OptionalInt metricsPort,
       OptionalInt httpPort,
-      Optional<ServerTls> tls) {
+      Optional<ServerTls> tls,
+      Quotas quotas) {
     public Settings {
       Objects.requireNonNull(tls, "tls");
+      Objects.requireNonNull(quotas, "quotas");
       Objects.requireNonNull(tuning, "tuning");
       Objects.requireNonNull(httpPort, "httpPort");
       if (httpPort.isPresent()) {
@@ -140,7 +143,8 @@ public final class EmbeddedCluster implements AutoCloseable {
           apiKeys,
           metricsPort,
           OptionalInt.empty(),
-          Optional.empty());
+          Optional.empty(),
+          Quotas.none());
     }
 
     /** Settings whose gateway lets every caller in as tenant {@code default}. */
@@ -220,7 +224,8 @@ public final class EmbeddedCluster implements AutoCloseable {
           apiKeys,
           OptionalInt.of(port),
           httpPort,
-          tls);
+          tls,
+          quotas);
     }
 
     /** These settings with the gateway's HTTP front on {@code port} (0 = a free port). */
@@ -239,7 +244,8 @@ public final class EmbeddedCluster implements AutoCloseable {
           apiKeys,
           metricsPort,
           OptionalInt.of(port),
-          tls);
+          tls,
+          quotas);
     }
 
     /** These settings with TLS on the public and ChunkSink ports (see {@link #tls}). */
@@ -258,7 +264,28 @@ public final class EmbeddedCluster implements AutoCloseable {
           apiKeys,
           metricsPort,
           httpPort,
-          Optional.of(serverTls));
+          Optional.of(serverTls),
+          quotas);
+    }
+
+    /** These settings with the gateway enforcing {@code q}. */
+    public Settings withQuotas(Quotas q) {
+      return new Settings(
+          model,
+          dataDir,
+          host,
+          gatewayPort,
+          chunkSinkPort,
+          kafkaPort,
+          kafkaPortFallback,
+          tiers,
+          name,
+          tuning,
+          apiKeys,
+          metricsPort,
+          httpPort,
+          tls,
+          q);
     }
 
     private static void checkPort(String field, int port) {
@@ -400,6 +427,7 @@ public final class EmbeddedCluster implements AutoCloseable {
                   .chunkSinkPort(s.chunkSinkPort())
                   .tiers(s.tiers())
                   .apiKeys(s.apiKeys())
+                  .quotas(s.quotas())
                   .artifacts(store)
                   .httpPort(s.httpPort().isPresent() ? httpPortFor(s) : 0)
                   .publicCredentials(s.tls().map(ServerTls::credentials).orElse(null))
