@@ -79,6 +79,22 @@ final class PlacementQueue {
   private final Set<String> done = new HashSet<>();
 
   private final Set<String> cancelledEarly = new HashSet<>();
+
+  /**
+   * Jobs a gateway announced QUEUED whose request has not been read here: job id to the envelope
+   * the event carries and when {@link #reconcile} first saw it waiting ({@code -1} = not yet).
+   */
+  private final Map<String, Awaited> awaitingRequest = new LinkedHashMap<>();
+
+  private static final class Awaited {
+    final JobEnvelope envelope;
+    long firstSeenMs = -1;
+
+    Awaited(JobEnvelope envelope) {
+      this.envelope = envelope;
+    }
+  }
+
   private final Map<String, Long> nextOffset = new TreeMap<>();
   private long arrivals;
 
@@ -98,7 +114,10 @@ final class PlacementQueue {
    */
   Optional<Dropped> offer(JobEnvelope env, Source source) {
     String id = env.getJobId();
-    advance(source);
+    awaitingRequest.remove(id);
+    if (source.offset() >= 0) {
+      advance(source);
+    }
     if (done.contains(id) || placed.containsKey(id) || heldById.containsKey(id)) {
       return Optional.empty();
     }
@@ -209,7 +228,17 @@ final class PlacementQueue {
   void onEvent(JobEvent e) {
     String id = e.getJobId();
     if (e.getState() == JobState.QUEUED) {
-      if (!e.getWorkTopic().isEmpty() && !done.contains(id) && !placed.containsKey(id)) {
+      if (e.getWorkTopic().isEmpty()) {
+        if (e.hasEnvelope()
+            && !done.contains(id)
+            && !placed.containsKey(id)
+            && !heldById.containsKey(id)) {
+          awaitingRequest.putIfAbsent(id, new Awaited(e.getEnvelope()));
+        }
+        return;
+      }
+      awaitingRequest.remove(id);
+      if (!done.contains(id) && !placed.containsKey(id)) {
         Held h = heldById.remove(id);
         if (h != null) {
           held.remove(h);
@@ -221,6 +250,7 @@ final class PlacementQueue {
       return;
     }
     if (e.getState() != JobState.JOB_STATE_UNSPECIFIED) {
+      awaitingRequest.remove(id);
       placed.remove(id);
       Held h = heldById.remove(id);
       if (h != null) {
@@ -228,6 +258,45 @@ final class PlacementQueue {
       }
       done.add(id);
     }
+  }
+
+  /**
+   * Repairs accepts whose request record never arrived: a job announced QUEUED (by its gateway's
+   * event, which carries the envelope) but not read from {@code lumina.requests} for {@code
+   * graceMs} since this method first saw it waiting is taken from the event, as if its request had
+   * come, when {@code owns} says its request partition is this scheduler's ({@code
+   * requestPartition} maps a job id to it). Such a job holds no offset; after a restart the events
+   * bring it back the same way.
+   *
+   * @return the repaired jobs (each also offered: held, or dropped as {@link #offer} would)
+   */
+  List<JobEnvelope> reconcile(
+      long nowMs,
+      long graceMs,
+      java.util.function.ToIntFunction<String> requestPartition,
+      java.util.function.IntPredicate owns,
+      List<Dropped> drops) {
+    List<JobEnvelope> repaired = new ArrayList<>();
+    for (Awaited a : List.copyOf(awaitingRequest.values())) {
+      if (a.firstSeenMs < 0) {
+        a.firstSeenMs = nowMs;
+        continue;
+      }
+      String id = a.envelope.getJobId();
+      int partition = requestPartition.applyAsInt(id);
+      if (nowMs - a.firstSeenMs < graceMs || !owns.test(partition)) {
+        continue;
+      }
+      awaitingRequest.remove(id);
+      repaired.add(a.envelope);
+      offer(a.envelope, new Source(Topics.REQUESTS, partition, -1)).ifPresent(drops::add);
+    }
+    return repaired;
+  }
+
+  /** Jobs announced QUEUED whose request has not arrived (yet). */
+  int awaitingRequests() {
+    return awaitingRequest.size();
   }
 
   /**
@@ -250,7 +319,9 @@ final class PlacementQueue {
   Map<String, Long> commitOffsets() {
     Map<String, Long> out = new TreeMap<>(nextOffset);
     for (Held h : held) {
-      out.merge(h.source.topic() + "/" + h.source.partition(), h.source.offset(), Math::min);
+      if (h.source.offset() >= 0) {
+        out.merge(h.source.topic() + "/" + h.source.partition(), h.source.offset(), Math::min);
+      }
     }
     return out;
   }

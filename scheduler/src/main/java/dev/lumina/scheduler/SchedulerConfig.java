@@ -19,6 +19,9 @@ import java.time.Duration;
  * @param transactionalId producer transactional id (unique per scheduler instance)
  * @param topicPartitions partitions of topics this scheduler creates when missing
  * @param replication replication factor of topics this scheduler creates when missing
+ * @param reconcileAfter how long a job may be QUEUED on {@code lumina.events} with no request on
+ *     {@code lumina.requests} before the scheduler that owns its request partition places it from
+ *     the event's envelope
  */
 public record SchedulerConfig(
     String kafkaBootstrap,
@@ -30,7 +33,11 @@ public record SchedulerConfig(
     String groupId,
     String transactionalId,
     int topicPartitions,
-    short replication) {
+    short replication,
+    Duration reconcileAfter) {
+
+  /** Default {@code reconcileAfter}. */
+  public static final Duration DEFAULT_RECONCILE_AFTER = Duration.ofSeconds(30);
 
   /** Default {@code releaseWindow}. */
   public static final int DEFAULT_RELEASE_WINDOW = 2;
@@ -92,6 +99,13 @@ public record SchedulerConfig(
     if (replication < 1) {
       throw new IllegalArgumentException("replication must be >= 1, got " + replication);
     }
+    if (reconcileAfter == null) {
+      reconcileAfter = DEFAULT_RECONCILE_AFTER;
+    }
+    if (reconcileAfter.isNegative() || reconcileAfter.isZero()) {
+      throw new IllegalArgumentException(
+          "reconcile-after must be a positive duration, got " + reconcileAfter);
+    }
   }
 
   /** A builder with every default; {@code kafkaBootstrap} has none. */
@@ -110,7 +124,8 @@ public record SchedulerConfig(
         .groupId(groupId)
         .transactionalId(transactionalId)
         .topicPartitions(topicPartitions)
-        .replication(replication);
+        .replication(replication)
+        .reconcileAfter(reconcileAfter);
   }
 
   /** Collects a scheduler's settings; {@link #build} validates them. Not thread-safe. */
@@ -125,6 +140,7 @@ public record SchedulerConfig(
     private String transactionalId = TRANSACTIONAL_ID_PREFIX + DEFAULT_INSTANCE;
     private int topicPartitions = DEFAULT_TOPIC_PARTITIONS;
     private short replication = DEFAULT_REPLICATION;
+    private Duration reconcileAfter = DEFAULT_RECONCILE_AFTER;
 
     private Builder(String kafkaBootstrap) {
       this.kafkaBootstrap = kafkaBootstrap;
@@ -181,6 +197,11 @@ public record SchedulerConfig(
       return this;
     }
 
+    public Builder reconcileAfter(Duration v) {
+      reconcileAfter = v;
+      return this;
+    }
+
     /**
      * The config.
      *
@@ -197,7 +218,8 @@ public record SchedulerConfig(
           groupId,
           transactionalId,
           topicPartitions,
-          replication);
+          replication,
+          reconcileAfter);
     }
   }
 }

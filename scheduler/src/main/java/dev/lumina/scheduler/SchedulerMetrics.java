@@ -70,6 +70,14 @@ final class SchedulerMetrics {
         .increment();
   }
 
+  void repaired() {
+    Counter.builder("lumina.scheduler.repaired.accepts")
+        .description(
+            "Jobs announced QUEUED whose request never arrived, placed from their event instead")
+        .register(registry)
+        .increment();
+  }
+
   Timer transaction() {
     return transaction;
   }

@@ -19,6 +19,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -43,6 +44,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.utils.Utils;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -68,6 +70,9 @@ public final class SchedulerServer implements AutoCloseable {
    * bounds how late a step sees them, so keep it short.
    */
   private static final Duration REQUEST_POLL = Duration.ofMillis(10);
+
+  /** Partitions of lumina.requests (read once, when first needed). */
+  private int requestPartitions;
 
   private final SchedulerConfig config;
   private final Clock clock;
@@ -252,6 +257,7 @@ public final class SchedulerServer implements AutoCloseable {
       queue.offer(env, source).ifPresent(d -> out.add(event(d)));
     }
     long now = clock.millis();
+    reconcile(now, out);
     queue
         .expire(now)
         .forEach(
@@ -299,6 +305,35 @@ public final class SchedulerServer implements AutoCloseable {
     producer.commitTransaction();
     tx.stop(metrics.transaction());
     offsets.forEach((tp, o) -> committed.put(tp.topic() + "/" + tp.partition(), o.offset()));
+  }
+
+  /** Places jobs whose accept left a QUEUED event but no request (see PlacementQueue#reconcile). */
+  private void reconcile(long now, List<ProducerRecord<String, byte[]>> out) {
+    if (queue.awaitingRequests() == 0) {
+      return;
+    }
+    if (requestPartitions == 0) {
+      requestPartitions = requests.partitionsFor(Topics.REQUESTS).size();
+    }
+    Set<TopicPartition> mine = requests.assignment();
+    List<PlacementQueue.Dropped> drops = new ArrayList<>();
+    for (JobEnvelope env :
+        queue.reconcile(
+            now,
+            config.reconcileAfter().toMillis(),
+            id ->
+                Utils.toPositive(Utils.murmur2(id.getBytes(StandardCharsets.UTF_8)))
+                    % requestPartitions,
+            p -> mine.contains(new TopicPartition(Topics.REQUESTS, p)),
+            drops)) {
+      metrics.repaired();
+      log.warn(
+          "job {}: QUEUED for {} ms with no request on {}; placing it from its QUEUED event",
+          env.getJobId(),
+          config.reconcileAfter().toMillis(),
+          Topics.REQUESTS);
+    }
+    drops.forEach(d -> out.add(event(d)));
   }
 
   private List<PlacementQueue.Dropped> applyFollowed(ConsumerRecord<String, byte[]> r) {

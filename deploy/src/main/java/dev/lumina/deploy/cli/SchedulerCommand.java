@@ -49,6 +49,15 @@ final class SchedulerCommand implements Callable<Integer> {
   int releaseWindow;
 
   @Option(
+      names = "--reconcile-after-ms",
+      paramLabel = "MS",
+      defaultValue = "" + 30_000,
+      description =
+          "A job QUEUED this long with no request on lumina.requests (its accept was cut short) is"
+              + " placed from its QUEUED event (default: ${DEFAULT-VALUE}).")
+  long reconcileAfterMs;
+
+  @Option(
       names = "--instance",
       paramLabel = "ID",
       defaultValue = "${env:LUMINA_SCHEDULER_INSTANCE:-" + SchedulerConfig.DEFAULT_INSTANCE + "}",
@@ -66,6 +75,7 @@ final class SchedulerCommand implements Callable<Integer> {
               .tiers(Tiers.parse(tiers))
               .releaseWindow(releaseWindow)
               .instance(instance)
+              .reconcileAfter(java.time.Duration.ofMillis(reconcileAfterMs))
               .build();
     } catch (IllegalArgumentException e) {
       System.err.println("lumina scheduler: " + e.getMessage());
