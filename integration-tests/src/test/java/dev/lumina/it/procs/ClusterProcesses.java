@@ -43,6 +43,10 @@ final class ClusterProcesses implements AutoCloseable {
   private final Map<String, RoleProcess> workers = new LinkedHashMap<>();
   private final List<ManagedChannel> channels = new ArrayList<>();
   private String bootstrap;
+  private RoleProcess broker;
+  private int brokerPort;
+  private int controllerPort;
+  private int brokerStarts = 1;
 
   private ClusterProcesses(Path dir, Path modelDir) {
     this.dir = dir;
@@ -66,19 +70,10 @@ final class ClusterProcesses implements AutoCloseable {
   }
 
   private void startAll(int gatewayCount, int workerCount) {
-    RoleProcess broker =
-        launch(
-            "kafka",
-            "256m",
-            List.of(
-                "kafka",
-                "--data-dir",
-                dir.resolve("kafka").toString(),
-                "--port",
-                "0",
-                "--controller-port",
-                "0"));
-    bootstrap = broker.awaitLine(BROKER_READY, START_TIMEOUT).group(1);
+    // Fixed ports, so a restarted broker is found where the clients knew it.
+    brokerPort = freePort();
+    controllerPort = freePort();
+    broker = launchBroker("kafka");
     // The scheduler first: it creates the work topics the workers subscribe to.
     RoleProcess scheduler = launch("scheduler", "192m", List.of("scheduler", "--kafka", bootstrap));
     scheduler.awaitLine(SCHEDULER_READY, START_TIMEOUT);
@@ -131,6 +126,49 @@ final class ClusterProcesses implements AutoCloseable {
                       .stream()
                       .anyMatch(m -> m.getName().equals(ProcsModel.NAME)));
     }
+  }
+
+  private RoleProcess launchBroker(String name) {
+    RoleProcess b =
+        launch(
+            name,
+            "256m",
+            List.of(
+                "kafka",
+                "--data-dir",
+                dir.resolve("kafka").toString(),
+                "--port",
+                Integer.toString(brokerPort),
+                "--controller-port",
+                Integer.toString(controllerPort)));
+    bootstrap = b.awaitLine(BROKER_READY, START_TIMEOUT).group(1);
+    return b;
+  }
+
+  private static int freePort() {
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+      return s.getLocalPort();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * Stops the broker: SIGKILL when {@code kill}, else SIGTERM (a clean shutdown); returns once the
+   * process is gone.
+   */
+  void stopBroker(boolean kill) {
+    if (kill) {
+      broker.kill();
+    } else {
+      broker.close();
+    }
+    await().atMost(Duration.ofSeconds(60)).until(() -> !broker.isAlive());
+  }
+
+  /** Starts the broker again on the same data and ports; returns once it serves. */
+  void restartBroker() {
+    broker = launchBroker("kafka-" + (++brokerStarts));
   }
 
   /** Starts one more worker process named {@code id}; see {@link #awaitWorker}. */
@@ -202,7 +240,10 @@ final class ClusterProcesses implements AutoCloseable {
     channels.forEach(ManagedChannel::shutdownNow);
     // Reverse start order: workers and gateways before the scheduler, the broker last.
     for (int i = started.size() - 1; i >= 0; i--) {
-      started.get(i).close();
+      if (!started.get(i).name().startsWith("kafka")) {
+        started.get(i).close();
+      }
     }
+    started.stream().filter(p -> p.name().startsWith("kafka")).forEach(RoleProcess::close);
   }
 }
