@@ -2,11 +2,6 @@ package dev.lumina.deploy.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -19,30 +14,14 @@ import org.junit.jupiter.api.io.TempDir;
 class TlsFlagsTest {
   @TempDir Path tmp;
 
-  /** Exit code and everything the command wrote to stderr (its own writer and System.err). */
-  private record Run(int code, String err) {}
-
-  private static Run run(String... args) {
-    PrintStream saved = System.err;
-    ByteArrayOutputStream sysErr = new ByteArrayOutputStream();
-    StringWriter err = new StringWriter();
-    System.setErr(new PrintStream(sysErr, true, StandardCharsets.UTF_8));
-    int code;
-    try {
-      var cmd = Lumina.newCommandLine();
-      cmd.setOut(new PrintWriter(new StringWriter(), true));
-      cmd.setErr(new PrintWriter(err, true));
-      code = cmd.execute(args);
-    } finally {
-      System.setErr(saved);
-    }
-    return new Run(code, err + sysErr.toString(StandardCharsets.UTF_8));
+  private static CliRun run(String... args) {
+    return CliRun.of(args);
   }
 
   @Test
   void gatewayWithAMissingCertificateFileExits2NamingTheFlagAndThePath() {
     Path missing = tmp.resolve("no-cert.pem");
-    Run r =
+    CliRun r =
         run(
             "gateway",
             "--allow-anonymous",
@@ -57,7 +36,7 @@ class TlsFlagsTest {
   @Test
   void gatewayWithAFileThatIsNoCertificateExits2() throws Exception {
     Path junk = Files.writeString(tmp.resolve("junk.pem"), "not a certificate\n");
-    Run r =
+    CliRun r =
         run(
             "gateway",
             "--allow-anonymous",
@@ -72,7 +51,7 @@ class TlsFlagsTest {
   @Test
   void gatewayWithAChunkSinkClientCaButNoCertificateExits2() throws Exception {
     Path ca = Files.writeString(tmp.resolve("ca.pem"), "unused\n");
-    Run r = run("gateway", "--allow-anonymous", "--chunk-sink-tls-client-ca", ca.toString());
+    CliRun r = run("gateway", "--allow-anonymous", "--chunk-sink-tls-client-ca", ca.toString());
     assertThat(r.code()).isEqualTo(2);
     assertThat(r.err()).contains("--chunk-sink-tls-client-ca " + ca);
   }
@@ -80,7 +59,7 @@ class TlsFlagsTest {
   @Test
   void serveWithACertificateButNoKeyExits2NamingTheMissingFlag() throws Exception {
     Path cert = Files.writeString(tmp.resolve("cert.pem"), "unused\n");
-    Run r =
+    CliRun r =
         run("serve", "--data-dir", tmp.resolve("data").toString(), "--tls-cert", cert.toString());
     assertThat(r.code()).isEqualTo(2);
     assertThat(r.err()).contains("--tls-key: required with --tls-cert");
@@ -90,7 +69,7 @@ class TlsFlagsTest {
   @Test
   void workerWithAMissingChunkSinkCaExits2BeforeLoadingTheModel() {
     Path missing = tmp.resolve("no-ca.pem");
-    Run r =
+    CliRun r =
         run(
             "worker",
             "--model",
@@ -104,7 +83,7 @@ class TlsFlagsTest {
   @Test
   void generateWithAMissingTlsCaExits2() {
     Path missing = tmp.resolve("no-ca.pem");
-    Run r =
+    CliRun r =
         run(
             "generate",
             "a red square",
@@ -120,7 +99,7 @@ class TlsFlagsTest {
   void batchWithAClientCertificateButNoKeyExits2() throws Exception {
     Path prompts = Files.writeString(tmp.resolve("p.jsonl"), "{\"prompt\":\"x\"}\n");
     Path cert = Files.writeString(tmp.resolve("client.pem"), "unused\n");
-    Run r =
+    CliRun r =
         run(
             "batch",
             prompts.toString(),
