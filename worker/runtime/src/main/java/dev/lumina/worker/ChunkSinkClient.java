@@ -1,5 +1,8 @@
 package dev.lumina.worker;
 
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.grpc.ChannelCredentials;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
@@ -12,7 +15,11 @@ import java.util.function.Function;
 
 /**
  * Channels to the gateways' {@code lumina.cluster.v1.ChunkSink} services, one per gateway address,
- * opened on first use and kept for later jobs of the same gateway.
+ * opened on first use and kept for later jobs of the same gateway, each with a Resilience4j {@link
+ * CircuitBreaker}: once half of a gateway's last {@value #BREAKER_WINDOW} calls (at least {@value
+ * #BREAKER_MIN_CALLS}) failed, jobs stop opening calls to it for {@link #BREAKER_OPEN_WAIT} and
+ * their chunks reach it through {@code lumina.chunks} only, instead of each job waiting out a dead
+ * gateway's ack timeout.
  *
  * <p>Thread-safe. {@link #close()} shuts every channel down.
  */
@@ -24,6 +31,21 @@ public final class ChunkSinkClient implements AutoCloseable {
   private final Function<String, ManagedChannel> channelFactory;
   private final Duration ackTimeout;
   private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
+
+  static final int BREAKER_WINDOW = 6;
+  static final int BREAKER_MIN_CALLS = 2;
+  static final Duration BREAKER_OPEN_WAIT = Duration.ofSeconds(10);
+
+  private final CircuitBreakerRegistry breakers =
+      CircuitBreakerRegistry.of(
+          CircuitBreakerConfig.custom()
+              .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
+              .slidingWindowSize(BREAKER_WINDOW)
+              .minimumNumberOfCalls(BREAKER_MIN_CALLS)
+              .failureRateThreshold(50)
+              .waitDurationInOpenState(BREAKER_OPEN_WAIT)
+              .permittedNumberOfCallsInHalfOpenState(1)
+              .build());
 
   /** Plaintext channels to {@code host:port} gateway addresses. */
   public ChunkSinkClient(Duration ackTimeout) {
@@ -55,6 +77,11 @@ public final class ChunkSinkClient implements AutoCloseable {
 
   ManagedChannel channel(String gateway) {
     return channels.computeIfAbsent(gateway, channelFactory);
+  }
+
+  /** The breaker of calls to {@code gateway}. */
+  CircuitBreaker breaker(String gateway) {
+    return breakers.circuitBreaker(gateway);
   }
 
   Duration ackTimeout() {

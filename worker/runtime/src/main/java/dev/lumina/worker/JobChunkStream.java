@@ -9,7 +9,10 @@ import dev.lumina.proto.v1.GenerationChunk;
 import dev.lumina.proto.v1.Preview;
 import dev.lumina.proto.v1.Progress;
 import dev.lumina.proto.v1.Tile;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.core.IntervalFunction;
 import io.grpc.stub.StreamObserver;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -30,10 +33,13 @@ import org.slf4j.LoggerFactory;
  * gateway's (job id, seq) de-duplication drops what it already has.
  *
  * <p>Chunks go one per {@code ChunkBatch} while a call is open, so each reaches the client at once.
- * When the stream breaks, the next chunk opens a new call that first resends every chunk so far in
- * as few batches as fit (the gateway drops duplicates), up to {@value #MAX_REOPENS} times per job;
- * after that chunks are only kept for the terminal event. Used from the job's thread; the gRPC
- * callbacks touch only the thread-safe futures.
+ * When the stream breaks, a later chunk opens a new call that first resends every chunk so far in
+ * as few batches as fit (the gateway drops duplicates), up to {@value #MAX_REOPENS} times per job,
+ * the n-th reopen no sooner than {@code 200 ms × 2^(n-1)} after the failure (exponential backoff);
+ * after that chunks reach the gateway only through {@code lumina.chunks} and the terminal event.
+ * Each call's outcome is recorded in the gateway's circuit breaker ({@link
+ * ChunkSinkClient#breaker}); while it is open no call is opened at all. Used from the job's thread;
+ * the gRPC callbacks touch only the thread-safe futures.
  */
 final class JobChunkStream implements ChunkEmitter {
   /** Seq of the gateway's {@code accepted} chunk. */
@@ -64,6 +70,13 @@ final class JobChunkStream implements ChunkEmitter {
   private long sentOnCall;
   private int lastProgressStep;
   private int totalSteps;
+  private final CircuitBreaker breaker;
+  private boolean permit;
+  private long callStartNanos;
+  private long nextOpenNanos;
+
+  private static final IntervalFunction BACKOFF =
+      IntervalFunction.ofExponentialBackoff(Duration.ofMillis(200), 2.0);
 
   JobChunkStream(
       String jobId,
@@ -74,6 +87,7 @@ final class JobChunkStream implements ChunkEmitter {
     this.gateway = gateway;
     this.client = client;
     this.relay = relay;
+    this.breaker = gateway.isEmpty() ? null : client.breaker(gateway);
   }
 
   @Override
@@ -113,6 +127,7 @@ final class JobChunkStream implements ChunkEmitter {
     }
     try {
       long received = awaitAck(c, a);
+      settle(null);
       if (received < sentOnCall) {
         LOG.warn(
             "job {}: gateway {} acknowledged {} of the {} chunks sent on its call",
@@ -126,6 +141,7 @@ final class JobChunkStream implements ChunkEmitter {
     } catch (ChunkDeliveryException e) {
       // The job is done: its terminal event carries every durable chunk for a gateway that missed
       // some.
+      settle(e);
       LOG.warn("job {}: {}", jobId, e.getMessage());
     }
     return chunk;
@@ -169,9 +185,26 @@ final class JobChunkStream implements ChunkEmitter {
     }
     try {
       if (call == null || ack.isDone()) {
-        if (opens >= MAX_REOPENS + 1) {
+        if (call != null) {
+          settle(failureOf(ack));
+          call = null;
+          nextOpenNanos = System.nanoTime() + BACKOFF.apply(opens) * 1_000_000L;
+        }
+        if (opens >= MAX_REOPENS + 1 || System.nanoTime() < nextOpenNanos) {
           return chunk;
         }
+        if (!breaker.tryAcquirePermission()) {
+          if (opens == 0) {
+            LOG.info(
+                "job {}: gateway {} is failing (circuit open): chunks go through Kafka only",
+                jobId,
+                gateway);
+            opens = MAX_REOPENS + 1;
+          }
+          return chunk;
+        }
+        permit = true;
+        callStartNanos = System.nanoTime();
         open();
         replay();
         sentOnCall = sent.size();
@@ -180,11 +213,38 @@ final class JobChunkStream implements ChunkEmitter {
         sentOnCall++;
       }
     } catch (ChunkDeliveryException e) {
-      // Retried by the next chunk, which opens a new call and resends everything so far.
+      // Retried by a later chunk, which opens a new call and resends everything so far.
       LOG.warn("job {}: chunk {}: {}", jobId, chunk.getSeq(), e.getMessage());
+      settle(e);
       call = null;
+      nextOpenNanos = System.nanoTime() + BACKOFF.apply(opens) * 1_000_000L;
     }
     return chunk;
+  }
+
+  /** Records the outcome of the current call in the gateway's breaker (once per call). */
+  private void settle(Throwable failure) {
+    if (!permit) {
+      return;
+    }
+    permit = false;
+    long took = System.nanoTime() - callStartNanos;
+    if (failure == null) {
+      breaker.onSuccess(took, TimeUnit.NANOSECONDS);
+    } else {
+      breaker.onError(took, TimeUnit.NANOSECONDS, failure);
+    }
+  }
+
+  /** Why a finished call failed, or null when the gateway ended it normally. */
+  private static Throwable failureOf(CompletableFuture<DeliverAck> a) {
+    try {
+      a.getNow(null);
+      return new ChunkDeliveryException("the gateway ended the call early", null);
+    } catch (java.util.concurrent.CompletionException
+        | java.util.concurrent.CancellationException e) {
+      return e.getCause() == null ? e : e.getCause();
+    }
   }
 
   private void deliver(ChunkBatch batch) throws ChunkDeliveryException {
