@@ -43,6 +43,24 @@ public interface ArtifactStore {
   StoredArtifact put(String jobId, String name, String mediaType, byte[] data)
       throws ArtifactStoreException, ArtifactStoreUnavailableException;
 
+  /**
+   * Where {@link #put} stores (or stored) {@code name} of job {@code jobId}; nothing need be there.
+   * {@link #open} of it reads the artifact or throws {@link ArtifactNotFoundException}.
+   *
+   * @throws IllegalArgumentException when {@code jobId} or {@code name} breaks the rules of {@link
+   *     #put}
+   */
+  java.net.URI locate(String jobId, String name);
+
+  /**
+   * Deletes {@code name} of job {@code jobId}; nothing stored there is no error.
+   *
+   * @throws IllegalArgumentException when {@code jobId} or {@code name} breaks the rules of {@link
+   *     #put}
+   * @throws ArtifactStoreUnavailableException when it cannot be deleted now (retriable)
+   */
+  void delete(String jobId, String name) throws ArtifactStoreUnavailableException;
+
   /** Checks a job id against the rules of {@link #put}. */
   static void checkJobId(String jobId) {
     if (jobId == null || !jobId.matches("[A-Za-z0-9._:-]{1,128}") || jobId.startsWith(".")) {

@@ -106,6 +106,23 @@ public final class FileSystemArtifactStore implements ArtifactStore {
     }
   }
 
+  @Override
+  public URI locate(String jobId, String name) {
+    ArtifactStore.checkJobId(jobId);
+    ArtifactStore.checkName(name);
+    return root.resolve(jobId).resolve(name).toUri();
+  }
+
+  @Override
+  public void delete(String jobId, String name) throws ArtifactStoreUnavailableException {
+    Path target = pathOf(locate(jobId, name));
+    try {
+      Files.deleteIfExists(target);
+    } catch (IOException e) {
+      throw new ArtifactStoreUnavailableException("cannot delete " + target + ": " + e, e);
+    }
+  }
+
   /** The file of one of this store's URIs; refuses any other. */
   private Path pathOf(URI uri) {
     if (uri == null || !"file".equals(uri.getScheme())) {

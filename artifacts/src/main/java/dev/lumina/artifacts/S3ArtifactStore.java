@@ -170,6 +170,25 @@ public final class S3ArtifactStore implements ArtifactStore, AutoCloseable {
     return deleted;
   }
 
+  @Override
+  public URI locate(String jobId, String name) {
+    ArtifactStore.checkJobId(jobId);
+    ArtifactStore.checkName(name);
+    return uri(key(jobId, name));
+  }
+
+  @Override
+  public void delete(String jobId, String name) throws ArtifactStoreUnavailableException {
+    String key = keyOf(locate(jobId, name));
+    try {
+      s3.deleteObject(DeleteObjectRequest.builder().bucket(location.bucket()).key(key).build());
+    } catch (NoSuchKeyException e) {
+      // Deleting nothing is done.
+    } catch (SdkException e) {
+      throw new ArtifactStoreUnavailableException("cannot delete " + uri(key) + ": " + e, e);
+    }
+  }
+
   private String key(String jobId, String name) {
     return (location.prefix().isEmpty() ? "" : location.prefix() + "/") + jobId + "/" + name;
   }

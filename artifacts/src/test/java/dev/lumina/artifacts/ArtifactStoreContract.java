@@ -38,6 +38,22 @@ abstract class ArtifactStoreContract {
   }
 
   @Test
+  void locateNamesWherePutStoresAndDeleteRemovesJustThatArtifact() throws Exception {
+    ArtifactStore s = store();
+    URI where = s.locate("j-4", "checkpoint.pb");
+    assertThatThrownBy(() -> s.open(where)).isInstanceOf(ArtifactNotFoundException.class);
+    StoredArtifact a = s.put("j-4", "checkpoint.pb", "application/x-protobuf", new byte[] {7});
+    StoredArtifact kept = s.put("j-4", "image-000.png", "image/png", new byte[] {8});
+    assertThat(a.uri()).isEqualTo(where);
+    assertThat(read(s, where)).containsExactly(7);
+    s.delete("j-4", "checkpoint.pb");
+    assertThatThrownBy(() -> s.open(where)).isInstanceOf(ArtifactNotFoundException.class);
+    assertThat(read(s, kept.uri())).containsExactly(8);
+    s.delete("j-4", "checkpoint.pb"); // nothing there: no error
+    assertThatThrownBy(() -> s.locate("j-4", "../x")).isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
   void aRerunReplacesTheArtifactUnderTheSameUri() throws Exception {
     ArtifactStore s = store();
     StoredArtifact first = s.put("j-2", "image-000.png", "image/png", new byte[] {1});

@@ -160,6 +160,25 @@ public final class Generator implements AutoCloseable {
    * keeps its own noise, captions and guidance. Results in request order.
    */
   public List<Generated> generate(List<Generation> generations, StepListener listener) {
+    return generate(generations, listener, null);
+  }
+
+  /**
+   * Continues {@code generation} from {@code from} (its state after {@code from.step()} steps, as
+   * {@link StepListener.State#latent} gave it) to the end: the result of the uninterrupted run when
+   * that ran alone. The listener is told of steps {@code from.step() + 1} on.
+   *
+   * @throws IllegalArgumentException when the state does not fit the generation
+   */
+  public Generated resume(
+      Generation generation, dev.lumina.engine.sampling.SamplerState from, StepListener listener) {
+    return generate(List.of(generation), listener, from).get(0);
+  }
+
+  private List<Generated> generate(
+      List<Generation> generations,
+      StepListener listener,
+      dev.lumina.engine.sampling.SamplerState from) {
     PyTorch.setGradMode(false);
     try (NDManager m = manager.newSubManager()) {
       List<SamplingRequest> requests = new ArrayList<>();
@@ -170,17 +189,30 @@ public final class Generator implements AutoCloseable {
         textNanos[i] = System.nanoTime() - t0;
       }
       long sampleStart = System.nanoTime();
+      FlagDitSampler.BatchStepCallback callback =
+          (step, total, t, latents) ->
+              listener.onStep(
+                  step,
+                  total,
+                  t,
+                  new StepListener.State() {
+                    @Override
+                    public float[] frame(int i, int f) {
+                      return Generator.frame(generations.get(i).layout(), latents.get(i), f);
+                    }
+
+                    @Override
+                    public float[] latent(int i) {
+                      return latents
+                          .get(i)
+                          .toType(ai.djl.ndarray.types.DataType.FLOAT32, false)
+                          .toFloatArray();
+                    }
+                  });
       List<SampleResult> results =
-          FlagDitSampler.sampleBatch(
-              model,
-              requests,
-              (step, total, t, latents) ->
-                  listener.onStep(
-                      step,
-                      total,
-                      t,
-                      (i, f) -> frame(generations.get(i).layout(), latents.get(i), f)),
-              m);
+          from == null
+              ? FlagDitSampler.sampleBatch(model, requests, callback, m)
+              : List.of(FlagDitSampler.resume(model, requests.get(0), from, callback, m));
       long sampleMs = (System.nanoTime() - sampleStart) / 1_000_000;
       List<Generated> out = new ArrayList<>();
       for (int i = 0; i < results.size(); i++) {

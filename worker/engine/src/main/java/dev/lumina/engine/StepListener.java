@@ -24,5 +24,8 @@ public interface StepListener {
      * Frame {@code frame} (0 for an unframed layout) of generation {@code index}, channel-major.
      */
     float[] frame(int index, int frame);
+
+    /** The whole latent of generation {@code index}, flat (what {@link Generator#resume} takes). */
+    float[] latent(int index);
   }
 }

@@ -43,6 +43,32 @@ public final class FlagDitSampler {
   /** Samples jobs together; results in request order, created in {@code manager}. */
   public static List<SampleResult> sampleBatch(
       FlagDit model, List<SamplingRequest> rs, BatchStepCallback callback, NDManager manager) {
+    return sample(model, rs, callback, manager, null);
+  }
+
+  /**
+   * Continues one job from {@code from} (its latent after {@code from.step()} steps) instead of
+   * from its noise; the result equals the uninterrupted run's when that ran alone too (batching
+   * pads captions to one length, which may change the float rounding).
+   *
+   * @throws IllegalArgumentException when the state's size is not the job's latent size, or its
+   *     step is not before the last
+   */
+  public static SampleResult resume(
+      FlagDit model,
+      SamplingRequest r,
+      SamplerState from,
+      BatchStepCallback callback,
+      NDManager manager) {
+    return sample(model, List.of(r), callback, manager, from).get(0);
+  }
+
+  private static List<SampleResult> sample(
+      FlagDit model,
+      List<SamplingRequest> rs,
+      BatchStepCallback callback,
+      NDManager manager,
+      SamplerState from) {
     if (rs.isEmpty()) {
       throw new IllegalArgumentException("at least one request is needed");
     }
@@ -59,14 +85,24 @@ public final class FlagDitSampler {
     int c = model.config().inChannels();
     int n = rs.size();
     long[] sizes = new long[n];
-    List<NDArray> noise = new ArrayList<>();
     for (int i = 0; i < n; i++) {
-      Shape s = rs.get(i).layout().latentShape(c);
-      sizes[i] = s.size();
-      noise.add(SeededNoise.gaussian(manager, rs.get(i).seed(), new Shape(sizes[i])));
+      sizes[i] = rs.get(i).layout().latentShape(c).size();
     }
-    NDArray x0 = NDArrays.concat(new NDList(noise), 0);
-    noise.forEach(NDArray::close);
+    NDArray x0;
+    if (from != null) {
+      if (from.latent().length != sizes[0]) {
+        throw new IllegalArgumentException(
+            "sampler state has " + from.latent().length + " values, the job's latent " + sizes[0]);
+      }
+      x0 = manager.create(from.latent(), new Shape(sizes[0]));
+    } else {
+      List<NDArray> noise = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        noise.add(SeededNoise.gaussian(manager, rs.get(i).seed(), new Shape(sizes[i])));
+      }
+      x0 = NDArrays.concat(new NDList(noise), 0);
+      noise.forEach(NDArray::close);
+    }
     Captions caps = Captions.of(rs, model.config().capFeatDim(), manager);
     VelocityField field = (x, t) -> velocity(model, rs, sizes, caps, x, t);
     float[] grid = TimeGrid.shifted(first.steps(), first.timeShift());
@@ -78,6 +114,7 @@ public final class FlagDitSampler {
                   field,
                   x0,
                   grid,
+                  from == null ? 0 : from.step(),
                   (step, total, t, cur) -> {
                     List<NDArray> views = split(rs, sizes, c, cur);
                     try {

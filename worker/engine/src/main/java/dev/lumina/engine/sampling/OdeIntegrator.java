@@ -36,8 +36,29 @@ public record OdeIntegrator(Solver solver, double atol, double rtol) {
    */
   public OdeResult integrate(
       VelocityField f, NDArray x0, float[] grid, StepCallback callback, boolean keepTrajectory) {
+    return integrate(f, x0, grid, 0, callback, keepTrajectory);
+  }
+
+  /**
+   * Integrates from {@code x0} at {@code grid[start]} through the remaining grid points: the run
+   * that continues one stopped after {@code start} steps, given the state it had there. Every
+   * solver here keeps no state across grid points beyond x (dopri5 restarts its adaptive step at
+   * each grid interval), so the continuation computes exactly what the uninterrupted run would.
+   * Steps are numbered from {@code start + 1}.
+   */
+  public OdeResult integrate(
+      VelocityField f,
+      NDArray x0,
+      float[] grid,
+      int start,
+      StepCallback callback,
+      boolean keepTrajectory) {
     if (grid.length < 2) {
       throw new IllegalArgumentException("grid must have >= 2 points, got " + grid.length);
+    }
+    if (start < 0 || start >= grid.length - 1) {
+      throw new IllegalArgumentException(
+          "start must be in 0.." + (grid.length - 2) + ", got " + start);
     }
     NDManager parent = x0.getManager();
     List<NDArray> trajectory = new ArrayList<>();
@@ -52,7 +73,7 @@ public record OdeIntegrator(Solver solver, double atol, double rtol) {
         };
     NDArray cur = x0;
     int total = grid.length - 1;
-    for (int k = 0; k < total; k++) {
+    for (int k = start; k < total; k++) {
       NDArray next;
       if (solver == Solver.DOPRI5) {
         next = new Dopri5(atol, rtol).integrate(counted, cur, grid[k], grid[k + 1]);
