@@ -12,6 +12,7 @@ import dev.lumina.proto.Topics;
 import dev.lumina.worker.WorkerConfig;
 import dev.lumina.worker.WorkerServer;
 import dev.lumina.worker.WorkerStartException;
+import dev.lumina.worker.flagdit.Checkpoints;
 import dev.lumina.worker.flagdit.FlagDitJobExecutor;
 import java.io.IOException;
 import java.time.Duration;
@@ -92,6 +93,17 @@ final class WorkerCommand implements Callable<Integer> {
   String retention;
 
   @Option(
+      names = "--checkpoint-every",
+      paramLabel = "N|DURATION",
+      defaultValue = "${env:LUMINA_CHECKPOINT_EVERY:-off}",
+      description =
+          "Write a running job's sampler state to the artifact store every N steps or every"
+              + " DURATION (e.g. 5, 30s); a job redelivered after this worker dies continues from"
+              + " its newest checkpoint, with the same result. off = never (default:"
+              + " ${DEFAULT-VALUE}).")
+  String checkpointEvery;
+
+  @Option(
       names = "--drain-timeout",
       paramLabel = "SECONDS",
       defaultValue = "" + WorkerConfig.DEFAULT_DRAIN_TIMEOUT_SECONDS,
@@ -142,7 +154,9 @@ final class WorkerCommand implements Callable<Integer> {
     }
     ArtifactStore store;
     Duration keep;
+    Checkpoints.Policy checkpoints;
     try {
+      checkpoints = Checkpoints.Policy.parse(checkpointEvery);
       keep = ArtifactOptions.retention(retention);
       store = artifacts.open();
     } catch (ArtifactStoreException | IllegalArgumentException e) {
@@ -157,7 +171,7 @@ final class WorkerCommand implements Callable<Integer> {
           java.time.Clock.systemUTC());
     }
     try {
-      executor = FlagDitJobExecutor.load(layout, store, id);
+      executor = FlagDitJobExecutor.load(layout, store, id, checkpoints);
     } catch (IOException | RuntimeException e) {
       System.err.println("lumina worker: --model " + layout.root() + ": " + e.getMessage());
       return 2;
@@ -211,7 +225,8 @@ final class WorkerCommand implements Callable<Integer> {
             + String.join(",", worker.topics())
             + " from Kafka "
             + kafka
-            + (deliveries.isTls() ? ", chunks over TLS" : ""));
+            + (deliveries.isTls() ? ", chunks over TLS" : "")
+            + (checkpoints.enabled() ? ", checkpoints " + checkpoints : ""));
     stopped.await();
     return 0;
   }

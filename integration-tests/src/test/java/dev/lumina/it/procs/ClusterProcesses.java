@@ -114,6 +114,15 @@ final class ClusterProcesses implements AutoCloseable {
                           .check(HealthCheckRequest.getDefaultInstance())
                           .getStatus()
                       == ServingStatus.SERVING);
+    }
+    if (workerCount > 0) {
+      awaitModel();
+    }
+  }
+
+  /** Waits until every gateway lists the workers' model (announced on lumina.models). */
+  void awaitModel() {
+    for (ManagedChannel ch : channels) {
       await()
           .atMost(START_TIMEOUT)
           .ignoreExceptionsInstanceOf(StatusRuntimeException.class)
@@ -173,10 +182,16 @@ final class ClusterProcesses implements AutoCloseable {
 
   /** Starts one more worker process named {@code id}; see {@link #awaitWorker}. */
   RoleProcess startWorker(String id) {
-    RoleProcess w =
-        launch(
-            id,
-            "256m",
+    return startWorker(id, artifacts(id), List.of());
+  }
+
+  /**
+   * Starts one more worker process named {@code id} storing its artifacts in {@code artifacts},
+   * with more flags {@code extra}; see {@link #awaitWorker}.
+   */
+  RoleProcess startWorker(String id, Path artifacts, List<String> extra) {
+    List<String> args =
+        new ArrayList<>(
             List.of(
                 "worker",
                 "--kafka",
@@ -188,9 +203,11 @@ final class ClusterProcesses implements AutoCloseable {
                 "--worker-id",
                 id,
                 "--artifacts",
-                artifacts(id).toString(),
+                artifacts.toString(),
                 "--drain-timeout",
                 "5"));
+    args.addAll(extra);
+    RoleProcess w = launch(id, "256m", args);
     workers.put(id, w);
     return w;
   }

@@ -30,4 +30,16 @@ public interface ChunkEmitter {
 
   /** A piece of audio. */
   void audio(AudioSegment segment);
+
+  /** Every chunk emitted so far for this job, in order (what a checkpoint keeps). */
+  default java.util.List<dev.lumina.proto.v1.GenerationChunk> emitted() {
+    return java.util.List.of();
+  }
+
+  /**
+   * Continues the job after the chunks an earlier attempt emitted (from its checkpoint): the next
+   * chunk is numbered after the last of them, and they are resent to the gateway with it (it drops
+   * what it has). Call before emitting anything.
+   */
+  default void resumeAfter(java.util.List<dev.lumina.proto.v1.GenerationChunk> earlier) {}
 }

@@ -164,6 +164,31 @@ final class JobChunkStream implements ChunkEmitter {
     return List.copyOf(sent);
   }
 
+  /** The chunks so far as lumina.events keeps them (previews elided, media as references). */
+  @Override
+  public List<GenerationChunk> emitted() {
+    return JobRunner.durable(sent);
+  }
+
+  @Override
+  public void resumeAfter(List<GenerationChunk> earlier) {
+    if (!sent.isEmpty()) {
+      throw new IllegalStateException("job " + jobId + " has emitted chunks already");
+    }
+    for (GenerationChunk c : earlier) {
+      if (c.getSeq() != nextSeq) {
+        throw new IllegalArgumentException(
+            "job " + jobId + ": checkpointed chunk seq " + c.getSeq() + ", expected " + nextSeq);
+      }
+      sent.add(c);
+      nextSeq++;
+      if (c.hasProgress()) {
+        lastProgressStep = c.getProgress().getStep();
+        totalSteps = c.getProgress().getTotal();
+      }
+    }
+  }
+
   long lastSeq() {
     return nextSeq - 1;
   }

@@ -55,18 +55,35 @@ import java.util.Optional;
  */
 public final class FlagDitJobExecutor implements JobExecutor {
   private static final int PREVIEW_MAX_SIDE = LatentPreview.DEFAULT_MAX_SIDE;
+  private static final org.slf4j.Logger LOG =
+      org.slf4j.LoggerFactory.getLogger(FlagDitJobExecutor.class);
 
   private final Generator generator;
   private final ModelCard card;
   private final ArtifactStore store;
   private final Clock clock;
+  private final Checkpoints checkpoints;
 
-  /** Wraps a loaded generator; closing this executor closes it. */
+  /** Wraps a loaded generator; closing this executor closes it. No checkpoints. */
   public FlagDitJobExecutor(Generator generator, ModelCard card, ArtifactStore store, Clock clock) {
+    this(generator, card, store, clock, Checkpoints.Policy.NEVER);
+  }
+
+  /**
+   * Wraps a loaded generator, writing each job's sampler state to {@code store} as {@code
+   * checkpoints} says, and continuing a job from its checkpoint when one exists.
+   */
+  public FlagDitJobExecutor(
+      Generator generator,
+      ModelCard card,
+      ArtifactStore store,
+      Clock clock,
+      Checkpoints.Policy checkpoints) {
     this.generator = generator;
     this.card = card;
     this.store = store;
     this.clock = clock;
+    this.checkpoints = new Checkpoints(store, checkpoints, clock);
   }
 
   /**
@@ -91,12 +108,21 @@ public final class FlagDitJobExecutor implements JobExecutor {
    */
   public static FlagDitJobExecutor load(ModelLayout layout, ArtifactStore store, String announcedBy)
       throws IOException {
+    return load(layout, store, announcedBy, Checkpoints.Policy.NEVER);
+  }
+
+  /**
+   * {@link #load(ModelLayout, ArtifactStore, String)}, checkpointing jobs as {@code policy} says.
+   */
+  public static FlagDitJobExecutor load(
+      ModelLayout layout, ArtifactStore store, String announcedBy, Checkpoints.Policy policy)
+      throws IOException {
     Generator generator = Generator.load(layout);
     try {
       ModelCard card =
           ModelCards.forModel(
               layout.root(), generator.describe(), announcedBy, System.currentTimeMillis());
-      return new FlagDitJobExecutor(generator, card, store, Clock.systemUTC());
+      return new FlagDitJobExecutor(generator, card, store, Clock.systemUTC(), policy);
     } catch (IOException | RuntimeException e) {
       generator.close();
       throw e;
@@ -143,6 +169,7 @@ public final class FlagDitJobExecutor implements JobExecutor {
     JobOutcome[] outcomes = new JobOutcome[jobs.size()];
     List<Integer> live = new ArrayList<>();
     List<JobPlan> plans = new ArrayList<>();
+    // Planned jobs in `live` order; both shrink together below.
     for (int i = 0; i < jobs.size(); i++) {
       try {
         plans.add(JobPlan.resolve(jobs.get(i).job(), card, generator.config()));
@@ -154,8 +181,49 @@ public final class FlagDitJobExecutor implements JobExecutor {
     if (live.isEmpty()) {
       return List.of(outcomes);
     }
+    if (checkpoints.enabled()) {
+      // A job with a checkpoint continues alone from it; the rest sample together from noise.
+      int c = generator.config().inChannels();
+      for (int k = live.size() - 1; k >= 0; k--) {
+        BatchJob b = jobs.get(live.get(k));
+        JobPlan plan = plans.get(k);
+        Optional<Checkpoints.Resumed> from =
+            checkpoints.load(b.job(), plan.layout().latentShape(c).size());
+        if (from.isPresent()) {
+          LOG.info(
+              "job {}: continuing from its checkpoint after step {} ({} chunks sent before)",
+              b.job().getJobId(),
+              from.get().state().step(),
+              from.get().chunks().size());
+          b.emitter().resumeAfter(from.get().chunks());
+          sample(jobs, List.of(live.get(k)), List.of(plan), from.get(), outcomes);
+          live.remove(k);
+          plans.remove(k);
+        }
+      }
+    }
+    if (!live.isEmpty()) {
+      sample(jobs, live, plans, null, outcomes);
+    }
+    return List.of(outcomes);
+  }
+
+  /**
+   * Samples {@code jobs[live]} as one batch (from {@code from} when given: then one job), decodes
+   * and stores each, and sets their outcomes.
+   */
+  private void sample(
+      List<BatchJob> jobs,
+      List<Integer> live,
+      List<JobPlan> plans,
+      Checkpoints.Resumed from,
+      JobOutcome[] outcomes) {
     long started = clock.millis();
     List<Generation> generations = plans.stream().map(JobPlan::generation).toList();
+    List<Checkpoints.Writer> writers = new ArrayList<>();
+    for (int i : live) {
+      writers.add(checkpoints.writer(jobs.get(i).job()));
+    }
     StepListener listener =
         (step, total, t, state) -> {
           boolean anyLive = false;
@@ -175,15 +243,21 @@ public final class FlagDitJobExecutor implements JobExecutor {
                         .setEtaMs(elapsed * (total - step) / Math.max(1, step))
                         .build());
             JobPlan plan = plans.get(k);
+            int index = k;
             if (plan.previewEvery() > 0 && step % plan.previewEvery() == 0 && step < total) {
-              int index = k;
               preview(plan, step, () -> state.frame(index, 0)).ifPresent(b.emitter()::preview);
             }
+            writers
+                .get(k)
+                .maybeWrite(step, total, () -> state.latent(index), b.emitter().emitted());
           }
           // Checked after every step: sampling stops before the next step once all are cancelled.
           return anyLive;
         };
-    List<Generated> results = generator.generate(generations, listener);
+    List<Generated> results =
+        from == null
+            ? generator.generate(generations, listener)
+            : List.of(generator.resume(generations.get(0), from.state(), listener));
     for (int k = 0; k < live.size(); k++) {
       BatchJob b = jobs.get(live.get(k));
       if (b.cancel().isCancelled() || !results.get(k).completed()) {
@@ -225,7 +299,12 @@ public final class FlagDitJobExecutor implements JobExecutor {
                     Status.Code.INTERNAL, "cannot store output: " + e.getMessage(), false, e));
       }
     }
-    return List.of(outcomes);
+    if (checkpoints.enabled()) {
+      for (int i : live) {
+        // Ended one way or another: a later attempt must not continue from this state.
+        checkpoints.delete(jobs.get(i).job().getJobId());
+      }
+    }
   }
 
   /**
