@@ -336,11 +336,14 @@ class ApiFuzzTest {
               + " "
               + problem
               + ": "
-              + String.valueOf(o.status().getDescription())
-                  .substring(0, Math.min(200, String.valueOf(o.status().getDescription()).length()))
+              + cut(String.valueOf(o.status().getDescription()), 200)
               + "\n    input: "
               + c.input());
     }
+  }
+
+  private static String cut(String s, int max) {
+    return s.length() <= max ? s : s.substring(0, max) + "…";
   }
 
   /**
