@@ -98,10 +98,14 @@ final class RequestValidator {
     Sampling sampling = sampling(req.getSampling(), info);
     Output output = output(req.getOutput(), modality, sampling.getSteps());
     int priority = priority(req.getPriority());
-    if (req.getMaxQueueMs() > MAX_QUEUE_MS) {
+    // uint64 on the wire: values of 2^63 and more arrive as negative longs.
+    if (Long.compareUnsigned(req.getMaxQueueMs(), MAX_QUEUE_MS) > 0) {
       throw new InvalidFieldException(
           "max_queue_ms",
-          req.getMaxQueueMs() + " exceeds the limit of " + MAX_QUEUE_MS + " ms (24 h)");
+          Long.toUnsignedString(req.getMaxQueueMs())
+              + " exceeds the limit of "
+              + MAX_QUEUE_MS
+              + " ms (24 h)");
     }
     labels(req.getLabelsMap());
 
@@ -217,9 +221,11 @@ final class RequestValidator {
               + modality
               + "; allowed: WAV for AUDIO, PNG otherwise");
     }
-    if (in.getPreviewEvery() > steps) {
+    // uint32 on the wire: values of 2^31 and more arrive as negative ints.
+    if (Integer.compareUnsigned(in.getPreviewEvery(), steps) > 0) {
       throw new InvalidFieldException(
-          "output.preview_every", in.getPreviewEvery() + " exceeds sampling.steps " + steps);
+          "output.preview_every",
+          Integer.toUnsignedString(in.getPreviewEvery()) + " exceeds sampling.steps " + steps);
     }
     int tile = out.getTileSize();
     if (tile < 64 || tile > 4096 || tile % 64 != 0) {

@@ -185,7 +185,18 @@ class RequestValidationTest {
             "preview more often than steps",
             ok().setOutput(dev.lumina.proto.v1.Output.newBuilder().setPreviewEvery(31)),
             "output.preview_every",
-            "sampling.steps 30"));
+            "sampling.steps 30"),
+        // uint32/uint64 fields whose top bit is set reach Java as negative numbers.
+        arguments(
+            "preview every 2^32-2 steps (above 2^31)",
+            ok().setOutput(dev.lumina.proto.v1.Output.newBuilder().setPreviewEvery(-2)),
+            "output.preview_every",
+            "4294967294 exceeds sampling.steps 30"),
+        arguments(
+            "max queue of 2^64-1 ms (above 2^63)",
+            ok().setMaxQueueMs(-1L),
+            "max_queue_ms",
+            "18446744073709551615 exceeds the limit of 86400000"));
   }
 
   @ParameterizedTest(name = "{0} is INVALID_ARGUMENT naming {2}")
