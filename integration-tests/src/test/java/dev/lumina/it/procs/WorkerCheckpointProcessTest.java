@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.kafka.common.TopicPartition;
@@ -23,6 +24,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * Workers with {@code --checkpoint-every} on one shared artifact store: a job whose worker is
@@ -99,6 +101,7 @@ class WorkerCheckpointProcessTest {
   }
 
   @Test
+  @Timeout(value = 10, unit = TimeUnit.MINUTES) // 20 rounds, each waits out a 6 s session timeout
   void jobsWhoseWorkerIsKilledContinueFromTheirCheckpointWithTheSameResult() throws Exception {
     ChunkRecorder reference = generate(request("ckpt-reference"));
     assertThat(reference.awaitDone(JOB_WAIT))
