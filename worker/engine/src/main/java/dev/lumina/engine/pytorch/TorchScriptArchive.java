@@ -82,20 +82,54 @@ public final class TorchScriptArchive {
   }
 
   /**
-   * Writes the archive of {@link #bytes(String, String)} to a new temporary file, deleted on JVM
-   * exit.
+   * The archive of {@link #bytes(String, String)} as a file: {@code
+   * lumina-torchscript/lumina-CLASS-HASH.pt} under the temporary directory, named by its content,
+   * written once (atomically) and reused by every later process, so a process that dies leaves
+   * nothing new behind. Falls back to a fresh temporary file (deleted on exit) when that folder is
+   * not writable.
    *
-   * @throws UncheckedIOException if the file cannot be written
+   * @throws UncheckedIOException if no file can be written
    */
   public static Path writeTemp(String className, String methods) {
     byte[] data = bytes(className, methods);
+    String hash;
     try {
-      Path file = Files.createTempFile("lumina-" + className + "-", ".pt");
-      file.toFile().deleteOnExit();
-      Files.write(file, data);
+      hash =
+          java.util.HexFormat.of()
+              .formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(data))
+              .substring(0, 16);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+    }
+    Path dir = Path.of(System.getProperty("java.io.tmpdir"), "lumina-torchscript");
+    Path file = dir.resolve("lumina-" + className + "-" + hash + ".pt");
+    try {
+      if (Files.isRegularFile(file) && java.util.Arrays.equals(Files.readAllBytes(file), data)) {
+        return file;
+      }
+      Files.createDirectories(dir);
+      Path tmp = Files.createTempFile(dir, "." + className + "-", ".tmp");
+      try {
+        Files.write(tmp, data);
+        Files.move(
+            tmp,
+            file,
+            java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+            java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      } finally {
+        Files.deleteIfExists(tmp);
+      }
       return file;
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot write TorchScript archive for " + className, e);
+      try {
+        Path own = Files.createTempFile("lumina-" + className + "-", ".pt");
+        own.toFile().deleteOnExit();
+        Files.write(own, data);
+        return own;
+      } catch (IOException again) {
+        again.addSuppressed(e);
+        throw new UncheckedIOException("cannot write TorchScript archive for " + className, again);
+      }
     }
   }
 
