@@ -109,6 +109,10 @@ final class GenerationService extends GenerationGrpc.GenerationImplBase {
     lookup(request.getJobId(), tenant, out, r -> follower.follow(r, request.getAfterSeq()));
   }
 
+  /**
+   * Publishes the cancel (durably), then answers with the job once it has ended (CANCELLED, or
+   * however it ended first), or as it is after {@code lookupWait} if it is still stopping.
+   */
   @Override
   public void cancel(CancelRequest request, StreamObserver<Job> out) {
     String tenant = Tenancy.current();
@@ -126,11 +130,19 @@ final class GenerationService extends GenerationGrpc.GenerationImplBase {
                       .setCancel(ControlMessage.Cancel.newBuilder().setAtMs(clock.millis()))
                       .build());
             }
-            out.onNext(r.snapshot());
-            out.onCompleted();
           } catch (RuntimeException e) {
             out.onError(GatewayErrors.toStatus(e));
+            return;
           }
+          r.whenTerminal()
+              .copy()
+              .completeOnTimeout(null, lookupWait.toMillis(), TimeUnit.MILLISECONDS)
+              .thenAcceptAsync(
+                  ended -> {
+                    out.onNext(ended != null ? ended : r.snapshot());
+                    out.onCompleted();
+                  },
+                  streams);
         });
   }
 

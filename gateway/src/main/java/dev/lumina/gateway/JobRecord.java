@@ -32,6 +32,8 @@ final class JobRecord {
   private boolean sealed;
   private boolean placed;
   private Status endStatus = Status.OK;
+  private final java.util.concurrent.CompletableFuture<Job> terminal =
+      new java.util.concurrent.CompletableFuture<>();
 
   private static final class Subscription {
     final ChunkListener listener;
@@ -69,6 +71,20 @@ final class JobRecord {
   /** The job's state now. */
   synchronized JobState state() {
     return job.getState();
+  }
+
+  /**
+   * Completes with the job as it ended once its state is terminal (at once if it is). Dependent
+   * stages may run under the record's lock: continue asynchronously.
+   */
+  java.util.concurrent.CompletableFuture<Job> whenTerminal() {
+    return terminal;
+  }
+
+  private void noteTerminal() {
+    if (JobStates.isTerminal(job.getState()) && !terminal.isDone()) {
+      terminal.complete(snapshot());
+    }
   }
 
   synchronized boolean ended() {
@@ -127,6 +143,7 @@ final class JobRecord {
     }
     job = b.build();
     deliver();
+    noteTerminal();
     return true;
   }
 
@@ -171,6 +188,7 @@ final class JobRecord {
       sealed = true;
       deliver();
     }
+    noteTerminal();
   }
 
   private static boolean richer(GenerationChunk offered, GenerationChunk kept) {

@@ -175,6 +175,34 @@ class JobStreamTest {
   }
 
   @Test
+  void cancelAnswersWithTheJobAsItEndedOnceTheClusterStoppedIt() {
+    Job job = gw.generation("key-a").submit(request());
+    gw.publisher.onControl =
+        m ->
+            gw.table.onEvent(
+                dev.lumina.proto.cluster.v1.JobEvent.newBuilder()
+                    .setJobId(m.getJobId())
+                    .setTenant("tenant-a")
+                    .setState(dev.lumina.proto.v1.JobState.CANCELLED)
+                    .build());
+    Job answer =
+        gw.generation("key-a")
+            .cancel(
+                dev.lumina.proto.v1.CancelRequest.newBuilder().setJobId(job.getJobId()).build());
+    assertThat(answer.getState()).isEqualTo(dev.lumina.proto.v1.JobState.CANCELLED);
+  }
+
+  @Test
+  void cancelOfAJobStillStoppingAnswersWithItAsItIsAfterTheWait() {
+    Job job = gw.generation("key-a").submit(request());
+    Job answer =
+        gw.generation("key-a")
+            .cancel(
+                dev.lumina.proto.v1.CancelRequest.newBuilder().setJobId(job.getJobId()).build());
+    assertThat(answer.getState()).isEqualTo(dev.lumina.proto.v1.JobState.QUEUED);
+  }
+
+  @Test
   void aResubmissionSendsAnUnplacedJobToTheSchedulerAgainButNotAPlacedOne() {
     GenerateRequest r = request().toBuilder().setRequestId("retry-me").build();
     Job first = gw.generation("key-a").submit(r);

@@ -13,6 +13,9 @@ final class RecordingPublisher implements JobPublisher {
   final List<ControlMessage> controls = new CopyOnWriteArrayList<>();
   final List<JobEnvelope> republished = new CopyOnWriteArrayList<>();
 
+  /** Called with each control message once recorded (e.g. to play the cluster's answer). */
+  volatile java.util.function.Consumer<ControlMessage> onControl = m -> {};
+
   @Override
   public void publishJob(JobEnvelope envelope, JobEvent queued) {
     jobs.add(envelope);
@@ -27,6 +30,7 @@ final class RecordingPublisher implements JobPublisher {
   @Override
   public void publishControl(ControlMessage message) {
     controls.add(message);
+    onControl.accept(message);
   }
 
   @Override
