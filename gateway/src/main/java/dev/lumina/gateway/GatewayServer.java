@@ -29,6 +29,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Thread-safe.
  */
 public final class GatewayServer implements AutoCloseable {
+  private static final org.slf4j.Logger LOG =
+      org.slf4j.LoggerFactory.getLogger(GatewayServer.class);
   private final GrpcHost.Bound publicServer;
   private final GrpcHost.Bound chunkSinkServer;
   private final ClusterFollower follower;
@@ -69,6 +71,7 @@ public final class GatewayServer implements AutoCloseable {
 
   /** {@link #start(GatewayConfig, GrpcHost)} with its meters in {@code registry}. */
   public static GatewayServer start(GatewayConfig config, GrpcHost host, MeterRegistry registry) {
+    awaitKafka(config.kafkaBootstrap());
     ClusterTopics.ensure(
         config.kafkaBootstrap(),
         ClusterTopics.gateway(config.topicPartitions(), config.replication()));
@@ -148,6 +151,53 @@ public final class GatewayServer implements AutoCloseable {
     } catch (RuntimeException e) {
       closeQuietly(sink, follower, publisher, streams::shutdownNow);
       throw e;
+    }
+  }
+
+  /** How often a gateway waiting for Kafka says so. */
+  static final Duration KAFKA_WAIT_LOG_INTERVAL = Duration.ofSeconds(5);
+
+  /**
+   * Waits until a broker of {@code bootstrap} answers, saying so every {@link
+   * #KAFKA_WAIT_LOG_INTERVAL}: a gateway accepts nothing it cannot make durable, so it opens no
+   * port before Kafka is there (and reports not ready meanwhile, where it has a management port).
+   *
+   * @throws IllegalStateException when interrupted
+   */
+  static void awaitKafka(String bootstrap) {
+    java.util.Properties p = new java.util.Properties();
+    p.put(org.apache.kafka.clients.admin.AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    p.put(org.apache.kafka.clients.admin.AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 3000);
+    p.put(org.apache.kafka.clients.admin.AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 4000);
+    long waitingSince = System.nanoTime();
+    long nextLog = 0;
+    try (org.apache.kafka.clients.admin.Admin admin =
+        org.apache.kafka.clients.admin.Admin.create(p)) {
+      while (true) {
+        try {
+          admin.describeCluster().nodes().get(5, java.util.concurrent.TimeUnit.SECONDS);
+          if (nextLog > 0) {
+            LOG.info(
+                "kafka: {} answered after {} s; starting",
+                bootstrap,
+                (System.nanoTime() - waitingSince) / 1_000_000_000L);
+          }
+          return;
+        } catch (java.util.concurrent.ExecutionException
+            | java.util.concurrent.TimeoutException e) {
+          long now = System.nanoTime();
+          if (now >= nextLog) {
+            LOG.warn(
+                "kafka: cannot reach {} ({}); not serving until it answers, retrying",
+                bootstrap,
+                e.getCause() != null ? e.getCause().getMessage() : "no answer within 5 s");
+            nextLog = now + KAFKA_WAIT_LOG_INTERVAL.toNanos();
+          }
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while waiting for kafka " + bootstrap, e);
     }
   }
 

@@ -200,21 +200,28 @@ final class GatewayCommand implements Callable<Integer> {
     if (quotaLine != null) {
       System.err.println("lumina gateway: " + quotaLine);
     }
-    GatewayServer gateway;
+    // The management port first: while the gateway waits for Kafka, /readyz says not ready.
+    java.util.concurrent.atomic.AtomicReference<GatewayServer> serving =
+        new java.util.concurrent.atomic.AtomicReference<>();
     Optional<ManagementServer> management;
-    try {
-      gateway = GatewayServer.start(config, GrpcServerFactory.gatewayHost(), metrics.registry());
-    } catch (RuntimeException e) {
-      System.err.println("lumina gateway: " + e.getMessage());
-      return 1;
-    }
     try {
       management =
           metrics
               .start()
-              .map(m -> m.readiness("kafka", new KafkaReadiness(config.kafkaBootstrap())));
+              .map(
+                  m ->
+                      m.readiness("kafka", new KafkaReadiness(config.kafkaBootstrap()))
+                          .readiness("gateway", () -> serving.get() != null));
     } catch (RuntimeException e) {
-      gateway.close();
+      System.err.println("lumina gateway: " + e.getMessage());
+      return 1;
+    }
+    GatewayServer gateway;
+    try {
+      gateway = GatewayServer.start(config, GrpcServerFactory.gatewayHost(), metrics.registry());
+      serving.set(gateway);
+    } catch (RuntimeException e) {
+      management.ifPresent(ManagementServer::close);
       System.err.println("lumina gateway: " + e.getMessage());
       return 1;
     }
