@@ -31,6 +31,7 @@ final class JobRecord {
   private boolean ended;
   private boolean sealed;
   private boolean placed;
+  private boolean previewsElided;
   private Status endStatus = Status.OK;
   private final java.util.concurrent.CompletableFuture<Job> terminal =
       new java.util.concurrent.CompletableFuture<>();
@@ -116,7 +117,7 @@ final class JobRecord {
     }
     GenerationChunk kept = chunks.get(chunk.getSeq());
     if (kept != null) {
-      if (richer(chunk, kept)) {
+      if (richer(chunk, kept) && !(ended && chunk.hasPreview())) {
         chunks.put(chunk.getSeq(), chunk);
       }
       return false;
@@ -241,6 +242,17 @@ final class JobRecord {
         s.listener.onEnd(endStatus);
         subscriptions.remove(s);
       }
+    }
+    if (ended && !previewsElided) {
+      // Previews are transient: once the job's streams are done, keep none of their pictures.
+      previewsElided = true;
+      chunks.replaceAll(
+          (seq, c) ->
+              c.hasPreview() && !c.getPreview().getElided()
+                  ? c.toBuilder()
+                      .setPreview(c.getPreview().toBuilder().clearPng().setElided(true))
+                      .build()
+                  : c);
     }
   }
 
