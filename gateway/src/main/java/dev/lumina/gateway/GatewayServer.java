@@ -201,10 +201,14 @@ public final class GatewayServer implements AutoCloseable {
     }
   }
 
-  /** Threads that read artifact bytes and send chunks to client streams, made as needed. */
+  /**
+   * Threads that read artifact bytes and send chunks to client streams: a fixed number (their work
+   * never waits on a client: a stream that is not ready is resumed by its ready callback).
+   */
   private static ExecutorService streamPool() {
     AtomicInteger n = new AtomicInteger();
-    return Executors.newCachedThreadPool(
+    return Executors.newFixedThreadPool(
+        Math.max(8, 4 * Runtime.getRuntime().availableProcessors()),
         r -> {
           Thread t = new Thread(r, "lumina-gateway-stream-" + n.incrementAndGet());
           t.setDaemon(true);

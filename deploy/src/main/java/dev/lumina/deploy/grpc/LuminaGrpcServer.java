@@ -17,10 +17,13 @@ public final class LuminaGrpcServer implements AutoCloseable {
 
   private final Server server;
   private final HealthStatusManager health;
+  private final java.util.concurrent.ExecutorService calls;
 
-  LuminaGrpcServer(Server server, HealthStatusManager health) {
+  LuminaGrpcServer(
+      Server server, HealthStatusManager health, java.util.concurrent.ExecutorService calls) {
     this.server = server;
     this.health = health;
+    this.calls = calls;
   }
 
   /** The bound port (the resolved one when started on port 0). */
@@ -56,6 +59,8 @@ public final class LuminaGrpcServer implements AutoCloseable {
     } catch (InterruptedException e) {
       server.shutdownNow();
       Thread.currentThread().interrupt();
+    } finally {
+      calls.shutdown();
     }
   }
 }

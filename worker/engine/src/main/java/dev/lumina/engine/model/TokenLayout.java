@@ -108,6 +108,11 @@ public record TokenLayout(Kind kind, int frames, int height, int width) {
     };
   }
 
+  /** The number of values in the latent of {@code channels} channels. */
+  public long latentSize(int channels) {
+    return latentShape(channels).size();
+  }
+
   /** The channel axis of {@link #latentShape}. */
   public int channelAxis() {
     return framed() ? 1 : 0;

@@ -187,8 +187,7 @@ public final class FlagDitJobExecutor implements JobExecutor {
       for (int k = live.size() - 1; k >= 0; k--) {
         BatchJob b = jobs.get(live.get(k));
         JobPlan plan = plans.get(k);
-        Optional<Checkpoints.Resumed> from =
-            checkpoints.load(b.job(), plan.layout().latentShape(c).size());
+        Optional<Checkpoints.Resumed> from = checkpoints.load(b.job(), plan.layout().latentSize(c));
         if (from.isPresent()) {
           LOG.info(
               "job {}: continuing from its checkpoint after step {} ({} chunks sent before)",
