@@ -171,14 +171,19 @@ class BrokerOutageTest {
       long endMs = ms(t0);
       assertThat(states.values()).as("every job succeeded").containsOnly(JobState.SUCCEEDED);
 
-      Map<String, List<JobEvent>> events = EventLog.byJob(cluster.bootstrap());
-      for (String id : jobIds.values()) {
-        List<JobEvent> terminal =
-            events.getOrDefault(id, List.of()).stream()
-                .filter(e -> JobStates.isTerminal(e.getState()))
-                .toList();
-        assertThat(terminal).as("terminal events of %s", id).hasSize(1);
-      }
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .untilAsserted(
+              () -> {
+                Map<String, List<JobEvent>> events = EventLog.byJob(cluster.bootstrap());
+                for (String id : jobIds.values()) {
+                  assertThat(
+                          events.getOrDefault(id, List.of()).stream()
+                              .filter(e -> JobStates.isTerminal(e.getState())))
+                      .as("terminal events of %s", id)
+                      .hasSize(1);
+                }
+              });
       assertThat(jobIds.values()).as("distinct jobs").doesNotHaveDuplicates().hasSize(JOBS);
       System.out.printf(
           "broker %s: outage %d ms; first answers %d OK, %d UNAVAILABLE (p50 %d ms, max %d ms);"
