@@ -114,6 +114,11 @@ public final class SchedulerServer implements AutoCloseable {
             config.secondsPerTokenEval());
     Properties c = consumerProps();
     c.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
+    // Static membership under the instance's own id: a restarted scheduler takes its partitions
+    // back at once instead of waiting for the dead member's session to expire, and a second
+    // process with the same id is fenced (as its transactional producer is).
+    c.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, config.transactionalId());
+    c.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000);
     this.requests = new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer());
     this.followed =
         new KafkaConsumer<>(consumerProps(), new StringDeserializer(), new ByteArrayDeserializer());
@@ -228,7 +233,11 @@ public final class SchedulerServer implements AutoCloseable {
       log.error("scheduler stopped", e);
     } finally {
       ready.countDown();
-      requests.close(CloseOptions.timeout(Duration.ofSeconds(2)));
+      // A clean stop hands the partitions over at once (a static member would otherwise keep them
+      // until its session expires).
+      requests.close(
+          CloseOptions.timeout(Duration.ofSeconds(2))
+              .withGroupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
       followed.close(CloseOptions.timeout(Duration.ofSeconds(2)));
       producer.close(Duration.ofSeconds(2));
     }

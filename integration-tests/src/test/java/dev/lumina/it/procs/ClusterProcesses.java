@@ -47,6 +47,8 @@ final class ClusterProcesses implements AutoCloseable {
   private int brokerPort;
   private int controllerPort;
   private int brokerStarts = 1;
+  private RoleProcess scheduler;
+  private int schedulerStarts = 1;
 
   private ClusterProcesses(Path dir, Path modelDir) {
     this.dir = dir;
@@ -75,8 +77,7 @@ final class ClusterProcesses implements AutoCloseable {
     controllerPort = freePort();
     broker = launchBroker("kafka");
     // The scheduler first: it creates the work topics the workers subscribe to.
-    RoleProcess scheduler = launch("scheduler", "192m", List.of("scheduler", "--kafka", bootstrap));
-    scheduler.awaitLine(SCHEDULER_READY, START_TIMEOUT);
+    scheduler = launchScheduler("scheduler");
     List<RoleProcess> gws = new ArrayList<>();
     for (int i = 0; i < gatewayCount; i++) {
       gws.add(
@@ -173,6 +174,26 @@ final class ClusterProcesses implements AutoCloseable {
       broker.close();
     }
     await().atMost(Duration.ofSeconds(60)).until(() -> !broker.isAlive());
+  }
+
+  private RoleProcess launchScheduler(String name) {
+    RoleProcess s = launch(name, "192m", List.of("scheduler", "--kafka", bootstrap));
+    s.awaitLine(SCHEDULER_READY, START_TIMEOUT);
+    return s;
+  }
+
+  /** SIGKILLs the scheduler; returns once the process is gone. */
+  void killScheduler() {
+    scheduler.kill();
+    await().atMost(Duration.ofSeconds(60)).until(() -> !scheduler.isAlive());
+  }
+
+  /**
+   * Starts the scheduler again (the same instance id, so the same transactional id: a transaction
+   * the killed one left open is aborted); returns once it places jobs.
+   */
+  void restartScheduler() {
+    scheduler = launchScheduler("scheduler-" + (++schedulerStarts));
   }
 
   /** Starts the broker again on the same data and ports; returns once it serves. */
