@@ -251,6 +251,15 @@ final class ClusterProcesses implements AutoCloseable {
     return bootstrap;
   }
 
+  /** The process id of gateway {@code i}. */
+  long gatewayPid(int i) {
+    return started.stream()
+        .filter(p -> p.name().equals("gateway-" + i))
+        .findFirst()
+        .orElseThrow()
+        .pid();
+  }
+
   /** A plaintext channel to gateway {@code i}'s public port. */
   ManagedChannel gateway(int i) {
     return channels.get(i);
