@@ -13,6 +13,8 @@ public final class BenchTable {
   public static final double GOAL_OVERHEAD_P99_MS = 30;
   public static final double GOAL_JOBS_PER_SECOND = 500;
   public static final double GOAL_ACCEPTED_P50_MS = 5;
+  public static final double GOAL_OVERHEAD_PER_FLOOR = 2;
+  public static final double GOAL_BUSY = 0.9;
 
   private BenchTable() {}
 
@@ -21,6 +23,14 @@ public final class BenchTable {
    * saturated rate.
    */
   public static String format(List<PhaseResult> phases) {
+    return format(phases, null, 1);
+  }
+
+  /**
+   * The table, with the path's floor measured in the same run (null when not measured) and the
+   * number of workers the busy fraction is shared by.
+   */
+  public static String format(List<PhaseResult> phases, PathFloor floor, int workers) {
     StringBuilder b = new StringBuilder();
     b.append(
         String.format(
@@ -67,6 +77,32 @@ public final class BenchTable {
               pair(p.inWorker()),
               pair(p.delivery())));
     }
+    for (PhaseResult p : phases) {
+      b.append(
+          String.format(
+              Locale.ROOT,
+              "%-11s first chunk %-17s busy %.2f (model+decode %.1f s of %.1f s wall, %d"
+                  + " worker%s)%n",
+              p.name(),
+              pair(p.firstChunk()),
+              p.busyFraction(workers),
+              p.workerSeconds(),
+              p.wallSeconds(),
+              workers,
+              workers == 1 ? "" : "s"));
+    }
+    if (floor != null) {
+      b.append(
+          String.format(
+              Locale.ROOT,
+              "floor (same broker, same process): kafka acks=all produce->consume %s,"
+                  + " transactional read_committed %s, gRPC unary on loopback %s; path floor"
+                  + " (one of each) %s%n",
+              pair(floor.kafka()),
+              pair(floor.transactional()),
+              pair(floor.grpc()),
+              String.format(Locale.ROOT, "%.1f/%.1f ms", floor.p50Ms(), floor.p99Ms())));
+    }
     PhaseResult seq =
         phases.stream().filter(p -> p.name().equals("sequential")).findFirst().orElse(null);
     PhaseResult sat =
@@ -95,7 +131,17 @@ public final class BenchTable {
               " ms",
               true));
     }
+    if (seq != null && floor != null) {
+      b.append(
+          goal(
+              "overhead p50 / floor p50",
+              seq.overhead().p50Ms() / floor.p50Ms(),
+              GOAL_OVERHEAD_PER_FLOOR,
+              "x",
+              true));
+    }
     if (sat != null) {
+      b.append(goal("busy (saturated)", sat.busyFraction(workers), GOAL_BUSY, "", false));
       b.append(goal("jobs/s (saturated)", sat.jobsPerSecond(), GOAL_JOBS_PER_SECOND, "", false));
       b.append(
           goal(
@@ -116,7 +162,7 @@ public final class BenchTable {
     boolean met = atMost ? value <= goal : value >= goal;
     return String.format(
         Locale.ROOT,
-        "  %-27s %9.1f%s  goal %s %.0f%s  %s%n",
+        "  %-27s %9.2f%s  goal %s %.1f%s  %s%n",
         what,
         value,
         unit,

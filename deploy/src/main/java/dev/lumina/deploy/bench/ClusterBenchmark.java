@@ -163,6 +163,7 @@ public final class ClusterBenchmark {
             .build();
     long t0 = System.nanoTime();
     double accepted = -1;
+    double first = -1;
     try {
       Iterator<GenerationChunk> it =
           GenerationGrpc.newBlockingStub(channel)
@@ -173,12 +174,23 @@ public final class ClusterBenchmark {
         double at = (System.nanoTime() - t0) / 1e6;
         if (c.hasAccepted()) {
           accepted = at;
-        } else if (c.hasCompleted() && accepted >= 0) {
+          continue;
+        }
+        if (first < 0) {
+          first = at;
+        }
+        if (c.hasCompleted() && accepted >= 0) {
           Completed done = c.getCompleted();
           var t = done.getTimings();
           JobSample s =
               new JobSample(
-                  accepted, at, t.getModelMs(), t.getDecodeMs(), t.getQueuedMs(), t.getTotalMs());
+                  accepted,
+                  at,
+                  t.getModelMs(),
+                  t.getDecodeMs(),
+                  t.getQueuedMs(),
+                  t.getTotalMs(),
+                  first);
           while (it.hasNext()) {
             it.next();
           }

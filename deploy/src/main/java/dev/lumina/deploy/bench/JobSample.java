@@ -11,6 +11,7 @@ package dev.lumina.deploy.bench;
  *     Completed.timings.queued_ms}): the accept's durable writes, placement and the worker picking
  *     the job up
  * @param workerTotalMs the gateway's accept time to the worker's end of the job ({@code total_ms})
+ * @param firstChunkMs request sent to the first chunk from the worker (progress, usually)
  */
 public record JobSample(
     double acceptedMs,
@@ -18,7 +19,8 @@ public record JobSample(
     long modelMs,
     long decodeMs,
     long queuedMs,
-    long workerTotalMs) {
+    long workerTotalMs,
+    double firstChunkMs) {
 
   public JobSample {
     if (acceptedMs < 0 || endToEndMs < acceptedMs) {

@@ -17,6 +17,8 @@ import java.util.List;
  * @param queued the gateway's accept time to the worker's start ({@link JobSample#queuedMs})
  * @param inWorker the worker's own time besides model and decode ({@link JobSample#inWorkerMs})
  * @param delivery end to end minus the worker's total ({@link JobSample#deliveryMs})
+ * @param firstChunk time to the first chunk from the worker
+ * @param workerSeconds the workers' model + decode seconds over the phase, summed
  */
 public record PhaseResult(
     String name,
@@ -30,7 +32,9 @@ public record PhaseResult(
     LatencyStats modelAndDecode,
     LatencyStats queued,
     LatencyStats inWorker,
-    LatencyStats delivery) {
+    LatencyStats delivery,
+    LatencyStats firstChunk,
+    double workerSeconds) {
 
   /** Summarises {@code samples} (the completed jobs). */
   public static PhaseResult of(
@@ -47,7 +51,17 @@ public record PhaseResult(
         LatencyStats.of(samples.stream().mapToDouble(s -> s.modelMs() + s.decodeMs()).toArray()),
         LatencyStats.of(samples.stream().mapToDouble(JobSample::queuedMs).toArray()),
         LatencyStats.of(samples.stream().mapToDouble(JobSample::inWorkerMs).toArray()),
-        LatencyStats.of(samples.stream().mapToDouble(JobSample::deliveryMs).toArray()));
+        LatencyStats.of(samples.stream().mapToDouble(JobSample::deliveryMs).toArray()),
+        LatencyStats.of(samples.stream().mapToDouble(JobSample::firstChunkMs).toArray()),
+        samples.stream().mapToDouble(s -> s.modelMs() + s.decodeMs()).sum() / 1000.0);
+  }
+
+  /**
+   * Model + decode time ÷ wall time, per worker: how busy {@code workers} workers were (1 = never
+   * idle).
+   */
+  public double busyFraction(int workers) {
+    return wallSeconds <= 0 ? 0 : workerSeconds / wallSeconds / Math.max(1, workers);
   }
 
   /** Completed jobs per second over the phase. */

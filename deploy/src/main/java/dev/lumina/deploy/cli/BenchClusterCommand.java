@@ -3,6 +3,7 @@ package dev.lumina.deploy.cli;
 import dev.lumina.deploy.bench.BenchModelDir;
 import dev.lumina.deploy.bench.BenchTable;
 import dev.lumina.deploy.bench.ClusterBenchmark;
+import dev.lumina.deploy.bench.PathFloor;
 import dev.lumina.deploy.bench.PhaseResult;
 import dev.lumina.deploy.cluster.EmbeddedCluster;
 import dev.lumina.deploy.tls.ClientTls;
@@ -135,6 +136,15 @@ final class BenchClusterCommand implements Callable<Integer> {
               + " ${DEFAULT-VALUE}).")
   int maxBatch;
 
+  @Option(
+      names = "--floor-rounds",
+      defaultValue = "200",
+      description =
+          "In-process cluster: round trips of each kind measuring the path's floor on the same"
+              + " broker (bare Kafka, transactional Kafka, gRPC); 0 = skip (default:"
+              + " ${DEFAULT-VALUE}).")
+  int floorRounds;
+
   @Mixin TlsOptions.Client tls;
 
   @Override
@@ -165,7 +175,7 @@ final class BenchClusterCommand implements Callable<Integer> {
       return 2;
     }
     if (server != null && !server.isBlank()) {
-      return measure(server, apiKey, settings, transport.credentials());
+      return measure(server, apiKey, settings, transport.credentials(), null);
     }
     if (transport.isTls()) {
       System.err.println(
@@ -198,15 +208,28 @@ final class BenchClusterCommand implements Callable<Integer> {
               + workerPollMs
               + " ms, max batch "
               + maxBatch);
-      return measure("127.0.0.1:" + cluster.gatewayPort(), null, settings, transport.credentials());
+      String bootstrap = cluster.bootstrapServers();
+      return measure(
+          "127.0.0.1:" + cluster.gatewayPort(),
+          null,
+          settings,
+          transport.credentials(),
+          floorRounds > 0 ? () -> PathFloor.measure(bootstrap, floorRounds) : null);
     }
+  }
+
+  /** Measures the floor of the path (on the cluster's own broker). */
+  @FunctionalInterface
+  private interface FloorProbe {
+    PathFloor measure() throws InterruptedException;
   }
 
   private static int measure(
       String address,
       String apiKey,
       ClusterBenchmark.Settings settings,
-      ChannelCredentials credentials)
+      ChannelCredentials credentials,
+      FloorProbe floorProbe)
       throws InterruptedException {
     int colon = address.lastIndexOf(':');
     int port;
@@ -230,8 +253,13 @@ final class BenchClusterCommand implements Callable<Integer> {
         calls = ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(h));
       }
       List<PhaseResult> phases = ClusterBenchmark.run(calls, settings, System.out);
+      PathFloor floor = null;
+      if (floorProbe != null) {
+        System.out.println("floor: bare Kafka, transactional Kafka and gRPC round trips");
+        floor = floorProbe.measure();
+      }
       System.out.println();
-      System.out.print(BenchTable.format(phases));
+      System.out.print(BenchTable.format(phases, floor, 1));
       return phases.stream().allMatch(p -> p.completed() > 0) ? 0 : 1;
     } catch (IllegalStateException e) {
       System.err.println("lumina bench cluster: " + e.getMessage());
