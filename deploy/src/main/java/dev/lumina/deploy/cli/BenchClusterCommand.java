@@ -145,6 +145,20 @@ final class BenchClusterCommand implements Callable<Integer> {
               + " ${DEFAULT-VALUE}).")
   int floorRounds;
 
+  @Option(
+      names = "--capacity-jobs",
+      defaultValue = "2000",
+      description =
+          "In-process: jobs of the capacity phase, on a second cluster whose 2 workers run a"
+              + " model that costs nothing; 0 = skip (default: ${DEFAULT-VALUE}).")
+  int capacityJobs;
+
+  @Option(
+      names = "--capacity-clients",
+      defaultValue = "64",
+      description = "Concurrent clients of the capacity phase (default: ${DEFAULT-VALUE}).")
+  int capacityClients;
+
   @Mixin TlsOptions.Client tls;
 
   @Override
@@ -198,6 +212,8 @@ final class BenchClusterCommand implements Callable<Integer> {
       System.err.println("lumina bench cluster: " + e.getMessage());
       return 1;
     }
+    int code;
+    dev.lumina.proto.v1.ModelInfo info;
     try (cluster) {
       System.out.println(
           "in-process cluster: gateway 127.0.0.1:"
@@ -209,12 +225,46 @@ final class BenchClusterCommand implements Callable<Integer> {
               + " ms, max batch "
               + maxBatch);
       String bootstrap = cluster.bootstrapServers();
-      return measure(
-          "127.0.0.1:" + cluster.gatewayPort(),
-          null,
-          settings,
-          transport.credentials(),
-          floorRounds > 0 ? () -> PathFloor.measure(bootstrap, floorRounds) : null);
+      info = cluster.model();
+      code =
+          measure(
+              "127.0.0.1:" + cluster.gatewayPort(),
+              null,
+              settings,
+              transport.credentials(),
+              floorRounds > 0 ? () -> PathFloor.measure(bootstrap, floorRounds) : null);
+    }
+    if (code != 0 || capacityJobs == 0) {
+      return code;
+    }
+    return capacity(info);
+  }
+
+  /**
+   * The capacity phase: {@code --capacity-jobs} jobs from {@code --capacity-clients} clients
+   * through a second in-process cluster whose two workers run {@code IdentityExecutor}; counts
+   * every job's completed chunk (none lost, none twice).
+   */
+  private int capacity(dev.lumina.proto.v1.ModelInfo info) throws InterruptedException {
+    System.out.println(
+        "capacity: "
+            + capacityJobs
+            + " jobs, "
+            + capacityClients
+            + " clients, 2 workers whose model costs nothing");
+    try (var rig =
+        dev.lumina.deploy.bench.CapacityRun.start(
+            Files.createTempDirectory("lumina-bench-capacity-"),
+            dev.lumina.proto.cluster.v1.ModelCard.newBuilder().setInfo(info).build(),
+            releaseWindow)) {
+      var result = rig.run(capacityJobs, capacityClients, Duration.ofSeconds(jobTimeoutSeconds));
+      System.out.print(result.describe());
+      return result.lost() == 0 && result.duplicated() == 0 ? 0 : 1;
+    } catch (InterruptedException e) {
+      throw e;
+    } catch (Exception e) {
+      System.err.println("lumina bench cluster: capacity phase: " + e);
+      return 1;
     }
   }
 

@@ -39,7 +39,13 @@ class BenchClusterCommandTest {
                   "--saturated-jobs",
                   "6",
                   "--clients",
-                  "3");
+                  "3",
+                  "--floor-rounds",
+                  "10",
+                  "--capacity-jobs",
+                  "20",
+                  "--capacity-clients",
+                  "4");
     } finally {
       System.setOut(stdout);
     }
@@ -50,7 +56,14 @@ class BenchClusterCommandTest {
         .containsPattern("sequential\\s+1\\s+4\\s+0 ")
         .containsPattern("saturated\\s+3\\s+6\\s+0 ")
         .contains("overhead p50 (sequential)")
-        .contains("jobs/s (saturated)");
+        .contains("jobs/s (saturated)")
+        .containsPattern(
+            "floor \\(same broker, same process\\): kafka acks=all produce->consume"
+                + " [0-9.]+/[0-9.]+ ms")
+        .contains("overhead p50 / floor p50")
+        .containsPattern("saturated\\s+first chunk [0-9.]+/[0-9.]+ ms\\s+busy [0-9.]+")
+        .contains("capacity    20 jobs in")
+        .contains("20 completed once, 0 lost, 0 duplicated");
   }
 
   @Test
