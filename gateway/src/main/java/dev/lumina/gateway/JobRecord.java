@@ -170,12 +170,13 @@ final class JobRecord {
               .putAllLabels(e.getLabelsCount() > 0 ? e.getLabelsMap() : job.getLabelsMap());
       b.setState(
           event.getState() == JobState.JOB_STATE_UNSPECIFIED ? e.getState() : event.getState());
-      if (b.getState() == JobState.JOB_STATE_UNSPECIFIED) {
+      if (b.getState() == JobState.JOB_STATE_UNSPECIFIED || regresses(b.getState())) {
         b.setState(job.getState());
       }
       job = b.build();
     } else if (!JobStates.isTerminal(job.getState())
-        && event.getState() != JobState.JOB_STATE_UNSPECIFIED) {
+        && event.getState() != JobState.JOB_STATE_UNSPECIFIED
+        && !regresses(event.getState())) {
       job = job.toBuilder().setState(event.getState()).build();
     }
     for (GenerationChunk c : event.getChunksList()) {
@@ -190,6 +191,14 @@ final class JobRecord {
       deliver();
     }
     noteTerminal();
+  }
+
+  /**
+   * A QUEUED event read after the job was seen running (a worker's chunks over ChunkSink can
+   * overtake the follower's read of lumina.events) must not move it back.
+   */
+  private boolean regresses(JobState next) {
+    return next == JobState.QUEUED && job.getState() == JobState.RUNNING;
   }
 
   private static boolean richer(GenerationChunk offered, GenerationChunk kept) {

@@ -11,8 +11,33 @@ import dev.lumina.proto.v1.Preview;
 import dev.lumina.proto.v1.Progress;
 import org.junit.jupiter.api.Test;
 
-/** A finished job keeps no preview pictures: they are transient, and replays show them elided. */
-class JobRecordMemoryTest {
+/**
+ * What a job record keeps: a finished job no preview pictures (they are transient, and replays show
+ * them elided); a running job's state never goes back to QUEUED.
+ */
+class JobRecordTest {
+  @Test
+  void aQueuedEventReadAfterTheJobWasSeenRunningDoesNotMoveItBack() {
+    JobRecord r =
+        new JobRecord(
+            "j-2", "t", Job.newBuilder().setJobId("j-2").setState(JobState.QUEUED).build(), null);
+    r.addChunk(
+        chunk(2, GenerationChunk.newBuilder().setProgress(Progress.newBuilder().setStep(1)))
+            .toBuilder()
+            .setJobId("j-2")
+            .build());
+    assertThat(r.state()).isEqualTo(JobState.RUNNING);
+    r.applyEvent(
+        dev.lumina.proto.cluster.v1.JobEvent.newBuilder()
+            .setJobId("j-2")
+            .setState(JobState.QUEUED)
+            .setJob(Job.newBuilder().setJobId("j-2").setState(JobState.QUEUED))
+            .setWorkTopic("lumina.work.image.s")
+            .build());
+    assertThat(r.state()).isEqualTo(JobState.RUNNING);
+    assertThat(r.placed()).isTrue();
+  }
+
   private static GenerationChunk chunk(long seq, GenerationChunk.Builder b) {
     return b.setJobId("j-1").setSeq(seq).build();
   }
