@@ -46,8 +46,12 @@ final class Admission implements ServerInterceptor {
 
   private final Quotas quotas;
   private final JobTable table;
-  private final ConcurrentHashMap<String, RateLimiter> rates = new ConcurrentHashMap<>();
-  private final ConcurrentHashMap<String, Bulkhead> streams = new ConcurrentHashMap<>();
+
+  /** A tenant's limiter, with the limit it was made for (a reloaded quota file makes a new one). */
+  private record Made<T>(Quotas.Limit limit, T value) {}
+
+  private final ConcurrentHashMap<String, Made<RateLimiter>> rates = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, Made<Bulkhead>> streams = new ConcurrentHashMap<>();
   private final Map<String, Reserved> inFlight = new HashMap<>(); // guarded by this
 
   /** Accepts of one tenant between {@link #admit} and {@link Ticket#close}. */
@@ -80,7 +84,15 @@ final class Admission implements ServerInterceptor {
     String tenant = Tenancy.current();
     Quotas.Limit limit = quotas.limitFor(tenant);
     if (limit.requestsPerSecond() > 0) {
-      RateLimiter rate = rates.computeIfAbsent(tenant, t -> rateLimiter(t, limit));
+      RateLimiter rate =
+          rates
+              .compute(
+                  tenant,
+                  (t, old) ->
+                      old != null && old.limit().equals(limit)
+                          ? old
+                          : new Made<>(limit, rateLimiter(t, limit)))
+              .value();
       if (!rate.acquirePermission()) {
         refuse(
             call,
@@ -97,7 +109,15 @@ final class Admission implements ServerInterceptor {
       }
     }
     if (limit.streams() > 0 && isStream(call.getMethodDescriptor())) {
-      Bulkhead bulkhead = streams.computeIfAbsent(tenant, t -> bulkhead(t, limit));
+      Bulkhead bulkhead =
+          streams
+              .compute(
+                  tenant,
+                  (t, old) ->
+                      old != null && old.limit().equals(limit)
+                          ? old
+                          : new Made<>(limit, bulkhead(t, limit)))
+              .value();
       if (!bulkhead.tryAcquirePermission()) {
         refuse(
             call,

@@ -5,10 +5,14 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * What each tenant may use of a gateway and of the cluster, and how much queued work a tier may
@@ -24,8 +28,21 @@ import java.util.Objects;
  * tenant without a line of its own; keys are {@code requests-per-second}, {@code streams}, {@code
  * jobs} and {@code queued-token-seconds}; a key a tenant's line leaves out comes from the {@code *}
  * line. {@code #} starts a comment.
+ *
+ * <p>A file-backed instance follows its file like the key file: a lookup at most once per {@link
+ * #CHECK_INTERVAL} re-reads it and, when it changed and parses, uses the new limits from then on (a
+ * rewrite that does not parse keeps the previous limits, with one WARN naming the line).
+ * Thread-safe: the limits are an immutable table in an {@link AtomicReference}.
  */
 public final class Quotas {
+  /** How often a lookup may look at the file for changes. */
+  public static final Duration CHECK_INTERVAL = Duration.ofSeconds(1);
+
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Quotas.class);
+
+  /** The per-tenant limits of one version of the file. */
+  private record Table(Map<String, Limit> tenants, Limit everyTenant) {}
+
   /** The tenant name that stands for every tenant without a line of its own. */
   public static final String EVERY_TENANT = "*";
 
@@ -56,18 +73,31 @@ public final class Quotas {
   }
 
   private static final Quotas NONE =
-      new Quotas(Map.of(), Limit.NONE, 0, JobCost.DEFAULT_SECONDS_PER_TOKEN_EVAL);
+      new Quotas(
+          new Table(Map.of(), Limit.NONE),
+          0,
+          JobCost.DEFAULT_SECONDS_PER_TOKEN_EVAL,
+          null,
+          Clock.systemUTC(),
+          "");
 
-  private final Map<String, Limit> tenants;
-  private final Limit everyTenant;
+  private final AtomicReference<Table> table;
   private final double maxQueuedTokenSecondsPerTier;
   private final double secondsPerTokenEval;
+  private final Path file;
+  private final Clock clock;
+  private final AtomicLong nextCheckMillis;
+  private final Object reloadLock = new Object();
+  private String lastText; // guarded by reloadLock
+  private String lastWarning; // guarded by reloadLock
 
   private Quotas(
-      Map<String, Limit> tenants,
-      Limit everyTenant,
+      Table table,
       double maxQueuedTokenSecondsPerTier,
-      double secondsPerTokenEval) {
+      double secondsPerTokenEval,
+      Path file,
+      Clock clock,
+      String text) {
     if (!(maxQueuedTokenSecondsPerTier >= 0) || Double.isInfinite(maxQueuedTokenSecondsPerTier)) {
       throw new IllegalArgumentException(
           "max-queued-token-seconds must be finite and >= 0, got " + maxQueuedTokenSecondsPerTier);
@@ -76,10 +106,17 @@ public final class Quotas {
       throw new IllegalArgumentException(
           "seconds-per-token-eval must be finite and >= 0, got " + secondsPerTokenEval);
     }
-    this.tenants = Map.copyOf(tenants);
-    this.everyTenant = Objects.requireNonNull(everyTenant, "everyTenant");
+    this.table =
+        new AtomicReference<>(
+            new Table(
+                Map.copyOf(table.tenants()),
+                Objects.requireNonNull(table.everyTenant(), "everyTenant")));
     this.maxQueuedTokenSecondsPerTier = maxQueuedTokenSecondsPerTier;
     this.secondsPerTokenEval = secondsPerTokenEval;
+    this.file = file;
+    this.clock = clock;
+    this.lastText = text;
+    this.nextCheckMillis = new AtomicLong(clock.millis() + CHECK_INTERVAL.toMillis());
   }
 
   /** No limits at all (the default). */
@@ -100,7 +137,13 @@ public final class Quotas {
       Limit everyTenant,
       double maxQueuedTokenSecondsPerTier,
       double secondsPerTokenEval) {
-    return new Quotas(tenants, everyTenant, maxQueuedTokenSecondsPerTier, secondsPerTokenEval);
+    return new Quotas(
+        new Table(tenants, everyTenant),
+        maxQueuedTokenSecondsPerTier,
+        secondsPerTokenEval,
+        null,
+        Clock.systemUTC(),
+        "");
   }
 
   /**
@@ -112,12 +155,26 @@ public final class Quotas {
    */
   public static Quotas load(
       Path file, double maxQueuedTokenSecondsPerTier, double secondsPerTokenEval) {
-    String text;
+    return load(file, maxQueuedTokenSecondsPerTier, secondsPerTokenEval, Clock.systemUTC());
+  }
+
+  /** {@link #load(Path, double, double)} with the clock that paces the checks for changes. */
+  static Quotas load(
+      Path file, double maxQueuedTokenSecondsPerTier, double secondsPerTokenEval, Clock clock) {
+    String text = read(file);
+    return new Quotas(
+        parse(file, text), maxQueuedTokenSecondsPerTier, secondsPerTokenEval, file, clock, text);
+  }
+
+  private static String read(Path file) {
     try {
-      text = Files.readString(file, StandardCharsets.UTF_8);
+      return Files.readString(file, StandardCharsets.UTF_8);
     } catch (IOException e) {
       throw new IllegalArgumentException("quotas: cannot read " + file + ": " + e.getMessage(), e);
     }
+  }
+
+  private static Table parse(Path file, String text) {
     Map<String, Map<String, Number>> lines = new LinkedHashMap<>();
     String[] all = text.split("\n", -1);
     for (int i = 0; i < all.length; i++) {
@@ -154,22 +211,57 @@ public final class Quotas {
             tenants.put(t, limit(v, every));
           }
         });
-    return new Quotas(tenants, fallback, maxQueuedTokenSecondsPerTier, secondsPerTokenEval);
+    return new Table(tenants, fallback);
   }
 
-  /** A copy with another per-tier limit. */
-  public Quotas withMaxQueuedTokenSecondsPerTier(double v) {
-    return new Quotas(tenants, everyTenant, v, secondsPerTokenEval);
-  }
-
-  /** A copy with another cost model. */
-  public Quotas withSecondsPerTokenEval(double v) {
-    return new Quotas(tenants, everyTenant, maxQueuedTokenSecondsPerTier, v);
-  }
-
-  /** The limits of {@code tenant}. */
+  /** The limits of {@code tenant} now (looking at the file first when a check is due). */
   public Limit limitFor(String tenant) {
-    return tenants.getOrDefault(tenant, everyTenant);
+    checkIfDue();
+    Table t = table.get();
+    return t.tenants().getOrDefault(tenant, t.everyTenant());
+  }
+
+  private void checkIfDue() {
+    if (file == null) {
+      return;
+    }
+    long now = clock.millis();
+    long due = nextCheckMillis.get();
+    if (now >= due && nextCheckMillis.compareAndSet(due, now + CHECK_INTERVAL.toMillis())) {
+      reload();
+    }
+  }
+
+  /**
+   * Re-reads the file now and uses its limits if it changed and parses; otherwise keeps the current
+   * ones (one WARN per distinct problem). Returns true when the limits were replaced.
+   */
+  boolean reload() {
+    if (file == null) {
+      return false;
+    }
+    synchronized (reloadLock) {
+      String text;
+      Table next;
+      try {
+        text = read(file);
+        if (text.equals(lastText)) {
+          return false;
+        }
+        next = parse(file, text);
+      } catch (IllegalArgumentException e) {
+        if (!e.getMessage().equals(lastWarning)) {
+          lastWarning = e.getMessage();
+          LOG.warn("{}; keeping the previous quotas", e.getMessage());
+        }
+        return false;
+      }
+      table.set(next);
+      lastText = text;
+      lastWarning = null;
+      LOG.info("{}: reloaded quotas, {} tenants listed", file, next.tenants().size());
+      return true;
+    }
   }
 
   /** Most estimated model seconds queued per tier, 0 = no limit. */
@@ -183,14 +275,16 @@ public final class Quotas {
 
   /** True when nothing is limited. */
   public boolean isNone() {
-    return maxQueuedTokenSecondsPerTier == 0
-        && everyTenant.isNone()
-        && tenants.values().stream().allMatch(Limit::isNone);
+    Table t = table.get();
+    return file == null
+        && maxQueuedTokenSecondsPerTier == 0
+        && t.everyTenant().isNone()
+        && t.tenants().values().stream().allMatch(Limit::isNone);
   }
 
   /** Tenants with a line of their own. */
   public int tenantsListed() {
-    return tenants.size();
+    return table.get().tenants().size();
   }
 
   private static Map<String, Number> parsePair(String where, String pair) {

@@ -38,6 +38,24 @@ class QuotasTest {
   }
 
   @Test
+  void aChangedFileIsFollowedAndABadRewriteKeepsThePreviousLimits() throws IOException {
+    Path f = file("acme jobs=1\n");
+    FakeClock clock = new FakeClock();
+    Quotas q = Quotas.load(f, 0, 1e-6, clock);
+    assertThat(q.limitFor("acme").jobs()).isEqualTo(1);
+    Files.writeString(f, "acme jobs=5\n");
+    assertThat(q.limitFor("acme").jobs()).as("before the next check").isEqualTo(1);
+    clock.advance(Quotas.CHECK_INTERVAL);
+    assertThat(q.limitFor("acme").jobs()).as("after it").isEqualTo(5);
+    Files.writeString(f, "acme jobs=oops\n");
+    clock.advance(Quotas.CHECK_INTERVAL);
+    assertThat(q.limitFor("acme").jobs()).as("a rewrite that does not parse").isEqualTo(5);
+    Files.writeString(f, "* streams=2\n");
+    clock.advance(Quotas.CHECK_INTERVAL);
+    assertThat(q.limitFor("acme")).isEqualTo(new Quotas.Limit(0, 2, 0, 0));
+  }
+
+  @Test
   void withoutAStarLineUnlistedTenantsHaveNoLimits() throws IOException {
     Quotas q = Quotas.load(file("acme jobs=1\n"), 0, 1e-6);
     assertThat(q.limitFor("other")).isEqualTo(Quotas.Limit.NONE);

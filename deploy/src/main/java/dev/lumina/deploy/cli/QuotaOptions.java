@@ -19,7 +19,7 @@ final class QuotaOptions {
       description =
           "Per-tenant quotas, one 'TENANT key=value ...' line per tenant ('*' = every other"
               + " tenant; keys requests-per-second, streams, jobs, queued-token-seconds; 0 = no"
-              + " limit). Env: "
+              + " limit); re-read when it changes. Env: "
               + ENV
               + ".")
   Path file;
