@@ -10,9 +10,7 @@ import dev.lumina.proto.v1.Preview;
 import dev.lumina.proto.v1.Progress;
 import dev.lumina.proto.v1.Tile;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
-import io.github.resilience4j.core.IntervalFunction;
 import io.grpc.stub.StreamObserver;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -34,8 +32,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Chunks go one per {@code ChunkBatch} while a call is open, so each reaches the client at once.
  * When the stream breaks, a later chunk opens a new call that first resends every chunk so far in
- * as few batches as fit (the gateway drops duplicates), up to {@value #MAX_REOPENS} times per job,
- * the n-th reopen no sooner than {@code 200 ms × 2^(n-1)} after the failure (exponential backoff);
+ * as few batches as fit (the gateway drops duplicates), up to {@value #MAX_REOPENS} times per job;
  * after that chunks reach the gateway only through {@code lumina.chunks} and the terminal event.
  * Each call's outcome is recorded in the gateway's circuit breaker ({@link
  * ChunkSinkClient#breaker}); while it is open no call is opened at all. Used from the job's thread;
@@ -73,10 +70,6 @@ final class JobChunkStream implements ChunkEmitter {
   private final CircuitBreaker breaker;
   private boolean permit;
   private long callStartNanos;
-  private long nextOpenNanos;
-
-  private static final IntervalFunction BACKOFF =
-      IntervalFunction.ofExponentialBackoff(Duration.ofMillis(200), 2.0);
 
   JobChunkStream(
       String jobId,
@@ -204,19 +197,28 @@ final class JobChunkStream implements ChunkEmitter {
   private GenerationChunk send(GenerationChunk.Builder b) {
     GenerationChunk chunk = b.setJobId(jobId).setSeq(nextSeq++).build();
     sent.add(chunk);
-    relay.accept(JobRunner.reference(chunk));
+    try {
+      push(chunk);
+    } finally {
+      // After the push: the job's own gateway then gets the chunk with its bytes before the
+      // reference copy from lumina.chunks, which a gateway without the artifact store cannot fill.
+      relay.accept(JobRunner.reference(chunk));
+    }
+    return chunk;
+  }
+
+  private void push(GenerationChunk chunk) {
     if (gateway.isEmpty()) {
-      return chunk;
+      return;
     }
     try {
       if (call == null || ack.isDone()) {
         if (call != null) {
           settle(failureOf(ack));
           call = null;
-          nextOpenNanos = System.nanoTime() + BACKOFF.apply(opens) * 1_000_000L;
         }
-        if (opens >= MAX_REOPENS + 1 || System.nanoTime() < nextOpenNanos) {
-          return chunk;
+        if (opens >= MAX_REOPENS + 1) {
+          return;
         }
         if (!breaker.tryAcquirePermission()) {
           if (opens == 0) {
@@ -226,7 +228,7 @@ final class JobChunkStream implements ChunkEmitter {
                 gateway);
             opens = MAX_REOPENS + 1;
           }
-          return chunk;
+          return;
         }
         permit = true;
         callStartNanos = System.nanoTime();
@@ -242,9 +244,7 @@ final class JobChunkStream implements ChunkEmitter {
       LOG.warn("job {}: chunk {}: {}", jobId, chunk.getSeq(), e.getMessage());
       settle(e);
       call = null;
-      nextOpenNanos = System.nanoTime() + BACKOFF.apply(opens) * 1_000_000L;
     }
-    return chunk;
   }
 
   /** Records the outcome of the current call in the gateway's breaker (once per call). */
@@ -265,7 +265,7 @@ final class JobChunkStream implements ChunkEmitter {
   private static Throwable failureOf(CompletableFuture<DeliverAck> a) {
     try {
       a.getNow(null);
-      return new ChunkDeliveryException("the gateway ended the call early", null);
+      return null;
     } catch (java.util.concurrent.CompletionException
         | java.util.concurrent.CancellationException e) {
       return e.getCause() == null ? e : e.getCause();
