@@ -102,10 +102,8 @@ public final class GrpcServerFactory {
           "maxInboundMessageBytes must be >= 1, got " + maxInboundMessageBytes);
     }
     HealthStatusManager health = new HealthStatusManager();
-    java.util.concurrent.ExecutorService calls = callExecutor(address.getPort());
     NettyServerBuilder builder =
         NettyServerBuilder.forAddress(address, credentials)
-            .executor(calls)
             .addService(health.getHealthService())
             .addService(ProtoReflectionServiceV1.newInstance())
             .maxInboundMessageSize(maxInboundMessageBytes)
@@ -120,7 +118,6 @@ public final class GrpcServerFactory {
     try {
       server.start();
     } catch (IOException e) {
-      calls.shutdown();
       String why =
           e instanceof BindException || e.getCause() instanceof BindException
               ? "address already in use"
@@ -132,30 +129,7 @@ public final class GrpcServerFactory {
       health.setStatus(def.getServiceDescriptor().getName(), ServingStatus.SERVING);
     }
     health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.SERVING);
-    return new LuminaGrpcServer(server, health, calls);
-  }
-
-  /**
-   * Threads that run a server's calls (handlers, interceptors): {@link #callThreads()} of them,
-   * named {@code lumina-grpc-PORT-N}, so a flood of calls queues instead of growing threads.
-   */
-  private static java.util.concurrent.ExecutorService callExecutor(int port) {
-    java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
-    return java.util.concurrent.Executors.newFixedThreadPool(
-        callThreads(),
-        r -> {
-          Thread t = new Thread(r, "lumina-grpc-" + port + "-" + n.incrementAndGet());
-          t.setDaemon(true);
-          return t;
-        });
-  }
-
-  /**
-   * Threads per server: 16 per core, at least 64 (an accept may block up to the publish timeout
-   * while Kafka acknowledges; everything else is short).
-   */
-  static int callThreads() {
-    return Math.max(64, 16 * Runtime.getRuntime().availableProcessors());
+    return new LuminaGrpcServer(server, health);
   }
 
   /**

@@ -17,13 +17,10 @@ public final class LuminaGrpcServer implements AutoCloseable {
 
   private final Server server;
   private final HealthStatusManager health;
-  private final java.util.concurrent.ExecutorService calls;
 
-  LuminaGrpcServer(
-      Server server, HealthStatusManager health, java.util.concurrent.ExecutorService calls) {
+  LuminaGrpcServer(Server server, HealthStatusManager health) {
     this.server = server;
     this.health = health;
-    this.calls = calls;
   }
 
   /** The bound port (the resolved one when started on port 0). */
@@ -59,8 +56,6 @@ public final class LuminaGrpcServer implements AutoCloseable {
     } catch (InterruptedException e) {
       server.shutdownNow();
       Thread.currentThread().interrupt();
-    } finally {
-      calls.shutdown();
     }
   }
 }
