@@ -185,7 +185,8 @@ public final class Checkpoints {
      * Writes a checkpoint after {@code step} of {@code total} when the policy says so (never after
      * the last step: the job is about to end).
      */
-    void maybeWrite(int step, int total, Supplier<float[]> latent, List<GenerationChunk> chunks) {
+    void maybeWrite(
+        int step, int total, Supplier<float[]> latent, Supplier<List<GenerationChunk>> chunks) {
       if (!enabled() || step >= total) {
         return;
       }
@@ -208,7 +209,7 @@ public final class Checkpoints {
               .setStep(step)
               .setTotalSteps(total)
               .setLatent(ByteString.copyFrom(b.array()))
-              .addAllChunks(chunks)
+              .addAllChunks(chunks.get())
               .setAtMs(now)
               .build();
       try {

@@ -246,9 +246,7 @@ public final class FlagDitJobExecutor implements JobExecutor {
             if (plan.previewEvery() > 0 && step % plan.previewEvery() == 0 && step < total) {
               preview(plan, step, () -> state.frame(index, 0)).ifPresent(b.emitter()::preview);
             }
-            writers
-                .get(k)
-                .maybeWrite(step, total, () -> state.latent(index), b.emitter().emitted());
+            writers.get(k).maybeWrite(step, total, () -> state.latent(index), b.emitter()::emitted);
           }
           // Checked after every step: sampling stops before the next step once all are cancelled.
           return anyLive;
