@@ -5,6 +5,7 @@ import dev.lumina.training.bench.BenchmarkReport;
 import dev.lumina.training.bench.ModelBenchmark;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -62,10 +63,13 @@ final class BenchModelCommand implements Callable<Integer> {
       description = "Intra-op threads, 0 = the engine's default (default: ${DEFAULT-VALUE}).")
   int threads;
 
+  @Mixin EngineOptions engine;
+
   @Override
   public Integer call() {
     ModelBenchmark.Settings settings;
     try {
+      engine.apply();
       if (threads < 0) {
         throw new IllegalArgumentException("--threads must be >= 0, got " + threads);
       }

@@ -43,6 +43,8 @@ final class DemoCommand implements Callable<Integer> {
 
   @Mixin ModelOptions model;
 
+  @Mixin EngineOptions engine;
+
   @Option(
       names = "--verbose",
       description = "Show the cluster's log lines (quieted to errors by default).")
@@ -70,6 +72,7 @@ final class DemoCommand implements Callable<Integer> {
     ModelLayout modelDir;
     try {
       modelDir = model.layoutOrShipped();
+      engine.apply();
     } catch (IllegalArgumentException e) {
       err.println("lumina demo: " + e.getMessage());
       return 2;

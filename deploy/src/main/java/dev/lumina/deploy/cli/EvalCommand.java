@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -90,10 +91,13 @@ final class EvalCommand implements Callable<Integer> {
       description = "Intra-op threads, 0 = the engine's default (default: ${DEFAULT-VALUE}).")
   int threads;
 
+  @Mixin EngineOptions engine;
+
   @Override
   public Integer call() {
     EvalSettings settings;
     try {
+      engine.apply();
       if (threads < 0) {
         throw new IllegalArgumentException("--threads must be >= 0, got " + threads);
       }

@@ -4,6 +4,7 @@ import dev.lumina.training.verify.ModelVerifier;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -29,8 +30,16 @@ final class ModelVerifyCommand implements Callable<Integer> {
               + " vae/).")
   private Path dir;
 
+  @Mixin EngineOptions engine;
+
   @Override
   public Integer call() {
+    try {
+      engine.apply();
+    } catch (IllegalArgumentException e) {
+      System.err.println("lumina model verify: " + e.getMessage());
+      return 2;
+    }
     return new ModelVerifier().verify(dir, System.out);
   }
 }

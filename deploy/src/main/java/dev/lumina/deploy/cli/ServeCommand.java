@@ -44,6 +44,8 @@ final class ServeCommand implements Callable<Integer> {
 
   @Mixin ModelOptions model;
 
+  @Mixin EngineOptions engine;
+
   @Option(
       names = "--data-dir",
       paramLabel = "DIR",
@@ -138,6 +140,7 @@ final class ServeCommand implements Callable<Integer> {
     }
     EmbeddedCluster.Settings settings;
     try {
+      engine.apply();
       boolean fallback = kafkaPort == null;
       settings =
           new EmbeddedCluster.Settings(

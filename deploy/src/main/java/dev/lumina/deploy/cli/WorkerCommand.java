@@ -46,6 +46,8 @@ final class WorkerCommand implements Callable<Integer> {
 
   @Mixin ModelOptions model;
 
+  @Mixin EngineOptions engine;
+
   @Mixin MetricsOptions metrics;
 
   @Mixin TlsOptions.ChunkSinkClient chunkSinkTls;
@@ -148,6 +150,7 @@ final class WorkerCommand implements Callable<Integer> {
     ModelLayout layout;
     try {
       layout = model.layout();
+      engine.apply();
     } catch (IllegalArgumentException e) {
       System.err.println("lumina worker: " + e.getMessage());
       return 2;

@@ -86,6 +86,12 @@ public final class Generator implements AutoCloseable {
             ? Optional.of(ModelArgs.read(layout.modelArgs().get()))
             : Optional.empty();
     FlagDit model = FlagDit.load(layout.transformer(), device, AttentionKernels.best(device));
+    try {
+      Engines.prepare(model);
+    } catch (RuntimeException e) {
+      model.close();
+      throw e;
+    }
     NDManager manager = PyTorch.newManager(device);
     TextEncoder text = null;
     LatentDecoder decoder = null;
@@ -111,9 +117,11 @@ public final class Generator implements AutoCloseable {
               args.flatMap(ModelArgs::imageSize).map(OptionalInt::of).orElse(OptionalInt.empty()),
               args.flatMap(ModelArgs::model));
       LOG.info(
-          "loaded {}: Flag-DiT {} MiB, text encoder {} MiB, decoder {} MiB (on {})",
+          "loaded {}: Flag-DiT {} MiB ({} engine, {}), text encoder {} MiB, decoder {} MiB (on {})",
           layout.root(),
           mib(model.weightBytes()),
+          model.engine().flag(),
+          model.precision().flag(),
           mib(text.weightBytes()),
           decoder == null ? "-" : mib(decoder.weightBytes()),
           device);

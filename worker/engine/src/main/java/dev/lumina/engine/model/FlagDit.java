@@ -15,6 +15,7 @@ import dev.lumina.engine.checkpoint.Checkpoint;
 import dev.lumina.engine.checkpoint.HostTensor;
 import dev.lumina.engine.checkpoint.Parameters;
 import dev.lumina.engine.checkpoint.SafetensorsWriter;
+import dev.lumina.engine.pytorch.PyTorch;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -46,6 +47,7 @@ public final class FlagDit implements AutoCloseable {
   private final NDManager ownedManager;
   private final Device device;
   private final boolean predictsData;
+  private volatile CompiledTrunk compiled;
 
   /**
    * Metadata key naming what the network's output is: absent or {@code "velocity"} for every
@@ -156,6 +158,39 @@ public final class FlagDit implements AutoCloseable {
       params.put(AbsolutePositions.KEY, manager.ones(new Shape(config.dim())));
     }
     return new FlagDit(config, params, kernel, null, manager.getDevice(), predictsData);
+  }
+
+  /**
+   * Switches inference forwards to {@code engine}: {@link EngineKind#COMPILED} generates and loads
+   * the trunk as one TorchScript module in {@code precision}; {@link EngineKind#EAGER} (only with
+   * {@link Precision#FP32}) drops a compiled trunk. Traced forwards and forwards under grad mode
+   * always run per op. Not to be called while forwards run.
+   *
+   * @throws IllegalArgumentException for eager bf16 (the per-op path has no bfloat16)
+   * @throws ai.djl.engine.EngineException if libtorch rejects the generated module
+   */
+  public void useEngine(EngineKind engine, Precision precision) {
+    if (engine == EngineKind.EAGER && precision != Precision.FP32) {
+      throw new IllegalArgumentException(
+          "dtype bf16 needs the compiled engine (--engine compiled); the eager engine runs fp32");
+    }
+    CompiledTrunk old = compiled;
+    compiled =
+        engine == EngineKind.COMPILED ? CompiledTrunk.compile(config, parameters, precision) : null;
+    if (old != null) {
+      old.close();
+    }
+  }
+
+  /** The engine inference forwards use. */
+  public EngineKind engine() {
+    return compiled == null ? EngineKind.EAGER : EngineKind.COMPILED;
+  }
+
+  /** The arithmetic inference forwards use. */
+  public Precision precision() {
+    CompiledTrunk c = compiled;
+    return c == null ? Precision.FP32 : c.precision();
   }
 
   /** Whether the network predicts the clean sample and the velocity is derived from it. */
@@ -427,6 +462,56 @@ public final class FlagDit implements AutoCloseable {
             ? m.ones(capMask.getShape())
             : capMask.toType(DataType.FLOAT32, false);
 
+    CompiledTrunk trunk = compiled;
+    NDArray fin;
+    if (trunk != null && trace == null && !PyTorch.gradMode()) {
+      fin =
+          trunk.run(
+              x,
+              t,
+              capFeats,
+              capMaskF,
+              xMask,
+              config.ropeTheta() * o.ntkFactor(),
+              o.ropeScalingFactor(),
+              o.selfAttentionScale(maxN, config.headDim()));
+    } else {
+      fin = eagerTrunk(x, t, capFeats, capMaskF, xMask, maxN, layouts, embedded, o, trace);
+    }
+    List<NDArray> out = new ArrayList<>();
+    for (int i = 0; i < b; i++) {
+      TokenLayout l = layouts.get(i);
+      NDArray tokens = fin.get(new NDIndex("{}, :{}", i, counts[i]));
+      NDArray full = l.unpatchify(tokens, p, config.outChannels());
+      if (keep < config.outChannels()) {
+        full =
+            l.framed() ? full.get(new NDIndex(":, :{}", keep)) : full.get(new NDIndex(":{}", keep));
+      }
+      if (predictsData) {
+        // v = (x1̂ − x_t) / (1 − t), the flow's velocity given the predicted endpoint.
+        NDArray oneMinusT = t.get(i).neg().add(1f).maximum(0.05f);
+        full = full.sub(latents.get(i)).div(oneMinusT);
+      }
+      out.add(full);
+    }
+    return out;
+  }
+
+  /** The per-op trunk: embedders, blocks and the final layer on the arranged tokens. */
+  private NDArray eagerTrunk(
+      NDArray x,
+      NDArray t,
+      NDArray capFeats,
+      NDArray capMaskF,
+      NDArray xMask,
+      long maxN,
+      List<TokenLayout> layouts,
+      NDArray embedded,
+      ForwardOptions o,
+      Map<String, NDArray> trace) {
+    NDManager m = x.getManager();
+    int b = layouts.size();
+    int p = config.patchSize();
     NDArray tEmb = Embedders.timestep(weights, config, t);
     NDArray capEmb = Embedders.caption(weights, capFeats, capMaskF);
     NDArray adaln = tEmb.add(capEmb);
@@ -464,28 +549,17 @@ public final class FlagDit implements AutoCloseable {
     if (trace != null) {
       trace.put("dbg.final_layer_out", fin);
     }
-    List<NDArray> out = new ArrayList<>();
-    for (int i = 0; i < b; i++) {
-      TokenLayout l = layouts.get(i);
-      NDArray tokens = fin.get(new NDIndex("{}, :{}", i, counts[i]));
-      NDArray full = l.unpatchify(tokens, p, config.outChannels());
-      if (keep < config.outChannels()) {
-        full =
-            l.framed() ? full.get(new NDIndex(":, :{}", keep)) : full.get(new NDIndex(":{}", keep));
-      }
-      if (predictsData) {
-        // v = (x1̂ − x_t) / (1 − t), the flow's velocity given the predicted endpoint.
-        NDArray oneMinusT = t.get(i).neg().add(1f).maximum(0.05f);
-        full = full.sub(latents.get(i)).div(oneMinusT);
-      }
-      out.add(full);
-    }
-    return out;
+    return fin;
   }
 
   /** Closes the weights manager when this model owns it (loaded checkpoints). */
   @Override
   public void close() {
+    CompiledTrunk c = compiled;
+    compiled = null;
+    if (c != null) {
+      c.close();
+    }
     if (ownedManager != null) {
       ownedManager.close();
     }

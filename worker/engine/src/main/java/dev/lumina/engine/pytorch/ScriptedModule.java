@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.engine.PtSymbolBlock;
+import ai.djl.pytorch.jni.IValue;
 import ai.djl.pytorch.jni.IValueUtils;
 import ai.djl.pytorch.jni.JniUtils;
 import java.nio.file.Path;
@@ -96,6 +97,15 @@ public final class ScriptedModule implements AutoCloseable {
     } finally {
       views.forEach(NDArray::close);
     }
+  }
+
+  /**
+   * Runs method {@code method} with libtorch values (tensors, lists, numbers) and returns its
+   * result, which the caller closes. Unlike {@link #call} no input is converted or renamed, and a
+   * result that is not a tensor (a list kept for later calls) stays a libtorch value.
+   */
+  public IValue runMethod(String method, IValue... inputs) {
+    return IValueUtils.runMethod(block, method, inputs);
   }
 
   @Override

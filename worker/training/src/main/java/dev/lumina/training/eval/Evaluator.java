@@ -8,6 +8,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
+import dev.lumina.engine.Engines;
 import dev.lumina.engine.attention.AttentionKernels;
 import dev.lumina.engine.checkpoint.SafetensorsFile;
 import dev.lumina.engine.model.FlagDit;
@@ -119,7 +120,7 @@ public final class Evaluator implements AutoCloseable {
           modelDir + ": the evaluator needs a pixel-space model (metadata pixel_space)");
     }
     Device device = Engine.getInstance().defaultDevice();
-    FlagDit model = FlagDit.load(modelDir, device, AttentionKernels.best(device));
+    FlagDit model = Engines.prepare(FlagDit.load(modelDir, device, AttentionKernels.best(device)));
     NDManager manager = NDManager.newBaseManager(device);
     try {
       TextEncoder encoder = TextEncoders.load(modelDir, manager);

@@ -8,6 +8,7 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import dev.lumina.engine.Engines;
 import dev.lumina.engine.ModelLayout;
 import dev.lumina.engine.attention.NaiveAttention;
 import dev.lumina.engine.checkpoint.HostTensor;
@@ -95,10 +96,13 @@ public final class BundleVerifier {
                 m.getDevice(),
                 new NaiveAttention(),
                 TiledDecoding.NEVER)) {
+      Engines.prepare(model);
       out.printf(
           Locale.ROOT,
-          "model %s%ntext encoder %s%nvae %s%n",
+          "model %s (engine %s %s)%ntext encoder %s%nvae %s%n",
           model.config(),
+          model.engine().flag(),
+          model.precision().flag(),
           text.config(),
           vae.config());
       TokenBatch tokens = text.tokenize(prompts);
@@ -158,7 +162,8 @@ public final class BundleVerifier {
       computed.put("image", image);
       computed.put("image_u8", VaePictures.roundedU8(image));
       computed.put("image_u8_demo", VaePictures.truncatedU8(image));
-      return VectorReport.print(ref, computed::get, EXACT, out);
+      return VectorReport.print(
+          ref, computed::get, EXACT, out, ModelVerifier.tolerance(model.precision()));
     } catch (IOException e) {
       throw new UncheckedIOException("loading the bundle in " + dir, e);
     }

@@ -31,6 +31,16 @@ final class VectorReport {
       Function<String, NDArray> computed,
       Set<String> exact,
       PrintStream out) {
+    return print(ref, computed, exact, out, ModelVerifier.FP32_TOLERANCE);
+  }
+
+  /** As above with float tolerance {@code relTol · max(1, max|ref|)}. */
+  static int print(
+      Map<String, HostTensor> ref,
+      Function<String, NDArray> computed,
+      Set<String> exact,
+      PrintStream out,
+      double relTol) {
     int failures = 0;
     int compared = 0;
     for (Map.Entry<String, HostTensor> e : ref.entrySet()) {
@@ -53,7 +63,7 @@ final class VectorReport {
             String.format(
                 Locale.ROOT, "%d/%d differ (allowed %d)  ", u8[1], e.getValue().size(), allowed);
       } else {
-        r = ModelVerifier.compare(actual, e.getValue());
+        r = ModelVerifier.compare(actual, e.getValue(), relTol);
         if (exact.contains(name)) {
           r[1] = 0;
         }
