@@ -1,5 +1,6 @@
 package dev.lumina.deploy.cli;
 
+import dev.lumina.deploy.demo.ShippedModel;
 import dev.lumina.engine.Engines;
 import dev.lumina.training.bench.BenchmarkReport;
 import dev.lumina.training.bench.ModelBenchmark;
@@ -65,6 +66,35 @@ final class BenchModelCommand implements Callable<Integer> {
 
   @Mixin EngineOptions engine;
 
+  @Option(
+      names = "--sampling-steps",
+      defaultValue = "30",
+      description =
+          "Steps of the sampling phase on the shipped model (or --model), 0 = skip it"
+              + " (default: ${DEFAULT-VALUE}).")
+  int samplingSteps;
+
+  @Option(
+      names = "--sampling-reps",
+      defaultValue = "3",
+      description =
+          "Timed generations per engine mode; the median is reported (default: ${DEFAULT-VALUE}).")
+  int samplingReps;
+
+  @Option(
+      names = "--sampling-side",
+      defaultValue = "32",
+      description =
+          "Latent side of the sampling phase (the shipped model samples 32 x 32 pixels)"
+              + " (default: ${DEFAULT-VALUE}).")
+  int samplingSide;
+
+  @Option(
+      names = "--model",
+      paramLabel = "DIR",
+      description = "Model of the sampling phase (default: the shipped model).")
+  java.nio.file.Path samplingModel;
+
   @Override
   public Integer call() {
     ModelBenchmark.Settings settings;
@@ -80,8 +110,40 @@ final class BenchModelCommand implements Callable<Integer> {
       System.err.println("lumina bench model: " + e.getMessage());
       return 2;
     }
+    if (samplingSteps != 0 && samplingSteps < 2) {
+      System.err.println(
+          "lumina bench model: --sampling-steps must be 0 or >= 2, got " + samplingSteps);
+      return 2;
+    }
+    if (samplingSide < 2 || samplingSide > 512) {
+      System.err.println(
+          "lumina bench model: --sampling-side must be in [2, 512], got " + samplingSide);
+      return 2;
+    }
+    if (samplingReps < 1) {
+      System.err.println("lumina bench model: --sampling-reps must be >= 1, got " + samplingReps);
+      return 2;
+    }
     Engines.setThreads(threads);
     BenchmarkReport report = ModelBenchmark.run(settings, device, System.out);
+    if (samplingSteps > 0) {
+      java.nio.file.Path dir;
+      try {
+        dir = ShippedModel.orShipped(samplingModel);
+      } catch (IllegalArgumentException e) {
+        System.err.println("lumina bench model: --model " + e.getMessage());
+        return 2;
+      }
+      try {
+        report =
+            report.withSampling(
+                ModelBenchmark.sampling(
+                    dir, samplingSide, samplingSteps, samplingReps, System.out));
+      } catch (java.io.IOException e) {
+        System.err.println("lumina bench model: " + e.getMessage());
+        return 1;
+      }
+    }
     System.out.println();
     System.out.print(report.table());
     return 0;

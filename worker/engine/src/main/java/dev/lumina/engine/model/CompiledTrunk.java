@@ -39,14 +39,20 @@ final class CompiledTrunk implements AutoCloseable {
   private final ScriptedModule module;
   private final IValue weights;
   private final Precision precision;
-  private final long weightBytes;
+  private final List<String> lowKeys;
+  private final long lowBytes;
 
   private CompiledTrunk(
-      ScriptedModule module, IValue weights, Precision precision, long weightBytes) {
+      ScriptedModule module,
+      IValue weights,
+      Precision precision,
+      List<String> lowKeys,
+      long lowBytes) {
     this.module = module;
     this.weights = weights;
     this.precision = precision;
-    this.weightBytes = weightBytes;
+    this.lowKeys = List.copyOf(lowKeys);
+    this.lowBytes = lowBytes;
   }
 
   /**
@@ -61,34 +67,40 @@ final class CompiledTrunk implements AutoCloseable {
     ScriptedModule module = ScriptedModule.compile(CLASS + "_" + precision.name(), code);
     try {
       PtNDArray[] inputs = new PtNDArray[source.keys.size()];
-      long bytes = 0;
+      List<String> low = new ArrayList<>();
+      long lowBytes = 0;
       for (int i = 0; i < inputs.length; i++) {
-        NDArray a = params.get(source.keys.get(i));
+        String key = source.keys.get(i);
+        NDArray a = params.get(key);
         inputs[i] = (PtNDArray) a;
-        long elementBytes =
-            precision == Precision.BF16 && source.castToLow.get(i)
-                ? 2
-                : a.getDataType().getNumOfBytes();
-        bytes += a.size() * elementBytes;
+        if (precision == Precision.BF16 && source.castToLow.get(i)) {
+          low.add(key);
+          lowBytes += a.size() * 2;
+        }
       }
       IValue prepared;
       try (IValue raw = IValue.listFrom(inputs)) {
         prepared = module.runMethod("prepare", raw);
       }
-      return new CompiledTrunk(module, prepared, precision, bytes);
+      return new CompiledTrunk(module, prepared, precision, low, lowBytes);
     } catch (RuntimeException e) {
       module.close();
       throw e;
     }
   }
 
-  Precision precision() {
-    return precision;
+  /** Keys of the weights this trunk holds as its own bfloat16 copies (none in fp32). */
+  List<String> lowPrecisionKeys() {
+    return lowKeys;
   }
 
-  /** Bytes of the weights the module reads (bfloat16 copies counted at two bytes). */
-  long weightBytes() {
-    return weightBytes;
+  /** Bytes of this trunk's own bfloat16 weight copies (0 in fp32: it reads the model's arrays). */
+  long lowPrecisionBytes() {
+    return lowBytes;
+  }
+
+  Precision precision() {
+    return precision;
   }
 
   /**
@@ -305,8 +317,13 @@ final class CompiledTrunk implements AutoCloseable {
       line("ang = torch.mul(torch.reshape(pos, [n, 1]), torch.reshape(rf, [1, " + hd / 2 + "]))");
       line("rc = torch.reshape(torch.cos(ang), [1, n, 1, " + hd / 2 + "])");
       line("rs = torch.reshape(torch.sin(ang), [1, n, 1, " + hd / 2 + "])");
-      line("xkeep = torch.unsqueeze(torch.unsqueeze(torch.ne(x_mask, 0), 1), 1)");
-      line("ckeep = torch.unsqueeze(torch.unsqueeze(torch.ne(cap_mask, 0), 1), 1)");
+      // A mask that keeps every key is left out: SDPA then takes its unmasked kernel.
+      line("xkeep: Optional[Tensor] = None");
+      line("if not bool(torch.all(torch.ne(x_mask, 0))):");
+      line("  xkeep = torch.unsqueeze(torch.unsqueeze(torch.ne(x_mask, 0), 1), 1)");
+      line("ckeep: Optional[Tensor] = None");
+      line("if not bool(torch.all(torch.ne(cap_mask, 0))):");
+      line("  ckeep = torch.unsqueeze(torch.unsqueeze(torch.ne(cap_mask, 0), 1), 1)");
       String textScale = lit((float) (1.0 / Math.sqrt(hd)));
 
       for (int i = 0; i < c.nLayers(); i++) {

@@ -41,6 +41,7 @@ import java.util.Optional;
 public final class FlagDit implements AutoCloseable {
 
   private final FlagDitConfig config;
+  private final Map<String, NDArray> store;
   private final Map<String, NDArray> parameters;
   private final Weights weights;
   private final AttentionKernel kernel;
@@ -48,6 +49,7 @@ public final class FlagDit implements AutoCloseable {
   private final Device device;
   private final boolean predictsData;
   private volatile CompiledTrunk compiled;
+  private volatile boolean trunkOnly;
 
   /**
    * Metadata key naming what the network's output is: absent or {@code "velocity"} for every
@@ -76,7 +78,8 @@ public final class FlagDit implements AutoCloseable {
       boolean predictsData) {
     this.predictsData = predictsData;
     this.config = config;
-    this.parameters = Collections.unmodifiableMap(parameters);
+    this.store = new LinkedHashMap<>(parameters);
+    this.parameters = Collections.unmodifiableMap(store);
     this.weights = new Weights(this.parameters);
     this.kernel = kernel;
     this.ownedManager = ownedManager;
@@ -166,7 +169,12 @@ public final class FlagDit implements AutoCloseable {
    * {@link Precision#FP32}) drops a compiled trunk. Traced forwards and forwards under grad mode
    * always run per op. Not to be called while forwards run.
    *
+   * <p>A bf16 trunk of a model that owns its weights (a loaded checkpoint) releases the float32
+   * copies of the weights it holds in bfloat16, so the model's resident size about halves; such a
+   * model then serves inference forwards only (see {@link #trunkOnly()}).
+   *
    * @throws IllegalArgumentException for eager bf16 (the per-op path has no bfloat16)
+   * @throws IllegalStateException when the float32 weights were released by an earlier bf16 switch
    * @throws ai.djl.engine.EngineException if libtorch rejects the generated module
    */
   public void useEngine(EngineKind engine, Precision precision) {
@@ -174,12 +182,33 @@ public final class FlagDit implements AutoCloseable {
       throw new IllegalArgumentException(
           "dtype bf16 needs the compiled engine (--engine compiled); the eager engine runs fp32");
     }
+    if (trunkOnly) {
+      throw new IllegalStateException(TRUNK_ONLY);
+    }
     CompiledTrunk old = compiled;
     compiled =
         engine == EngineKind.COMPILED ? CompiledTrunk.compile(config, parameters, precision) : null;
     if (old != null) {
       old.close();
     }
+    if (compiled != null && precision == Precision.BF16 && ownedManager != null) {
+      for (String key : compiled.lowPrecisionKeys()) {
+        store.remove(key).close();
+      }
+      trunkOnly = true;
+    }
+  }
+
+  private static final String TRUNK_ONLY =
+      "this model keeps its trunk weights in bfloat16 only (--dtype bf16): traced, differentiable"
+          + " and eager forwards need it loaded with --dtype fp32";
+
+  /**
+   * Whether the float32 trunk weights were released for a bf16 trunk: {@link #parameters()} then
+   * lacks them and only inference forwards run.
+   */
+  public boolean trunkOnly() {
+    return trunkOnly;
   }
 
   /** The engine inference forwards use. */
@@ -224,6 +253,21 @@ public final class FlagDit implements AutoCloseable {
     return new FlagDit(config, new LinkedHashMap<>(params), kernel, null, any.getDevice());
   }
 
+  /**
+   * A model over parameter arrays that live in {@code manager}, which the model takes over (closing
+   * the model closes it), as for a loaded checkpoint.
+   */
+  public static FlagDit adopt(
+      FlagDitConfig config,
+      Map<String, NDArray> params,
+      NDManager manager,
+      AttentionKernel kernel) {
+    Map<String, long[]> shapes = new LinkedHashMap<>();
+    params.forEach((k, v) -> shapes.put(k, v.getShape().getShape()));
+    ParameterSpec.validate(config, shapes);
+    return new FlagDit(config, new LinkedHashMap<>(params), kernel, manager, manager.getDevice());
+  }
+
   private static Map<String, NDArray> toArrays(Map<String, HostTensor> tensors, NDManager m) {
     Map<String, NDArray> out = new LinkedHashMap<>();
     tensors.forEach((k, t) -> out.put(k, StreamedLoad.toArray(k, t, m)));
@@ -242,9 +286,10 @@ public final class FlagDit implements AutoCloseable {
     return kernel;
   }
 
-  /** Bytes the parameters take on the device. */
+  /** Bytes the weights take on the device: the parameters plus a bf16 trunk's copies. */
   public long weightBytes() {
-    return Parameters.bytes(parameters.values());
+    CompiledTrunk c = compiled;
+    return Parameters.bytes(parameters.values()) + (c == null ? 0 : c.lowPrecisionBytes());
   }
 
   /** Parameters by official key, in state-dict order; training may set requiresGradient on them. */
@@ -476,6 +521,9 @@ public final class FlagDit implements AutoCloseable {
               o.ropeScalingFactor(),
               o.selfAttentionScale(maxN, config.headDim()));
     } else {
+      if (trunkOnly) {
+        throw new IllegalStateException(TRUNK_ONLY);
+      }
       fin = eagerTrunk(x, t, capFeats, capMaskF, xMask, maxN, layouts, embedded, o, trace);
     }
     List<NDArray> out = new ArrayList<>();

@@ -59,6 +59,12 @@ class CompiledTrunkTest {
   }
 
   @Test
+  void fp32MatchesThePerOpPathWithoutPaddingOrMaskedCaptionTokens() {
+    // One job with every caption token valid: both attention masks keep every key.
+    assertAgree(QK_GQA, List.of(TokenLayout.image(4, 4)), 1e-4);
+  }
+
+  @Test
   void fp32MatchesThePerOpPathForAudio() {
     assertAgree(
         FlagDitConfig.audio(32, 2, 2, 24, 6),
@@ -70,6 +76,38 @@ class CompiledTrunkTest {
   void bf16StaysNearFp32() {
     double rel = relativeError(QK_GQA, List.of(TokenLayout.image(4, 6)), Precision.BF16);
     assertThat(rel).isGreaterThan(0).isLessThan(5e-2);
+  }
+
+  @Test
+  void aBf16TrunkOfAnOwnedModelReleasesItsFloat32Weights() {
+    PyTorch.setGradMode(false);
+    NDManager weights = PyTorch.newManager(PyTorch.defaultDevice());
+    Map<String, NDArray> params = new LinkedHashMap<>(randomModel(QK_GQA, weights).parameters());
+    try (FlagDit model =
+            FlagDit.adopt(QK_GQA, params, weights, AttentionKernels.best(weights.getDevice()));
+        NDManager m = PyTorch.newManager(PyTorch.defaultDevice())) {
+      long fp32 = model.weightBytes();
+      model.useEngine(EngineKind.COMPILED, Precision.BF16);
+      assertThat(model.trunkOnly()).isTrue();
+      assertThat(model.parameters()).doesNotContainKey("layers.0.attention.wq.weight");
+      // Linear weights are almost all of a model: its size is a little over half.
+      assertThat((double) model.weightBytes() / fp32).isBetween(0.5, 0.6);
+      TokenLayout l = TokenLayout.image(4, 4);
+      NDArray out =
+          model
+              .forward(
+                  List.of(m.randomNormal(l.latentShape(4))),
+                  List.of(l),
+                  m.create(new float[] {0.5f}),
+                  m.randomNormal(new Shape(1, 3, QK_GQA.capFeatDim())),
+                  m.ones(new Shape(1, 3)),
+                  ForwardOptions.DEFAULT)
+              .get(0);
+      assertThat(out.getShape()).isEqualTo(l.latentShape(4));
+      assertThatThrownBy(() -> model.useEngine(EngineKind.COMPILED, Precision.FP32))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("--dtype fp32");
+    }
   }
 
   @Test

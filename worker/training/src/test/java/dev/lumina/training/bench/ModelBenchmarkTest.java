@@ -3,16 +3,24 @@ package dev.lumina.training.bench;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.lumina.engine.Engines;
+import dev.lumina.engine.RandomModel;
+import dev.lumina.engine.model.EngineKind;
+import dev.lumina.engine.model.Precision;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class ModelBenchmarkTest {
 
+  @TempDir Path tmp;
+
   @Test
-  void aTinyRunReportsEveryCaseAgainstTheMeasuredMatmulRate() {
+  void aTinyRunReportsEveryEngineModeAgainstTheMeasuredMatmulRates() {
     ForwardCase tiny = new ForwardCase(64, 2, 2, 2, 8, 4, 32);
     ByteArrayOutputStream log = new ByteArrayOutputStream();
     BenchmarkReport report =
@@ -21,12 +29,40 @@ class ModelBenchmarkTest {
             "cpu",
             new PrintStream(log, true, StandardCharsets.UTF_8));
     assertThat(report.matmulGflops()).isPositive();
-    assertThat(report.rows()).hasSize(1);
-    BenchmarkReport.Row row = report.rows().get(0);
-    assertThat(row.msPerForward()).isPositive();
-    assertThat(row.ratio()).isCloseTo(row.gflops() / row.matmulGflops(), within(1e-9));
-    assertThat(report.table()).contains("d64/h2/L2 B2").contains("20").contains("GFLOP/s");
+    assertThat(report.bf16MatmulGflops()).isPositive();
+    assertThat(report.rows())
+        .extracting(BenchmarkReport.Row::mode)
+        .containsExactly("eager fp32", "compiled fp32", "compiled bf16");
+    BenchmarkReport.Row eager = report.rows().get(0);
+    BenchmarkReport.Row compiled = report.rows().get(1);
+    BenchmarkReport.Row bf16 = report.rows().get(2);
+    assertThat(eager.speedup()).isEqualTo(1.0);
+    assertThat(eager.relError()).isZero();
+    assertThat(compiled.relError()).isLessThan(1e-4);
+    // bf16 differs from fp32 by rounding, visibly but a little.
+    assertThat(bf16.relError()).isGreaterThan(1e-5).isLessThan(5e-2);
+    assertThat(bf16.weightBytes()).isLessThan(eager.weightBytes() * 6 / 10);
+    assertThat(compiled.weightBytes()).isEqualTo(eager.weightBytes());
+    for (BenchmarkReport.Row r : report.rows()) {
+      assertThat(r.msPerForward()).isPositive();
+      assertThat(r.ratio()).isCloseTo(r.gflops() / r.matmulGflops(), within(1e-9));
+    }
+    assertThat(report.table()).contains("d64/h2/L2 B2").contains("compiled bf16").contains("bf16");
     assertThat(log.toString(StandardCharsets.UTF_8)).contains("attention kernel: TorchScriptSdpa");
+  }
+
+  @Test
+  void theSamplingPhaseTimesARealModelInEveryModeAndRestoresTheEngineSettings() throws Exception {
+    Path model = RandomModel.write(tmp.resolve("m"), List.of("a red circle"), false, 1, 2);
+    List<BenchmarkReport.SamplingRow> rows =
+        ModelBenchmark.sampling(model, 8, 3, 1, new PrintStream(new ByteArrayOutputStream()));
+    assertThat(rows)
+        .extracting(BenchmarkReport.SamplingRow::mode)
+        .containsExactly("eager fp32", "compiled fp32", "compiled bf16");
+    assertThat(rows).allSatisfy(r -> assertThat(r.sampleMs()).isPositive());
+    assertThat(rows.get(2).weightBytes()).isLessThan(rows.get(0).weightBytes());
+    assertThat(Engines.engine()).isEqualTo(EngineKind.COMPILED);
+    assertThat(Engines.precision()).isEqualTo(Precision.FP32);
   }
 
   @Test
