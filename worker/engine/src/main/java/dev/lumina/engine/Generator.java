@@ -145,6 +145,16 @@ public final class Generator implements AutoCloseable {
         : String.format(java.util.Locale.ROOT, "%.1f", bytes / (1024.0 * 1024.0));
   }
 
+  /** The engine the Flag-DiT runs on. */
+  public dev.lumina.engine.model.EngineKind engine() {
+    return model.engine();
+  }
+
+  /** The arithmetic the Flag-DiT runs in. */
+  public dev.lumina.engine.model.Precision precision() {
+    return model.precision();
+  }
+
   /** What the model says about itself (architecture, latent scale, release metadata). */
   public ModelDescription describe() {
     return description;

@@ -122,6 +122,14 @@ public final class FlagDitJobExecutor implements JobExecutor {
       ModelCard card =
           ModelCards.forModel(
               layout.root(), generator.describe(), announcedBy, System.currentTimeMillis());
+      card =
+          card.toBuilder()
+              .setInfo(
+                  card.getInfo().toBuilder()
+                      .setEngine(generator.engine().flag())
+                      .setDtype(generator.precision().flag())
+                      .setWeightBytes(Math.max(0, generator.weightBytes())))
+              .build();
       return new FlagDitJobExecutor(generator, card, store, Clock.systemUTC(), policy);
     } catch (IOException | RuntimeException e) {
       generator.close();

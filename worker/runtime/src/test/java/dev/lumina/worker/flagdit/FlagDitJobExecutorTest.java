@@ -198,6 +198,10 @@ class FlagDitJobExecutorTest {
     assertThat(info.getPixelUnit()).isEqualTo(2);
     assertThat(info.getLatentChannels()).isEqualTo(3);
     assertThat(info.getModalitiesList()).containsExactly(Modality.IMAGE);
+    // The process default: the compiled engine in fp32.
+    assertThat(info.getEngine()).isEqualTo("compiled");
+    assertThat(info.getDtype()).isEqualTo("fp32");
+    assertThat(info.getWeightBytes()).isPositive();
   }
 
   private static JobEnvelope job(
