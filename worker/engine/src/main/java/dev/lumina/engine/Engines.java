@@ -4,6 +4,8 @@ import dev.lumina.engine.model.EngineKind;
 import dev.lumina.engine.model.FlagDit;
 import dev.lumina.engine.model.Precision;
 import dev.lumina.engine.pytorch.PyTorch;
+import dev.lumina.engine.text.LlamaTextEncoder;
+import dev.lumina.engine.text.TextEncoder;
 import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -99,5 +101,29 @@ public final class Engines {
       model.useEngine(EngineKind.EAGER, Precision.FP32);
     }
     return model;
+  }
+
+  /**
+   * Applies the configured engine and dtype to a LLaMA text encoder (other encoders are small and
+   * always run per op), with the same fallback as {@link #prepare(FlagDit)}.
+   */
+  public static TextEncoder prepare(TextEncoder encoder) {
+    if (!(encoder instanceof LlamaTextEncoder llama)) {
+      return encoder;
+    }
+    EngineKind kind = engine;
+    Precision dtype = precision;
+    if (kind == EngineKind.EAGER) {
+      return encoder;
+    }
+    try {
+      llama.useEngine(kind, dtype);
+    } catch (RuntimeException e) {
+      if (dtype != Precision.FP32) {
+        throw e;
+      }
+      LOG.warn("compiled LLaMA text encoder unavailable ({}); running it per op", e.toString());
+    }
+    return encoder;
   }
 }

@@ -96,7 +96,7 @@ public final class Generator implements AutoCloseable {
     TextEncoder text = null;
     LatentDecoder decoder = null;
     try {
-      text = TextEncoders.load(layout.textEncoder(), manager);
+      text = Engines.prepare(TextEncoders.load(layout.textEncoder(), manager));
       if (text.featureDim() != model.config().capFeatDim()) {
         throw new IllegalArgumentException(
             layout.textEncoder()

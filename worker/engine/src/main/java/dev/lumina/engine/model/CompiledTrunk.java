@@ -4,11 +4,10 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.jni.IValue;
+import dev.lumina.engine.pytorch.ScriptBuilder;
 import dev.lumina.engine.pytorch.ScriptedModule;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -66,23 +65,9 @@ final class CompiledTrunk implements AutoCloseable {
     String code = source.methods();
     ScriptedModule module = ScriptedModule.compile(CLASS + "_" + precision.name(), code);
     try {
-      PtNDArray[] inputs = new PtNDArray[source.keys.size()];
-      List<String> low = new ArrayList<>();
-      long lowBytes = 0;
-      for (int i = 0; i < inputs.length; i++) {
-        String key = source.keys.get(i);
-        NDArray a = params.get(key);
-        inputs[i] = (PtNDArray) a;
-        if (precision == Precision.BF16 && source.castToLow.get(i)) {
-          low.add(key);
-          lowBytes += a.size() * 2;
-        }
-      }
-      IValue prepared;
-      try (IValue raw = IValue.listFrom(inputs)) {
-        prepared = module.runMethod("prepare", raw);
-      }
-      return new CompiledTrunk(module, prepared, precision, low, lowBytes);
+      IValue prepared = source.b.prepare(module);
+      return new CompiledTrunk(
+          module, prepared, precision, source.b.lowKeys(), source.b.lowBytes());
     } catch (RuntimeException e) {
       module.close();
       throw e;
@@ -147,118 +132,42 @@ final class CompiledTrunk implements AutoCloseable {
 
   /** The generated TorchScript source and the order of the weights it reads. */
   static final class Source {
-    final List<String> keys = new ArrayList<>();
-    final List<Boolean> castToLow = new ArrayList<>();
-    private final Map<String, Integer> index = new LinkedHashMap<>();
+    final ScriptBuilder b;
     private final FlagDitConfig c;
-    private final Map<String, NDArray> params;
     private final Precision precision;
-    private final StringBuilder body = new StringBuilder();
 
     Source(FlagDitConfig c, Map<String, NDArray> params, Precision precision) {
       this.c = c;
-      this.params = params;
       this.precision = precision;
+      this.b = new ScriptBuilder(params, precision == Precision.BF16);
     }
 
-    private boolean low() {
-      return precision == Precision.BF16;
-    }
-
-    /** The index of {@code key} in the weights list, registering it on first use. */
     private String w(String key, boolean matmul) {
-      if (!params.containsKey(key)) {
-        throw new IllegalStateException("no parameter '" + key + "'");
-      }
-      Integer i = index.get(key);
-      if (i == null) {
-        i = keys.size();
-        keys.add(key);
-        castToLow.add(matmul);
-        index.put(key, i);
-      }
-      return "ws[" + i + "]";
+      return b.w(key, matmul);
     }
 
-    /** A Linear at {@code prefix} applied to expression {@code x} (bias when present). */
     private String linear(String x, String prefix) {
-      String weight = w(prefix + ".weight", true);
-      String bias = params.containsKey(prefix + ".bias") ? w(prefix + ".bias", true) : "None";
-      if (low()) {
-        return "torch.linear(torch.to(" + x + ", 15), " + weight + ", " + bias + ").float()";
-      }
-      return "torch.linear(" + x + ", " + weight + ", " + bias + ")";
+      return b.linear(x, prefix);
     }
 
     private String layerNorm(String x, String prefix, long width, float eps) {
-      return "torch.layer_norm("
-          + x
-          + ", ["
-          + width
-          + "], "
-          + w(prefix + ".weight", false)
-          + ", "
-          + w(prefix + ".bias", false)
-          + ", "
-          + lit(eps)
-          + ", False)";
+      return b.layerNorm(x, prefix, width, eps);
     }
 
     private String rms(String x, String key, float eps) {
-      return "torch.mul(torch.mul("
-          + x
-          + ", torch.pow(torch.add(torch.mean(torch.mul("
-          + x
-          + ", "
-          + x
-          + "), [-1], True), "
-          + lit(eps)
-          + "), -0.5)), "
-          + w(key, false)
-          + ")";
+      return b.rms(x, key, eps);
     }
 
     private String sdpa(String q, String k, String v, String mask, String scale) {
-      if (low()) {
-        return "torch.scaled_dot_product_attention(torch.to("
-            + q
-            + ", 15), torch.to("
-            + k
-            + ", 15), torch.to("
-            + v
-            + ", 15), "
-            + mask
-            + ", 0., False, scale="
-            + scale
-            + ").float()";
-      }
-      return "torch.scaled_dot_product_attention("
-          + q
-          + ", "
-          + k
-          + ", "
-          + v
-          + ", "
-          + mask
-          + ", 0., False, scale="
-          + scale
-          + ")";
+      return b.sdpa(q, k, v, mask, false, scale);
     }
 
     private void line(String s) {
-      body.append("    ").append(s).append('\n');
+      b.line(s);
     }
 
     private static String lit(double v) {
-      if (v == Math.rint(v) && Math.abs(v) < 1e15) {
-        return String.format(Locale.ROOT, "%.1f", v);
-      }
-      return Double.toString(v);
-    }
-
-    private static String lit(float v) {
-      // The per-op path adds eps as a float32 scalar; the widened value is the same number.
-      return lit((double) v);
+      return ScriptBuilder.lit(v);
     }
 
     String methods() {
@@ -420,7 +329,7 @@ final class CompiledTrunk implements AutoCloseable {
               ", ws: List[Tensor], x: Tensor, t: Tensor, cap: Tensor, cap_mask: Tensor,"
                   + " x_mask: Tensor, theta: float, scaling: float, self_scale: float)"
                   + " -> Tensor:\n")
-          .append(body);
+          .append(b.body());
       out.append("  def rope(")
           .append(self)
           .append(", x: Tensor, c: Tensor, s: Tensor) -> Tensor:\n")
@@ -431,16 +340,7 @@ final class CompiledTrunk implements AutoCloseable {
           .append("    re = torch.sub(torch.mul(a, c), torch.mul(bb, s))\n")
           .append("    im = torch.add(torch.mul(a, s), torch.mul(bb, c))\n")
           .append("    return torch.reshape(torch.stack([re, im], 4), sh)\n");
-      out.append("  def prepare(").append(self).append(", ws: List[Tensor]) -> List[Tensor]:\n");
-      out.append("    out: List[Tensor] = []\n");
-      for (int i = 0; i < keys.size(); i++) {
-        if (low() && castToLow.get(i)) {
-          out.append("    out.append(torch.to(ws[").append(i).append("], 15))\n");
-        } else {
-          out.append("    out.append(ws[").append(i).append("])\n");
-        }
-      }
-      out.append("    return out\n");
+      out.append(b.prepareMethod(self));
       return out.toString();
     }
   }

@@ -11,6 +11,9 @@ import ai.djl.nn.core.Linear;
 import dev.lumina.engine.checkpoint.HostTensor;
 import dev.lumina.engine.checkpoint.Parameters;
 import dev.lumina.engine.checkpoint.SafetensorsShards;
+import dev.lumina.engine.model.EngineKind;
+import dev.lumina.engine.model.Precision;
+import dev.lumina.engine.pytorch.PyTorch;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -44,13 +47,17 @@ public final class LlamaTextEncoder implements TextEncoder {
   private final NDManager weights;
   private final Map<String, NDArray> params;
   private final float[] invFreq;
+  private final Map<String, NDArray> store;
+  private volatile CompiledLlama compiled;
+  private volatile boolean compiledOnly;
 
   private LlamaTextEncoder(
       LlamaConfig config, HfTokenizer tokenizer, NDManager weights, Map<String, NDArray> params) {
     this.config = config;
     this.tokenizer = tokenizer;
     this.weights = weights;
-    this.params = Collections.unmodifiableMap(params);
+    this.store = new LinkedHashMap<>(params);
+    this.params = Collections.unmodifiableMap(store);
     int half = config.headDim() / 2;
     invFreq = new float[half];
     for (int i = 0; i < half; i++) {
@@ -143,6 +150,48 @@ public final class LlamaTextEncoder implements TextEncoder {
     }
     s.put("norm.weight", new long[] {d});
     return s;
+  }
+
+  /**
+   * Runs encodings on {@code engine}: compiled generates the decoder layers as one TorchScript
+   * module (in bfloat16 when {@code precision} is BF16, whose float32 projection weights are then
+   * released and only single hidden states can be computed); eager (fp32 only) runs per op. Not to
+   * be called while encodings run.
+   *
+   * @throws IllegalArgumentException for eager bf16
+   * @throws IllegalStateException after a bf16 switch released the float32 weights
+   */
+  public void useEngine(EngineKind engine, Precision precision) {
+    if (engine == EngineKind.EAGER && precision != Precision.FP32) {
+      throw new IllegalArgumentException(
+          "dtype bf16 needs the compiled engine (--engine compiled)");
+    }
+    if (compiledOnly) {
+      throw new IllegalStateException(COMPILED_ONLY);
+    }
+    CompiledLlama old = compiled;
+    compiled =
+        engine == EngineKind.COMPILED
+            ? CompiledLlama.compile(config, params, precision == Precision.BF16)
+            : null;
+    if (old != null) {
+      old.close();
+    }
+    if (compiled != null && precision == Precision.BF16) {
+      for (String key : compiled.lowKeys()) {
+        store.remove(key).close();
+      }
+      compiledOnly = true;
+    }
+  }
+
+  private static final String COMPILED_ONLY =
+      "this text encoder keeps its projections in bfloat16 only (--dtype bf16): every hidden"
+          + " state at once and eager encodings need --dtype fp32";
+
+  /** The engine encodings run on. */
+  public EngineKind engine() {
+    return compiled == null ? EngineKind.EAGER : EngineKind.COMPILED;
   }
 
   /** The decoder's geometry. */
@@ -239,6 +288,16 @@ public final class LlamaTextEncoder implements TextEncoder {
       NDArray x =
           Embedding.embedding(ids, params.get("embed_tokens.weight"), SparseFormat.DENSE)
               .singletonOrThrow();
+      CompiledLlama c = compiled;
+      if (c != null && !collect && !PyTorch.gradMode()) {
+        NDArray y = c.run(x, cos, sin, last);
+        y.attach(out);
+        result.add(y);
+        return result;
+      }
+      if (compiledOnly) {
+        throw new IllegalStateException(COMPILED_ONLY);
+      }
       if (collect) {
         x.attach(out);
         result.add(x);
@@ -345,11 +404,17 @@ public final class LlamaTextEncoder implements TextEncoder {
 
   @Override
   public long weightBytes() {
-    return Parameters.bytes(params.values());
+    CompiledLlama c = compiled;
+    return Parameters.bytes(params.values()) + (c == null ? 0 : c.lowBytes());
   }
 
   @Override
   public void close() {
+    CompiledLlama c = compiled;
+    compiled = null;
+    if (c != null) {
+      c.close();
+    }
     weights.close();
     tokenizer.close();
   }

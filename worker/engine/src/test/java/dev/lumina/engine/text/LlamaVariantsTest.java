@@ -7,6 +7,8 @@ import ai.djl.ndarray.NDManager;
 import com.google.gson.JsonObject;
 import dev.lumina.engine.checkpoint.HostTensor;
 import dev.lumina.engine.checkpoint.SafetensorsShards;
+import dev.lumina.engine.model.EngineKind;
+import dev.lumina.engine.model.Precision;
 import dev.lumina.engine.pytorch.PyTorch;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -65,6 +67,40 @@ class LlamaVariantsTest {
       }
       assertThat(errMha).isLessThan(1e-5);
       assertThat(errNaive).isLessThan(1e-4);
+    }
+  }
+
+  @Test
+  void theCompiledEncoderMatchesANaiveForwardWithGqaAndBf16HalvesItsWeights() throws Exception {
+    Map<String, HostTensor> w = LlamaReference.random(GQA, new Random(6));
+    Path gqa = dir.resolve("gqa-compiled");
+    writeFolder(gqa, GQA, w, "", "F32");
+    try (NDManager m = NDManager.newBaseManager();
+        LlamaTextEncoder fp32 = LlamaTextEncoder.load(gqa, m);
+        LlamaTextEncoder bf16 = LlamaTextEncoder.load(gqa, m)) {
+      TokenBatch batch = fp32.tokenize(PROMPTS);
+      float[] naive = LlamaReference.forward(GQA, w, batch);
+      long eagerBytes = fp32.weightBytes();
+      fp32.useEngine(EngineKind.COMPILED, Precision.FP32);
+      bf16.useEngine(EngineKind.COMPILED, Precision.BF16);
+      assertThat(fp32.engine()).isEqualTo(EngineKind.COMPILED);
+      float[] compiled = fp32.hiddenState(batch, -1, m).toFloatArray();
+      float[] low = bf16.hiddenState(batch, -1, m).toFloatArray();
+      double err = 0;
+      double errLow = 0;
+      double scale = 0;
+      for (int i = 0; i < naive.length; i++) {
+        err = Math.max(err, Math.abs(compiled[i] - naive[i]));
+        errLow = Math.max(errLow, Math.abs(low[i] - naive[i]));
+        scale = Math.max(scale, Math.abs(naive[i]));
+      }
+      assertThat(err).isLessThan(1e-4);
+      assertThat(errLow / scale).isGreaterThan(0).isLessThan(5e-2);
+      // Only the token embedding and the norms stay float32.
+      assertThat(bf16.weightBytes()).isLessThan(eagerBytes);
+      assertThatThrownBy(() -> bf16.hiddenStates(batch, m))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("--dtype fp32");
     }
   }
 

@@ -97,6 +97,7 @@ public final class BundleVerifier {
                 new NaiveAttention(),
                 TiledDecoding.NEVER)) {
       Engines.prepare(model);
+      Engines.prepare(text);
       out.printf(
           Locale.ROOT,
           "model %s (engine %s %s)%ntext encoder %s%nvae %s%n",

@@ -5,8 +5,11 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import dev.lumina.engine.Engines;
 import dev.lumina.engine.checkpoint.HostTensor;
 import dev.lumina.engine.checkpoint.SafetensorsFile;
+import dev.lumina.engine.model.EngineKind;
+import dev.lumina.engine.model.Precision;
 import dev.lumina.engine.pytorch.PyTorch;
 import dev.lumina.engine.text.LlamaTextEncoder;
 import dev.lumina.engine.text.TextEncoders;
@@ -70,15 +73,31 @@ public final class TextEncoderVerifier {
     try (NDManager m = NDManager.newBaseManager();
         LlamaTextEncoder encoder =
             LlamaTextEncoder.load(dir.resolve(TextEncoders.HF_SUBFOLDER), m)) {
-      out.printf(Locale.ROOT, "text encoder %s, %d prompts%n", encoder.config(), prompts.size());
+      Engines.prepare(encoder);
+      out.printf(
+          Locale.ROOT,
+          "text encoder %s, %d prompts (engine %s %s)%n",
+          encoder.config(),
+          prompts.size(),
+          encoder.engine().flag(),
+          Engines.precision().flag());
       TokenBatch batch = encoder.tokenize(prompts);
       NDList[] states = {null};
       return VectorReport.print(
           ref,
           name -> {
-            if (name.equals("last_hidden_state")
-                || name.equals("hidden_states_m2")
-                || name.startsWith("dbg.hidden_states.")) {
+            if (name.equals("last_hidden_state")) {
+              return encoder.hiddenState(batch, -1, m);
+            }
+            if (name.equals("hidden_states_m2")) {
+              return encoder.hiddenState(batch, -2, m);
+            }
+            if (name.startsWith("dbg.hidden_states.")) {
+              // Every state at once comes from the per-op path, which a bf16 encoder has dropped.
+              if (encoder.engine() == EngineKind.COMPILED
+                  && Engines.precision() == Precision.BF16) {
+                return null;
+              }
               if (states[0] == null) {
                 states[0] = encoder.hiddenStates(batch, m);
               }
@@ -87,7 +106,10 @@ public final class TextEncoderVerifier {
             return simple(name, encoder, batch, m);
           },
           EXACT,
-          out);
+          out,
+          encoder.engine() == EngineKind.COMPILED
+              ? ModelVerifier.tolerance(Engines.precision())
+              : ModelVerifier.FP32_TOLERANCE);
     } catch (IOException e) {
       throw new UncheckedIOException("loading " + dir.resolve(TextEncoders.HF_SUBFOLDER), e);
     }
