@@ -1,12 +1,9 @@
 package dev.lumina.engine.model;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.pytorch.engine.PtNDArray;
-import ai.djl.pytorch.engine.PtNDManager;
-import ai.djl.pytorch.jni.IValue;
 import dev.lumina.engine.pytorch.ScriptBuilder;
+import dev.lumina.engine.pytorch.ScriptValue;
 import dev.lumina.engine.pytorch.ScriptedModule;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -36,14 +33,14 @@ final class CompiledTrunk implements AutoCloseable {
   private static final String CLASS = "LuminaFlagDitTrunk";
 
   private final ScriptedModule module;
-  private final IValue weights;
+  private final ScriptValue weights;
   private final Precision precision;
   private final List<String> lowKeys;
   private final long lowBytes;
 
   private CompiledTrunk(
       ScriptedModule module,
-      IValue weights,
+      ScriptValue weights,
       Precision precision,
       List<String> lowKeys,
       long lowBytes) {
@@ -65,7 +62,7 @@ final class CompiledTrunk implements AutoCloseable {
     String code = source.methods();
     ScriptedModule module = ScriptedModule.compile(CLASS + "_" + precision.name(), code);
     try {
-      IValue prepared = source.b.prepare(module);
+      ScriptValue prepared = source.b.prepare(module);
       return new CompiledTrunk(
           module, prepared, precision, source.b.lowKeys(), source.b.lowBytes());
     } catch (RuntimeException e) {
@@ -101,27 +98,8 @@ final class CompiledTrunk implements AutoCloseable {
       double ropeTheta,
       double ropeScaling,
       double selfScale) {
-    List<IValue> args = new ArrayList<>(9);
-    try {
-      args.add(IValue.from((PtNDArray) x));
-      args.add(IValue.from((PtNDArray) t));
-      args.add(IValue.from((PtNDArray) capFeats));
-      args.add(IValue.from((PtNDArray) capMask));
-      args.add(IValue.from((PtNDArray) xMask));
-      args.add(IValue.from(ropeTheta));
-      args.add(IValue.from(ropeScaling));
-      args.add(IValue.from(selfScale));
-      IValue[] all = new IValue[args.size() + 1];
-      all[0] = weights;
-      for (int i = 0; i < args.size(); i++) {
-        all[i + 1] = args.get(i);
-      }
-      try (IValue out = module.runMethod("forward", all)) {
-        return out.toTensor((PtNDManager) x.getManager());
-      }
-    } finally {
-      args.forEach(IValue::close);
-    }
+    return module.invoke(
+        "forward", weights, x, t, capFeats, capMask, xMask, ropeTheta, ropeScaling, selfScale);
   }
 
   @Override

@@ -1,8 +1,6 @@
 package dev.lumina.engine.pytorch;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.pytorch.engine.PtNDArray;
-import ai.djl.pytorch.jni.IValue;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -182,14 +180,12 @@ public final class ScriptBuilder {
   }
 
   /** Runs the module's {@code prepare} over the registered weights; the caller closes the list. */
-  public IValue prepare(ScriptedModule module) {
-    PtNDArray[] inputs = new PtNDArray[keys.size()];
+  public ScriptValue prepare(ScriptedModule module) {
+    NDArray[] inputs = new NDArray[keys.size()];
     for (int i = 0; i < inputs.length; i++) {
-      inputs[i] = (PtNDArray) params.get(keys.get(i));
+      inputs[i] = params.get(keys.get(i));
     }
-    try (IValue raw = IValue.listFrom(inputs)) {
-      return module.runMethod("prepare", raw);
-    }
+    return module.invokeValue("prepare", (Object) inputs);
   }
 
   /** A float literal in TorchScript source (the same double the per-op code widens to). */

@@ -100,12 +100,71 @@ public final class ScriptedModule implements AutoCloseable {
   }
 
   /**
-   * Runs method {@code method} with libtorch values (tensors, lists, numbers) and returns its
-   * result, which the caller closes. Unlike {@link #call} no input is converted or renamed, and a
-   * result that is not a tensor (a list kept for later calls) stays a libtorch value.
+   * Runs {@code method} with arguments that are NDArrays, {@link ScriptValue}s, doubles or longs
+   * (ints), returning its tensor result attached to the manager of the first NDArray argument.
    */
-  public IValue runMethod(String method, IValue... inputs) {
-    return IValueUtils.runMethod(block, method, inputs);
+  public NDArray invoke(String method, Object... args) {
+    NDManager target = null;
+    for (Object a : args) {
+      if (a instanceof NDArray n) {
+        target = n.getManager();
+        break;
+      }
+    }
+    if (target == null) {
+      throw new IllegalArgumentException(name + "." + method + ": needs an NDArray argument");
+    }
+    try (IValue out = runValues(method, args)) {
+      return out.toTensor((PtNDManager) target);
+    }
+  }
+
+  /** As {@link #invoke}, the result attached to {@code target}. */
+  public NDArray invokeInto(NDManager target, String method, Object... args) {
+    try (IValue out = runValues(method, args)) {
+      return out.toTensor((PtNDManager) target);
+    }
+  }
+
+  /** Runs {@code method} and keeps its result inside libtorch (see {@link ScriptValue}). */
+  public ScriptValue invokeValue(String method, Object... args) {
+    return new ScriptValue(runValues(method, args));
+  }
+
+  private IValue runValues(String method, Object... args) {
+    List<IValue> owned = new ArrayList<>(args.length);
+    IValue[] values = new IValue[args.length];
+    try {
+      for (int i = 0; i < args.length; i++) {
+        Object a = args[i];
+        if (a instanceof ScriptValue v) {
+          values[i] = v.value;
+          continue;
+        }
+        IValue v;
+        if (a instanceof NDArray n) {
+          v = IValue.from((ai.djl.pytorch.engine.PtNDArray) n);
+        } else if (a instanceof Double d) {
+          v = IValue.from(d.doubleValue());
+        } else if (a instanceof Long || a instanceof Integer) {
+          v = IValue.from(((Number) a).longValue());
+        } else if (a instanceof NDArray[] list) {
+          ai.djl.pytorch.engine.PtNDArray[] pts = new ai.djl.pytorch.engine.PtNDArray[list.length];
+          for (int j = 0; j < list.length; j++) {
+            pts[j] = (ai.djl.pytorch.engine.PtNDArray) list[j];
+          }
+          v = IValue.listFrom(pts);
+        } else {
+          throw new IllegalArgumentException(
+              name + "." + method + ": unsupported argument " + (a == null ? null : a.getClass()));
+        }
+        owned.add(v);
+        values[i] = v;
+      }
+      return IValueUtils.runMethod(block, method, values);
+    } finally {
+      owned.forEach(IValue::close);
+    }
   }
 
   @Override

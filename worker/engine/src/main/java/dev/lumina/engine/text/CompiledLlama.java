@@ -1,10 +1,8 @@
 package dev.lumina.engine.text;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.pytorch.engine.PtNDArray;
-import ai.djl.pytorch.engine.PtNDManager;
-import ai.djl.pytorch.jni.IValue;
 import dev.lumina.engine.pytorch.ScriptBuilder;
+import dev.lumina.engine.pytorch.ScriptValue;
 import dev.lumina.engine.pytorch.ScriptedModule;
 import java.util.List;
 import java.util.Map;
@@ -21,12 +19,12 @@ import java.util.Map;
 final class CompiledLlama implements AutoCloseable {
 
   private final ScriptedModule module;
-  private final IValue weights;
+  private final ScriptValue weights;
   private final List<String> lowKeys;
   private final long lowBytes;
 
   private CompiledLlama(
-      ScriptedModule module, IValue weights, List<String> lowKeys, long lowBytes) {
+      ScriptedModule module, ScriptValue weights, List<String> lowKeys, long lowBytes) {
     this.module = module;
     this.weights = weights;
     this.lowKeys = List.copyOf(lowKeys);
@@ -124,13 +122,7 @@ final class CompiledLlama implements AutoCloseable {
    * embedded tokens {@code x [B, L, D]}, attached to {@code x}'s manager.
    */
   NDArray run(NDArray x, NDArray cos, NDArray sin, int last) {
-    try (IValue ix = IValue.from((PtNDArray) x);
-        IValue ic = IValue.from((PtNDArray) cos);
-        IValue is = IValue.from((PtNDArray) sin);
-        IValue il = IValue.from((long) last);
-        IValue out = module.runMethod("forward", weights, ix, ic, is, il)) {
-      return out.toTensor((PtNDManager) x.getManager());
-    }
+    return module.invoke("forward", weights, x, cos, sin, (long) last);
   }
 
   @Override

@@ -3,9 +3,7 @@ package dev.lumina.training.bench;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.pytorch.engine.PtNDArray;
-import ai.djl.pytorch.engine.PtNDManager;
-import ai.djl.pytorch.jni.IValue;
+import dev.lumina.engine.pytorch.ScriptValue;
 import dev.lumina.engine.pytorch.ScriptedModule;
 import java.util.Arrays;
 
@@ -23,8 +21,8 @@ final class MatmulRoof implements AutoCloseable {
   private final NDArray a;
   private final NDArray b;
   private final ScriptedModule bf16;
-  private final IValue aLow;
-  private final IValue bLow;
+  private final ScriptValue aLow;
+  private final ScriptValue bLow;
 
   MatmulRoof(NDManager manager, int size, int reps) {
     this.manager = manager;
@@ -39,11 +37,8 @@ final class MatmulRoof implements AutoCloseable {
                 + "    return torch.to(torch.select(torch.select(torch.mm(a, b), 0, 0), 0, 0), 6)\n"
                 + "  def cast(self: __torch__.LuminaMatmulRoof, a: Tensor) -> Tensor:\n"
                 + "    return torch.to(a, 15)\n");
-    try (IValue ia = IValue.from((PtNDArray) a);
-        IValue ib = IValue.from((PtNDArray) b)) {
-      this.aLow = bf16.runMethod("cast", ia);
-      this.bLow = bf16.runMethod("cast", ib);
-    }
+    this.aLow = bf16.invokeValue("cast", a);
+    this.bLow = bf16.invokeValue("cast", b);
   }
 
   /** Median float32 GFLOP/s. */
@@ -67,8 +62,7 @@ final class MatmulRoof implements AutoCloseable {
     double[] ms = new double[reps];
     for (int i = -1; i < reps; i++) {
       long t0 = System.nanoTime();
-      try (IValue out = bf16.runMethod("forward", aLow, bLow);
-          NDArray corner = out.toTensor((PtNDManager) manager)) {
+      try (NDArray corner = bf16.invokeInto(manager, "forward", aLow, bLow)) {
         corner.getFloat();
       }
       if (i >= 0) {
