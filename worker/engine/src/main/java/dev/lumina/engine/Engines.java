@@ -1,6 +1,7 @@
 package dev.lumina.engine;
 
 import dev.lumina.engine.model.EngineKind;
+import dev.lumina.engine.model.EngineSwitchable;
 import dev.lumina.engine.model.FlagDit;
 import dev.lumina.engine.model.Precision;
 import dev.lumina.engine.pytorch.PyTorch;
@@ -85,22 +86,7 @@ public final class Engines {
    * @throws ai.djl.engine.EngineException if bf16 was asked for and the module does not load
    */
   public static FlagDit prepare(FlagDit model) {
-    EngineKind kind = engine;
-    Precision dtype = precision;
-    if (kind == EngineKind.EAGER) {
-      model.useEngine(EngineKind.EAGER, Precision.FP32);
-      return model;
-    }
-    try {
-      model.useEngine(kind, dtype);
-    } catch (RuntimeException e) {
-      if (dtype != Precision.FP32) {
-        throw e;
-      }
-      LOG.warn("compiled Flag-DiT unavailable ({}); running the eager engine", e.toString());
-      model.useEngine(EngineKind.EAGER, Precision.FP32);
-    }
-    return model;
+    return apply(model, "Flag-DiT");
   }
 
   /**
@@ -108,22 +94,28 @@ public final class Engines {
    * always run per op), with the same fallback as {@link #prepare(FlagDit)}.
    */
   public static TextEncoder prepare(TextEncoder encoder) {
-    if (!(encoder instanceof LlamaTextEncoder llama)) {
-      return encoder;
+    if (encoder instanceof LlamaTextEncoder llama) {
+      apply(llama, "LLaMA text encoder");
     }
+    return encoder;
+  }
+
+  private static <T extends EngineSwitchable> T apply(T target, String what) {
     EngineKind kind = engine;
     Precision dtype = precision;
     if (kind == EngineKind.EAGER) {
-      return encoder;
+      target.useEngine(EngineKind.EAGER, Precision.FP32);
+      return target;
     }
     try {
-      llama.useEngine(kind, dtype);
+      target.useEngine(kind, dtype);
     } catch (RuntimeException e) {
       if (dtype != Precision.FP32) {
         throw e;
       }
-      LOG.warn("compiled LLaMA text encoder unavailable ({}); running it per op", e.toString());
+      LOG.warn("compiled {} unavailable ({}); running it per op", what, e.toString());
+      target.useEngine(EngineKind.EAGER, Precision.FP32);
     }
-    return encoder;
+    return target;
   }
 }

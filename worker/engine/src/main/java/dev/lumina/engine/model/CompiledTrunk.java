@@ -1,9 +1,8 @@
 package dev.lumina.engine.model;
 
 import ai.djl.ndarray.NDArray;
+import dev.lumina.engine.pytorch.CompiledModule;
 import dev.lumina.engine.pytorch.ScriptBuilder;
-import dev.lumina.engine.pytorch.ScriptValue;
-import dev.lumina.engine.pytorch.ScriptedModule;
 import java.util.List;
 import java.util.Map;
 
@@ -32,23 +31,12 @@ final class CompiledTrunk implements AutoCloseable {
 
   private static final String CLASS = "LuminaFlagDitTrunk";
 
-  private final ScriptedModule module;
-  private final ScriptValue weights;
+  private final CompiledModule module;
   private final Precision precision;
-  private final List<String> lowKeys;
-  private final long lowBytes;
 
-  private CompiledTrunk(
-      ScriptedModule module,
-      ScriptValue weights,
-      Precision precision,
-      List<String> lowKeys,
-      long lowBytes) {
+  private CompiledTrunk(CompiledModule module, Precision precision) {
     this.module = module;
-    this.weights = weights;
     this.precision = precision;
-    this.lowKeys = List.copyOf(lowKeys);
-    this.lowBytes = lowBytes;
   }
 
   /**
@@ -60,25 +48,17 @@ final class CompiledTrunk implements AutoCloseable {
       FlagDitConfig config, Map<String, NDArray> params, Precision precision) {
     Source source = new Source(config, params, precision);
     String code = source.methods();
-    ScriptedModule module = ScriptedModule.compile(CLASS + "_" + precision.name(), code);
-    try {
-      ScriptValue prepared = source.b.prepare(module);
-      return new CompiledTrunk(
-          module, prepared, precision, source.b.lowKeys(), source.b.lowBytes());
-    } catch (RuntimeException e) {
-      module.close();
-      throw e;
-    }
+    return new CompiledTrunk(source.b.build(CLASS + "_" + precision.name(), code), precision);
   }
 
   /** Keys of the weights this trunk holds as its own bfloat16 copies (none in fp32). */
   List<String> lowPrecisionKeys() {
-    return lowKeys;
+    return module.lowPrecisionKeys();
   }
 
   /** Bytes of this trunk's own bfloat16 weight copies (0 in fp32: it reads the model's arrays). */
   long lowPrecisionBytes() {
-    return lowBytes;
+    return module.lowPrecisionBytes();
   }
 
   Precision precision() {
@@ -98,13 +78,11 @@ final class CompiledTrunk implements AutoCloseable {
       double ropeTheta,
       double ropeScaling,
       double selfScale) {
-    return module.invoke(
-        "forward", weights, x, t, capFeats, capMask, xMask, ropeTheta, ropeScaling, selfScale);
+    return module.forward(x, t, capFeats, capMask, xMask, ropeTheta, ropeScaling, selfScale);
   }
 
   @Override
   public void close() {
-    weights.close();
     module.close();
   }
 
@@ -120,34 +98,6 @@ final class CompiledTrunk implements AutoCloseable {
       this.b = new ScriptBuilder(params, precision == Precision.BF16);
     }
 
-    private String w(String key, boolean matmul) {
-      return b.w(key, matmul);
-    }
-
-    private String linear(String x, String prefix) {
-      return b.linear(x, prefix);
-    }
-
-    private String layerNorm(String x, String prefix, long width, float eps) {
-      return b.layerNorm(x, prefix, width, eps);
-    }
-
-    private String rms(String x, String key, float eps) {
-      return b.rms(x, key, eps);
-    }
-
-    private String sdpa(String q, String k, String v, String mask, String scale) {
-      return b.sdpa(q, k, v, mask, false, scale);
-    }
-
-    private void line(String s) {
-      b.line(s);
-    }
-
-    private static String lit(double v) {
-      return ScriptBuilder.lit(v);
-    }
-
     String methods() {
       int heads = c.nHeads();
       int kv = c.nKvHeads();
@@ -156,103 +106,104 @@ final class CompiledTrunk implements AutoCloseable {
       int rep = heads / kv;
       float eps = c.normEps();
 
-      line("b = torch.size(x, 0)");
-      line("n = torch.size(x, 1)");
-      line("l = torch.size(cap, 1)");
-      line("dev = x.device");
+      b.line("b = torch.size(x, 0)");
+      b.line("n = torch.size(x, 1)");
+      b.line("l = torch.size(cap, 1)");
+      b.line("dev = x.device");
       // Timestep embedder: sinusoid (cos half first) → Linear → SiLU → Linear.
-      line(
+      b.line(
           "freqs = torch.exp(torch.div(torch.mul(torch.arange("
               + half
               + ", dtype=6, device=dev), "
-              + lit((float) -Math.log(c.tMaxPeriod()))
+              + ScriptBuilder.lit((float) -Math.log(c.tMaxPeriod()))
               + "), "
-              + lit((float) half)
+              + ScriptBuilder.lit((float) half)
               + "))");
       if (c.variant() == FlagDitConfig.Variant.AUDIO) {
-        line("tt = torch.floor(torch.mul(torch.to(t, 6), 1000.0))");
+        b.line("tt = torch.floor(torch.mul(torch.to(t, 6), 1000.0))");
       } else {
-        line("tt = torch.to(t, 6)");
+        b.line("tt = torch.to(t, 6)");
       }
-      line("targs = torch.mul(torch.reshape(tt, [b, 1]), torch.reshape(freqs, [1, " + half + "]))");
-      line("temb = torch.cat([torch.cos(targs), torch.sin(targs)], 1)");
-      line("th = " + linear("temb", "t_embedder.mlp.0"));
-      line("th = torch.mul(th, torch.sigmoid(th))");
-      line("temb = " + linear("th", "t_embedder.mlp.2"));
+      b.line(
+          "targs = torch.mul(torch.reshape(tt, [b, 1]), torch.reshape(freqs, [1, " + half + "]))");
+      b.line("temb = torch.cat([torch.cos(targs), torch.sin(targs)], 1)");
+      b.line("th = " + b.linear("temb", "t_embedder.mlp.0"));
+      b.line("th = torch.mul(th, torch.sigmoid(th))");
+      b.line("temb = " + b.linear("th", "t_embedder.mlp.2"));
       // Caption embedder: masked mean → LayerNorm → Linear.
-      line("cm = torch.unsqueeze(cap_mask, 2)");
-      line("pooled = torch.div(torch.sum(torch.mul(cap, cm), [1]), torch.sum(cm, [1]))");
-      line(
+      b.line("cm = torch.unsqueeze(cap_mask, 2)");
+      b.line("pooled = torch.div(torch.sum(torch.mul(cap, cm), [1]), torch.sum(cm, [1]))");
+      b.line(
           "cemb = "
-              + linear(
-                  layerNorm("pooled", "cap_embedder.0", c.capFeatDim(), FlagDitBlock.LN_EPS),
+              + b.linear(
+                  b.layerNorm("pooled", "cap_embedder.0", c.capFeatDim(), FlagDitBlock.LN_EPS),
                   "cap_embedder.1"));
-      line("adaln = torch.add(temb, cemb)");
-      line("cond = torch.mul(adaln, torch.sigmoid(adaln))");
+      b.line("adaln = torch.add(temb, cemb)");
+      b.line("cond = torch.mul(adaln, torch.sigmoid(adaln))");
       // RoPE tables over the padded sequence.
-      line(
+      b.line(
           "exps = torch.div(torch.arange(0, "
               + hd
               + ", 2, dtype=6, device=dev), "
-              + lit((float) hd)
+              + ScriptBuilder.lit((float) hd)
               + ")");
-      line(
+      b.line(
           "rf = torch.pow(torch.pow(torch.full(["
               + hd / 2
               + "], theta, dtype=6, device=dev), exps), -1.0)");
-      line("pos = torch.div(torch.arange(n, dtype=6, device=dev), scaling)");
-      line("ang = torch.mul(torch.reshape(pos, [n, 1]), torch.reshape(rf, [1, " + hd / 2 + "]))");
-      line("rc = torch.reshape(torch.cos(ang), [1, n, 1, " + hd / 2 + "])");
-      line("rs = torch.reshape(torch.sin(ang), [1, n, 1, " + hd / 2 + "])");
+      b.line("pos = torch.div(torch.arange(n, dtype=6, device=dev), scaling)");
+      b.line("ang = torch.mul(torch.reshape(pos, [n, 1]), torch.reshape(rf, [1, " + hd / 2 + "]))");
+      b.line("rc = torch.reshape(torch.cos(ang), [1, n, 1, " + hd / 2 + "])");
+      b.line("rs = torch.reshape(torch.sin(ang), [1, n, 1, " + hd / 2 + "])");
       // A mask that keeps every key is left out: SDPA then takes its unmasked kernel.
-      line("xkeep: Optional[Tensor] = None");
-      line("if not bool(torch.all(torch.ne(x_mask, 0))):");
-      line("  xkeep = torch.unsqueeze(torch.unsqueeze(torch.ne(x_mask, 0), 1), 1)");
-      line("ckeep: Optional[Tensor] = None");
-      line("if not bool(torch.all(torch.ne(cap_mask, 0))):");
-      line("  ckeep = torch.unsqueeze(torch.unsqueeze(torch.ne(cap_mask, 0), 1), 1)");
-      String textScale = lit((float) (1.0 / Math.sqrt(hd)));
+      b.line("xkeep: Optional[Tensor] = None");
+      b.line("if not bool(torch.all(torch.ne(x_mask, 0))):");
+      b.line("  xkeep = torch.unsqueeze(torch.unsqueeze(torch.ne(x_mask, 0), 1), 1)");
+      b.line("ckeep: Optional[Tensor] = None");
+      b.line("if not bool(torch.all(torch.ne(cap_mask, 0))):");
+      b.line("  ckeep = torch.unsqueeze(torch.unsqueeze(torch.ne(cap_mask, 0), 1), 1)");
+      String textScale = ScriptBuilder.lit((float) (1.0 / Math.sqrt(hd)));
 
       for (int i = 0; i < c.nLayers(); i++) {
         String p = "layers." + i + ".";
         String a = p + "attention.";
-        line(
+        b.line(
             "mod = torch.chunk(torch.unsqueeze("
-                + linear("cond", p + "adaLN_modulation.1")
+                + b.linear("cond", p + "adaLN_modulation.1")
                 + ", 1), 6, 2)");
-        line(
+        b.line(
             "h = torch.add(torch.mul("
-                + rms("x", p + "attention_norm.weight", eps)
+                + b.rms("x", p + "attention_norm.weight", eps)
                 + ", torch.add(mod[1], 1.0)), mod[0])");
-        line("y = " + rms("cap", p + "attention_y_norm.weight", eps));
-        line("q = " + linear("h", a + "wq"));
-        line("k = " + linear("h", a + "wk"));
-        line("v = " + linear("h", a + "wv"));
+        b.line("y = " + b.rms("cap", p + "attention_y_norm.weight", eps));
+        b.line("q = " + b.linear("h", a + "wq"));
+        b.line("k = " + b.linear("h", a + "wk"));
+        b.line("v = " + b.linear("h", a + "wv"));
         if (c.qkNorm()) {
-          line("q = " + layerNorm("q", a + "q_norm", (long) heads * hd, FlagDitBlock.LN_EPS));
-          line("k = " + layerNorm("k", a + "k_norm", (long) kv * hd, FlagDitBlock.LN_EPS));
+          b.line("q = " + b.layerNorm("q", a + "q_norm", (long) heads * hd, FlagDitBlock.LN_EPS));
+          b.line("k = " + b.layerNorm("k", a + "k_norm", (long) kv * hd, FlagDitBlock.LN_EPS));
         }
-        line(
+        b.line(
             "q = torch.transpose(self.rope(torch.reshape(q, [b, n, "
                 + heads
                 + ", "
                 + hd
                 + "]), rc, rs), 1, 2)");
-        line(
+        b.line(
             "k = torch.transpose(self.rope(torch.reshape(k, [b, n, "
                 + kv
                 + ", "
                 + hd
                 + "]), rc, rs), 1, 2)");
-        line("v = torch.transpose(torch.reshape(v, [b, n, " + kv + ", " + hd + "]), 1, 2)");
-        line("ky = " + linear("y", a + "wk_y"));
+        b.line("v = torch.transpose(torch.reshape(v, [b, n, " + kv + ", " + hd + "]), 1, 2)");
+        b.line("ky = " + b.linear("y", a + "wk_y"));
         if (c.qkNorm()) {
-          line("ky = " + layerNorm("ky", a + "ky_norm", (long) kv * hd, FlagDitBlock.LN_EPS));
+          b.line("ky = " + b.layerNorm("ky", a + "ky_norm", (long) kv * hd, FlagDitBlock.LN_EPS));
         }
-        line("ky = torch.transpose(torch.reshape(ky, [b, l, " + kv + ", " + hd + "]), 1, 2)");
-        line(
+        b.line("ky = torch.transpose(torch.reshape(ky, [b, l, " + kv + ", " + hd + "]), 1, 2)");
+        b.line(
             "vy = torch.transpose(torch.reshape("
-                + linear("y", a + "wv_y")
+                + b.linear("y", a + "wv_y")
                 + ", [b, l, "
                 + kv
                 + ", "
@@ -260,44 +211,44 @@ final class CompiledTrunk implements AutoCloseable {
                 + "]), 1, 2)");
         if (rep > 1) {
           for (String s : new String[] {"k", "v", "ky", "vy"}) {
-            line(s + " = torch.repeat_interleave(" + s + ", " + rep + ", 1)");
+            b.line(s + " = torch.repeat_interleave(" + s + ", " + rep + ", 1)");
           }
         }
-        line("so = " + sdpa("q", "k", "v", "xkeep", "self_scale"));
-        line("to = " + sdpa("q", "ky", "vy", "ckeep", textScale));
-        line(
+        b.line("so = " + b.sdpa("q", "k", "v", "xkeep", false, "self_scale"));
+        b.line("to = " + b.sdpa("q", "ky", "vy", "ckeep", false, textScale));
+        b.line(
             "g = torch.reshape(torch.tanh("
-                + w(a + "gate", false)
+                + b.w(a + "gate", false)
                 + "), [1, "
                 + heads
                 + ", 1, 1])");
-        line(
+        b.line(
             "o = torch.reshape(torch.transpose(torch.add(so, torch.mul(to, g)), 1, 2), [b, n, "
                 + (long) heads * hd
                 + "])");
-        line("x = torch.add(x, torch.mul(mod[2], " + linear("o", a + "wo") + "))");
-        line(
+        b.line("x = torch.add(x, torch.mul(mod[2], " + b.linear("o", a + "wo") + "))");
+        b.line(
             "h = torch.add(torch.mul("
-                + rms("x", p + "ffn_norm.weight", eps)
+                + b.rms("x", p + "ffn_norm.weight", eps)
                 + ", torch.add(mod[4], 1.0)), mod[3])");
-        line("f1 = " + linear("h", p + "feed_forward.w1"));
-        line(
+        b.line("f1 = " + b.linear("h", p + "feed_forward.w1"));
+        b.line(
             "f = torch.mul(torch.mul(f1, torch.sigmoid(f1)), "
-                + linear("h", p + "feed_forward.w3")
+                + b.linear("h", p + "feed_forward.w3")
                 + ")");
-        line("x = torch.add(x, torch.mul(mod[5], " + linear("f", p + "feed_forward.w2") + "))");
+        b.line("x = torch.add(x, torch.mul(mod[5], " + b.linear("f", p + "feed_forward.w2") + "))");
       }
-      line(
+      b.line(
           "fm = torch.chunk(torch.unsqueeze("
-              + linear("cond", "final_layer.adaLN_modulation.1")
+              + b.linear("cond", "final_layer.adaLN_modulation.1")
               + ", 1), 2, 2)");
       // LayerNorm without affine parameters, written out as the per-op path computes it.
-      line("xc = torch.sub(x, torch.mean(x, [-1], True))");
-      line("var = torch.mean(torch.mul(xc, xc), [-1], True)");
-      line(
+      b.line("xc = torch.sub(x, torch.mean(x, [-1], True))");
+      b.line("var = torch.mean(torch.mul(xc, xc), [-1], True)");
+      b.line(
           "u = torch.add(torch.mul(torch.mul(xc, torch.pow(torch.add(var, 1e-06), -0.5)),"
               + " torch.add(fm[1], 1.0)), fm[0])");
-      line("return " + linear("u", "final_layer.linear"));
+      b.line("return " + b.linear("u", "final_layer.linear"));
 
       String self = "self: __torch__." + CLASS + "_" + precision.name();
       StringBuilder out = new StringBuilder();

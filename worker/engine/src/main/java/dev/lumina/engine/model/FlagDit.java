@@ -38,7 +38,7 @@ import java.util.Optional;
  * threads should call {@code PyTorch.setGradMode(false)}; under a {@code GradientCollector} the
  * forward is differentiable with respect to {@link #parameters()}.
  */
-public final class FlagDit implements AutoCloseable {
+public final class FlagDit implements AutoCloseable, EngineSwitchable {
 
   private final FlagDitConfig config;
   private final Map<String, NDArray> store;
@@ -177,6 +177,7 @@ public final class FlagDit implements AutoCloseable {
    * @throws IllegalStateException when the float32 weights were released by an earlier bf16 switch
    * @throws ai.djl.engine.EngineException if libtorch rejects the generated module
    */
+  @Override
   public void useEngine(EngineKind engine, Precision precision) {
     if (engine == EngineKind.EAGER && precision != Precision.FP32) {
       throw new IllegalArgumentException(
@@ -222,6 +223,13 @@ public final class FlagDit implements AutoCloseable {
     return c == null ? Precision.FP32 : c.precision();
   }
 
+  /** Every parameter key of {@code config} and its shape, in state-dict order. */
+  public static Map<String, long[]> parameterShapes(FlagDitConfig config) {
+    Map<String, long[]> out = new LinkedHashMap<>();
+    ParameterSpec.params(config).forEach(p -> out.put(p.key(), p.shape().clone()));
+    return out;
+  }
+
   /** Whether the network predicts the clean sample and the velocity is derived from it. */
   public boolean predictsData() {
     return predictsData;
@@ -246,9 +254,7 @@ public final class FlagDit implements AutoCloseable {
   /** A model over caller-owned parameter arrays (validated against {@code config}). */
   public static FlagDit fromParameters(
       FlagDitConfig config, Map<String, NDArray> params, AttentionKernel kernel) {
-    Map<String, long[]> shapes = new LinkedHashMap<>();
-    params.forEach((k, v) -> shapes.put(k, v.getShape().getShape()));
-    ParameterSpec.validate(config, shapes);
+    validateArrays(config, params);
     NDArray any = params.values().iterator().next();
     return new FlagDit(config, new LinkedHashMap<>(params), kernel, null, any.getDevice());
   }
@@ -262,10 +268,14 @@ public final class FlagDit implements AutoCloseable {
       Map<String, NDArray> params,
       NDManager manager,
       AttentionKernel kernel) {
+    validateArrays(config, params);
+    return new FlagDit(config, new LinkedHashMap<>(params), kernel, manager, manager.getDevice());
+  }
+
+  private static void validateArrays(FlagDitConfig config, Map<String, NDArray> params) {
     Map<String, long[]> shapes = new LinkedHashMap<>();
     params.forEach((k, v) -> shapes.put(k, v.getShape().getShape()));
     ParameterSpec.validate(config, shapes);
-    return new FlagDit(config, new LinkedHashMap<>(params), kernel, manager, manager.getDevice());
   }
 
   private static Map<String, NDArray> toArrays(Map<String, HostTensor> tensors, NDManager m) {
@@ -524,7 +534,10 @@ public final class FlagDit implements AutoCloseable {
       if (trunkOnly) {
         throw new IllegalStateException(TRUNK_ONLY);
       }
-      fin = eagerTrunk(x, t, capFeats, capMaskF, xMask, maxN, layouts, embedded, o, trace);
+      fin =
+          EagerTrunk.run(
+              weights, config, kernel, x, t, capFeats, capMaskF, xMask, maxN, layouts, embedded, o,
+              trace);
     }
     List<NDArray> out = new ArrayList<>();
     for (int i = 0; i < b; i++) {
@@ -543,61 +556,6 @@ public final class FlagDit implements AutoCloseable {
       out.add(full);
     }
     return out;
-  }
-
-  /** The per-op trunk: embedders, blocks and the final layer on the arranged tokens. */
-  private NDArray eagerTrunk(
-      NDArray x,
-      NDArray t,
-      NDArray capFeats,
-      NDArray capMaskF,
-      NDArray xMask,
-      long maxN,
-      List<TokenLayout> layouts,
-      NDArray embedded,
-      ForwardOptions o,
-      Map<String, NDArray> trace) {
-    NDManager m = x.getManager();
-    int b = layouts.size();
-    int p = config.patchSize();
-    NDArray tEmb = Embedders.timestep(weights, config, t);
-    NDArray capEmb = Embedders.caption(weights, capFeats, capMaskF);
-    NDArray adaln = tEmb.add(capEmb);
-    NDArray condSilu = Weights.silu(adaln);
-    Rope rope =
-        Rope.table(
-            m, maxN, config.headDim(), config.ropeTheta() * o.ntkFactor(), o.ropeScalingFactor());
-    if (trace != null) {
-      if (layouts.stream().allMatch(l -> l.equals(layouts.get(0)))
-          && layouts.get(0).kind() == TokenLayout.Kind.IMAGE) {
-        TokenLayout l = layouts.get(0);
-        trace.put(
-            "dbg.x_embedder_out", embedded.reshape(b, l.height() / p, l.width() / p, config.dim()));
-      }
-      trace.put("dbg.tokens_in", x);
-      trace.put("dbg.t_emb", tEmb);
-      trace.put("dbg.cap_emb", capEmb);
-      trace.put("dbg.adaln_input", adaln);
-      trace.put("dbg.freqs_cis", rope.asPairs());
-    }
-    FlagDitBlock.Context ctx =
-        new FlagDitBlock.Context(
-            condSilu,
-            xMask,
-            rope,
-            capFeats,
-            capMaskF,
-            o.selfAttentionScale(maxN, config.headDim()),
-            kernel,
-            trace);
-    for (int i = 0; i < config.nLayers(); i++) {
-      x = FlagDitBlock.forward(weights, config, i, x, ctx);
-    }
-    NDArray fin = Embedders.finalLayer(weights, x, condSilu);
-    if (trace != null) {
-      trace.put("dbg.final_layer_out", fin);
-    }
-    return fin;
   }
 
   /** Closes the weights manager when this model owns it (loaded checkpoints). */

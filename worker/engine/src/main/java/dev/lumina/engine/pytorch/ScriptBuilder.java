@@ -179,8 +179,24 @@ public final class ScriptBuilder {
     return bytes;
   }
 
+  /**
+   * Loads class {@code className} with methods {@code methods} (which must include this builder's
+   * {@link #prepareMethod}) and prepares its weights.
+   *
+   * @throws ai.djl.engine.EngineException if libtorch rejects the module
+   */
+  public CompiledModule build(String className, String methods) {
+    ScriptedModule module = ScriptedModule.compile(className, methods);
+    try {
+      return new CompiledModule(module, prepare(module), lowKeys(), lowBytes());
+    } catch (RuntimeException e) {
+      module.close();
+      throw e;
+    }
+  }
+
   /** Runs the module's {@code prepare} over the registered weights; the caller closes the list. */
-  public ScriptValue prepare(ScriptedModule module) {
+  private ScriptValue prepare(ScriptedModule module) {
     NDArray[] inputs = new NDArray[keys.size()];
     for (int i = 0; i < inputs.length; i++) {
       inputs[i] = params.get(keys.get(i));

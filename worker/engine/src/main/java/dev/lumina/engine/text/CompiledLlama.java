@@ -1,9 +1,8 @@
 package dev.lumina.engine.text;
 
 import ai.djl.ndarray.NDArray;
+import dev.lumina.engine.pytorch.CompiledModule;
 import dev.lumina.engine.pytorch.ScriptBuilder;
-import dev.lumina.engine.pytorch.ScriptValue;
-import dev.lumina.engine.pytorch.ScriptedModule;
 import java.util.List;
 import java.util.Map;
 
@@ -18,17 +17,10 @@ import java.util.Map;
  */
 final class CompiledLlama implements AutoCloseable {
 
-  private final ScriptedModule module;
-  private final ScriptValue weights;
-  private final List<String> lowKeys;
-  private final long lowBytes;
+  private final CompiledModule module;
 
-  private CompiledLlama(
-      ScriptedModule module, ScriptValue weights, List<String> lowKeys, long lowBytes) {
+  private CompiledLlama(CompiledModule module) {
     this.module = module;
-    this.weights = weights;
-    this.lowKeys = List.copyOf(lowKeys);
-    this.lowBytes = lowBytes;
   }
 
   /**
@@ -98,23 +90,17 @@ final class CompiledLlama implements AutoCloseable {
             + "    rotated = torch.cat([torch.neg(halves[1]), halves[0]], 3)\n"
             + "    return torch.add(torch.mul(t, cos), torch.mul(rotated, sin))\n"
             + b.prepareMethod(self);
-    ScriptedModule module = ScriptedModule.compile(cls, code);
-    try {
-      return new CompiledLlama(module, b.prepare(module), b.lowKeys(), b.lowBytes());
-    } catch (RuntimeException e) {
-      module.close();
-      throw e;
-    }
+    return new CompiledLlama(b.build(cls, code));
   }
 
   /** Keys held as this module's own bfloat16 copies. */
   List<String> lowKeys() {
-    return lowKeys;
+    return module.lowPrecisionKeys();
   }
 
   /** Bytes of those copies. */
   long lowBytes() {
-    return lowBytes;
+    return module.lowPrecisionBytes();
   }
 
   /**
@@ -122,12 +108,11 @@ final class CompiledLlama implements AutoCloseable {
    * embedded tokens {@code x [B, L, D]}, attached to {@code x}'s manager.
    */
   NDArray run(NDArray x, NDArray cos, NDArray sin, int last) {
-    return module.invoke("forward", weights, x, cos, sin, (long) last);
+    return module.forward(x, cos, sin, (long) last);
   }
 
   @Override
   public void close() {
-    weights.close();
     module.close();
   }
 }

@@ -12,6 +12,7 @@ import dev.lumina.engine.checkpoint.HostTensor;
 import dev.lumina.engine.checkpoint.Parameters;
 import dev.lumina.engine.checkpoint.SafetensorsShards;
 import dev.lumina.engine.model.EngineKind;
+import dev.lumina.engine.model.EngineSwitchable;
 import dev.lumina.engine.model.Precision;
 import dev.lumina.engine.pytorch.PyTorch;
 import java.io.IOException;
@@ -40,7 +41,7 @@ import java.util.Map;
  * <p>Thread-safety: {@link #encode} may run concurrently; the weights are read-only. {@link
  * #close()} must not race with encoding.
  */
-public final class LlamaTextEncoder implements TextEncoder {
+public final class LlamaTextEncoder implements TextEncoder, EngineSwitchable {
 
   private final LlamaConfig config;
   private final HfTokenizer tokenizer;
@@ -161,6 +162,7 @@ public final class LlamaTextEncoder implements TextEncoder {
    * @throws IllegalArgumentException for eager bf16
    * @throws IllegalStateException after a bf16 switch released the float32 weights
    */
+  @Override
   public void useEngine(EngineKind engine, Precision precision) {
     if (engine == EngineKind.EAGER && precision != Precision.FP32) {
       throw new IllegalArgumentException(

@@ -294,23 +294,20 @@ public final class ModelBenchmark {
   static Map<String, NDArray> denseWeights(FlagDitConfig c, NDManager m, long seed) {
     PyTorch.engine().setRandomSeed((int) seed);
     Map<String, NDArray> out = new LinkedHashMap<>();
-    try (NDManager shapes = PyTorch.newManager(m.getDevice())) {
-      FlagDit spec = FlagDit.initialize(c, shapes, seed);
-      spec.parameters()
-          .forEach(
-              (k, v) -> {
-                Shape s = v.getShape();
-                NDArray a;
-                if (s.dimension() == 2) {
-                  a = m.randomNormal(0f, (float) (1 / Math.sqrt(s.get(1))), s, DataType.FLOAT32);
-                } else if (k.contains("norm") || k.equals("cap_embedder.0.weight")) {
-                  a = m.randomNormal(1f, 0.1f, s, DataType.FLOAT32);
-                } else {
-                  a = m.randomNormal(0f, 0.1f, s, DataType.FLOAT32);
-                }
-                out.put(k, a);
-              });
-    }
+    FlagDit.parameterShapes(c)
+        .forEach(
+            (k, dims) -> {
+              Shape s = new Shape(dims);
+              NDArray a;
+              if (s.dimension() == 2) {
+                a = m.randomNormal(0f, (float) (1 / Math.sqrt(s.get(1))), s, DataType.FLOAT32);
+              } else if (k.contains("norm") || k.equals("cap_embedder.0.weight")) {
+                a = m.randomNormal(1f, 0.1f, s, DataType.FLOAT32);
+              } else {
+                a = m.randomNormal(0f, 0.1f, s, DataType.FLOAT32);
+              }
+              out.put(k, a);
+            });
     return out;
   }
 
