@@ -15,9 +15,9 @@ final class EngineOptions {
       paramLabel = "compiled|eager",
       defaultValue = "${env:LUMINA_ENGINE:-compiled}",
       description =
-          "Flag-DiT engine: compiled (the trunk as one TorchScript module, one native call per"
-              + " forward) or eager (one engine call per op, the reference path)"
-              + " (default: ${DEFAULT-VALUE}).")
+          "Engine of Flag-DiT, the LLaMA text encoder and the VAE decoder: compiled (each as"
+              + " one TorchScript module, one native call per forward) or eager (one engine call"
+              + " per op, the reference path) (default: ${DEFAULT-VALUE}).")
   String engine;
 
   @Option(
@@ -25,8 +25,9 @@ final class EngineOptions {
       paramLabel = "fp32|bf16",
       defaultValue = "${env:LUMINA_DTYPE:-fp32}",
       description =
-          "Flag-DiT arithmetic: fp32, or bf16 (weights and matmul/attention inputs in bfloat16,"
-              + " norms, softmax and the sampler state in float32; needs --engine compiled)"
+          "Flag-DiT and text encoder arithmetic: fp32, or bf16 (weights and matmul/attention"
+              + " inputs in bfloat16, norms, softmax and the sampler state in float32; needs"
+              + " --engine compiled; the VAE decodes in fp32 either way)"
               + " (default: ${DEFAULT-VALUE}).")
   String dtype;
 

@@ -7,6 +7,7 @@ import dev.lumina.engine.model.Precision;
 import dev.lumina.engine.pytorch.PyTorch;
 import dev.lumina.engine.text.LlamaTextEncoder;
 import dev.lumina.engine.text.TextEncoder;
+import dev.lumina.engine.vae.VaeDecoder;
 import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -100,9 +101,20 @@ public final class Engines {
     return encoder;
   }
 
+  /**
+   * Applies the configured engine to a VAE decoder. It always runs in float32, so a compiled
+   * decoder that libtorch rejects falls back to the per-op one under either dtype.
+   */
+  public static VaeDecoder prepare(VaeDecoder decoder) {
+    return apply(decoder, "VAE decoder", Precision.FP32);
+  }
+
   private static <T extends EngineSwitchable> T apply(T target, String what) {
+    return apply(target, what, precision);
+  }
+
+  private static <T extends EngineSwitchable> T apply(T target, String what, Precision dtype) {
     EngineKind kind = engine;
-    Precision dtype = precision;
     if (kind == EngineKind.EAGER) {
       target.useEngine(EngineKind.EAGER, Precision.FP32);
       return target;

@@ -12,12 +12,12 @@ final class LatentDecoders {
 
   /**
    * The VAE decoder in {@code folder} on {@code device} (diffusers or original key layout; tiled
-   * above the decoder's size threshold).
+   * above the decoder's size threshold), on the configured engine ({@link Engines}).
    *
    * @throws IOException when a file is missing or unreadable
    */
   static LatentDecoder load(Path folder, Device device) throws IOException {
-    VaeDecoder vae = VaeDecoder.load(folder, device);
+    VaeDecoder vae = Engines.prepare(VaeDecoder.load(folder, device));
     return new LatentDecoder() {
       @Override
       public NDArray decode(NDArray latents) {

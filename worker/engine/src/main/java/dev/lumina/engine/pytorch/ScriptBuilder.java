@@ -10,10 +10,10 @@ import java.util.Map;
 /**
  * Writes the source of a generated TorchScript module whose weights arrive as one list argument
  * {@code ws}: each weight a formula reads is registered once and named {@code ws[i]}; the layer
- * primitives (Linear, RMSNorm, LayerNorm, SDPA) are written in the op order of the engine's per-op
- * code, so float32 results agree to rounding. In low precision every Linear weight and bias is cast
- * to bfloat16 once by the module's {@code prepare} method, and activations enter each matmul and
- * attention in bfloat16 and leave it in float32.
+ * primitives (Linear, RMSNorm, LayerNorm, GroupNorm, 2-D convolution, SDPA) are written in the op
+ * order of the engine's per-op code, so float32 results agree to rounding. In low precision every
+ * Linear weight and bias is cast to bfloat16 once by the module's {@code prepare} method, and
+ * activations enter each matmul and attention in bfloat16 and leave it in float32.
  *
  * <p>{@link #prepare} runs {@code prepare} on the model's arrays and keeps the result as a libtorch
  * list (bfloat16 tensors never become Java arrays). Not thread-safe while building.
@@ -105,6 +105,49 @@ public final class ScriptBuilder {
         + "), -0.5)), "
         + w(key, false)
         + ")";
+  }
+
+  /**
+   * The 2-D convolution at {@code prefix} ({@code .weight [out, in, kh, kw]}, {@code .bias} when
+   * present), stride 1, "same" padding (kernel size / 2); float32 in either precision.
+   */
+  public String conv2d(String x, String prefix) {
+    String key = prefix + ".weight";
+    String weight = w(key, false);
+    long[] k = params.get(key).getShape().getShape();
+    if (k.length != 4) {
+      throw new IllegalStateException(key + " is " + params.get(key).getShape() + ", not 4-D");
+    }
+    String bias = has(prefix + ".bias") ? w(prefix + ".bias", false) : "None";
+    return "torch.conv2d("
+        + x
+        + ", "
+        + weight
+        + ", "
+        + bias
+        + ", [1, 1], ["
+        + k[2] / 2
+        + ", "
+        + k[3] / 2
+        + "], [1, 1], 1)";
+  }
+
+  /**
+   * GroupNorm of {@code [B, C, ...]} in {@code groups} groups (biased variance) with the
+   * per-channel affine at {@code prefix}, stored in any shape holding C values.
+   */
+  public String groupNorm(String x, String prefix, int groups, double eps) {
+    return "torch.group_norm("
+        + x
+        + ", "
+        + groups
+        + ", torch.flatten("
+        + w(prefix + ".weight", false)
+        + "), torch.flatten("
+        + w(prefix + ".bias", false)
+        + "), "
+        + lit(eps)
+        + ", False)";
   }
 
   /** Fused attention; {@code mask} an expression or {@code None}. */

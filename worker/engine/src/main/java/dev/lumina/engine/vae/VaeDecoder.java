@@ -8,6 +8,9 @@ import dev.lumina.engine.attention.AttentionKernel;
 import dev.lumina.engine.attention.AttentionKernels;
 import dev.lumina.engine.checkpoint.HostTensor;
 import dev.lumina.engine.checkpoint.Parameters;
+import dev.lumina.engine.model.EngineKind;
+import dev.lumina.engine.model.EngineSwitchable;
+import dev.lumina.engine.model.Precision;
 import dev.lumina.engine.pytorch.PyTorch;
 import java.nio.file.Path;
 import java.util.Collections;
@@ -26,12 +29,20 @@ import java.util.Set;
  * <p>Weights live in a capped manager owned by the decoder; each decode's results attach to the
  * latents' manager and intermediates are closed as soon as they are consumed. Pictures larger than
  * {@link TiledDecoding#DEFAULT_THRESHOLD_CELLS} latent cells are decoded in blended tiles by {@link
- * #decode}. Thread-safe for concurrent decodes; {@link #close} once no decode runs.
+ * #decode}.
+ *
+ * <p>Engines ({@link #useEngine}): per op by default, as loaded; on the compiled engine every
+ * untraced decode (each tile of a tiled one) is one call of a generated TorchScript module ({@link
+ * CompiledVae}), always in float32. Traced decodes run per op.
+ *
+ * <p>Thread-safe for concurrent decodes; {@link #useEngine} and {@link #close} once no decode runs.
  */
-public final class VaeDecoder implements AutoCloseable {
+public final class VaeDecoder implements AutoCloseable, EngineSwitchable {
 
   private final VaeConfig config;
   private final VaeOps ops;
+  private final Map<String, NDArray> params;
+  private volatile CompiledVae compiled;
   private final NDManager weights;
   private final Device device;
   private final AttentionKernel kernel;
@@ -46,8 +57,8 @@ public final class VaeDecoder implements AutoCloseable {
       AttentionKernel kernel,
       TiledDecoding tiling) {
     this.config = config;
-    this.ops =
-        new VaeOps(Collections.unmodifiableMap(params), config.normNumGroups(), VaeConfig.NORM_EPS);
+    this.params = Collections.unmodifiableMap(params);
+    this.ops = new VaeOps(this.params, config.normNumGroups(), VaeConfig.NORM_EPS);
     this.weights = weights;
     this.device = device;
     this.kernel = kernel;
@@ -119,6 +130,31 @@ public final class VaeDecoder implements AutoCloseable {
     return config.scalingFactor();
   }
 
+  /**
+   * Runs later untraced decodes on {@code engine}. The compiled decoder always runs in float32 (the
+   * SDXL VAE asks for it), so {@code precision} only has to be valid for the engine.
+   *
+   * @throws IllegalArgumentException for eager bf16
+   * @throws ai.djl.engine.EngineException if libtorch rejects the compiled module
+   */
+  @Override
+  public void useEngine(EngineKind engine, Precision precision) {
+    if (engine == EngineKind.EAGER && precision != Precision.FP32) {
+      throw new IllegalArgumentException(
+          "dtype bf16 needs the compiled engine (--engine compiled)");
+    }
+    CompiledVae old = compiled;
+    compiled = engine == EngineKind.COMPILED ? CompiledVae.compile(config, params) : null;
+    if (old != null) {
+      old.close();
+    }
+  }
+
+  /** The engine untraced decodes run on. */
+  public EngineKind engine() {
+    return compiled == null ? EngineKind.EAGER : EngineKind.COMPILED;
+  }
+
   /** The tiling policy {@link #decode} applies. */
   public TiledDecoding tiling() {
     return tiling;
@@ -167,6 +203,14 @@ public final class VaeDecoder implements AutoCloseable {
    * {@code z} when {@code consume} and no trace is kept.
    */
   NDArray decodeScaled(NDArray z, Map<String, NDArray> trace, boolean consume) {
+    CompiledVae module = compiled;
+    if (module != null && trace == null) {
+      NDArray out = module.run(z);
+      if (consume) {
+        z.close();
+      }
+      return out;
+    }
     Trace t = new Trace(trace);
     t.keep("dbg.decoder_in", z);
     NDArray x = z;
@@ -255,6 +299,11 @@ public final class VaeDecoder implements AutoCloseable {
 
   @Override
   public void close() {
+    CompiledVae module = compiled;
+    compiled = null;
+    if (module != null) {
+      module.close();
+    }
     weights.close();
   }
 

@@ -7,6 +7,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.lumina.engine.attention.ChunkedAttention;
+import dev.lumina.engine.model.EngineKind;
+import dev.lumina.engine.model.Precision;
 import dev.lumina.engine.pytorch.PyTorch;
 import org.junit.jupiter.api.Test;
 
@@ -57,6 +59,13 @@ class TiledDecodingTest {
       assertThat(max).as("max |tiled - untiled|").isLessThan(0.35f);
       // Not bit-identical: the tiles really were decoded separately.
       assertThat(max).isGreaterThan(1e-3f);
+      // The compiled decoder decodes each tile the same way.
+      vae.useEngine(EngineKind.COMPILED, Precision.FP32);
+      NDArray compiled = vae.decode(latents);
+      assertThat(compiled.getShape()).isEqualTo(tiled.getShape());
+      assertThat(compiled.sub(tiled).abs().max().getFloat())
+          .as("max |compiled tiled - per-op tiled|")
+          .isLessThan(1e-4f);
     }
   }
 }

@@ -3,12 +3,15 @@ package dev.lumina.engine.vae;
 import static dev.lumina.engine.vae.VaeVectors.array;
 import static dev.lumina.engine.vae.VaeVectors.assertClose;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.lumina.engine.attention.ChunkedAttention;
 import dev.lumina.engine.checkpoint.HostTensor;
 import dev.lumina.engine.media.RgbImage;
+import dev.lumina.engine.model.EngineKind;
+import dev.lumina.engine.model.Precision;
 import dev.lumina.engine.pytorch.PyTorch;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -71,6 +74,33 @@ class VaeDecoderParityTest {
     assertThat(compared).isEqualTo(9);
     NDArray plain = vae.decode(array(manager, in.get("latents")));
     assertThat(VaeVectors.maxAbsDiff(plain, out.get("decoded"))).isLessThan(1e-4);
+  }
+
+  @Test
+  void compiledDecodeMatchesTheReferenceInEitherDtype() {
+    assertThat(vae.engine()).as("as loaded").isEqualTo(EngineKind.EAGER);
+    NDArray eager = vae.decode(array(manager, in.get("latents")));
+    for (Precision p : Precision.values()) {
+      vae.useEngine(EngineKind.COMPILED, p);
+      try {
+        assertThat(vae.engine()).isEqualTo(EngineKind.COMPILED);
+        NDArray compiled = vae.decode(array(manager, in.get("latents")));
+        assertClose("decoded, compiled " + p, compiled, out.get("decoded"));
+        assertThat(compiled.sub(eager).abs().max().getFloat())
+            .as("compiled %s against per op", p)
+            .isLessThan(1e-5f);
+        // A traced decode still runs per op and records every intermediate.
+        Map<String, NDArray> trace = new HashMap<>();
+        vae.decode(array(manager, in.get("latents")), trace);
+        assertThat(trace).containsKeys("dbg.conv_in", "dbg.mid_block", "dbg.conv_norm_out");
+      } finally {
+        vae.useEngine(EngineKind.EAGER, Precision.FP32);
+      }
+    }
+    assertThat(vae.engine()).isEqualTo(EngineKind.EAGER);
+    assertThatThrownBy(() -> vae.useEngine(EngineKind.EAGER, Precision.BF16))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("--engine compiled");
   }
 
   @Test

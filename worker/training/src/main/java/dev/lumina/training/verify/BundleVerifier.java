@@ -98,14 +98,17 @@ public final class BundleVerifier {
                 TiledDecoding.NEVER)) {
       Engines.prepare(model);
       Engines.prepare(text);
+      Engines.prepare(vae);
       out.printf(
           Locale.ROOT,
-          "model %s (engine %s %s)%ntext encoder %s%nvae %s%n",
+          "model %s (engine %s %s)%ntext encoder %s (engine %s)%nvae %s (engine %s fp32)%n",
           model.config(),
           model.engine().flag(),
           model.precision().flag(),
           text.config(),
-          vae.config());
+          text.engine().flag(),
+          vae.config(),
+          vae.engine().flag());
       TokenBatch tokens = text.tokenize(prompts);
       Shape rows = new Shape(tokens.batch(), tokens.length());
       computed.put("input_ids", m.create(floats(tokens.ids()), rows));

@@ -3,6 +3,7 @@ package dev.lumina.training.verify;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import dev.lumina.engine.Engines;
 import dev.lumina.engine.attention.ChunkedAttention;
 import dev.lumina.engine.checkpoint.HostTensor;
 import dev.lumina.engine.checkpoint.SafetensorsFile;
@@ -68,9 +69,12 @@ public final class VaeVerifier {
                 new ChunkedAttention(),
                 TiledDecoding.NEVER);
         NDManager m = PyTorch.newManager(vae.device())) {
-      out.printf(Locale.ROOT, "vae %s%n", vae.config());
+      Engines.prepare(vae);
+      out.printf(Locale.ROOT, "vae %s%nengine %s fp32%n", vae.config(), vae.engine().flag());
+      // The intermediates come from a traced (per-op) decode, the outputs from the engine's.
       Map<String, NDArray> trace = new HashMap<>();
-      NDArray decoded = vae.decode(m.create(latents.data(), new Shape(latents.shape())), trace);
+      vae.decode(m.create(latents.data(), new Shape(latents.shape())), trace);
+      NDArray decoded = vae.decode(m.create(latents.data(), new Shape(latents.shape())));
       NDArray image = VaePictures.unit(decoded);
       Map<String, NDArray> computed = new HashMap<>(trace);
       computed.put("decoded", decoded);
