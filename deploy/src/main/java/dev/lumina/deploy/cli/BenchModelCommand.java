@@ -3,6 +3,7 @@ package dev.lumina.deploy.cli;
 import dev.lumina.deploy.demo.ShippedModel;
 import dev.lumina.engine.Engines;
 import dev.lumina.training.bench.BenchmarkReport;
+import dev.lumina.training.bench.DecodeBenchmark;
 import dev.lumina.training.bench.ModelBenchmark;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -95,6 +96,14 @@ final class BenchModelCommand implements Callable<Integer> {
       description = "Model of the sampling phase (default: the shipped model).")
   java.nio.file.Path samplingModel;
 
+  @Option(
+      names = "--vae-side",
+      defaultValue = "32",
+      description =
+          "Latent side of the VAE decode phase (per op vs compiled, SDXL's decoder layout at a"
+              + " quarter of its widths), 0 = skip it (default: ${DEFAULT-VALUE}).")
+  int vaeSide;
+
   @Override
   public Integer call() {
     ModelBenchmark.Settings settings;
@@ -124,8 +133,17 @@ final class BenchModelCommand implements Callable<Integer> {
       System.err.println("lumina bench model: --sampling-reps must be >= 1, got " + samplingReps);
       return 2;
     }
+    if (vaeSide < 0 || vaeSide > 256) {
+      System.err.println("lumina bench model: --vae-side must be in [0, 256], got " + vaeSide);
+      return 2;
+    }
     Engines.setThreads(threads);
     BenchmarkReport report = ModelBenchmark.run(settings, device, System.out);
+    if (vaeSide > 0) {
+      report =
+          report.withDecoding(
+              DecodeBenchmark.run(vaeSide, Math.max(1, reps), device, seed, System.out));
+    }
     if (samplingSteps > 0) {
       java.nio.file.Path dir;
       try {

@@ -109,6 +109,11 @@ public final class VaeDecoder implements AutoCloseable, EngineSwitchable {
     }
   }
 
+  /** Name → shape of every weight a decoder of {@code config} reads (diffusers names). */
+  public static Map<String, long[]> parameterShapes(VaeConfig config) {
+    return VaeWeightSpec.expected(config);
+  }
+
   public VaeConfig config() {
     return config;
   }

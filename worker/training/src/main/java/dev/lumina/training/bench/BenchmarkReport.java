@@ -16,6 +16,7 @@ import java.util.Optional;
  * @param bf16MatmulGflops median over the run of the bf16 matmul rate, GFLOP/s
  * @param rows one row per forward case and mode, in run order
  * @param sampling one row per engine mode of the sampling phase (empty when not run)
+ * @param decoding one row per engine of the VAE decode phase (empty when not run)
  */
 public record BenchmarkReport(
     String device,
@@ -24,11 +25,13 @@ public record BenchmarkReport(
     double matmulGflops,
     double bf16MatmulGflops,
     List<Row> rows,
-    List<SamplingRow> sampling) {
+    List<SamplingRow> sampling,
+    List<DecodeRow> decoding) {
 
   public BenchmarkReport {
     rows = List.copyOf(rows);
     sampling = List.copyOf(sampling);
+    decoding = List.copyOf(decoding);
     if (!(matmulGflops > 0)) {
       throw new IllegalArgumentException("matmulGflops must be > 0, got " + matmulGflops);
     }
@@ -70,10 +73,27 @@ public record BenchmarkReport(
   public record SamplingRow(
       String label, String mode, double sampleMs, double speedup, long weightBytes) {}
 
+  /**
+   * One VAE decode in one engine.
+   *
+   * @param label decoder and picture size
+   * @param mode engine and precision
+   * @param ms median time of one decode, ms
+   * @param speedup per-op time ÷ this row's time
+   * @param relError largest |difference| from the per-op picture ÷ its largest |value|
+   */
+  public record DecodeRow(String label, String mode, double ms, double speedup, double relError) {}
+
   /** This report with {@code rows} as its sampling rows. */
   public BenchmarkReport withSampling(List<SamplingRow> rows) {
     return new BenchmarkReport(
-        device, threads, matmulSize, matmulGflops, bf16MatmulGflops, this.rows, rows);
+        device, threads, matmulSize, matmulGflops, bf16MatmulGflops, this.rows, rows, decoding);
+  }
+
+  /** This report with {@code rows} as its decode rows. */
+  public BenchmarkReport withDecoding(List<DecodeRow> rows) {
+    return new BenchmarkReport(
+        device, threads, matmulSize, matmulGflops, bf16MatmulGflops, this.rows, sampling, rows);
   }
 
   /** The row of {@code label} at {@code tokens} in {@code mode}, if it was run. */
@@ -153,6 +173,28 @@ public record BenchmarkReport(
                 r.sampleMs(),
                 r.speedup(),
                 r.weightBytes() / (1024.0 * 1024.0)));
+      }
+    }
+    if (!decoding.isEmpty()) {
+      s.append(
+          String.format(
+              Locale.ROOT,
+              "%n%-36s %-14s %11s %8s %9s%n",
+              "VAE decode",
+              "engine",
+              "ms",
+              "x eager",
+              "rel err"));
+      for (DecodeRow r : decoding) {
+        s.append(
+            String.format(
+                Locale.ROOT,
+                "%-36s %-14s %11.1f %8.2f %9.1e%n",
+                r.label(),
+                r.mode(),
+                r.ms(),
+                r.speedup(),
+                r.relError()));
       }
     }
     List<String> goals = goals();

@@ -189,6 +189,7 @@ public final class ModelBenchmark {
         median(fp32Roofs),
         median(bf16Roofs),
         rows,
+        List.of(),
         List.of());
   }
 

@@ -66,6 +66,25 @@ class ModelBenchmarkTest {
   }
 
   @Test
+  void theDecodePhaseTimesTheVaePerOpAndCompiledOnTheSameLatents() {
+    ByteArrayOutputStream log = new ByteArrayOutputStream();
+    List<BenchmarkReport.DecodeRow> rows =
+        DecodeBenchmark.run(4, 2, "cpu", 3L, new PrintStream(log, true, StandardCharsets.UTF_8));
+    assertThat(rows)
+        .extracting(BenchmarkReport.DecodeRow::mode)
+        .containsExactly("eager fp32", "compiled fp32");
+    assertThat(rows.get(0).label()).isEqualTo("vae/4 32x32");
+    assertThat(rows.get(0).speedup()).isEqualTo(1.0);
+    assertThat(rows.get(0).relError()).isZero();
+    assertThat(rows.get(1).relError()).as("compiled against per op").isLessThan(1e-4);
+    assertThat(rows).allSatisfy(r -> assertThat(r.ms()).isPositive());
+    BenchmarkReport report =
+        new BenchmarkReport("cpu", 2, 128, 1.0, 1.0, List.of(), List.of(), List.of())
+            .withDecoding(rows);
+    assertThat(report.table()).contains("VAE decode").contains("vae/4 32x32");
+  }
+
+  @Test
   void flopsCountTheProjectionsAttentionAndFfnOfTheConfig() {
     ForwardCase c = ForwardCase.of(384, 6, 8, 2, 1056);
     assertThat(c.latentSide()).isEqualTo(64);
