@@ -27,6 +27,11 @@ final class BrokerProperties {
     p.setProperty("share.coordinator.state.topic.replication.factor", "1");
     p.setProperty("share.coordinator.state.topic.min.isr", "1");
     p.setProperty("group.initial.rebalance.delay.ms", "0");
+    // A controlled shutdown of the only broker leaves every partition without a leader while its
+    // transaction coordinator still completes transactions, and Kafka 4.4 then drops their markers
+    // (see StaleRegistrationFence). Without it the node stops as it is, and the next start fences
+    // the old registration before the broker runs.
+    p.setProperty("controlled.shutdown.enable", "false");
     // The default reserves 128 MiB of heap for the log cleaner, which small JVMs cannot spare.
     p.setProperty("log.cleaner.dedupe.buffer.size", "8388608");
     p.putAll(config.extraProperties());

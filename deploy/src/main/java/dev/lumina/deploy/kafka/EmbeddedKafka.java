@@ -12,6 +12,7 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Properties;
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
@@ -28,10 +29,12 @@ import org.slf4j.LoggerFactory;
  * and the integration tests.
  *
  * <p>Lifecycle: construct, {@link #start()} once, then {@link #close()}. The data directory is
- * formatted on the first start and reused afterwards. Ports given as 0 are resolved to free ports
- * just before the broker binds them. Kafka's exit and halt procedures are replaced for the life of
- * the JVM so a fatal broker error throws {@link KafkaFatalErrorException} instead of killing the
- * JVM (and with it a test run or the other roles of {@code lumina serve}).
+ * formatted on the first start and reused afterwards; every later start first runs the node as a
+ * controller alone until its old broker registration is fenced (see {@link
+ * StaleRegistrationFence}), which adds about 9 s. Ports given as 0 are resolved to free ports just
+ * before the broker binds them. Kafka's exit and halt procedures are replaced for the life of the
+ * JVM so a fatal broker error throws {@link KafkaFatalErrorException} instead of killing the JVM
+ * (and with it a test run or the other roles of {@code lumina serve}).
  *
  * <p>Thread-safety: {@code start} and {@code close} are synchronized; accessors may be called from
  * any thread after {@code start} returns.
@@ -39,6 +42,9 @@ import org.slf4j.LoggerFactory;
 public final class EmbeddedKafka implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(EmbeddedKafka.class);
+
+  /** Longest wait for the controller to fence a restarting node's old broker registration. */
+  private static final Duration FENCE_TIMEOUT = Duration.ofSeconds(60);
 
   private final EmbeddedKafkaConfig config;
   private KafkaRaftServer server;
@@ -70,11 +76,24 @@ public final class EmbeddedKafka implements AutoCloseable {
       controllerPort = resolvePort("controllerPort", 0);
     }
     Properties props = BrokerProperties.build(config, brokerPort, controllerPort);
+    boolean restart = StaleRegistrationFence.neededFor(config.dataDir());
     try {
       Files.createDirectories(config.dataDir());
       formatIfNeeded(props);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot prepare Kafka data directory " + config.dataDir(), e);
+    }
+    if (restart) {
+      // See StaleRegistrationFence: started straight away, the broker acts on its old leadership
+      // and can leave a transaction open for good on a single node.
+      try {
+        StaleRegistrationFence.run(props, config.host(), controllerPort, FENCE_TIMEOUT);
+      } catch (RuntimeException e) {
+        if (hasCause(e, BindException.class)) {
+          throw new PortInUseException(config.host(), brokerPort, controllerPort, e);
+        }
+        throw e;
+      }
     }
     KafkaRaftServer raft = new KafkaRaftServer(KafkaConfig.fromProps(props, false), Time.SYSTEM);
     try {

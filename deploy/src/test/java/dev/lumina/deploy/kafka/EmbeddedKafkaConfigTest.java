@@ -49,6 +49,7 @@ class EmbeddedKafkaConfigTest {
     assertThat(p.getProperty("listeners"))
         .isEqualTo("PLAINTEXT://127.0.0.1:19092,CONTROLLER://127.0.0.1:19093");
     assertThat(p.getProperty("num.partitions")).isEqualTo("4");
+    assertThat(p.getProperty("controlled.shutdown.enable")).isEqualTo("false");
   }
 
   @Test
