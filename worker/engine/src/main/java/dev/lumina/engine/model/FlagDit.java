@@ -7,7 +7,6 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.lumina.engine.attention.AttentionKernel;
 import dev.lumina.engine.attention.NaiveAttention;
@@ -439,7 +438,7 @@ public final class FlagDit implements AutoCloseable, EngineSwitchable {
     }
   }
 
-  private static void tempAttach(NDManager scope, NDArray... arrays) {
+  static void tempAttach(NDManager scope, NDArray... arrays) {
     Map<NDArray, Boolean> seen = new IdentityHashMap<>();
     for (NDArray a : arrays) {
       if (seen.put(a, Boolean.TRUE) == null && a.getManager() != scope) {
@@ -457,105 +456,50 @@ public final class FlagDit implements AutoCloseable, EngineSwitchable {
       ForwardOptions o,
       Map<String, NDArray> trace,
       int keep) {
-    int b = latents.size();
-    if (layouts.size() != b) {
-      throw new IllegalArgumentException(
-          "layouts (" + layouts.size() + ") must match latents (" + b + ")");
-    }
-    ForwardInputs.check(config, b, t, capFeats, capMask);
-    int p = config.patchSize();
-    NDManager m = latents.get(0).getManager();
-    List<NDArray> patches = new ArrayList<>();
-    for (int i = 0; i < b; i++) {
-      patches.add(layouts.get(i).patchify(latents.get(i), p, config.inChannels()));
-    }
-    NDArray embedded =
-        weights.linear(NDArrays.concat(new NDList(patches), 0), config.inputProjection());
-    if (weights.has(AbsolutePositions.KEY)) {
-      List<NDArray> tables = new ArrayList<>();
-      for (int i = 0; i < b; i++) {
-        TokenLayout l = layouts.get(i);
-        if (l.kind() == TokenLayout.Kind.AUDIO) {
-          throw new IllegalArgumentException("absolute positions apply to pictures, not audio");
-        }
-        tables.add(
-            AbsolutePositions.table(m, l.frames(), l.height() / p, l.width() / p, config.dim()));
-      }
-      NDArray gain = weights.local(embedded, AbsolutePositions.KEY);
-      embedded = embedded.add(NDArrays.concat(new NDList(tables), 0).mul(gain));
-    }
-    NDArray eol = weights.has("eol_token") ? weights.local(embedded, "eol_token") : null;
-    NDArray eof = weights.has("eof_token") ? weights.local(embedded, "eof_token") : null;
-    long[] counts = new long[b];
-    long maxN = 0;
-    for (int i = 0; i < b; i++) {
-      counts[i] = layouts.get(i).tokenCount(p);
-      maxN = Math.max(maxN, counts[i]);
-    }
-    List<NDArray> seqs = new ArrayList<>();
-    float[] mask = new float[(int) (b * maxN)];
-    long offset = 0;
-    NDArray pad = weights.has("pad_token") ? weights.local(embedded, "pad_token") : null;
-    for (int i = 0; i < b; i++) {
-      long np = patches.get(i).getShape().get(0);
-      NDArray seq =
-          layouts
-              .get(i)
-              .arrange(embedded.get(new NDIndex("{}:{}", offset, offset + np)), eol, eof, p);
-      offset += np;
-      if (counts[i] < maxN) {
-        NDArray pads = m.zeros(new Shape(maxN - counts[i], config.dim()));
-        seq = seq.concat(pad == null ? pads : pads.add(pad), 0);
-      }
-      seqs.add(seq);
-      java.util.Arrays.fill(mask, (int) (i * maxN), (int) (i * maxN + counts[i]), 1f);
-    }
-    NDArray x = NDArrays.stack(new NDList(seqs));
-    NDArray xMask = m.create(mask, new Shape(b, maxN));
-    NDArray capMaskF =
-        config.variant() == FlagDitConfig.Variant.AUDIO
-            ? m.ones(capMask.getShape())
-            : capMask.toType(DataType.FLOAT32, false);
-
+    Arranged a = Arranged.of(weights, config, latents, layouts, t, capFeats, capMask);
     CompiledTrunk trunk = compiled;
     NDArray fin;
     if (trunk != null && trace == null && !PyTorch.gradMode()) {
       fin =
           trunk.run(
-              x,
+              a.x(),
               t,
               capFeats,
-              capMaskF,
-              xMask,
+              a.capMaskF(),
+              a.xMask(),
               config.ropeTheta() * o.ntkFactor(),
               o.ropeScalingFactor(),
-              o.selfAttentionScale(maxN, config.headDim()));
+              o.selfAttentionScale(a.maxN(), config.headDim()));
     } else {
-      if (trunkOnly) {
-        throw new IllegalStateException(TRUNK_ONLY);
-      }
+      checkFullWeights();
       fin =
           EagerTrunk.run(
-              weights, config, kernel, x, t, capFeats, capMaskF, xMask, maxN, layouts, embedded, o,
+              weights,
+              config,
+              kernel,
+              a.x(),
+              t,
+              capFeats,
+              a.capMaskF(),
+              a.xMask(),
+              a.maxN(),
+              layouts,
+              a.embedded(),
+              o,
               trace);
     }
-    List<NDArray> out = new ArrayList<>();
-    for (int i = 0; i < b; i++) {
-      TokenLayout l = layouts.get(i);
-      NDArray tokens = fin.get(new NDIndex("{}, :{}", i, counts[i]));
-      NDArray full = l.unpatchify(tokens, p, config.outChannels());
-      if (keep < config.outChannels()) {
-        full =
-            l.framed() ? full.get(new NDIndex(":, :{}", keep)) : full.get(new NDIndex(":{}", keep));
-      }
-      if (predictsData) {
-        // v = (x1̂ − x_t) / (1 − t), the flow's velocity given the predicted endpoint.
-        NDArray oneMinusT = t.get(i).neg().add(1f).maximum(0.05f);
-        full = full.sub(latents.get(i)).div(oneMinusT);
-      }
-      out.add(full);
+    return a.finish(fin, config, predictsData, latents, layouts, t, keep);
+  }
+
+  /** The model's parameters as the per-op path reads them. */
+  Weights weights() {
+    return weights;
+  }
+
+  void checkFullWeights() {
+    if (trunkOnly) {
+      throw new IllegalStateException(TRUNK_ONLY);
     }
-    return out;
   }
 
   /** Closes the weights manager when this model owns it (loaded checkpoints). */

@@ -29,7 +29,22 @@ final class FlagDitBlock {
       AttentionKernel kernel,
       Map<String, NDArray> trace) {}
 
+  /** The attention of one block: {@code h} the modulated tokens, {@code y} the normed caption. */
+  @FunctionalInterface
+  interface Attention {
+    NDArray apply(Weights w, FlagDitConfig c, String prefix, NDArray h, NDArray y, Context ctx);
+  }
+
   static NDArray forward(Weights w, FlagDitConfig c, int layer, NDArray x, Context ctx) {
+    return forward(w, c, layer, x, ctx, FlagDitBlock::attention);
+  }
+
+  /**
+   * The block with its attention supplied: everything else (modulation, norms, gates, FFN) is
+   * token-local, so a rank holding a share of the tokens runs it unchanged.
+   */
+  static NDArray forward(
+      Weights w, FlagDitConfig c, int layer, NDArray x, Context ctx, Attention attention) {
     String p = "layers." + layer + ".";
     NDList mod = w.linear(ctx.condSilu(), p + "adaLN_modulation.1").split(6, 1);
     NDArray shiftMsa = mod.get(0).expandDims(1);
@@ -42,7 +57,7 @@ final class FlagDitBlock {
     NDArray h =
         modulate(w.rmsNorm(x, p + "attention_norm.weight", c.normEps()), shiftMsa, scaleMsa);
     NDArray y = w.rmsNorm(ctx.capFeats(), p + "attention_y_norm.weight", c.normEps());
-    NDArray attn = attention(w, c, p + "attention.", h, y, ctx);
+    NDArray attn = attention.apply(w, c, p + "attention.", h, y, ctx);
     if (ctx.trace() != null) {
       ctx.trace().put("dbg.layer" + layer + ".attention_out", attn);
     }

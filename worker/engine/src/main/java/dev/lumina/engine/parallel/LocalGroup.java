@@ -1,0 +1,154 @@
+package dev.lumina.engine.parallel;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BrokenBarrierException;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * A group of ranks inside one process, one thread per rank: parts are handed over by reference
+ * through a shared slot table, so a transfer costs nothing but the two rendezvous around it (on a
+ * multi-GPU pod the arrays' device copies are the peer-to-peer path). Every call waits at most the
+ * group's deadline for the other ranks; one rank's timeout breaks the rendezvous for all of them.
+ *
+ * <p>Received arrays are shared with their sender and must not be modified.
+ */
+public final class LocalGroup {
+
+  private final int size;
+  private final long deadlineNanos;
+  private final CyclicBarrier rendezvous;
+  private final byte[][][] slots;
+
+  private LocalGroup(int size, Duration deadline) {
+    if (size < 1) {
+      throw new IllegalArgumentException("a group needs at least one rank, got " + size);
+    }
+    if (deadline.isNegative() || deadline.isZero()) {
+      throw new IllegalArgumentException("deadline must be > 0, got " + deadline);
+    }
+    this.size = size;
+    this.deadlineNanos = deadline.toNanos();
+    this.rendezvous = new CyclicBarrier(size);
+    this.slots = new byte[size][size][];
+  }
+
+  /** The {@code size} ranks of a new group, in rank order. */
+  public static List<Collective> create(int size, Duration deadline) {
+    LocalGroup g = new LocalGroup(size, deadline);
+    List<Collective> ranks = new ArrayList<>(size);
+    for (int r = 0; r < size; r++) {
+      ranks.add(g.new Rank(r));
+    }
+    return ranks;
+  }
+
+  /** Every rank's mesh of a {@code degrees} layout, indexed by global rank. */
+  public static List<ShardMesh> mesh(ParallelDegrees degrees, Duration deadline) {
+    int u = degrees.ulysses();
+    int c = degrees.cfg();
+    List<List<Collective>> sequence = new ArrayList<>();
+    for (int half = 0; half < c; half++) {
+      sequence.add(create(u, deadline));
+    }
+    List<List<Collective>> cfg = new ArrayList<>();
+    for (int shard = 0; shard < u; shard++) {
+      cfg.add(create(c, deadline));
+    }
+    List<ShardMesh> out = new ArrayList<>(degrees.ranks());
+    for (int r = 0; r < degrees.ranks(); r++) {
+      out.add(new ShardMesh(degrees, sequence.get(r / u).get(r % u), cfg.get(r % u).get(r / u)));
+    }
+    return out;
+  }
+
+  private void await(int rank, String op) {
+    try {
+      rendezvous.await(deadlineNanos, TimeUnit.NANOSECONDS);
+    } catch (TimeoutException e) {
+      throw new CollectiveException(
+          op
+              + " on rank "
+              + rank
+              + " of "
+              + size
+              + ": peers did not arrive within "
+              + Duration.ofNanos(deadlineNanos),
+          e);
+    } catch (BrokenBarrierException e) {
+      throw new CollectiveException(
+          op + " on rank " + rank + " of " + size + ": a peer failed or timed out", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      rendezvous.reset();
+      throw new CollectiveException(op + " on rank " + rank + " interrupted", e);
+    }
+  }
+
+  private final class Rank implements Collective {
+    private final int rank;
+    private long sent;
+
+    Rank(int rank) {
+      this.rank = rank;
+    }
+
+    @Override
+    public int rank() {
+      return rank;
+    }
+
+    @Override
+    public int size() {
+      return size;
+    }
+
+    @Override
+    public byte[][] allToAll(byte[][] parts) {
+      if (parts.length != size) {
+        throw new IllegalArgumentException(
+            "allToAll needs one part per rank (" + size + "), got " + parts.length);
+      }
+      for (int j = 0; j < size; j++) {
+        slots[rank][j] = parts[j];
+        if (j != rank) {
+          sent += parts[j].length;
+        }
+      }
+      await(rank, "allToAll");
+      byte[][] in = new byte[size][];
+      for (int j = 0; j < size; j++) {
+        in[j] = slots[j][rank];
+      }
+      // No rank writes the table again before every rank has read its column.
+      await(rank, "allToAll");
+      return in;
+    }
+
+    @Override
+    public byte[][] allGather(byte[] part) {
+      slots[rank][0] = part;
+      sent += (long) part.length * (size - 1);
+      await(rank, "allGather");
+      byte[][] in = new byte[size][];
+      for (int j = 0; j < size; j++) {
+        in[j] = slots[j][0];
+      }
+      await(rank, "allGather");
+      return in;
+    }
+
+    @Override
+    public void barrier() {
+      await(rank, "barrier");
+    }
+
+    @Override
+    public long bytesSent() {
+      return sent;
+    }
+  }
+}
