@@ -1,0 +1,195 @@
+package dev.lumina.worker.shard;
+
+import dev.lumina.engine.parallel.CollectiveException;
+import dev.lumina.proto.cluster.v1.ShardAck;
+import dev.lumina.proto.cluster.v1.ShardFrame;
+import dev.lumina.proto.cluster.v1.ShardTransportGrpc;
+import io.grpc.InsecureServerCredentials;
+import io.grpc.Server;
+import io.grpc.Status;
+import io.grpc.netty.NettyServerBuilder;
+import io.grpc.stub.StreamObserver;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One rank's receiving end: a gRPC server for {@code ShardTransport} that reassembles each peer's
+ * frames into messages and queues them per (group, sending rank), in the order they were sent. A
+ * peer whose stream breaks or ends leaves a failure in its queue, so a rank waiting for it fails at
+ * once instead of at its deadline. Thread-safe.
+ */
+public final class ShardServer implements AutoCloseable {
+
+  /** Largest data chunk of one frame. */
+  static final int CHUNK = 1 << 20;
+
+  private final Server server;
+  private final Map<String, Map<Integer, BlockingQueue<Message>>> inboxes =
+      new ConcurrentHashMap<>();
+
+  /** A received message, or the end of a peer's stream ({@code failure} set). */
+  record Message(long seq, byte[] data, String failure) {}
+
+  private ShardServer(Server server) {
+    this.server = server;
+  }
+
+  /**
+   * Starts a server on {@code host:port} (0 = a free port).
+   *
+   * @throws UncheckedIOException if the port cannot be bound
+   */
+  public static ShardServer start(String host, int port) {
+    ShardServer[] self = new ShardServer[1];
+    Server s =
+        NettyServerBuilder.forAddress(
+                new InetSocketAddress(host, port), InsecureServerCredentials.create())
+            .permitKeepAliveTime(1, TimeUnit.SECONDS)
+            .permitKeepAliveWithoutCalls(true)
+            .maxInboundMessageSize(CHUNK + (64 << 10))
+            .addService(
+                new ShardTransportGrpc.ShardTransportImplBase() {
+                  @Override
+                  public StreamObserver<ShardFrame> exchange(StreamObserver<ShardAck> response) {
+                    return self[0].receiver(response);
+                  }
+                })
+            .build();
+    self[0] = new ShardServer(s);
+    try {
+      s.start();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot start the shard transport on " + host + ":" + port, e);
+    }
+    return self[0];
+  }
+
+  /** The bound port. */
+  public int port() {
+    return ((InetSocketAddress) server.getListenSockets().get(0)).getPort();
+  }
+
+  /**
+   * The next message of {@code group} from rank {@code from}, which must be its call {@code seq};
+   * waits until {@code deadlineNanos} ({@link System#nanoTime} clock).
+   *
+   * @throws CollectiveException if the peer's stream ended, the message is out of order or the
+   *     deadline passes
+   */
+  byte[] receive(String group, int from, long seq, long deadlineNanos, int rank) {
+    BlockingQueue<Message> q = queue(group, from);
+    Message m;
+    try {
+      m = q.poll(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new CollectiveException("rank " + rank + " interrupted waiting for rank " + from, e);
+    }
+    if (m == null) {
+      throw new CollectiveException(
+          "rank "
+              + rank
+              + " of group "
+              + group
+              + ": rank "
+              + from
+              + " sent nothing for call "
+              + seq
+              + " before the deadline");
+    }
+    if (m.failure() != null) {
+      q.offer(m); // every later call fails the same way
+      throw new CollectiveException(
+          "rank " + rank + " of group " + group + ": rank " + from + " left (" + m.failure() + ")");
+    }
+    if (m.seq() != seq) {
+      throw new CollectiveException(
+          "rank "
+              + rank
+              + ": rank "
+              + from
+              + " sent call "
+              + m.seq()
+              + " where "
+              + seq
+              + " was due");
+    }
+    return m.data();
+  }
+
+  /** Forgets {@code group}'s queues (its collective has closed). */
+  void release(String group) {
+    inboxes.remove(group);
+  }
+
+  private BlockingQueue<Message> queue(String group, int from) {
+    return inboxes
+        .computeIfAbsent(group, g -> new ConcurrentHashMap<>())
+        .computeIfAbsent(from, f -> new LinkedBlockingQueue<>());
+  }
+
+  private StreamObserver<ShardFrame> receiver(StreamObserver<ShardAck> response) {
+    return new StreamObserver<>() {
+      private final ByteArrayOutputStream buf = new ByteArrayOutputStream();
+      private String group;
+      private int from = -1;
+      private long messages;
+
+      @Override
+      public void onNext(ShardFrame f) {
+        if (group == null) {
+          group = f.getGroup();
+          from = f.getFrom();
+        } else if (!group.equals(f.getGroup()) || from != f.getFrom()) {
+          response.onError(
+              Status.INVALID_ARGUMENT
+                  .withDescription("one stream carries one (group, rank)")
+                  .asRuntimeException());
+          return;
+        }
+        byte[] chunk = f.getData().toByteArray();
+        buf.write(chunk, 0, chunk.length);
+        if (f.getLast()) {
+          queue(group, from).offer(new Message(f.getSeq(), buf.toByteArray(), null));
+          buf.reset();
+          messages++;
+        }
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        if (group != null) {
+          queue(group, from).offer(new Message(-1, null, Status.fromThrowable(t).toString()));
+        }
+      }
+
+      @Override
+      public void onCompleted() {
+        if (group != null) {
+          queue(group, from).offer(new Message(-1, null, "its stream ended"));
+        }
+        response.onNext(ShardAck.newBuilder().setMessages(messages).build());
+        response.onCompleted();
+      }
+    };
+  }
+
+  /** Stops the server; streams still open fail on the peers' side. */
+  @Override
+  public void close() {
+    server.shutdownNow();
+    try {
+      server.awaitTermination(Duration.ofSeconds(5).toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
