@@ -66,10 +66,74 @@ public final class ShardedFlagDit {
   }
 
   /**
-   * {@link FlagDit#forwardWithCfg} on a mesh: with CFG-parallel the conditional rows run on the
-   * ranks of half 0 and the unconditional ones on half 1, each half sequence-parallel over its
-   * ranks, and one exchange of the predictions (B/2 latents) gives every rank the guided result.
-   * Returns {@code [B, C, h, w]} on every rank.
+   * The forward of one rank of {@code mesh} for the sampler: the batch's rows split between the two
+   * CFG halves (the first ⌈R/2⌉ rows on half 0 — for guided jobs the conditional rows, the rest on
+   * half 1), each half sequence-parallel over its ranks, then one exchange of the halves'
+   * predictions; without CFG-parallel every row runs on the sequence group. Every rank returns
+   * every row.
+   */
+  public BatchForward on(ShardMesh mesh) {
+    return (latents, layouts, t, capFeats, capMask, o) ->
+        forward(mesh, latents, layouts, t, capFeats, capMask, o);
+  }
+
+  private List<NDArray> forward(
+      ShardMesh mesh,
+      List<NDArray> latents,
+      List<TokenLayout> layouts,
+      NDArray t,
+      NDArray capFeats,
+      NDArray capMask,
+      ForwardOptions o) {
+    if (mesh.degrees().cfg() == 1) {
+      return forward(mesh.sequence(), latents, layouts, t, capFeats, capMask, o);
+    }
+    int rows = latents.size();
+    if (rows < 2) {
+      throw new IllegalArgumentException(
+          "CFG-parallel needs at least two rows per forward (a guided job), got " + rows);
+    }
+    int split = (rows + 1) / 2;
+    boolean first = mesh.cfg().rank() == 0;
+    int from = first ? 0 : split;
+    int to = first ? split : rows;
+    NDIndex range = new NDIndex("{}:{}", from, to);
+    NDManager m = latents.get(0).getManager();
+    List<NDArray> own =
+        forward(
+            mesh.sequence(),
+            latents.subList(from, to),
+            layouts.subList(from, to),
+            t.get(range),
+            capFeats.get(range),
+            capMask.get(range),
+            o);
+    NDList flat = new NDList(own.size());
+    own.forEach(a -> flat.add(a.reshape(-1)));
+    byte[][] halves = mesh.cfg().allGather(TensorBytes.of(NDArrays.concat(flat, 0)));
+    List<NDArray> out = new ArrayList<>(rows);
+    int c = model.config().inChannels();
+    for (int half = 0; half < 2; half++) {
+      int lo = half == 0 ? 0 : split;
+      int hi = half == 0 ? split : rows;
+      long total = 0;
+      for (int i = lo; i < hi; i++) {
+        total += layouts.get(i).latentShape(c).size();
+      }
+      NDArray all = TensorBytes.array(m, halves[half], new Shape(total));
+      long off = 0;
+      for (int i = lo; i < hi; i++) {
+        Shape s = layouts.get(i).latentShape(c);
+        out.add(all.get(new NDIndex("{}:{}", off, off + s.size())).reshape(s));
+        off += s.size();
+      }
+    }
+    return out;
+  }
+
+  /**
+   * {@link FlagDit#forwardWithCfg} on a mesh: the conditional rows on CFG half 0, the unconditional
+   * ones on half 1 (see {@link #on}). Returns {@code [B, C, h, w]} on every rank.
    */
   public NDArray forwardWithCfg(
       ShardMesh mesh,
@@ -88,41 +152,19 @@ public final class ShardedFlagDit {
     try (NDManager scope = parent.newSubManager()) {
       FlagDit.tempAttach(scope, x, t, capFeats, capMask);
       int n = (int) (b / 2);
-      NDArray half = x.get(new NDIndex(":{}", n));
-      NDArray out;
-      if (mesh.degrees().cfg() == 1) {
-        out = images(mesh.sequence(), half.concat(half, 0), t, capFeats, capMask, o);
-      } else {
-        String rows = mesh.cfg().rank() == 0 ? ":{}" : "{}:";
-        NDIndex mine = new NDIndex(rows, n);
-        NDArray own =
-            images(mesh.sequence(), half, t.get(mine), capFeats.get(mine), capMask.get(mine), o);
-        byte[][] both = mesh.cfg().allGather(TensorBytes.of(own));
-        Shape s = own.getShape();
-        out = TensorBytes.array(scope, both[0], s).concat(TensorBytes.array(scope, both[1], s), 0);
+      Shape s = x.getShape();
+      TokenLayout layout = TokenLayout.image((int) s.get(2), (int) s.get(3));
+      List<NDArray> latents = new ArrayList<>();
+      List<TokenLayout> layouts = new ArrayList<>();
+      for (int i = 0; i < b; i++) {
+        latents.add(x.get(i % n));
+        layouts.add(layout);
       }
+      NDArray out =
+          NDArrays.stack(new NDList(on(mesh).forward(latents, layouts, t, capFeats, capMask, o)));
       NDArray result = FlagDit.guide(out, n, cfgScale, guidance);
       result.attach(parent);
       return result;
     }
-  }
-
-  /** {@link #forward} for a batch of same-size images {@code [B, C, h, w]}, stacked. */
-  private NDArray images(
-      Collective sequence,
-      NDArray x,
-      NDArray t,
-      NDArray capFeats,
-      NDArray capMask,
-      ForwardOptions o) {
-    Shape s = x.getShape();
-    TokenLayout layout = TokenLayout.image((int) s.get(2), (int) s.get(3));
-    List<NDArray> latents = new ArrayList<>();
-    List<TokenLayout> layouts = new ArrayList<>();
-    for (int i = 0; i < s.get(0); i++) {
-      latents.add(x.get(i));
-      layouts.add(layout);
-    }
-    return NDArrays.stack(new NDList(forward(sequence, latents, layouts, t, capFeats, capMask, o)));
   }
 }

@@ -7,7 +7,9 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import dev.lumina.engine.model.BatchForward;
 import dev.lumina.engine.model.FlagDit;
+import dev.lumina.engine.model.FlagDitConfig;
 import dev.lumina.engine.model.TokenLayout;
 import java.util.ArrayList;
 import java.util.List;
@@ -43,7 +45,22 @@ public final class FlagDitSampler {
   /** Samples jobs together; results in request order, created in {@code manager}. */
   public static List<SampleResult> sampleBatch(
       FlagDit model, List<SamplingRequest> rs, BatchStepCallback callback, NDManager manager) {
-    return sample(model, rs, callback, manager, null);
+    return sample(model::forward, model.config(), rs, callback, manager, null);
+  }
+
+  /**
+   * {@link #sampleBatch(FlagDit, List, BatchStepCallback, NDManager)} with every model evaluation
+   * made by {@code forward} for a model of {@code config} — one rank of a shard group ({@link
+   * dev.lumina.engine.model.ShardedFlagDit#on}), whose ranks all sample in lock-step on the same
+   * requests and reach the same latents.
+   */
+  public static List<SampleResult> sampleBatch(
+      BatchForward forward,
+      FlagDitConfig config,
+      List<SamplingRequest> rs,
+      BatchStepCallback callback,
+      NDManager manager) {
+    return sample(forward, config, rs, callback, manager, null);
   }
 
   /**
@@ -60,11 +77,12 @@ public final class FlagDitSampler {
       SamplerState from,
       BatchStepCallback callback,
       NDManager manager) {
-    return sample(model, List.of(r), callback, manager, from).get(0);
+    return sample(model::forward, model.config(), List.of(r), callback, manager, from).get(0);
   }
 
   private static List<SampleResult> sample(
-      FlagDit model,
+      BatchForward model,
+      FlagDitConfig config,
       List<SamplingRequest> rs,
       BatchStepCallback callback,
       NDManager manager,
@@ -82,7 +100,7 @@ public final class FlagDitSampler {
             "batched requests must share solver, steps, timeShift and options");
       }
     }
-    int c = model.config().inChannels();
+    int c = config.inChannels();
     int n = rs.size();
     long[] sizes = new long[n];
     for (int i = 0; i < n; i++) {
@@ -103,8 +121,8 @@ public final class FlagDitSampler {
       x0 = NDArrays.concat(new NDList(noise), 0);
       noise.forEach(NDArray::close);
     }
-    Captions caps = Captions.of(rs, model.config().capFeatDim(), manager);
-    VelocityField field = (x, t) -> velocity(model, rs, sizes, caps, x, t);
+    Captions caps = Captions.of(rs, config.capFeatDim(), manager);
+    VelocityField field = (x, t) -> velocity(model, c, rs, sizes, caps, x, t);
     float[] grid = TimeGrid.shifted(first.steps(), first.timeShift());
     OdeResult res;
     try {
@@ -155,8 +173,13 @@ public final class FlagDitSampler {
   }
 
   private static NDArray velocity(
-      FlagDit model, List<SamplingRequest> rs, long[] sizes, Captions caps, NDArray x, float t) {
-    int c = model.config().inChannels();
+      BatchForward model,
+      int c,
+      List<SamplingRequest> rs,
+      long[] sizes,
+      Captions caps,
+      NDArray x,
+      float t) {
     List<NDArray> jobs = split(rs, sizes, c, x);
     List<NDArray> latents = new ArrayList<>(jobs);
     List<TokenLayout> layouts = new ArrayList<>();
