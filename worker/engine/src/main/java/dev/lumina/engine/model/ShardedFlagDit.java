@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import dev.lumina.engine.parallel.Collective;
+import dev.lumina.engine.parallel.LocalGroup;
 import dev.lumina.engine.parallel.ParallelDegrees;
 import dev.lumina.engine.parallel.ShardMesh;
 import java.util.ArrayList;
@@ -32,7 +33,7 @@ public final class ShardedFlagDit {
 
   /**
    * {@link FlagDit#forward(List, List, NDArray, NDArray, NDArray, ForwardOptions)} over the ranks
-   * of {@code sequence} (Ulysses attention, see {@link UlyssesTrunk}).
+   * of {@code sequence}, Ulysses only (see {@link SequenceParallelTrunk}).
    *
    * @throws IllegalArgumentException if the group's size does not divide the heads or kv heads
    * @throws dev.lumina.engine.parallel.CollectiveException if a peer fails or times out
@@ -45,19 +46,35 @@ public final class ShardedFlagDit {
       NDArray capFeats,
       NDArray capMask,
       ForwardOptions o) {
+    return rows(sequence, sequence, LocalGroup.single(), latents, layouts, t, capFeats, capMask, o);
+  }
+
+  /** Every row over a CFG half's sequence groups: Ulysses inside Ring. */
+  private List<NDArray> rows(
+      Collective all,
+      Collective ulysses,
+      Collective ring,
+      List<NDArray> latents,
+      List<TokenLayout> layouts,
+      NDArray t,
+      NDArray capFeats,
+      NDArray capMask,
+      ForwardOptions o) {
     FlagDitConfig config = model.config();
-    new ParallelDegrees(1, sequence.size()).check(config.nHeads(), config.nKvHeads());
+    new ParallelDegrees(1, ulysses.size(), ring.size()).check(config.nHeads(), config.nKvHeads());
     model.checkFullWeights();
     NDManager parent = latents.get(0).getManager();
     try (NDManager scope = parent.newSubManager()) {
-      List<NDArray> all = new ArrayList<>(latents);
-      all.add(t);
-      all.add(capFeats);
-      all.add(capMask);
-      FlagDit.tempAttach(scope, all.toArray(new NDArray[0]));
+      List<NDArray> in = new ArrayList<>(latents);
+      in.add(t);
+      in.add(capFeats);
+      in.add(capMask);
+      FlagDit.tempAttach(scope, in.toArray(new NDArray[0]));
       Weights w = model.weights();
       Arranged a = Arranged.of(w, config, latents, layouts, t, capFeats, capMask);
-      NDArray fin = UlyssesTrunk.run(w, config, model.kernel(), sequence, a, t, capFeats, o);
+      NDArray fin =
+          SequenceParallelTrunk.run(
+              w, config, model.kernel(), all, ulysses, ring, a, t, capFeats, o);
       List<NDArray> out =
           a.finish(fin, config, model.predictsData(), latents, layouts, t, config.inChannels());
       out.forEach(r -> r.attach(parent));
@@ -86,7 +103,8 @@ public final class ShardedFlagDit {
       NDArray capMask,
       ForwardOptions o) {
     if (mesh.degrees().cfg() == 1) {
-      return forward(mesh.sequence(), latents, layouts, t, capFeats, capMask, o);
+      return rows(
+          mesh.sequence(), mesh.ulysses(), mesh.ring(), latents, layouts, t, capFeats, capMask, o);
     }
     int rows = latents.size();
     if (rows < 2) {
@@ -100,8 +118,10 @@ public final class ShardedFlagDit {
     NDIndex range = new NDIndex("{}:{}", from, to);
     NDManager m = latents.get(0).getManager();
     List<NDArray> own =
-        forward(
+        rows(
             mesh.sequence(),
+            mesh.ulysses(),
+            mesh.ring(),
             latents.subList(from, to),
             layouts.subList(from, to),
             t.get(range),

@@ -35,6 +35,14 @@ public interface Collective {
   byte[][] allGather(byte[] part);
 
   /**
+   * One step around the ring: sends {@code part} to rank {@code (rank + 1) mod size} and returns
+   * what rank {@code (rank − 1) mod size} sent (in a group of one, {@code part} itself).
+   *
+   * @throws CollectiveException if a peer fails or the deadline passes
+   */
+  byte[] shift(byte[] part);
+
+  /**
    * Returns once every rank has called it.
    *
    * @throws CollectiveException if a peer fails or the deadline passes

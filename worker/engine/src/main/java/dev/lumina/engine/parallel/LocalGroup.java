@@ -46,21 +46,49 @@ public final class LocalGroup {
     return ranks;
   }
 
-  /** Every rank's mesh of a {@code degrees} layout, indexed by global rank. */
+  /** A group of one rank (a degree of 1): every call returns at once and sends nothing. */
+  public static Collective single() {
+    return create(1, Duration.ofSeconds(1)).get(0);
+  }
+
+  /**
+   * Every rank's mesh of a {@code degrees} layout, indexed by global rank {@code r = half · U·R + ρ
+   * · U + υ} (CFG half, ring index ρ, Ulysses index υ).
+   */
   public static List<ShardMesh> mesh(ParallelDegrees degrees, Duration deadline) {
     int u = degrees.ulysses();
+    int ring = degrees.ring();
     int c = degrees.cfg();
+    int seq = u * ring;
     List<List<Collective>> sequence = new ArrayList<>();
+    List<List<Collective>> ulysses = new ArrayList<>();
+    List<List<Collective>> rings = new ArrayList<>();
     for (int half = 0; half < c; half++) {
-      sequence.add(create(u, deadline));
+      sequence.add(create(seq, deadline));
+      for (int rho = 0; rho < ring; rho++) {
+        ulysses.add(create(u, deadline));
+      }
+      for (int ups = 0; ups < u; ups++) {
+        rings.add(create(ring, deadline));
+      }
     }
     List<List<Collective>> cfg = new ArrayList<>();
-    for (int shard = 0; shard < u; shard++) {
+    for (int shard = 0; shard < seq; shard++) {
       cfg.add(create(c, deadline));
     }
     List<ShardMesh> out = new ArrayList<>(degrees.ranks());
     for (int r = 0; r < degrees.ranks(); r++) {
-      out.add(new ShardMesh(degrees, sequence.get(r / u).get(r % u), cfg.get(r % u).get(r / u)));
+      int half = r / seq;
+      int q = r % seq;
+      int rho = q / u;
+      int ups = q % u;
+      out.add(
+          new ShardMesh(
+              degrees,
+              sequence.get(half).get(q),
+              ulysses.get(half * ring + rho).get(ups),
+              rings.get(half * u + ups).get(rho),
+              cfg.get(q).get(half)));
     }
     return out;
   }
@@ -138,6 +166,19 @@ public final class LocalGroup {
         in[j] = slots[j][0];
       }
       await(rank, "allGather");
+      return in;
+    }
+
+    @Override
+    public byte[] shift(byte[] part) {
+      if (size == 1) {
+        return part;
+      }
+      slots[rank][0] = part;
+      sent += part.length;
+      await(rank, "shift");
+      byte[] in = slots[(rank + size - 1) % size][0];
+      await(rank, "shift");
       return in;
     }
 

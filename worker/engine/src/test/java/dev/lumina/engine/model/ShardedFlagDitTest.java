@@ -125,6 +125,46 @@ class ShardedFlagDitTest {
   }
 
   @Test
+  void ulyssesTimesRingCountsEachGroupsBytesByItsFormula() throws Exception {
+    FlagDit model = CompiledTrunkTest.randomModel(QK_GQA, weights);
+    // 3×3 patches + 3 [nextline] = 12 tokens: shares of 3, ring blocks of 6.
+    Inputs in = new Inputs(QK_GQA, List.of(TokenLayout.image(6, 6)));
+    List<float[]> alone = in.forwardAlone(model);
+    List<ShardMesh> meshes = LocalGroup.mesh(new ParallelDegrees(1, 2, 2), Duration.ofSeconds(60));
+    ShardedFlagDit sharded = new ShardedFlagDit(model);
+    List<Future<List<float[]>>> futures = new ArrayList<>();
+    for (ShardMesh mesh : meshes) {
+      futures.add(
+          pool.submit(
+              () -> {
+                PyTorch.setGradMode(false);
+                try (NDManager m = PyTorch.newManager(PyTorch.defaultDevice())) {
+                  NDArray[] r = in.rest(m);
+                  return host(
+                      sharded.on(mesh).forward(in.latents(m), in.layouts, r[0], r[1], r[2], in.o));
+                }
+              }));
+    }
+    for (Future<List<float[]>> f : futures) {
+      assertThat(relativeError(f.get(60, TimeUnit.SECONDS), alone)).isLessThan(1e-5);
+    }
+    long share = 3;
+    long block = 6;
+    int hd = QK_GQA.headDim();
+    long hl = QK_GQA.nHeads() / 2;
+    long kl = QK_GQA.nKvHeads() / 2;
+    int p = QK_GQA.patchSize();
+    int layers = QK_GQA.nLayers();
+    for (ShardMesh mesh : meshes) {
+      assertThat(mesh.ulysses().bytesSent()).isEqualTo(layers * 4 * share * hd * (2 * hl + 2 * kl));
+      assertThat(mesh.ring().bytesSent()).isEqualTo(layers * 4 * 2 * kl * block * hd);
+      assertThat(mesh.sequence().bytesSent())
+          .isEqualTo(4 * share * p * p * QK_GQA.outChannels() * 3);
+      assertThat(mesh.cfg().bytesSent()).isZero();
+    }
+  }
+
+  @Test
   void cfgParallelTimesUlyssesMatchesOneRankGuidance() throws Exception {
     FlagDit model = CompiledTrunkTest.randomModel(QK_GQA, weights);
     ParallelDegrees degrees = new ParallelDegrees(2, 2);

@@ -24,8 +24,9 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * Sampling on every rank of a shard group in lock-step reaches the one-rank latents at every step:
- * a guided video job ([nextline] and [nextframe] tokens, a masked caption, proportional attention
- * and NTK scaling), |Δ| ≤ 1e-5 · max(1, max|ref|) per step.
+ * a guided video job of 2 × (2×3 + 2) + 1 = 17 tokens ([nextline] and [nextframe] tokens, so ring=3
+ * and 2×2 pad it; a masked caption, proportional attention and NTK scaling), |Δ| ≤ 1e-5 · max(1,
+ * max|ref|) per step.
  */
 class ShardedSamplingTest {
 
@@ -47,9 +48,16 @@ class ShardedSamplingTest {
           10000.0,
           true);
 
-  @ParameterizedTest(name = "cfg={0} ulysses={1} {2}")
-  @CsvSource({"2, 1, EULER", "1, 2, EULER", "2, 2, MIDPOINT"})
-  void everyRanksLatentsMatchOneRankAtEveryStep(int cfg, int ulysses, Solver solver)
+  @ParameterizedTest(name = "cfg={0} ulysses={1} ring={2} {3}")
+  @CsvSource({
+    "2, 1, 1, EULER",
+    "1, 2, 1, EULER",
+    "2, 2, 1, MIDPOINT",
+    "1, 1, 2, EULER",
+    "1, 1, 3, EULER",
+    "1, 2, 2, EULER"
+  })
+  void everyRanksLatentsMatchOneRankAtEveryStep(int cfg, int ulysses, int ring, Solver solver)
       throws Exception {
     PyTorch.setGradMode(false);
     try (NDManager weights = PyTorch.newManager(PyTorch.defaultDevice())) {
@@ -62,7 +70,7 @@ class ShardedSamplingTest {
       assertThat(alone).as("one latent per step").hasSizeGreaterThanOrEqualTo(3);
       ShardedFlagDit sharded = new ShardedFlagDit(model);
       List<ShardMesh> meshes =
-          LocalGroup.mesh(new ParallelDegrees(cfg, ulysses), Duration.ofSeconds(60));
+          LocalGroup.mesh(new ParallelDegrees(cfg, ulysses, ring), Duration.ofSeconds(60));
       ExecutorService pool = Executors.newFixedThreadPool(meshes.size());
       try {
         List<Future<List<float[]>>> ranks = new ArrayList<>();

@@ -81,16 +81,37 @@ class LocalGroupTest {
   }
 
   @Test
-  void meshesPairEachSequenceShardWithItsCfgPartner() {
-    List<ShardMesh> meshes = LocalGroup.mesh(new ParallelDegrees(2, 3), Duration.ofSeconds(1));
-    assertThat(meshes).hasSize(6);
-    for (int r = 0; r < 6; r++) {
+  void meshesPlaceEveryRankOnItsCfgHalfRingAndUlyssesIndex() {
+    List<ShardMesh> meshes = LocalGroup.mesh(new ParallelDegrees(2, 3, 2), Duration.ofSeconds(1));
+    assertThat(meshes).hasSize(12);
+    for (int r = 0; r < 12; r++) {
       ShardMesh m = meshes.get(r);
       assertThat(m.globalRank()).isEqualTo(r);
-      assertThat(m.sequence().size()).isEqualTo(3);
-      assertThat(m.sequence().rank()).isEqualTo(r % 3);
-      assertThat(m.cfg().size()).isEqualTo(2);
-      assertThat(m.cfg().rank()).isEqualTo(r / 3);
+      assertThat(m.sequence().size()).isEqualTo(6);
+      assertThat(m.sequence().rank()).isEqualTo(r % 6);
+      assertThat(m.ulysses().rank()).isEqualTo(r % 3);
+      assertThat(m.ring().size()).isEqualTo(2);
+      assertThat(m.ring().rank()).isEqualTo((r % 6) / 3);
+      assertThat(m.cfg().rank()).isEqualTo(r / 6);
+    }
+  }
+
+  @Test
+  void shiftPassesEachPartToTheNextRank() throws Exception {
+    List<Collective> group = LocalGroup.create(3, Duration.ofSeconds(30));
+    ExecutorService pool = Executors.newFixedThreadPool(3);
+    try {
+      List<Future<byte[]>> got = new ArrayList<>();
+      for (Collective rank : group) {
+        got.add(pool.submit(() -> rank.shift(new byte[] {(byte) rank.rank(), 5})));
+      }
+      for (int r = 0; r < 3; r++) {
+        assertThat(got.get(r).get(30, TimeUnit.SECONDS)).containsExactly((r + 2) % 3, 5);
+      }
+      assertThat(group).allSatisfy(c -> assertThat(c.bytesSent()).isEqualTo(2));
+      assertThat(LocalGroup.single().shift(new byte[] {4})).containsExactly(4);
+    } finally {
+      pool.shutdownNow();
     }
   }
 
@@ -99,6 +120,11 @@ class LocalGroupTest {
     assertThatThrownBy(() -> new ParallelDegrees(3, 1)).hasMessageContaining("cfg degree");
     assertThatThrownBy(() -> new ParallelDegrees(1, 0)).hasMessageContaining("ulysses degree");
     assertThat(new ParallelDegrees(2, 4).ranks()).isEqualTo(8);
+    assertThat(ParallelDegrees.parse("ring=3, cfg=2")).isEqualTo(new ParallelDegrees(2, 1, 3));
+    assertThat(ParallelDegrees.parse("")).isEqualTo(ParallelDegrees.SINGLE);
+    assertThatThrownBy(() -> ParallelDegrees.parse("cfg=2,tp=2"))
+        .hasMessageContaining("unknown parallel degree 'tp'");
+    assertThatThrownBy(() -> ParallelDegrees.parse("ring=0")).hasMessageContaining("'ring=0'");
     assertThatThrownBy(() -> new ParallelDegrees(1, 4).check(6, 6))
         .hasMessageContaining("ulysses degree 4 must divide the model's heads (6)");
   }

@@ -103,6 +103,17 @@ public final class GrpcCollective implements Collective, AutoCloseable {
   }
 
   @Override
+  public byte[] shift(byte[] part) {
+    if (size == 1) {
+      return part;
+    }
+    long call = seq++;
+    long deadline = System.nanoTime() + deadlineNanos;
+    peers.get((rank + 1) % size).send(call, part, deadline);
+    return local.receive(group, (rank + size - 1) % size, call, deadline, rank);
+  }
+
+  @Override
   public void barrier() {
     allGather(new byte[0]);
   }

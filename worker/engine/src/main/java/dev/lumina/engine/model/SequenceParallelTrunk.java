@@ -11,13 +11,13 @@ import dev.lumina.engine.attention.AttentionKernel;
 import dev.lumina.engine.parallel.Collective;
 
 /**
- * One rank's share of the Flag-DiT trunk under Ulysses sequence parallelism (flag-dit-spec §2–§7
- * with the token sequence split across a group of U ranks):
+ * One rank's share of the Flag-DiT trunk under sequence parallelism, Ulysses × Ring (USP;
+ * flag-dit-spec §2–§7 with the token sequence split across U·R ranks):
  *
  * <ul>
- *   <li>the arranged sequence is padded to a multiple of U with masked pad tokens and rank r keeps
- *       tokens {@code [r·S/U, (r+1)·S/U)}; RoPE rotates them by their global positions, and
- *       proportional attention uses the global length;
+ *   <li>the arranged sequence is padded to a multiple of U·R with masked pad tokens and sequence
+ *       rank q = ρ·U + υ keeps share q, tokens {@code [q·S/(UR), (q+1)·S/(UR))}; RoPE rotates them
+ *       by their global positions, and proportional attention uses the global length;
  *   <li>embedders, adaLN, norms and the FFN are token-local and run unchanged ({@link
  *       FlagDitBlock}); inside attention one all-to-all each turns q, k and v from "S/U tokens ×
  *       all heads" into "all tokens × H/U heads" (kv heads likewise), the rank attends over the
@@ -28,26 +28,29 @@ import dev.lumina.engine.parallel.Collective;
  *   <li>the final layer's tokens are gathered on every rank.
  * </ul>
  *
- * <p>Bytes each rank sends per layer: {@code 4·B·(S/U)·Dh·(2H + 2Hkv)·(U−1)/U} (float32), plus
- * {@code 4·B·(S/U)·p²·Cout·(U−1)} for the final gather. Per op, fp32. Stateless.
+ * <p>Bytes each rank sends per layer, float32, share {@code s = S/(U·R)}: Ulysses {@code
+ * 4·B·s·Dh·(2H + 2Hkv)·(U−1)/U}, Ring {@code 4·B·2·(Hkv/U)·(U·s)·Dh·(R−1)}; plus {@code
+ * 4·B·s·p²·Cout·(U·R−1)} for the final gather. Per op, fp32. Stateless.
  */
-final class UlyssesTrunk {
+final class SequenceParallelTrunk {
 
-  private UlyssesTrunk() {}
+  private SequenceParallelTrunk() {}
 
   /** The final layer's output {@code [B, S, p·p·Cout]} (S the padded length) on every rank. */
   static NDArray run(
       Weights weights,
       FlagDitConfig config,
       AttentionKernel kernel,
-      Collective group,
+      Collective all,
+      Collective ulysses,
+      Collective ring,
       Arranged a,
       NDArray t,
       NDArray capFeats,
       ForwardOptions o) {
     NDManager m = a.x().getManager();
-    int u = group.size();
-    int r = group.rank();
+    int u = all.size();
+    int r = all.rank();
     long b = a.x().getShape().get(0);
     long n = a.maxN();
     long share = (n + u - 1) / u;
@@ -81,12 +84,13 @@ final class UlyssesTrunk {
             o.selfAttentionScale(n, config.headDim()),
             kernel,
             null);
-    FlagDitBlock.Attention attention = (w, c, p, h, y, cx) -> attention(group, w, c, p, h, y, cx);
+    FlagDitBlock.Attention attention =
+        (w, c, p, h, y, cx) -> attention(ulysses, ring, w, c, p, h, y, cx);
     for (int i = 0; i < config.nLayers(); i++) {
       local = FlagDitBlock.forward(weights, config, i, local, ctx, attention);
     }
     NDArray fin = Embedders.finalLayer(weights, local, condSilu);
-    byte[][] parts = group.allGather(TensorBytes.of(fin));
+    byte[][] parts = all.allGather(TensorBytes.of(fin));
     NDList gathered = new NDList(u);
     for (byte[] part : parts) {
       gathered.add(TensorBytes.array(m, part, fin.getShape()));
@@ -94,9 +98,10 @@ final class UlyssesTrunk {
     return NDArrays.concat(gathered, 1);
   }
 
-  /** {@link FlagDitBlock#attention} with the heads split across the group. */
+  /** {@link FlagDitBlock#attention} with the heads split across Ulysses, blocks around the ring. */
   static NDArray attention(
       Collective g,
+      Collective ring,
       Weights w,
       FlagDitConfig c,
       String p,
@@ -131,9 +136,9 @@ final class UlyssesTrunk {
     k = ctx.rope().apply(k.reshape(b, n, kvHeads, hd));
     v = v.reshape(b, n, kvHeads, hd);
     q = tokensToHeads(g, q, hl).transpose(0, 2, 1, 3);
-    k = FlagDitBlock.repeatKv(tokensToHeads(g, k, kl).transpose(0, 2, 1, 3), hl);
-    v = FlagDitBlock.repeatKv(tokensToHeads(g, v, kl).transpose(0, 2, 1, 3), hl);
-    NDArray self = ctx.kernel().attend(q, k, v, ctx.xMask(), ctx.selfScale());
+    k = tokensToHeads(g, k, kl).transpose(0, 2, 1, 3);
+    v = tokensToHeads(g, v, kl).transpose(0, 2, 1, 3);
+    NDArray self = RingAttention.attend(ring, ctx.kernel(), q, k, v, ctx.xMask(), ctx.selfScale());
 
     NDArray ky = w.linear(y, p + "wk_y");
     if (c.qkNorm()) {
