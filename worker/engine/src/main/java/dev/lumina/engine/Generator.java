@@ -6,8 +6,10 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.lumina.engine.attention.AttentionKernels;
 import dev.lumina.engine.checkpoint.ModelArgs;
+import dev.lumina.engine.model.BatchForward;
 import dev.lumina.engine.model.FlagDit;
 import dev.lumina.engine.model.FlagDitConfig;
+import dev.lumina.engine.model.ShardedFlagDit;
 import dev.lumina.engine.model.TokenLayout;
 import dev.lumina.engine.pytorch.PyTorch;
 import dev.lumina.engine.sampling.FlagDitSampler;
@@ -40,6 +42,7 @@ public final class Generator implements AutoCloseable {
   private final LatentDecoder decoder;
   private final ModelDescription description;
   private final CaptionCache captionCache = new CaptionCache(CAPTION_CACHE_BYTES);
+  private volatile ShardGroup group;
 
   /**
    * Most bytes of caption features kept for prompts seen before (64 MiB: ~40 LLaMA-7B prompt
@@ -193,10 +196,61 @@ public final class Generator implements AutoCloseable {
     return generate(List.of(generation), listener, from).get(0);
   }
 
+  /**
+   * Runs every later generation across the ranks of {@code shardGroup} (null: on this thread
+   * alone). The ranks share this generator's weights and run the Flag-DiT per op in fp32; the
+   * leader alone reports steps and decodes. Not to be called while generations run.
+   *
+   * @throws IllegalArgumentException if the group's Ulysses degree does not divide the heads
+   * @throws IllegalStateException if the model holds bf16 weights only (--dtype bf16)
+   */
+  public void useShardGroup(ShardGroup shardGroup) {
+    if (shardGroup != null) {
+      shardGroup.degrees().check(model.config().nHeads(), model.config().nKvHeads());
+      if (model.trunkOnly()) {
+        throw new IllegalStateException(
+            "shard groups run the Flag-DiT in fp32: start the worker with --dtype fp32");
+      }
+    }
+    group = shardGroup;
+  }
+
+  /** The shard group generations run on, if any. */
+  public Optional<ShardGroup> shardGroup() {
+    return Optional.ofNullable(group);
+  }
+
   private List<Generated> generate(
       List<Generation> generations,
       StepListener listener,
       dev.lumina.engine.sampling.SamplerState from) {
+    ShardGroup g = group;
+    if (g == null) {
+      return generate(generations, listener, from, model::forward, true);
+    }
+    ShardedFlagDit sharded = new ShardedFlagDit(model);
+    return g.run(
+        (mesh, world, leader) ->
+            generate(
+                generations,
+                (step, total, t, state) -> {
+                  boolean go = !leader || listener.onStep(step, total, t, state);
+                  // Every rank stops at the step the leader stops at.
+                  byte[][] votes =
+                      world.allGather(leader ? new byte[] {(byte) (go ? 1 : 0)} : new byte[0]);
+                  return votes[0][0] == 1;
+                },
+                from,
+                sharded.on(mesh),
+                leader));
+  }
+
+  private List<Generated> generate(
+      List<Generation> generations,
+      StepListener listener,
+      dev.lumina.engine.sampling.SamplerState from,
+      BatchForward forward,
+      boolean leader) {
     PyTorch.setGradMode(false);
     try (NDManager m = manager.newSubManager()) {
       List<SamplingRequest> requests = new ArrayList<>();
@@ -229,9 +283,14 @@ public final class Generator implements AutoCloseable {
                   });
       List<SampleResult> results =
           from == null
-              ? FlagDitSampler.sampleBatch(model, requests, callback, m)
-              : List.of(FlagDitSampler.resume(model, requests.get(0), from, callback, m));
+              ? FlagDitSampler.sampleBatch(forward, model.config(), requests, callback, m)
+              : List.of(
+                  FlagDitSampler.resume(
+                      forward, model.config(), requests.get(0), from, callback, m));
       long sampleMs = (System.nanoTime() - sampleStart) / 1_000_000;
+      if (!leader) {
+        return List.of();
+      }
       List<Generated> out = new ArrayList<>();
       for (int i = 0; i < results.size(); i++) {
         SampleResult r = results.get(i);

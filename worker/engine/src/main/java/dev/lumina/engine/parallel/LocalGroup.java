@@ -116,12 +116,26 @@ public final class LocalGroup {
     }
   }
 
+  /**
+   * Breaks the rendezvous of the group {@code rank} belongs to: every rank waiting in it, and every
+   * later call, fails at once. A no-op for a collective of another kind.
+   */
+  public static void abort(Collective rank) {
+    if (rank instanceof Rank r) {
+      r.group().rendezvous.reset();
+    }
+  }
+
   private final class Rank implements Collective {
     private final int rank;
     private long sent;
 
     Rank(int rank) {
       this.rank = rank;
+    }
+
+    LocalGroup group() {
+      return LocalGroup.this;
     }
 
     @Override

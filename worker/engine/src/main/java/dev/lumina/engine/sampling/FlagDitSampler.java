@@ -77,7 +77,22 @@ public final class FlagDitSampler {
       SamplerState from,
       BatchStepCallback callback,
       NDManager manager) {
-    return sample(model::forward, model.config(), List.of(r), callback, manager, from).get(0);
+    return resume(model::forward, model.config(), r, from, callback, manager);
+  }
+
+  /**
+   * {@link #resume(FlagDit, SamplingRequest, SamplerState, BatchStepCallback, NDManager)} with
+   * every evaluation made by {@code forward} (see {@link #sampleBatch(BatchForward, FlagDitConfig,
+   * List, BatchStepCallback, NDManager)}).
+   */
+  public static SampleResult resume(
+      BatchForward forward,
+      FlagDitConfig config,
+      SamplingRequest r,
+      SamplerState from,
+      BatchStepCallback callback,
+      NDManager manager) {
+    return sample(forward, config, List.of(r), callback, manager, from).get(0);
   }
 
   private static List<SampleResult> sample(
