@@ -5,6 +5,7 @@ import dev.lumina.deploy.demo.ShippedModel;
 import dev.lumina.deploy.kafka.EmbeddedKafkaConfig;
 import dev.lumina.deploy.tls.ServerTls;
 import dev.lumina.deploy.tls.TlsFileException;
+import dev.lumina.engine.ShardGroup;
 import dev.lumina.gateway.ApiKeyFileException;
 import dev.lumina.gateway.ApiKeys;
 import dev.lumina.gateway.GatewayConfig;
@@ -45,6 +46,8 @@ final class ServeCommand implements Callable<Integer> {
   @Mixin ModelOptions model;
 
   @Mixin EngineOptions engine;
+
+  @Mixin ParallelOptions parallel;
 
   @Option(
       names = "--data-dir",
@@ -139,8 +142,10 @@ final class ServeCommand implements Callable<Integer> {
       err.println("lumina serve: no --api-keys: every caller is tenant 'default' (local use only)");
     }
     EmbeddedCluster.Settings settings;
+    Optional<ShardGroup> shards;
     try {
       engine.apply();
+      shards = parallel.group();
       boolean fallback = kafkaPort == null;
       settings =
           new EmbeddedCluster.Settings(
@@ -173,7 +178,7 @@ final class ServeCommand implements Callable<Integer> {
     }
     EmbeddedCluster cluster;
     try {
-      cluster = EmbeddedCluster.start(settings, err);
+      cluster = EmbeddedCluster.start(settings, err, shards.orElse(null));
     } catch (EmbeddedCluster.ModelLoadException e) {
       System.err.println("lumina serve: --model " + e.getMessage());
       return 2;

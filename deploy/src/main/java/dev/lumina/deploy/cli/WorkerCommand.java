@@ -8,6 +8,7 @@ import dev.lumina.deploy.metrics.ManagementServer;
 import dev.lumina.deploy.tls.ClientTls;
 import dev.lumina.deploy.tls.TlsFileException;
 import dev.lumina.engine.ModelLayout;
+import dev.lumina.engine.ShardGroup;
 import dev.lumina.proto.Topics;
 import dev.lumina.worker.WorkerConfig;
 import dev.lumina.worker.WorkerServer;
@@ -47,6 +48,8 @@ final class WorkerCommand implements Callable<Integer> {
   @Mixin ModelOptions model;
 
   @Mixin EngineOptions engine;
+
+  @Mixin ParallelOptions parallel;
 
   @Mixin MetricsOptions metrics;
 
@@ -173,11 +176,29 @@ final class WorkerCommand implements Callable<Integer> {
           keep.compareTo(Duration.ofHours(1)) < 0 ? keep : Duration.ofHours(1),
           java.time.Clock.systemUTC());
     }
+    Optional<ShardGroup> shards;
+    try {
+      shards = parallel.group();
+    } catch (IllegalArgumentException e) {
+      System.err.println("lumina worker: " + e.getMessage());
+      return 2;
+    }
     try {
       executor = FlagDitJobExecutor.load(layout, store, id, checkpoints);
     } catch (IOException | RuntimeException e) {
+      shards.ifPresent(ShardGroup::close);
       System.err.println("lumina worker: --model " + layout.root() + ": " + e.getMessage());
       return 2;
+    }
+    if (shards.isPresent()) {
+      try {
+        executor.useShardGroup(shards.get());
+      } catch (IllegalArgumentException | IllegalStateException e) {
+        shards.get().close();
+        executor.close();
+        System.err.println("lumina worker: --parallel: " + e.getMessage());
+        return 2;
+      }
     }
     WorkerServer worker;
     try {

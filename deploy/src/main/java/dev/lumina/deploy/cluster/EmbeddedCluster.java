@@ -10,6 +10,7 @@ import dev.lumina.deploy.metrics.KafkaReadiness;
 import dev.lumina.deploy.metrics.ManagementServer;
 import dev.lumina.deploy.tls.ServerTls;
 import dev.lumina.engine.ModelLayout;
+import dev.lumina.engine.ShardGroup;
 import dev.lumina.gateway.ApiKeys;
 import dev.lumina.gateway.GatewayConfig;
 import dev.lumina.gateway.GatewayServer;
@@ -377,6 +378,17 @@ public final class EmbeddedCluster implements AutoCloseable {
    */
   public static EmbeddedCluster start(Settings s, PrintWriter notices)
       throws ModelLoadException, StartException {
+    return start(s, notices, null);
+  }
+
+  /**
+   * {@link #start(Settings, PrintWriter)} with the worker's jobs run across {@code shards} (null:
+   * one rank), which the cluster then owns and closes.
+   *
+   * @throws ModelLoadException also when the group's degrees do not suit the model
+   */
+  public static EmbeddedCluster start(Settings s, PrintWriter notices, ShardGroup shards)
+      throws ModelLoadException, StartException {
     Objects.requireNonNull(notices, "notices");
     checkPortsFree(s);
     FileSystemArtifactStore store;
@@ -389,7 +401,19 @@ public final class EmbeddedCluster implements AutoCloseable {
     try {
       executor = FlagDitJobExecutor.load(s.model(), store, s.name());
     } catch (IOException | RuntimeException e) {
+      if (shards != null) {
+        shards.close();
+      }
       throw new ModelLoadException(s.model(), e);
+    }
+    if (shards != null) {
+      try {
+        executor.useShardGroup(shards);
+      } catch (RuntimeException e) {
+        shards.close();
+        executor.close();
+        throw new ModelLoadException(s.model(), e);
+      }
     }
     List<AutoCloseable> started = new ArrayList<>();
     started.add(executor);

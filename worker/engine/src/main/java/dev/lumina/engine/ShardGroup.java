@@ -29,6 +29,8 @@ public final class ShardGroup implements AutoCloseable {
   private final ParallelDegrees degrees;
   private final Duration deadline;
   private final ExecutorService ranks;
+  private final java.util.concurrent.atomic.AtomicLong runs =
+      new java.util.concurrent.atomic.AtomicLong();
 
   /**
    * @param degrees how jobs are split
@@ -52,6 +54,11 @@ public final class ShardGroup implements AutoCloseable {
     return degrees;
   }
 
+  /** Generations (batches) the group has run, failed ones included. */
+  public long runs() {
+    return runs.get();
+  }
+
   /** What one rank runs: its mesh, the group-wide collective and whether it leads. */
   @FunctionalInterface
   interface RankBody<T> {
@@ -64,6 +71,7 @@ public final class ShardGroup implements AutoCloseable {
    * @throws CollectiveException if a rank fails (the first failure is the cause)
    */
   synchronized <T> T run(RankBody<T> body) {
+    runs.incrementAndGet();
     List<ShardMesh> meshes = LocalGroup.mesh(degrees, deadline);
     List<Collective> world = LocalGroup.create(degrees.ranks(), deadline);
     List<Future<T>> futures = new ArrayList<>();

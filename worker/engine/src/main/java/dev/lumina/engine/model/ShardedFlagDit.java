@@ -86,8 +86,8 @@ public final class ShardedFlagDit {
    * The forward of one rank of {@code mesh} for the sampler: the batch's rows split between the two
    * CFG halves (the first ⌈R/2⌉ rows on half 0 — for guided jobs the conditional rows, the rest on
    * half 1), each half sequence-parallel over its ranks, then one exchange of the halves'
-   * predictions; without CFG-parallel every row runs on the sequence group. Every rank returns
-   * every row.
+   * predictions; without CFG-parallel, or for a single row, every row runs on each half's sequence
+   * groups. Every rank returns every row.
    */
   public BatchForward on(ShardMesh mesh) {
     return (latents, layouts, t, capFeats, capMask, o) ->
@@ -108,8 +108,9 @@ public final class ShardedFlagDit {
     }
     int rows = latents.size();
     if (rows < 2) {
-      throw new IllegalArgumentException(
-          "CFG-parallel needs at least two rows per forward (a guided job), got " + rows);
+      // One row (an unguided job): both halves compute it, in lock-step, and nothing is exchanged.
+      return rows(
+          mesh.sequence(), mesh.ulysses(), mesh.ring(), latents, layouts, t, capFeats, capMask, o);
     }
     int split = (rows + 1) / 2;
     boolean first = mesh.cfg().rank() == 0;

@@ -8,6 +8,7 @@ import dev.lumina.engine.Generated;
 import dev.lumina.engine.Generation;
 import dev.lumina.engine.Generator;
 import dev.lumina.engine.ModelLayout;
+import dev.lumina.engine.ShardGroup;
 import dev.lumina.engine.StepListener;
 import dev.lumina.engine.media.LatentPreview;
 import dev.lumina.engine.media.LatentRgbProjection;
@@ -385,8 +386,20 @@ public final class FlagDitJobExecutor implements JobExecutor {
     return generator.weightBytes();
   }
 
+  /**
+   * Runs every later job across {@code group}'s ranks (see {@link Generator#useShardGroup}); the
+   * executor closes it.
+   *
+   * @throws IllegalArgumentException if the group's degrees do not suit the model
+   * @throws IllegalStateException if the model runs in bf16
+   */
+  public void useShardGroup(ShardGroup group) {
+    generator.useShardGroup(group);
+  }
+
   @Override
   public void close() {
+    generator.shardGroup().ifPresent(ShardGroup::close);
     generator.close();
   }
 
