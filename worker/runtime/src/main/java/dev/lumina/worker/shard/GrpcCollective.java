@@ -1,14 +1,14 @@
 package dev.lumina.worker.shard;
 
-import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 import dev.lumina.engine.parallel.Collective;
 import dev.lumina.engine.parallel.CollectiveException;
 import dev.lumina.proto.cluster.v1.ShardAck;
 import dev.lumina.proto.cluster.v1.ShardFrame;
 import dev.lumina.proto.cluster.v1.ShardTransportGrpc;
-import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
+import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import java.time.Duration;
@@ -145,7 +145,9 @@ public final class GrpcCollective implements Collective, AutoCloseable {
     Peer(int to, String address) {
       this.to = to;
       this.channel =
-          Grpc.newChannelBuilder(address, InsecureChannelCredentials.create())
+          NettyChannelBuilder.forTarget(address, InsecureChannelCredentials.create())
+              .flowControlWindow(ShardServer.WINDOW)
+              .maxInboundMessageSize(ShardServer.CHUNK + (64 << 10))
               .keepAliveTime(5, TimeUnit.SECONDS)
               .keepAliveTimeout(5, TimeUnit.SECONDS)
               .keepAliveWithoutCalls(true)
@@ -194,7 +196,8 @@ public final class GrpcCollective implements Collective, AutoCloseable {
                 .setGroup(group)
                 .setFrom(rank)
                 .setSeq(call)
-                .setData(ByteString.copyFrom(data, off, len))
+                // The caller's array is not written while the call runs: no copy is needed.
+                .setData(UnsafeByteOperations.unsafeWrap(data, off, len))
                 .setLast(off + len == data.length)
                 .build();
         awaitReady(deadline);

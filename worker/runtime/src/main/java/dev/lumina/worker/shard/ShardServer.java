@@ -1,5 +1,6 @@
 package dev.lumina.worker.shard;
 
+import com.google.protobuf.ByteString;
 import dev.lumina.engine.parallel.CollectiveException;
 import dev.lumina.proto.cluster.v1.ShardAck;
 import dev.lumina.proto.cluster.v1.ShardFrame;
@@ -9,11 +10,12 @@ import io.grpc.Server;
 import io.grpc.Status;
 import io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.StreamObserver;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
@@ -30,6 +32,9 @@ public final class ShardServer implements AutoCloseable {
 
   /** Largest data chunk of one frame. */
   static final int CHUNK = 1 << 20;
+
+  /** HTTP/2 flow-control window of every shard stream: several frames in flight per peer. */
+  static final int WINDOW = 16 << 20;
 
   private final Server server;
   private final Map<String, Map<Integer, BlockingQueue<Message>>> inboxes =
@@ -52,6 +57,7 @@ public final class ShardServer implements AutoCloseable {
     Server s =
         NettyServerBuilder.forAddress(
                 new InetSocketAddress(host, port), InsecureServerCredentials.create())
+            .flowControlWindow(WINDOW)
             .permitKeepAliveTime(1, TimeUnit.SECONDS)
             .permitKeepAliveWithoutCalls(true)
             .maxInboundMessageSize(CHUNK + (64 << 10))
@@ -138,7 +144,7 @@ public final class ShardServer implements AutoCloseable {
 
   private StreamObserver<ShardFrame> receiver(StreamObserver<ShardAck> response) {
     return new StreamObserver<>() {
-      private final ByteArrayOutputStream buf = new ByteArrayOutputStream();
+      private final List<ByteString> parts = new ArrayList<>();
       private String group;
       private int from = -1;
       private long messages;
@@ -155,11 +161,12 @@ public final class ShardServer implements AutoCloseable {
                   .asRuntimeException());
           return;
         }
-        byte[] chunk = f.getData().toByteArray();
-        buf.write(chunk, 0, chunk.length);
+        parts.add(f.getData());
         if (f.getLast()) {
-          queue(group, from).offer(new Message(f.getSeq(), buf.toByteArray(), null));
-          buf.reset();
+          // One copy per message: the frames' data joined as a rope, then flattened.
+          byte[] data = ByteString.copyFrom(parts).toByteArray();
+          parts.clear();
+          queue(group, from).offer(new Message(f.getSeq(), data, null));
           messages++;
         }
       }

@@ -292,7 +292,7 @@ public final class ModelBenchmark {
    * Random parameters for {@code c} in {@code m}: matrices N(0, 1/fan_in), norm gains 1 + N(0,
    * 0.1²), every other vector N(0, 0.1²); the same for the same seed.
    */
-  static Map<String, NDArray> denseWeights(FlagDitConfig c, NDManager m, long seed) {
+  public static Map<String, NDArray> denseWeights(FlagDitConfig c, NDManager m, long seed) {
     PyTorch.engine().setRandomSeed((int) seed);
     Map<String, NDArray> out = new LinkedHashMap<>();
     FlagDit.parameterShapes(c)
