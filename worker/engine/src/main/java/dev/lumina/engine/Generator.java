@@ -11,6 +11,8 @@ import dev.lumina.engine.model.FlagDit;
 import dev.lumina.engine.model.FlagDitConfig;
 import dev.lumina.engine.model.ShardedFlagDit;
 import dev.lumina.engine.model.TokenLayout;
+import dev.lumina.engine.parallel.Collective;
+import dev.lumina.engine.parallel.ShardPeers;
 import dev.lumina.engine.pytorch.PyTorch;
 import dev.lumina.engine.sampling.FlagDitSampler;
 import dev.lumina.engine.sampling.SampleResult;
@@ -43,6 +45,7 @@ public final class Generator implements AutoCloseable {
   private final ModelDescription description;
   private final CaptionCache captionCache = new CaptionCache(CAPTION_CACHE_BYTES);
   private volatile ShardGroup group;
+  private volatile ShardPeers peers;
 
   /**
    * Most bytes of caption features kept for prompts seen before (64 MiB: ~40 LLaMA-7B prompt
@@ -206,11 +209,7 @@ public final class Generator implements AutoCloseable {
    */
   public void useShardGroup(ShardGroup shardGroup) {
     if (shardGroup != null) {
-      shardGroup.degrees().check(model.config().nHeads(), model.config().nKvHeads());
-      if (model.trunkOnly()) {
-        throw new IllegalStateException(
-            "shard groups run the Flag-DiT in fp32: start the worker with --dtype fp32");
-      }
+      checkShardable(shardGroup.degrees());
     }
     group = shardGroup;
   }
@@ -224,6 +223,17 @@ public final class Generator implements AutoCloseable {
       List<Generation> generations,
       StepListener listener,
       dev.lumina.engine.sampling.SamplerState from) {
+    ShardPeers p = peers;
+    if (p != null) {
+      // The followers sample the same batch: it travels first.
+      p.broadcast(GenerationCodec.encode(generations, from));
+      return generate(
+          generations,
+          voting(listener, p.world(), true),
+          from,
+          new ShardedFlagDit(model).on(p.mesh()),
+          true);
+    }
     ShardGroup g = group;
     if (g == null) {
       return generate(generations, listener, from, model::forward, true);
@@ -233,16 +243,65 @@ public final class Generator implements AutoCloseable {
         (mesh, world, leader) ->
             generate(
                 generations,
-                (step, total, t, state) -> {
-                  boolean go = !leader || listener.onStep(step, total, t, state);
-                  // Every rank stops at the step the leader stops at.
-                  byte[][] votes =
-                      world.allGather(leader ? new byte[] {(byte) (go ? 1 : 0)} : new byte[0]);
-                  return votes[0][0] == 1;
-                },
+                voting(leader ? listener : StepListener.NONE, world, leader),
                 from,
                 sharded.on(mesh),
                 leader));
+  }
+
+  /**
+   * Leads {@code shardPeers}: every later generation is sent to the followers and run across the
+   * group (see {@link #useShardGroup} for what the ranks share). The followers run {@link #follow}.
+   *
+   * @throws IllegalArgumentException if this rank does not lead, or the degrees do not suit the
+   *     model
+   * @throws IllegalStateException if the model holds bf16 weights only
+   */
+  public void leadShardPeers(ShardPeers shardPeers) {
+    if (!shardPeers.leader()) {
+      throw new IllegalArgumentException("rank " + shardPeers.world().rank() + " does not lead");
+    }
+    checkShardable(shardPeers.degrees());
+    peers = shardPeers;
+  }
+
+  /**
+   * Follows {@code shardPeers}' leader: runs every batch it sends, in lock-step with the group,
+   * until the leader or a peer is gone; nothing is reported or decoded here.
+   *
+   * @throws dev.lumina.engine.parallel.CollectiveException when the group breaks (always, in the
+   *     end)
+   */
+  public void follow(ShardPeers shardPeers) {
+    checkShardable(shardPeers.degrees());
+    ShardedFlagDit sharded = new ShardedFlagDit(model);
+    while (true) {
+      GenerationCodec.Batch b = GenerationCodec.decode(shardPeers.awaitJob());
+      generate(
+          b.generations(),
+          voting(StepListener.NONE, shardPeers.world(), false),
+          b.from(),
+          sharded.on(shardPeers.mesh()),
+          false);
+    }
+  }
+
+  private void checkShardable(dev.lumina.engine.parallel.ParallelDegrees d) {
+    d.check(model.config().nHeads(), model.config().nKvHeads());
+    if (model.trunkOnly()) {
+      throw new IllegalStateException(
+          "shard groups run the Flag-DiT in fp32: start the worker with --dtype fp32");
+    }
+  }
+
+  /** A listener every rank calls: the leader's answer, shared, decides for all. */
+  private static StepListener voting(StepListener listener, Collective world, boolean leader) {
+    return (step, total, t, state) -> {
+      boolean go = !leader || listener.onStep(step, total, t, state);
+      // Every rank stops at the step the leader stops at.
+      byte[][] votes = world.allGather(leader ? new byte[] {(byte) (go ? 1 : 0)} : new byte[0]);
+      return votes[0][0] == 1;
+    };
   }
 
   private List<Generated> generate(

@@ -102,6 +102,31 @@ public final class GrpcCollective implements Collective, AutoCloseable {
     return allToAll(parts);
   }
 
+  /**
+   * Sends {@code part} from this rank to every other one as one call (the others take it with
+   * {@link #awaitFrom}).
+   */
+  public void broadcast(byte[] part) {
+    long call = seq++;
+    long deadline = System.nanoTime() + deadlineNanos;
+    for (int j = 0; j < size; j++) {
+      if (j != rank) {
+        peers.get(j).send(call, part, deadline);
+      }
+    }
+  }
+
+  /**
+   * Takes rank {@code from}'s {@link #broadcast}, waiting for as long as it takes; only a broken or
+   * ended stream from that rank ends the wait.
+   *
+   * @throws CollectiveException once {@code from} is gone
+   */
+  public byte[] awaitFrom(int from) {
+    long call = seq++;
+    return local.receive(group, from, call, Long.MAX_VALUE, rank);
+  }
+
   @Override
   public byte[] shift(byte[] part) {
     if (size == 1) {

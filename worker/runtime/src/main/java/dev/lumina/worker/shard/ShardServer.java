@@ -2,6 +2,8 @@ package dev.lumina.worker.shard;
 
 import com.google.protobuf.ByteString;
 import dev.lumina.engine.parallel.CollectiveException;
+import dev.lumina.proto.cluster.v1.JoinReply;
+import dev.lumina.proto.cluster.v1.JoinRequest;
 import dev.lumina.proto.cluster.v1.ShardAck;
 import dev.lumina.proto.cluster.v1.ShardFrame;
 import dev.lumina.proto.cluster.v1.ShardTransportGrpc;
@@ -18,6 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -39,6 +42,7 @@ public final class ShardServer implements AutoCloseable {
   private final Server server;
   private final Map<String, Map<Integer, BlockingQueue<Message>>> inboxes =
       new ConcurrentHashMap<>();
+  private Roster roster;
 
   /** A received message, or the end of a peer's stream ({@code failure} set). */
   record Message(long seq, byte[] data, String failure) {}
@@ -67,6 +71,11 @@ public final class ShardServer implements AutoCloseable {
                   public StreamObserver<ShardFrame> exchange(StreamObserver<ShardAck> response) {
                     return self[0].receiver(response);
                   }
+
+                  @Override
+                  public void join(JoinRequest request, StreamObserver<JoinReply> response) {
+                    self[0].join(request, response);
+                  }
                 })
             .build();
     self[0] = new ShardServer(s);
@@ -94,7 +103,10 @@ public final class ShardServer implements AutoCloseable {
     BlockingQueue<Message> q = queue(group, from);
     Message m;
     try {
-      m = q.poll(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
+      m =
+          deadlineNanos == Long.MAX_VALUE
+              ? q.take()
+              : q.poll(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new CollectiveException("rank " + rank + " interrupted waiting for rank " + from, e);
@@ -129,6 +141,107 @@ public final class ShardServer implements AutoCloseable {
               + " was due");
     }
     return m.data();
+  }
+
+  /**
+   * Makes this server the leader's: it takes the followers' {@code Join} calls for a group of
+   * {@code size} ranks running {@code parallel}, and completes the returned future with the roster
+   * (this server's {@code address} first) once every rank has joined, answering every follower with
+   * it. A follower that joins again before the roster is complete replaces its earlier call.
+   */
+  synchronized CompletableFuture<JoinReply> lead(int size, String parallel, String address) {
+    roster = new Roster(size, parallel, address);
+    if (size == 1) {
+      roster.done.complete(
+          JoinReply.newBuilder()
+              .setEpoch(java.util.UUID.randomUUID().toString())
+              .addAddresses(address)
+              .build());
+    }
+    return roster.done;
+  }
+
+  private synchronized void join(JoinRequest r, StreamObserver<JoinReply> response) {
+    if (roster == null) {
+      response.onError(
+          Status.FAILED_PRECONDITION
+              .withDescription("this rank does not lead a shard group")
+              .asRuntimeException());
+      return;
+    }
+    String refusal = roster.refusal(r);
+    if (refusal != null) {
+      response.onError(Status.INVALID_ARGUMENT.withDescription(refusal).asRuntimeException());
+      return;
+    }
+    roster.add(r, response);
+  }
+
+  /** The group the leader forms: one slot per rank, filled by Join calls. */
+  private static final class Roster {
+    final int size;
+    final String parallel;
+    final String[] addresses;
+    final List<StreamObserver<JoinReply>> waiting = new ArrayList<>();
+    final CompletableFuture<JoinReply> done = new CompletableFuture<>();
+    int joined = 1;
+
+    Roster(int size, String parallel, String leaderAddress) {
+      this.size = size;
+      this.parallel = parallel;
+      this.addresses = new String[size];
+      this.addresses[0] = leaderAddress;
+    }
+
+    String refusal(JoinRequest r) {
+      if (done.isDone()) {
+        return "the group is complete; restart every rank to form it again";
+      }
+      if (r.getGroupSize() != size) {
+        return "the leader forms a group of "
+            + size
+            + ", rank "
+            + r.getRank()
+            + " says "
+            + r.getGroupSize();
+      }
+      if (!r.getParallel().equals(parallel)) {
+        return "the leader runs --parallel "
+            + parallel
+            + ", rank "
+            + r.getRank()
+            + " "
+            + r.getParallel();
+      }
+      if (r.getRank() < 1 || r.getRank() >= size) {
+        return "rank " + r.getRank() + " is not a follower's rank in a group of " + size;
+      }
+      return null;
+    }
+
+    void add(JoinRequest r, StreamObserver<JoinReply> response) {
+      if (addresses[r.getRank()] == null) {
+        joined++;
+      }
+      addresses[r.getRank()] = r.getAddress();
+      waiting.add(response);
+      if (joined == size) {
+        JoinReply reply =
+            JoinReply.newBuilder()
+                .setEpoch(java.util.UUID.randomUUID().toString())
+                .addAllAddresses(List.of(addresses))
+                .build();
+        for (StreamObserver<JoinReply> w : waiting) {
+          try {
+            w.onNext(reply);
+            w.onCompleted();
+          } catch (RuntimeException e) {
+            // That follower's call is gone; it will fail to reach its peers and restart.
+          }
+        }
+        done.complete(reply);
+      }
+    }
   }
 
   /** Forgets {@code group}'s queues (its collective has closed). */
