@@ -49,16 +49,8 @@ final class ParallelOptions {
    * @throws IllegalArgumentException naming the flag and what is wrong with it
    */
   Optional<ShardGroup> group() {
-    ParallelDegrees d;
-    try {
-      d = ParallelDegrees.parse(parallel);
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("--parallel: " + e.getMessage());
-    }
-    if (collectiveTimeoutSeconds < 1 || collectiveTimeoutSeconds > 86_400) {
-      throw new IllegalArgumentException(
-          "--collective-timeout must be in [1, 86400] seconds, got " + collectiveTimeoutSeconds);
-    }
+    ParallelDegrees d = degrees();
+    Duration deadline = deadline();
     if (devices != null && !devices.isEmpty()) {
       if (devices.size() != d.ranks()) {
         throw new IllegalArgumentException(
@@ -88,6 +80,37 @@ final class ParallelOptions {
     if (d.ranks() == 1) {
       return Optional.empty();
     }
-    return Optional.of(new ShardGroup(d, Duration.ofSeconds(collectiveTimeoutSeconds)));
+    return Optional.of(new ShardGroup(d, deadline));
+  }
+
+  /**
+   * The degrees {@code --parallel} names (one rank when empty).
+   *
+   * @throws IllegalArgumentException naming the flag
+   */
+  ParallelDegrees degrees() {
+    try {
+      return ParallelDegrees.parse(parallel);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--parallel: " + e.getMessage());
+    }
+  }
+
+  /**
+   * The longest wait of one collective call.
+   *
+   * @throws IllegalArgumentException naming the flag
+   */
+  Duration deadline() {
+    if (collectiveTimeoutSeconds < 1 || collectiveTimeoutSeconds > 86_400) {
+      throw new IllegalArgumentException(
+          "--collective-timeout must be in [1, 86400] seconds, got " + collectiveTimeoutSeconds);
+    }
+    return Duration.ofSeconds(collectiveTimeoutSeconds);
+  }
+
+  /** Whether {@code --devices} was given. */
+  boolean namesDevices() {
+    return devices != null && !devices.isEmpty();
   }
 }

@@ -9,12 +9,14 @@ import dev.lumina.deploy.tls.ClientTls;
 import dev.lumina.deploy.tls.TlsFileException;
 import dev.lumina.engine.ModelLayout;
 import dev.lumina.engine.ShardGroup;
+import dev.lumina.engine.parallel.CollectiveException;
 import dev.lumina.proto.Topics;
 import dev.lumina.worker.WorkerConfig;
 import dev.lumina.worker.WorkerServer;
 import dev.lumina.worker.WorkerStartException;
 import dev.lumina.worker.flagdit.Checkpoints;
 import dev.lumina.worker.flagdit.FlagDitJobExecutor;
+import dev.lumina.worker.shard.ShardGroupMember;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
@@ -37,6 +39,8 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description = "Run a worker: Flag-DiT jobs from lumina.work.<modality>.<tier> topics.")
 final class WorkerCommand implements Callable<Integer> {
+  /** Exit code of a rank whose shard group broke or did not form. */
+  static final int GROUP_LOST = 3;
 
   @Option(
       names = "--kafka",
@@ -50,6 +54,8 @@ final class WorkerCommand implements Callable<Integer> {
   @Mixin EngineOptions engine;
 
   @Mixin ParallelOptions parallel;
+
+  @Mixin ShardGroupOptions shardGroup;
 
   @Mixin MetricsOptions metrics;
 
@@ -177,8 +183,15 @@ final class WorkerCommand implements Callable<Integer> {
           java.time.Clock.systemUTC());
     }
     Optional<ShardGroup> shards;
+    Optional<ShardGroupMember.Settings> member;
     try {
-      shards = parallel.group();
+      member = shardGroup.settings(parallel.degrees(), parallel.deadline());
+      if (member.isPresent() && parallel.namesDevices()) {
+        throw new IllegalArgumentException(
+            "--devices: each rank of a group of processes (--group-size) runs on its own"
+                + " process's device (--device)");
+      }
+      shards = member.isPresent() ? Optional.empty() : parallel.group();
     } catch (IllegalArgumentException e) {
       System.err.println("lumina worker: " + e.getMessage());
       return 2;
@@ -199,6 +212,55 @@ final class WorkerCommand implements Callable<Integer> {
         System.err.println("lumina worker: --parallel: " + e.getMessage());
         return 2;
       }
+    }
+    Optional<ShardGroupMember> peers = Optional.empty();
+    if (member.isPresent()) {
+      ShardGroupMember.Settings m = member.get();
+      try {
+        executor.checkShardable(m.degrees());
+      } catch (IllegalArgumentException | IllegalStateException e) {
+        executor.close();
+        System.err.println("lumina worker: --parallel: " + e.getMessage());
+        return 2;
+      }
+      System.out.println(
+          "lumina worker "
+              + id
+              + ": rank "
+              + m.rank()
+              + " of "
+              + m.groupSize()
+              + " ("
+              + m.degrees()
+              + "), forming the shard group with the leader at "
+              + m.leader());
+      try {
+        peers = Optional.of(ShardGroupMember.form(m));
+      } catch (CollectiveException e) {
+        executor.close();
+        System.err.println("lumina worker: shard group: " + e.getMessage());
+        return GROUP_LOST;
+      }
+      if (m.rank() > 0) {
+        return follow(id, executor, peers.get());
+      }
+      ShardGroupMember group = peers.get();
+      executor.leadShardPeers(
+          group,
+          e -> {
+            System.err.println(
+                "lumina worker "
+                    + id
+                    + ": shard group "
+                    + group.epoch()
+                    + " lost during a job ("
+                    + e.getMessage()
+                    + "); exiting with code 3 so the group forms again: the job is not"
+                    + " recorded and Kafka delivers it again");
+            System.err.flush();
+            // No drain and no offset commit: the job must run again on the re-formed group.
+            Runtime.getRuntime().halt(GROUP_LOST);
+          });
     }
     WorkerServer worker;
     try {
@@ -229,6 +291,7 @@ final class WorkerCommand implements Callable<Integer> {
       return 1;
     }
     CountDownLatch stopped = new CountDownLatch(1);
+    Optional<ShardGroupMember> leader = peers;
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
@@ -236,6 +299,7 @@ final class WorkerCommand implements Callable<Integer> {
                   management.ifPresent(ManagementServer::close);
                   worker.close();
                   executor.close();
+                  leader.ifPresent(ShardGroupMember::close);
                   stopped.countDown();
                 },
                 "lumina-worker-shutdown"));
@@ -250,9 +314,75 @@ final class WorkerCommand implements Callable<Integer> {
             + " from Kafka "
             + kafka
             + (deliveries.isTls() ? ", chunks over TLS" : "")
-            + (checkpoints.enabled() ? ", checkpoints " + checkpoints : ""));
+            + (checkpoints.enabled() ? ", checkpoints " + checkpoints : "")
+            + peers
+                .map(g -> ", leading shard group " + g.epoch() + " (" + g.degrees() + ")")
+                .orElse(""));
     stopped.await();
     return 0;
+  }
+
+  /**
+   * A follower rank: consumes nothing, runs every batch its leader sends until the group breaks,
+   * then exits with {@value #GROUP_LOST} (the group is formed again by restarting its ranks).
+   */
+  private int follow(String id, FlagDitJobExecutor executor, ShardGroupMember group)
+      throws InterruptedException {
+    Optional<ManagementServer> management;
+    try {
+      management = metrics.start().map(m -> m.readiness("worker", () -> true));
+    } catch (RuntimeException e) {
+      group.close();
+      executor.close();
+      System.err.println("lumina worker: " + e.getMessage());
+      return 1;
+    }
+    CountDownLatch followed = new CountDownLatch(1);
+    Thread hook =
+        new Thread(
+            () -> {
+              management.ifPresent(ManagementServer::close);
+              group.close();
+              try {
+                // The batch in progress fails at its next collective; then the model can go.
+                followed.await(30, java.util.concurrent.TimeUnit.SECONDS);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+              executor.close();
+            },
+            "lumina-worker-shutdown");
+    Runtime.getRuntime().addShutdownHook(hook);
+    String name = executor.modelCard().map(c -> c.getInfo().getName()).orElse(model.toString());
+    System.out.println(
+        "lumina worker "
+            + id
+            + ": model "
+            + name
+            + " following the leader of shard group "
+            + group.epoch()
+            + " as rank "
+            + group.world().rank()
+            + " of "
+            + group.world().size()
+            + " ("
+            + group.degrees()
+            + ")");
+    try {
+      executor.follow(group);
+    } catch (CollectiveException e) {
+      System.err.println(
+          "lumina worker "
+              + id
+              + ": shard group "
+              + group.epoch()
+              + " ended ("
+              + e.getMessage()
+              + "); exiting with code 3 so the group forms again");
+    } finally {
+      followed.countDown();
+    }
+    return GROUP_LOST;
   }
 
   private List<String> defaultTopics(FlagDitJobExecutor executor) {

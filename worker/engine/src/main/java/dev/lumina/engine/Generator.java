@@ -286,7 +286,13 @@ public final class Generator implements AutoCloseable {
     }
   }
 
-  private void checkShardable(dev.lumina.engine.parallel.ParallelDegrees d) {
+  /**
+   * Checks that this model can run across ranks laid out as {@code d}.
+   *
+   * @throws IllegalArgumentException if the Ulysses degree does not divide the heads
+   * @throws IllegalStateException if the model holds bf16 weights only (--dtype bf16)
+   */
+  public void checkShardable(dev.lumina.engine.parallel.ParallelDegrees d) {
     d.check(model.config().nHeads(), model.config().nKvHeads());
     if (model.trunkOnly()) {
       throw new IllegalStateException(

@@ -15,6 +15,8 @@ import dev.lumina.engine.media.LatentRgbProjection;
 import dev.lumina.engine.media.PngEncoder;
 import dev.lumina.engine.media.RgbImage;
 import dev.lumina.engine.model.TokenLayout;
+import dev.lumina.engine.parallel.CollectiveException;
+import dev.lumina.engine.parallel.ShardPeers;
 import dev.lumina.engine.sampling.Solver;
 import dev.lumina.proto.RequestDefaults;
 import dev.lumina.proto.cluster.v1.JobEnvelope;
@@ -37,6 +39,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * The real {@link JobExecutor}: Flag-DiT through the engine's {@link Generator}. Per job: resolve
@@ -64,6 +67,7 @@ public final class FlagDitJobExecutor implements JobExecutor {
   private final ArtifactStore store;
   private final Clock clock;
   private final Checkpoints checkpoints;
+  private volatile Consumer<CollectiveException> groupLost = e -> {};
 
   /** Wraps a loaded generator; closing this executor closes it. No checkpoints. */
   public FlagDitJobExecutor(Generator generator, ModelCard card, ArtifactStore store, Clock clock) {
@@ -260,10 +264,17 @@ public final class FlagDitJobExecutor implements JobExecutor {
           // Checked after every step: sampling stops before the next step once all are cancelled.
           return anyLive;
         };
-    List<Generated> results =
-        from == null
-            ? generator.generate(generations, listener)
-            : List.of(generator.resume(generations.get(0), from.state(), listener));
+    List<Generated> results;
+    try {
+      results =
+          from == null
+              ? generator.generate(generations, listener)
+              : List.of(generator.resume(generations.get(0), from.state(), listener));
+    } catch (CollectiveException e) {
+      // The group is broken: the jobs must not end here, they run again once it re-forms.
+      groupLost.accept(e);
+      throw e;
+    }
     for (int k = 0; k < live.size(); k++) {
       BatchJob b = jobs.get(live.get(k));
       if (b.cancel().isCancelled() || !results.get(k).completed()) {
@@ -395,6 +406,40 @@ public final class FlagDitJobExecutor implements JobExecutor {
    */
   public void useShardGroup(ShardGroup group) {
     generator.useShardGroup(group);
+  }
+
+  /**
+   * Checks that the model can run across ranks laid out as {@code degrees}.
+   *
+   * @throws IllegalArgumentException if the Ulysses degree does not divide the heads
+   * @throws IllegalStateException if the model runs in bf16
+   */
+  public void checkShardable(dev.lumina.engine.parallel.ParallelDegrees degrees) {
+    generator.checkShardable(degrees);
+  }
+
+  /**
+   * Leads a shard group of worker processes: every later job is sent to the followers and sampled
+   * across the group ({@link Generator#leadShardPeers}). When the group breaks during a job, {@code
+   * groupLost} is told before the job's call fails; it should stop this worker without recording
+   * the job (so Kafka redelivers it once the group has formed again).
+   *
+   * @throws IllegalArgumentException if this rank does not lead or the degrees do not suit the
+   *     model
+   * @throws IllegalStateException if the model runs in bf16
+   */
+  public void leadShardPeers(ShardPeers peers, Consumer<CollectiveException> groupLost) {
+    generator.leadShardPeers(peers);
+    this.groupLost = groupLost;
+  }
+
+  /**
+   * Runs, as a follower rank, every batch the group's leader sends, until the group breaks.
+   *
+   * @throws CollectiveException when the group breaks (always, in the end)
+   */
+  public void follow(ShardPeers peers) {
+    generator.follow(peers);
   }
 
   @Override
