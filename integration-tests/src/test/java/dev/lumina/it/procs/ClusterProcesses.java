@@ -50,9 +50,12 @@ final class ClusterProcesses implements AutoCloseable {
   private RoleProcess scheduler;
   private int schedulerStarts = 1;
 
-  private ClusterProcesses(Path dir, Path modelDir) {
+  private final List<String> tierFlags;
+
+  private ClusterProcesses(Path dir, Path modelDir, String tiers) {
     this.dir = dir;
     this.modelDir = modelDir;
+    this.tierFlags = tiers == null ? List.of() : List.of("--tiers", tiers);
   }
 
   /**
@@ -61,7 +64,16 @@ final class ClusterProcesses implements AutoCloseable {
    * @throws AssertionError naming the role and quoting its log if one fails to start
    */
   static ClusterProcesses start(Path dir, int gateways, int workers) throws java.io.IOException {
-    ClusterProcesses c = new ClusterProcesses(dir, ProcsModel.write(dir.resolve("model")));
+    return start(dir, gateways, workers, null);
+  }
+
+  /**
+   * {@link #start(Path, int, int)} with the scheduler's and gateways' tier bounds set to {@code
+   * tiers} (e.g. {@code s=512,m=768,l=4096,xl=131072}; null: the defaults).
+   */
+  static ClusterProcesses start(Path dir, int gateways, int workers, String tiers)
+      throws java.io.IOException {
+    ClusterProcesses c = new ClusterProcesses(dir, ProcsModel.write(dir.resolve("model")), tiers);
     try {
       c.startAll(gateways, workers);
       return c;
@@ -84,15 +96,16 @@ final class ClusterProcesses implements AutoCloseable {
           launch(
               "gateway-" + i,
               "192m",
-              List.of(
-                  "gateway",
-                  "--kafka",
-                  bootstrap,
-                  "--port",
-                  "0",
-                  "--chunk-sink-port",
-                  "0",
-                  "--allow-anonymous")));
+              withTiers(
+                  List.of(
+                      "gateway",
+                      "--kafka",
+                      bootstrap,
+                      "--port",
+                      "0",
+                      "--chunk-sink-port",
+                      "0",
+                      "--allow-anonymous"))));
     }
     for (int i = 0; i < workerCount; i++) {
       startWorker("worker-" + i);
@@ -155,7 +168,13 @@ final class ClusterProcesses implements AutoCloseable {
     return b;
   }
 
-  private static int freePort() {
+  private List<String> withTiers(List<String> args) {
+    List<String> all = new ArrayList<>(args);
+    all.addAll(tierFlags);
+    return all;
+  }
+
+  static int freePort() {
     try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
       return s.getLocalPort();
     } catch (java.io.IOException e) {
@@ -177,7 +196,7 @@ final class ClusterProcesses implements AutoCloseable {
   }
 
   private RoleProcess launchScheduler(String name) {
-    RoleProcess s = launch(name, "192m", List.of("scheduler", "--kafka", bootstrap));
+    RoleProcess s = launch(name, "192m", withTiers(List.of("scheduler", "--kafka", bootstrap)));
     s.awaitLine(SCHEDULER_READY, START_TIMEOUT);
     return s;
   }
@@ -208,7 +227,8 @@ final class ClusterProcesses implements AutoCloseable {
 
   /**
    * Starts one more worker process named {@code id} storing its artifacts in {@code artifacts},
-   * with more flags {@code extra}; see {@link #awaitWorker}.
+   * with more flags {@code extra} (tiers {@code s,m} unless they name {@code --tiers} or {@code
+   * --topics}); see {@link #awaitWorker}.
    */
   RoleProcess startWorker(String id, Path artifacts, List<String> extra) {
     List<String> args =
@@ -219,14 +239,15 @@ final class ClusterProcesses implements AutoCloseable {
                 bootstrap,
                 "--model",
                 modelDir.toString(),
-                "--tiers",
-                "s,m",
                 "--worker-id",
                 id,
                 "--artifacts",
                 artifacts.toString(),
                 "--drain-timeout",
                 "5"));
+    if (!extra.contains("--tiers") && !extra.contains("--topics")) {
+      args.addAll(List.of("--tiers", "s,m"));
+    }
     args.addAll(extra);
     RoleProcess w = launch(id, "256m", args);
     workers.put(id, w);
