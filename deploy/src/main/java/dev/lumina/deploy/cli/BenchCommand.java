@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
     name = "bench",
     mixinStandardHelpOptions = true,
     description = "Benchmarks that print their figures.",
-    subcommands = {BenchModelCommand.class, BenchClusterCommand.class})
+    subcommands = {BenchModelCommand.class, BenchClusterCommand.class, BenchParallelCommand.class})
 final class BenchCommand implements Runnable {
 
   @CommandLine.Spec private CommandLine.Model.CommandSpec spec;
