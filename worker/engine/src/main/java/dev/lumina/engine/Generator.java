@@ -17,6 +17,7 @@ import dev.lumina.engine.pytorch.PyTorch;
 import dev.lumina.engine.sampling.FlagDitSampler;
 import dev.lumina.engine.sampling.SampleResult;
 import dev.lumina.engine.sampling.SamplingRequest;
+import dev.lumina.engine.sampling.StepBatcher;
 import dev.lumina.engine.text.EncodedText;
 import dev.lumina.engine.text.TextEncoder;
 import dev.lumina.engine.text.TextEncoders;
@@ -26,6 +27,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.concurrent.CompletionException;
+import java.util.function.BooleanSupplier;
 
 /**
  * A loaded model directory ready to generate: the Flag-DiT, its text encoder and the flow sampler,
@@ -46,6 +49,7 @@ public final class Generator implements AutoCloseable {
   private final CaptionCache captionCache = new CaptionCache(CAPTION_CACHE_BYTES);
   private volatile ShardGroup group;
   private volatile ShardPeers peers;
+  private volatile StepBatcher batcher;
 
   /**
    * Most bytes of caption features kept for prompts seen before (64 MiB: ~40 LLaMA-7B prompt
@@ -188,6 +192,113 @@ public final class Generator implements AutoCloseable {
   }
 
   /**
+   * Samples one generation. With step batching on ({@link #useStepBatching}) and a fixed-step
+   * solver, it shares forwards with the other generations running at the time, with the result it
+   * gets alone; {@code cancelled} is then checked before every forward (else after every step, like
+   * the listener's answer).
+   */
+  public Generated generate(
+      Generation generation, StepListener listener, BooleanSupplier cancelled) {
+    StepBatcher b = batcher;
+    if (b != null && peers == null && group == null && StepBatcher.supports(generation.solver())) {
+      return batched(b, generation, listener, cancelled, null);
+    }
+    StepListener checked =
+        (step, total, t, state) ->
+            listener.onStep(step, total, t, state) && !cancelled.getAsBoolean();
+    return generate(List.of(generation), checked, null).get(0);
+  }
+
+  /**
+   * Turns step-level continuous batching on ({@code batchTokens} > 0: the most image tokens, rows ×
+   * tokens, of one forward) or off (0). While on, single generations with a fixed-step solver
+   * ({@link #generate(Generation, StepListener, BooleanSupplier)}, {@link #resume}) share forwards.
+   * Not to be called while generations run.
+   */
+  public void useStepBatching(long batchTokens) {
+    if (batchTokens < 0) {
+      throw new IllegalArgumentException("batchTokens must be >= 0, got " + batchTokens);
+    }
+    StepBatcher old = batcher;
+    batcher =
+        batchTokens == 0
+            ? null
+            : new StepBatcher(
+                model::forward, model.config(), text.maxTokens(), batchTokens, manager);
+    if (old != null) {
+      old.close();
+    }
+  }
+
+  /** Forwards and rows the step batcher has run (zeros when batching is off). */
+  public long[] stepBatchCounts() {
+    StepBatcher b = batcher;
+    return b == null ? new long[2] : new long[] {b.forwards(), b.rows()};
+  }
+
+  private Generated batched(
+      StepBatcher b,
+      Generation g,
+      StepListener listener,
+      BooleanSupplier cancelled,
+      dev.lumina.engine.sampling.SamplerState from) {
+    PyTorch.setGradMode(false);
+    try (NDManager m = manager.newSubManager()) {
+      long t0 = System.nanoTime();
+      SamplingRequest r = request(g, m);
+      long textMs = (System.nanoTime() - t0) / 1_000_000;
+      long sampleStart = System.nanoTime();
+      TokenLayout layout = g.layout();
+      StepBatcher.Result res;
+      try {
+        res =
+            b.submit(
+                    r,
+                    from,
+                    (step, total, t, latent) ->
+                        listener.onStep(
+                            step,
+                            total,
+                            t,
+                            new StepListener.State() {
+                              @Override
+                              public float[] frame(int i, int f) {
+                                return Generator.frame(layout, latent, f);
+                              }
+
+                              @Override
+                              public float[] latent(int i) {
+                                return latent.toFloatArray();
+                              }
+                            }),
+                    cancelled)
+                .join();
+      } catch (CompletionException e) {
+        if (e.getCause() instanceof RuntimeException re) {
+          throw re;
+        }
+        throw e;
+      }
+      long sampleMs = (System.nanoTime() - sampleStart) / 1_000_000;
+      NDArray latent = m.create(res.latent(), layout.latentShape(model.config().inChannels()));
+      int frames = layout.framed() ? layout.frames() : 1;
+      List<float[]> host = new ArrayList<>(frames);
+      long decodeStart = System.nanoTime();
+      for (int f = 0; f < frames; f++) {
+        host.add(
+            decoder == null || !res.completed()
+                ? frame(layout, latent, f)
+                : decoded(layout, latent, f));
+      }
+      return new Generated(
+          host,
+          res.completed(),
+          res.stepsDone(),
+          new Generated.Timings(textMs, sampleMs, (System.nanoTime() - decodeStart) / 1_000_000));
+    }
+  }
+
+  /**
    * Continues {@code generation} from {@code from} (its state after {@code from.step()} steps, as
    * {@link StepListener.State#latent} gave it) to the end: the result of the uninterrupted run when
    * that ran alone. The listener is told of steps {@code from.step() + 1} on.
@@ -196,6 +307,10 @@ public final class Generator implements AutoCloseable {
    */
   public Generated resume(
       Generation generation, dev.lumina.engine.sampling.SamplerState from, StepListener listener) {
+    StepBatcher b = batcher;
+    if (b != null && peers == null && group == null && StepBatcher.supports(generation.solver())) {
+      return batched(b, generation, listener, () -> false, from);
+    }
     return generate(List.of(generation), listener, from).get(0);
   }
 
@@ -465,6 +580,9 @@ public final class Generator implements AutoCloseable {
 
   @Override
   public void close() {
+    if (batcher != null) {
+      batcher.close();
+    }
     if (decoder != null) {
       decoder.close();
     }

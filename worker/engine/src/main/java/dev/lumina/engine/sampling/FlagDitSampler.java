@@ -223,7 +223,7 @@ public final class FlagDitSampler {
     return NDArrays.concat(new NDList(flat), 0);
   }
 
-  private static NDArray guide(NDArray cond, NDArray uncond, SamplingRequest r, int c) {
+  static NDArray guide(NDArray cond, NDArray uncond, SamplingRequest r, int c) {
     int ch = r.guidance().guidedChannels(c);
     String lead = r.layout().channelAxis() == 1 ? ":, " : "";
     NDArray cg = cond.get(new NDIndex(lead + ":{}", ch));
