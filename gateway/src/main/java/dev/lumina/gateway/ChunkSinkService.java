@@ -36,7 +36,7 @@ final class ChunkSinkService extends ChunkSinkGrpc.ChunkSinkImplBase {
       @Override
       public void onNext(ChunkBatch batch) {
         for (GenerationChunk c : batch.getChunksList()) {
-          table.onChunk(c);
+          table.onPushedChunk(c);
           received++;
         }
         delivered.increment(batch.getChunksCount());

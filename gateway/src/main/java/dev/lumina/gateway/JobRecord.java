@@ -33,6 +33,23 @@ final class JobRecord {
   private boolean placed;
   private boolean previewsElided;
   private Status endStatus = Status.OK;
+  private boolean holdBareMedia;
+  private boolean pushed;
+  private final java.util.Map<Long, Long> bareSince = new java.util.HashMap<>();
+
+  /**
+   * How long a frame, tile or audio chunk that arrived as a bare reference waits for the copy with
+   * its bytes, on a gateway that cannot read the bytes back itself.
+   */
+  static final long BARE_MEDIA_WAIT_MS = 2000;
+
+  private static final java.util.concurrent.ScheduledExecutorService RETRY =
+      java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "lumina-gateway-chunk-wait");
+            t.setDaemon(true);
+            return t;
+          });
   private final java.util.concurrent.CompletableFuture<Job> terminal =
       new java.util.concurrent.CompletableFuture<>();
 
@@ -51,6 +68,17 @@ final class JobRecord {
     this.tenant = tenant;
     this.job = job;
     this.envelope = envelope;
+  }
+
+  /**
+   * Makes the record wait, before streaming a media chunk that arrived without its bytes (a {@code
+   * lumina.chunks} relay copy, a reference only), for the copy the worker pushes with its bytes
+   * over ChunkSink — at most {@link #BARE_MEDIA_WAIT_MS}, and only once pushes of this job have
+   * been seen. For a gateway without an artifact store, which cannot fill such a chunk itself: the
+   * two copies race, and the relay copy may come first.
+   */
+  synchronized void holdBareMedia() {
+    holdBareMedia = true;
   }
 
   String jobId() {
@@ -112,13 +140,24 @@ final class JobRecord {
    * again.
    */
   synchronized boolean addChunk(GenerationChunk chunk) {
+    return addChunk(chunk, false);
+  }
+
+  /**
+   * {@link #addChunk(GenerationChunk)}; {@code viaPush}: it came over a worker's ChunkSink call.
+   */
+  synchronized boolean addChunk(GenerationChunk chunk, boolean viaPush) {
     if (chunk.getSeq() < 1) {
       return false;
     }
+    pushed |= viaPush;
     GenerationChunk kept = chunks.get(chunk.getSeq());
     if (kept != null) {
       if (richer(chunk, kept) && !(ended && chunk.hasPreview())) {
         chunks.put(chunk.getSeq(), chunk);
+        if (bareSince.remove(chunk.getSeq()) != null) {
+          deliver();
+        }
       }
       return false;
     }
@@ -240,14 +279,19 @@ final class JobRecord {
       endStatus = last.hasCompleted() ? Status.OK : statusOf(last.getFailed());
     }
     for (Subscription s : List.copyOf(subscriptions)) {
+      boolean waiting = false;
       for (GenerationChunk c : chunks.tailMap(s.lastSent, false).values()) {
         if (!sealed && !ended && c.getSeq() != s.lastSent + 1) {
+          break;
+        }
+        if (waitsForBytes(c)) {
+          waiting = true;
           break;
         }
         s.listener.onChunk(c);
         s.lastSent = c.getSeq();
       }
-      if (ended) {
+      if (ended && !waiting) {
         s.listener.onEnd(endStatus);
         subscriptions.remove(s);
       }
@@ -263,6 +307,34 @@ final class JobRecord {
                       .build()
                   : c);
     }
+  }
+
+  /**
+   * Whether {@code c} is a bare media reference still worth waiting for (see {@link
+   * #holdBareMedia}); schedules the delivery that ends the wait.
+   */
+  private boolean waitsForBytes(GenerationChunk c) {
+    if (!holdBareMedia || !pushed || ArtifactBytes.hasData(c)) {
+      return false;
+    }
+    if (!c.hasFrame() && !c.hasTile() && !c.hasAudio()) {
+      return false;
+    }
+    long now = System.nanoTime();
+    Long since = bareSince.get(c.getSeq());
+    if (since == null) {
+      bareSince.put(c.getSeq(), now);
+      RETRY.schedule(
+          () -> {
+            synchronized (this) {
+              deliver();
+            }
+          },
+          BARE_MEDIA_WAIT_MS + 1,
+          java.util.concurrent.TimeUnit.MILLISECONDS);
+      return true;
+    }
+    return now - since < BARE_MEDIA_WAIT_MS * 1_000_000;
   }
 
   private boolean hasTerminalChunk() {

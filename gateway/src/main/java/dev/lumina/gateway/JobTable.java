@@ -66,6 +66,9 @@ final class JobTable {
     JobRecord r =
         jobs.computeIfAbsent(jobId, id -> created[0] = new JobRecord(id, tenant, job, envelope));
     if (created[0] != null) {
+      if (bytes.store().isEmpty()) {
+        r.holdBareMedia();
+      }
       order.add(jobId);
       active.put(jobId, r);
       evict();
@@ -162,11 +165,23 @@ final class JobTable {
 
   /** Adds a worker's chunk; returns false for a duplicate or a job this gateway does not know. */
   boolean onChunk(GenerationChunk chunk) {
+    return onChunk(chunk, false);
+  }
+
+  /**
+   * Adds a chunk a worker pushed over ChunkSink; returns false for a duplicate or a job this
+   * gateway does not know.
+   */
+  boolean onPushedChunk(GenerationChunk chunk) {
+    return onChunk(chunk, true);
+  }
+
+  private boolean onChunk(GenerationChunk chunk, boolean pushed) {
     JobRecord r = jobs.get(chunk.getJobId());
     if (r == null) {
       return false;
     }
-    boolean added = r.addChunk(bytes.keep(chunk));
+    boolean added = r.addChunk(bytes.keep(chunk), pushed);
     if (!added) {
       duplicateChunks.incrementAndGet();
     }

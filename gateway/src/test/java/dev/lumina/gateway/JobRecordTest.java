@@ -68,4 +68,84 @@ class JobRecordTest {
             GenerationChunk.newBuilder().setPreview(Preview.newBuilder().setStep(1).setPng(png))));
     assertThat(r.chunks().get(1).getPreview().getPng()).as("a late repeat").isEmpty();
   }
+
+  /** Records what a stream was sent. */
+  private static final class Recorder implements ChunkListener {
+    final java.util.List<GenerationChunk> got = new java.util.concurrent.CopyOnWriteArrayList<>();
+    volatile io.grpc.Status end;
+
+    @Override
+    public void onChunk(GenerationChunk chunk) {
+      got.add(chunk);
+    }
+
+    @Override
+    public void onEnd(io.grpc.Status status) {
+      end = status;
+    }
+  }
+
+  private static GenerationChunk frame(long seq, boolean withBytes) {
+    dev.lumina.proto.v1.Frame.Builder f =
+        dev.lumina.proto.v1.Frame.newBuilder().setMediaType("image/png").setUri("file:///a.png");
+    if (withBytes) {
+      f.setData(ByteString.copyFromUtf8("png"));
+    }
+    return chunk(seq, GenerationChunk.newBuilder().setFrame(f));
+  }
+
+  @Test
+  void aStorelessGatewayWaitsForThePushedCopyOfAFrameThatArrivedAsABareReference() {
+    JobRecord r =
+        new JobRecord(
+            "j-1", "t", Job.newBuilder().setJobId("j-1").setState(JobState.RUNNING).build(), null);
+    r.holdBareMedia();
+    Recorder rec = new Recorder();
+    r.subscribe(0, rec);
+    r.addChunk(chunk(1, GenerationChunk.newBuilder().setProgress(Progress.newBuilder())), true);
+    // The relay copy overtakes the push: it is not streamed yet ...
+    r.addChunk(frame(2, false), false);
+    r.addChunk(chunk(3, GenerationChunk.newBuilder().setCompleted(Completed.newBuilder())), false);
+    assertThat(rec.got).hasSize(1);
+    assertThat(rec.end).isNull();
+    // ... the pushed copy arrives and goes out with its bytes, then the end.
+    r.addChunk(frame(2, true), true);
+    assertThat(rec.got).hasSize(3);
+    assertThat(rec.got.get(1).getFrame().getData().toStringUtf8()).isEqualTo("png");
+    assertThat(rec.end).isEqualTo(io.grpc.Status.OK);
+  }
+
+  @Test
+  void aBareReferenceWhosePushNeverComesIsStreamedAfterTheWait() {
+    JobRecord r =
+        new JobRecord(
+            "j-1", "t", Job.newBuilder().setJobId("j-1").setState(JobState.RUNNING).build(), null);
+    r.holdBareMedia();
+    Recorder rec = new Recorder();
+    r.subscribe(0, rec);
+    r.addChunk(chunk(1, GenerationChunk.newBuilder().setProgress(Progress.newBuilder())), true);
+    long t0 = System.nanoTime();
+    r.addChunk(frame(2, false), false);
+    r.addChunk(chunk(3, GenerationChunk.newBuilder().setCompleted(Completed.newBuilder())), false);
+    org.awaitility.Awaitility.await()
+        .atMost(java.time.Duration.ofSeconds(10))
+        .until(() -> rec.end != null);
+    assertThat((System.nanoTime() - t0) / 1e6).isGreaterThanOrEqualTo(JobRecord.BARE_MEDIA_WAIT_MS);
+    assertThat(rec.got).extracting(GenerationChunk::getSeq).containsExactly(1L, 2L, 3L);
+    assertThat(rec.got.get(1).getFrame().getData().isEmpty()).isTrue();
+  }
+
+  @Test
+  void withoutPushesNothingWaits() {
+    JobRecord r =
+        new JobRecord(
+            "j-1", "t", Job.newBuilder().setJobId("j-1").setState(JobState.RUNNING).build(), null);
+    r.holdBareMedia();
+    Recorder rec = new Recorder();
+    r.subscribe(0, rec);
+    // A gateway that is not the job's ChunkSink target only ever sees relay copies.
+    r.addChunk(chunk(1, GenerationChunk.newBuilder().setProgress(Progress.newBuilder())), false);
+    r.addChunk(frame(2, false), false);
+    assertThat(rec.got).hasSize(2);
+  }
 }

@@ -8,7 +8,12 @@ import picocli.CommandLine.Command;
     name = "bench",
     mixinStandardHelpOptions = true,
     description = "Benchmarks that print their figures.",
-    subcommands = {BenchModelCommand.class, BenchClusterCommand.class, BenchParallelCommand.class})
+    subcommands = {
+      BenchModelCommand.class,
+      BenchClusterCommand.class,
+      BenchParallelCommand.class,
+      BenchBatchingCommand.class
+    })
 final class BenchCommand implements Runnable {
 
   @CommandLine.Spec private CommandLine.Model.CommandSpec spec;

@@ -54,6 +54,31 @@ public interface JobExecutor extends AutoCloseable {
     return out;
   }
 
+  /**
+   * How many jobs may run at once, each on its own thread through {@link #run} (the executor then
+   * shares its device between them, e.g. by step-level batching); 1 = one job, or one batch of
+   * {@link #batchKey}-equal jobs, at a time.
+   */
+  default int concurrentJobs() {
+    return 1;
+  }
+
+  /**
+   * What {@code job} takes of {@link #costBudget} while it runs (for a Flag-DiT job: the rows ×
+   * tokens of its forwards); 0 = nothing.
+   */
+  default long jobCost(JobEnvelope job) {
+    return 0;
+  }
+
+  /**
+   * The most cost the running jobs may take together (one job is always admitted); 0 = no limit but
+   * {@link #concurrentJobs}.
+   */
+  default long costBudget() {
+    return 0;
+  }
+
   /** The model this executor serves, announced on {@code lumina.models}; empty = not announced. */
   default Optional<ModelCard> modelCard() {
     return Optional.empty();

@@ -16,9 +16,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.consumer.CloseOptions;
@@ -72,8 +73,13 @@ final class WorkLoop implements Runnable {
   private final OffsetCommits commits;
   private volatile boolean admitting = true;
   private volatile boolean stopped;
-  private List<ConsumerRecord<String, byte[]>> current = List.of();
-  private Future<?> currentJob;
+  private final List<Unit> running = new ArrayList<>();
+  private final RunningOffsets offsets = new RunningOffsets();
+  private final int maxRunning;
+
+  /** Jobs started together (one, or a batch) and the records they came from. */
+  private record Unit(
+      List<ConsumerRecord<String, byte[]>> records, CompletableFuture<Void> future, long cost) {}
 
   WorkLoop(
       WorkerConfig config,
@@ -88,6 +94,7 @@ final class WorkLoop implements Runnable {
     this.events = events;
     this.cancels = cancels;
     this.jobThread = jobThread;
+    this.maxRunning = Math.max(1, executor.concurrentJobs());
     Properties p = new Properties();
     p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
     p.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
@@ -151,12 +158,12 @@ final class WorkLoop implements Runnable {
 
   /** One turn of the loop; false when the loop is to end (draining and no job running). */
   private boolean step() {
-    if (currentJob == null && !admitting) {
+    if (running.isEmpty() && !admitting) {
       return false;
     }
     Duration poll = config.pollTimeout();
-    if (currentJob != null) {
-      awaitCurrent();
+    if (!running.isEmpty()) {
+      awaitAny();
       poll = Duration.ZERO;
     }
     for (ConsumerRecord<String, byte[]> r : consumer.poll(poll)) {
@@ -165,16 +172,20 @@ final class WorkLoop implements Runnable {
     if (!commits.isEmpty()) {
       commits.flush(consumer.assignment());
     }
-    if (currentJob != null && currentJob.isDone()) {
-      finishCurrent();
-    }
-    if (currentJob == null) {
-      if (!admitting) {
-        return false;
+    for (int i = running.size() - 1; i >= 0; i--) {
+      if (running.get(i).future().isDone()) {
+        finish(running.remove(i));
       }
-      startNext();
     }
-    return true;
+    while (admitting && running.size() < maxRunning && !pending.isEmpty() && startNext()) {
+      // Started one; room for more?
+    }
+    if (running.size() >= maxRunning || !pending.isEmpty()) {
+      consumer.pause(consumer.assignment());
+    } else {
+      consumer.resume(consumer.paused());
+    }
+    return admitting || !running.isEmpty();
   }
 
   /**
@@ -193,33 +204,44 @@ final class WorkLoop implements Runnable {
   }
 
   /**
-   * Waits until the running job ends, at most the poll timeout (the loop then polls to stay in the
-   * group).
+   * Waits until one of the running jobs ends, at most the poll timeout (the loop then polls to stay
+   * in the group).
    */
-  private void awaitCurrent() {
+  private void awaitAny() {
     try {
-      currentJob.get(config.pollTimeout().toMillis(), TimeUnit.MILLISECONDS);
+      CompletableFuture.anyOf(running.stream().map(Unit::future).toArray(CompletableFuture[]::new))
+          .get(config.pollTimeout().toMillis(), TimeUnit.MILLISECONDS);
     } catch (TimeoutException | ExecutionException | CancellationException e) {
-      // Still running, or ended; finishCurrent reads the outcome.
+      // Still running, or ended; finish reads the outcome.
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       stopped = true;
     }
   }
 
-  private void startNext() {
-    ConsumerRecord<String, byte[]> r = pending.poll();
-    if (r == null) {
-      return;
-    }
-    JobEnvelope first = parse(r);
+  /**
+   * Starts the next pending job (with the pending jobs behind it that share its batch key, when
+   * jobs run one batch at a time); false when the cost budget has no room for it yet.
+   */
+  private boolean startNext() {
+    ConsumerRecord<String, byte[]> r = pending.peek();
+    JobEnvelope first = tryParse(r);
     if (first == null) {
-      return;
+      pending.poll();
+      parse(r);
+      return true;
     }
+    long cost = executor.jobCost(first);
+    long budget = executor.costBudget();
+    long used = running.stream().mapToLong(Unit::cost).sum();
+    if (!running.isEmpty() && budget > 0 && used + cost > budget) {
+      return false;
+    }
+    pending.poll();
     List<ConsumerRecord<String, byte[]>> records = new ArrayList<>(List.of(r));
     List<JobEnvelope> jobs = new ArrayList<>(List.of(first));
     // Only a prefix of the pending records joins the batch, so no partition's offsets are skipped.
-    Optional<Object> key = executor.batchKey(first);
+    Optional<Object> key = maxRunning == 1 ? executor.batchKey(first) : Optional.empty();
     while (key.isPresent() && jobs.size() < config.maxBatch() && !pending.isEmpty()) {
       JobEnvelope next = tryParse(pending.peek());
       if (next == null || !key.equals(executor.batchKey(next))) {
@@ -228,12 +250,11 @@ final class WorkLoop implements Runnable {
       records.add(pending.poll());
       jobs.add(next);
     }
-    consumer.pause(consumer.assignment());
     List<CancelToken> tokens = new ArrayList<>();
     jobs.forEach(j -> tokens.add(cancels.register(j.getJobId())));
-    current = records;
-    currentJob =
-        jobThread.submit(
+    records.forEach(offsets::started);
+    CompletableFuture<Void> future =
+        CompletableFuture.runAsync(
             () -> {
               try {
                 jobs.forEach(j -> events.running(runner.runningEvent(j)));
@@ -247,11 +268,15 @@ final class WorkLoop implements Runnable {
                         rec.key(), rec.value(), rec.topic(), rec.offset(), o.deadLetterReason());
                   }
                 }
-                return null;
+              } catch (EventPublishException e) {
+                throw new CompletionException(e);
               } finally {
                 jobs.forEach(j -> cancels.release(j.getJobId()));
               }
-            });
+            },
+            jobThread);
+    running.add(new Unit(records, future, cost));
+    return true;
   }
 
   /**
@@ -282,20 +307,24 @@ final class WorkLoop implements Runnable {
     }
   }
 
-  private void finishCurrent() {
-    Map<TopicPartition, Long> first = new HashMap<>();
-    Map<TopicPartition, Long> last = new HashMap<>();
-    for (ConsumerRecord<String, byte[]> r : current) {
-      TopicPartition tp = new TopicPartition(r.topic(), r.partition());
-      first.merge(tp, r.offset(), Math::min);
-      last.merge(tp, r.offset(), Math::max);
-    }
+  private void finish(Unit unit) {
     try {
-      currentJob.get();
-      last.forEach((tp, offset) -> commit(tp, offset + 1));
+      unit.future().get();
+      for (ConsumerRecord<String, byte[]> r : unit.records()) {
+        offsets.finished(r);
+      }
+      unit.records().stream()
+          .map(r -> new TopicPartition(r.topic(), r.partition()))
+          .distinct()
+          .forEach(tp -> commit(tp, offsets.committable(tp)));
     } catch (ExecutionException e) {
       // A terminal event is not durable: leave the offsets and take the jobs again.
+      Map<TopicPartition, Long> first = new HashMap<>();
+      for (ConsumerRecord<String, byte[]> r : unit.records()) {
+        first.merge(new TopicPartition(r.topic(), r.partition()), r.offset(), Math::min);
+      }
       LOG.warn("jobs at {} not recorded, will run again: {}", first, e.getCause().toString());
+      unit.records().forEach(offsets::failed);
       first.forEach(
           (tp, offset) -> {
             if (consumer.assignment().contains(tp)) {
@@ -306,11 +335,6 @@ final class WorkLoop implements Runnable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       stopped = true;
-    }
-    current = List.of();
-    currentJob = null;
-    if (pending.isEmpty()) {
-      consumer.resume(consumer.paused());
     }
   }
 
@@ -350,12 +374,13 @@ final class WorkLoop implements Runnable {
         commits.flush(consumer.assignment());
       }
       commits.forget(partitions);
+      offsets.forget(partitions);
       pending.removeIf(r -> partitions.contains(new TopicPartition(r.topic(), r.partition())));
     }
 
     @Override
     public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-      if (currentJob != null || !pending.isEmpty()) {
+      if (running.size() >= maxRunning || !pending.isEmpty()) {
         consumer.pause(partitions);
       }
     }
@@ -363,6 +388,7 @@ final class WorkLoop implements Runnable {
     @Override
     public void onPartitionsLost(Collection<TopicPartition> partitions) {
       commits.forget(partitions);
+      offsets.forget(partitions);
       pending.removeIf(r -> partitions.contains(new TopicPartition(r.topic(), r.partition())));
     }
   }

@@ -89,11 +89,11 @@ public final class WorkerServer implements AutoCloseable {
             config.bootstrapServers(), config.workerId() + "-events", config.eventTimeout());
     this.jobThread =
         new ThreadPoolExecutor(
-            1,
-            1,
+            Math.max(1, executor.concurrentJobs()),
+            Math.max(1, executor.concurrentJobs()),
             0,
             TimeUnit.MILLISECONDS,
-            new ArrayBlockingQueue<>(1),
+            new ArrayBlockingQueue<>(Math.max(1, executor.concurrentJobs())),
             r -> {
               Thread t = new Thread(r, config.workerId() + "-job");
               t.setDaemon(false);

@@ -127,17 +127,16 @@ final class CompiledTrunk implements AutoCloseable {
       b.line(
           "targs = torch.mul(torch.reshape(tt, [b, 1]), torch.reshape(freqs, [1, " + half + "]))");
       b.line("temb = torch.cat([torch.cos(targs), torch.sin(targs)], 1)");
-      b.line("th = " + b.linear("temb", "t_embedder.mlp.0"));
+      b.line("th = " + b.rowLinear("temb", "t_embedder.mlp.0"));
       b.line("th = torch.mul(th, torch.sigmoid(th))");
-      b.line("temb = " + b.linear("th", "t_embedder.mlp.2"));
+      b.line("temb = " + b.rowLinear("th", "t_embedder.mlp.2"));
       // Caption embedder: masked mean → LayerNorm → Linear.
       b.line("cm = torch.unsqueeze(cap_mask, 2)");
       b.line("pooled = torch.div(torch.sum(torch.mul(cap, cm), [1]), torch.sum(cm, [1]))");
       b.line(
-          "cemb = "
-              + b.linear(
-                  b.layerNorm("pooled", "cap_embedder.0", c.capFeatDim(), FlagDitBlock.LN_EPS),
-                  "cap_embedder.1"));
+          "pooled = "
+              + b.layerNorm("pooled", "cap_embedder.0", c.capFeatDim(), FlagDitBlock.LN_EPS));
+      b.line("cemb = " + b.rowLinear("pooled", "cap_embedder.1"));
       b.line("adaln = torch.add(temb, cemb)");
       b.line("cond = torch.mul(adaln, torch.sigmoid(adaln))");
       // RoPE tables over the padded sequence.
@@ -169,7 +168,7 @@ final class CompiledTrunk implements AutoCloseable {
         String a = p + "attention.";
         b.line(
             "mod = torch.chunk(torch.unsqueeze("
-                + b.linear("cond", p + "adaLN_modulation.1")
+                + b.rowLinear("cond", p + "adaLN_modulation.1")
                 + ", 1), 6, 2)");
         b.line(
             "h = torch.add(torch.mul("
@@ -240,7 +239,7 @@ final class CompiledTrunk implements AutoCloseable {
       }
       b.line(
           "fm = torch.chunk(torch.unsqueeze("
-              + b.linear("cond", "final_layer.adaLN_modulation.1")
+              + b.rowLinear("cond", "final_layer.adaLN_modulation.1")
               + ", 1), 2, 2)");
       // LayerNorm without affine parameters, written out as the per-op path computes it.
       b.line("xc = torch.sub(x, torch.mean(x, [-1], True))");

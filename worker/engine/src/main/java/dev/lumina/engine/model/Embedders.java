@@ -28,20 +28,21 @@ final class Embedders {
     long b = t.getShape().get(0);
     NDArray args = t.toType(DataType.FLOAT32, false).reshape(b, 1).mul(freqs.reshape(1, half));
     NDArray emb = args.cos().concat(args.sin(), 1);
-    NDArray hidden = Weights.silu(w.linear(emb, "t_embedder.mlp.0"));
-    return w.linear(hidden, "t_embedder.mlp.2");
+    NDArray hidden = Weights.silu(w.rowLinear(emb, "t_embedder.mlp.0"));
+    return w.rowLinear(hidden, "t_embedder.mlp.2");
   }
 
   /** Masked mean of the raw caption features → LayerNorm → Linear. */
   static NDArray caption(Weights w, NDArray capFeats, NDArray capMask) {
     NDArray m = capMask.expandDims(2);
     NDArray pooled = capFeats.mul(m).sum(new int[] {1}).div(m.sum(new int[] {1}));
-    return w.linear(w.layerNorm(pooled, "cap_embedder.0", FlagDitBlock.LN_EPS), "cap_embedder.1");
+    return w.rowLinear(
+        w.layerNorm(pooled, "cap_embedder.0", FlagDitBlock.LN_EPS), "cap_embedder.1");
   }
 
   /** LayerNorm (no affine, eps 1e-6) → adaLN (shift, scale) → Linear to p·p·Cout per token. */
   static NDArray finalLayer(Weights w, NDArray x, NDArray condSilu) {
-    var mod = w.linear(condSilu, "final_layer.adaLN_modulation.1").split(2, 1);
+    var mod = w.rowLinear(condSilu, "final_layer.adaLN_modulation.1").split(2, 1);
     NDArray u =
         FlagDitBlock.modulate(
             Weights.plainLayerNorm(x, 1e-6f), mod.get(0).expandDims(1), mod.get(1).expandDims(1));

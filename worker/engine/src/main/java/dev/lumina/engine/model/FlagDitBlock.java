@@ -46,7 +46,7 @@ final class FlagDitBlock {
   static NDArray forward(
       Weights w, FlagDitConfig c, int layer, NDArray x, Context ctx, Attention attention) {
     String p = "layers." + layer + ".";
-    NDList mod = w.linear(ctx.condSilu(), p + "adaLN_modulation.1").split(6, 1);
+    NDList mod = w.rowLinear(ctx.condSilu(), p + "adaLN_modulation.1").split(6, 1);
     NDArray shiftMsa = mod.get(0).expandDims(1);
     NDArray scaleMsa = mod.get(1).expandDims(1);
     NDArray gateMsa = mod.get(2).expandDims(1);

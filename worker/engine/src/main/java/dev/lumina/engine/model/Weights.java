@@ -37,6 +37,24 @@ final class Weights {
   }
 
   /**
+   * {@link #linear} of a per-row matrix {@code x [B, K]} (timestep, caption and modulation
+   * vectors), computed over a row count padded to a multiple of 4 (the last row repeated, the extra
+   * rows dropped): the CPU matmul kernels round rows of matrices with fewer than 12 rows and a row
+   * count not a multiple of 4 differently from larger ones, and padding makes each row's result
+   * independent of how many rows share the call (step batching relies on it).
+   */
+  NDArray rowLinear(NDArray x, String prefix) {
+    long n = x.getShape().get(0);
+    long pad = (4 - n % 4) % 4;
+    if (pad == 0) {
+      return linear(x, prefix);
+    }
+    NDArray last = x.get(new ai.djl.ndarray.index.NDIndex((n - 1) + ":"));
+    NDArray padded = x.concat(last.repeat(0, pad), 0);
+    return linear(padded, prefix).get(new ai.djl.ndarray.index.NDIndex("0:" + n));
+  }
+
+  /**
    * A copy of a parameter in {@code ref}'s manager (differentiable), for ops that start from it.
    */
   NDArray local(NDArray ref, String key) {

@@ -21,6 +21,7 @@ public final class LocalGroup {
   private final int size;
   private final long deadlineNanos;
   private final CyclicBarrier rendezvous;
+  private volatile boolean aborted;
   private final byte[][][] slots;
 
   private LocalGroup(int size, Duration deadline) {
@@ -94,6 +95,10 @@ public final class LocalGroup {
   }
 
   private void await(int rank, String op) {
+    if (aborted) {
+      throw new CollectiveException(
+          op + " on rank " + rank + " of " + size + ": the group was aborted (a peer failed)");
+    }
     try {
       rendezvous.await(deadlineNanos, TimeUnit.NANOSECONDS);
     } catch (TimeoutException e) {
@@ -122,6 +127,8 @@ public final class LocalGroup {
    */
   public static void abort(Collective rank) {
     if (rank instanceof Rank r) {
+      // Sticky: a rank that reaches the rendezvous after the reset must fail too, not wait.
+      r.group().aborted = true;
       r.group().rendezvous.reset();
     }
   }

@@ -77,6 +77,17 @@ public final class ScriptBuilder {
     return "torch.linear(" + x + ", " + weight + ", " + bias + ")";
   }
 
+  /**
+   * {@link #linear} of the per-row matrix variable {@code x [B, K]}, over a row count padded to a
+   * multiple of 4 (see the eager path's {@code Weights.rowLinear}: each row's result then does not
+   * depend on how many rows share the call).
+   */
+  public String rowLinear(String x, String prefix) {
+    String padded =
+        "torch.cat([" + x + ", " + x + "[-1:].expand((4 - " + x + ".size(0) % 4) % 4, -1)])";
+    return "(" + linear(padded, prefix) + ")[:" + x + ".size(0)]";
+  }
+
   /** LayerNorm over the last axis ({@code width}) with affine weight and bias at {@code prefix}. */
   public String layerNorm(String x, String prefix, long width, double eps) {
     return "torch.layer_norm("

@@ -235,6 +235,17 @@ public final class StepBatcher implements AutoCloseable {
           times.add(s.tEval);
         }
       }
+      // The matmul kernels round the rows of a matrix with fewer than 12 rows, not a multiple of
+      // 4, differently: tiny forwards get copies of their last row (outputs dropped).
+      long perRow = first.tokens;
+      while (latents.size() * perRow < 12 && (latents.size() * perRow) % 4 != 0) {
+        int last = latents.size() - 1;
+        latents.add(latents.get(last));
+        layouts.add(layouts.get(last));
+        feats.add(feats.get(last));
+        masks.add(masks.get(last));
+        times.add(times.get(last));
+      }
       float[] t = new float[times.size()];
       for (int i = 0; i < t.length; i++) {
         t[i] = times.get(i);

@@ -81,6 +81,18 @@ class LocalGroupTest {
   }
 
   @Test
+  void aRankThatArrivesAfterAnAbortFailsAtOnceInsteadOfWaitingForTheDeadline() {
+    List<Collective> group = LocalGroup.create(2, Duration.ofMinutes(10));
+    // A peer failed before this rank reached the collective: the abort must still reach it.
+    LocalGroup.abort(group.get(0));
+    long t0 = System.nanoTime();
+    assertThatThrownBy(() -> group.get(1).barrier())
+        .isInstanceOf(CollectiveException.class)
+        .hasMessageContaining("aborted");
+    assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(5));
+  }
+
+  @Test
   void meshesPlaceEveryRankOnItsCfgHalfRingAndUlyssesIndex() {
     List<ShardMesh> meshes = LocalGroup.mesh(new ParallelDegrees(2, 3, 2), Duration.ofSeconds(1));
     assertThat(meshes).hasSize(12);

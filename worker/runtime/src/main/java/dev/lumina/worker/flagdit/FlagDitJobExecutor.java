@@ -68,6 +68,8 @@ public final class FlagDitJobExecutor implements JobExecutor {
   private final Clock clock;
   private final Checkpoints checkpoints;
   private volatile Consumer<CollectiveException> groupLost = e -> {};
+  private volatile int concurrentJobs = 1;
+  private volatile long batchTokens;
 
   /** Wraps a loaded generator; closing this executor closes it. No checkpoints. */
   public FlagDitJobExecutor(Generator generator, ModelCard card, ArtifactStore store, Clock clock) {
@@ -266,10 +268,15 @@ public final class FlagDitJobExecutor implements JobExecutor {
         };
     List<Generated> results;
     try {
-      results =
-          from == null
-              ? generator.generate(generations, listener)
-              : List.of(generator.resume(generations.get(0), from.state(), listener));
+      if (from != null) {
+        results = List.of(generator.resume(generations.get(0), from.state(), listener));
+      } else if (generations.size() == 1) {
+        // Alone, or sharing forwards with the jobs running beside it (step batching).
+        CancelToken cancel = jobs.get(live.get(0)).cancel();
+        results = List.of(generator.generate(generations.get(0), listener, cancel::isCancelled));
+      } else {
+        results = generator.generate(generations, listener);
+      }
     } catch (CollectiveException e) {
       // The group is broken: the jobs must not end here, they run again once it re-forms.
       groupLost.accept(e);
@@ -406,6 +413,52 @@ public final class FlagDitJobExecutor implements JobExecutor {
    */
   public void useShardGroup(ShardGroup group) {
     generator.useShardGroup(group);
+  }
+
+  /**
+   * Turns step-level continuous batching on: up to {@code maxJobs} jobs run at once, each on its
+   * own thread, and share forwards of at most {@code batchTokens} image tokens (rows × tokens); a
+   * job is admitted while the running jobs' tokens leave room for it. {@code batchTokens} 0 turns
+   * it off (one job, or one batch of equal-shape jobs, at a time). Jobs with the dopri5 solver, and
+   * every job of a shard group, run on their own. Not to be called while jobs run.
+   *
+   * @throws IllegalArgumentException if a value is out of range
+   */
+  public void useStepBatching(long batchTokens, int maxJobs) {
+    if (batchTokens < 0) {
+      throw new IllegalArgumentException("batch tokens must be >= 0, got " + batchTokens);
+    }
+    if (maxJobs < 1) {
+      throw new IllegalArgumentException("max jobs must be >= 1, got " + maxJobs);
+    }
+    generator.useStepBatching(batchTokens);
+    this.batchTokens = batchTokens;
+    this.concurrentJobs = batchTokens == 0 ? 1 : maxJobs;
+  }
+
+  @Override
+  public int concurrentJobs() {
+    return concurrentJobs;
+  }
+
+  @Override
+  public long jobCost(JobEnvelope job) {
+    try {
+      Generation g = JobPlan.resolve(job, card, generator.config()).generation();
+      return (g.guided() ? 2 : 1) * g.layout().tokenCount(generator.config().patchSize());
+    } catch (JobFailedException | RuntimeException e) {
+      return 0;
+    }
+  }
+
+  @Override
+  public long costBudget() {
+    return batchTokens;
+  }
+
+  /** Forwards and rows run by step batching so far. */
+  public long[] stepBatchCounts() {
+    return generator.stepBatchCounts();
   }
 
   /**
