@@ -132,9 +132,17 @@ final class BenchClusterCommand implements Callable<Integer> {
       names = "--max-batch",
       defaultValue = "" + WorkerConfig.DEFAULT_MAX_BATCH,
       description =
-          "In-process worker: most same-shape jobs sampled as one batch (default:"
-              + " ${DEFAULT-VALUE}).")
+          "In-process worker: most jobs run together — same-shape batches, or with"
+              + " --batch-tokens jobs at any step (default: ${DEFAULT-VALUE}).")
   int maxBatch;
+
+  @Option(
+      names = "--batch-tokens",
+      defaultValue = "0",
+      description =
+          "In-process worker: step-level continuous batching with this token budget per forward,"
+              + " up to --max-batch jobs; 0 = off (default: ${DEFAULT-VALUE}).")
+  long batchTokens;
 
   @Option(
       names = "--floor-rounds",
@@ -176,7 +184,9 @@ final class BenchClusterCommand implements Callable<Integer> {
               height,
               steps,
               Duration.ofSeconds(jobTimeoutSeconds));
-      tuning = new EmbeddedCluster.Tuning(releaseWindow, Duration.ofMillis(workerPollMs), maxBatch);
+      tuning =
+          new EmbeddedCluster.Tuning(
+              releaseWindow, Duration.ofMillis(workerPollMs), maxBatch, batchTokens);
     } catch (IllegalArgumentException e) {
       System.err.println("lumina bench cluster: " + e.getMessage());
       return 2;
@@ -223,7 +233,8 @@ final class BenchClusterCommand implements Callable<Integer> {
               + ", worker poll "
               + workerPollMs
               + " ms, max batch "
-              + maxBatch);
+              + maxBatch
+              + (batchTokens > 0 ? ", step batching " + batchTokens + " tokens" : ""));
       String bootstrap = cluster.bootstrapServers();
       info = cluster.model();
       code =

@@ -303,18 +303,29 @@ public final class EmbeddedCluster implements AutoCloseable {
    *
    * @param releaseWindow the scheduler's most unstarted jobs per work topic
    * @param workerPoll the worker's longest {@code poll()} while idle
-   * @param maxBatch most same-shape jobs the worker samples as one batch
+   * @param maxBatch most jobs the worker runs together (same-shape batches, or with {@code
+   *     batchTokens} jobs at any step)
+   * @param batchTokens the worker's step-batching budget per forward (0: off)
    */
-  public record Tuning(int releaseWindow, Duration workerPoll, int maxBatch) {
-    /** Every role's own default. */
+  public record Tuning(int releaseWindow, Duration workerPoll, int maxBatch, long batchTokens) {
+    /** Every role's own default; step batching off. */
     public static final Tuning DEFAULTS =
         new Tuning(
             SchedulerConfig.DEFAULT_RELEASE_WINDOW,
             WorkerConfig.DEFAULT_POLL_TIMEOUT,
-            WorkerConfig.DEFAULT_MAX_BATCH);
+            WorkerConfig.DEFAULT_MAX_BATCH,
+            0);
 
     public Tuning {
       Objects.requireNonNull(workerPoll, "workerPoll");
+      if (batchTokens < 0) {
+        throw new IllegalArgumentException("batch tokens must be >= 0, got " + batchTokens);
+      }
+    }
+
+    /** {@code maxBatch} jobs at once sharing forwards of {@code batchTokens} tokens. */
+    public Tuning withStepBatching(int maxBatch, long batchTokens) {
+      return new Tuning(releaseWindow, workerPoll, maxBatch, batchTokens);
     }
   }
 
@@ -414,6 +425,9 @@ public final class EmbeddedCluster implements AutoCloseable {
         executor.close();
         throw new ModelLoadException(s.model(), e);
       }
+    }
+    if (shards == null && s.tuning().batchTokens() > 0) {
+      executor.useStepBatching(s.tuning().batchTokens(), s.tuning().maxBatch());
     }
     List<AutoCloseable> started = new ArrayList<>();
     started.add(executor);
