@@ -78,6 +78,8 @@ class MetricsScrapeTest {
       assertThat(value(metrics, "lumina_worker_busy_fraction\\{[^}]*\\}")).isBetween(0.0, 1.0);
       assertThat(value(metrics, "lumina_worker_batch_size_count\\{[^}]*\\}")).isEqualTo(1.0);
       assertThat(value(metrics, "lumina_worker_engine_bytes\\{[^}]*\\}")).isPositive();
+      // One job, started once.
+      assertThat(value(metrics, "lumina_worker_redeliveries_total\\{[^}]*\\}")).isEqualTo(0.0);
       assertThat(
               value(
                   metrics, "lumina_scheduler_placements_total\\{topic=\"lumina.work.image.s\"\\}"))

@@ -113,7 +113,10 @@ final class JobRunner {
         batch.add(new BatchJob(job, chunks, cancels.get(i)));
       }
     }
-    long busyStart = System.nanoTime();
+    if (!batch.isEmpty()) {
+      metrics.begin();
+      batch.forEach(b -> metrics.starting(b.job().getJobId()));
+    }
     if (batch.size() == 1) {
       BatchJob b = batch.get(0);
       int i = runnable.get(0);
@@ -144,7 +147,8 @@ final class JobRunner {
       }
     }
     if (!batch.isEmpty()) {
-      metrics.batch(batch.size(), System.nanoTime() - busyStart);
+      metrics.end();
+      metrics.batch(batch.size());
     }
     List<Outcome> out = new ArrayList<>();
     for (int i = 0; i < jobs.size(); i++) {

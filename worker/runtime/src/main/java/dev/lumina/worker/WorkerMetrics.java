@@ -16,8 +16,9 @@ import java.util.function.LongSupplier;
  * The worker's meters, in Prometheus names: {@code lumina_worker_jobs_total{outcome}}, {@code
  * lumina_worker_model_seconds}, {@code lumina_worker_decode_seconds}, {@code
  * lumina_worker_steps_total}, {@code lumina_worker_busy_seconds_total} (its rate is the busy
- * fraction), {@code lumina_worker_busy_fraction} (since start), {@code lumina_worker_batch_size}
- * and {@code lumina_worker_engine_bytes}. Thread-safe.
+ * fraction: time with at least one job running), {@code lumina_worker_busy_fraction} (since start),
+ * {@code lumina_worker_batch_size}, {@code lumina_worker_redeliveries_total} and {@code
+ * lumina_worker_engine_bytes}. Thread-safe.
  */
 final class WorkerMetrics {
   private final MeterRegistry registry;
@@ -28,6 +29,20 @@ final class WorkerMetrics {
   private final DistributionSummary batchSize;
   private final AtomicLong busyNanos = new AtomicLong();
   private final long startNanos = System.nanoTime();
+  private final Counter redeliveries;
+  private int running;
+  private long busySince;
+  private final java.util.Set<String> started =
+      java.util.Collections.newSetFromMap(
+          new java.util.LinkedHashMap<String, Boolean>() {
+            @Override
+            protected boolean removeEldestEntry(java.util.Map.Entry<String, Boolean> e) {
+              return size() > REMEMBERED_JOBS;
+            }
+          });
+
+  /** How many started job ids the worker remembers to recognise a job delivered again. */
+  static final int REMEMBERED_JOBS = 100_000;
 
   WorkerMetrics(MeterRegistry registry, String worker, LongSupplier engineBytes) {
     this.registry = registry;
@@ -63,6 +78,13 @@ final class WorkerMetrics {
         .description("Share of wall time spent running jobs since the worker started")
         .tag("worker", worker)
         .register(registry);
+    this.redeliveries =
+        Counter.builder("lumina.worker.redeliveries")
+            .description(
+                "Jobs this worker started again after it had started them once (delivered again:"
+                    + " a terminal event that did not become durable, a partition that came back)")
+            .tag("worker", worker)
+            .register(registry);
     Gauge.builder("lumina.worker.engine", () -> (double) engineBytes.getAsLong())
         .description("Device memory of the loaded model's weights (-1 when unknown)")
         .baseUnit("bytes")
@@ -70,10 +92,33 @@ final class WorkerMetrics {
         .register(registry);
   }
 
-  /** A batch of {@code n} jobs ran for {@code nanos}. */
-  void batch(int n, long nanos) {
+  /** A batch of {@code n} jobs ran (busy time is counted by {@link #begin} and {@link #end}). */
+  void batch(int n) {
     batchSize.record(n);
-    busyNanos.addAndGet(nanos);
+  }
+
+  /**
+   * Jobs start running; with several running at once (step batching), the worker is busy while at
+   * least one runs.
+   */
+  synchronized void begin() {
+    if (running++ == 0) {
+      busySince = System.nanoTime();
+    }
+  }
+
+  /** Jobs begun with {@link #begin} ended. */
+  synchronized void end() {
+    if (--running == 0) {
+      busyNanos.addAndGet(System.nanoTime() - busySince);
+    }
+  }
+
+  /** Job {@code jobId} starts; counts a redelivery when this worker started it before. */
+  synchronized void starting(String jobId) {
+    if (!started.add(jobId)) {
+      redeliveries.increment();
+    }
   }
 
   /** A job ended in {@code state}; {@code result} is null unless it succeeded. */
@@ -91,8 +136,10 @@ final class WorkerMetrics {
     }
   }
 
-  private double busyFraction() {
-    long wall = System.nanoTime() - startNanos;
-    return wall <= 0 ? 0 : Math.min(1.0, busyNanos.get() / (double) wall);
+  private synchronized double busyFraction() {
+    long now = System.nanoTime();
+    long wall = now - startNanos;
+    long busy = busyNanos.get() + (running > 0 ? now - busySince : 0);
+    return wall <= 0 ? 0 : Math.min(1.0, busy / (double) wall);
   }
 }
