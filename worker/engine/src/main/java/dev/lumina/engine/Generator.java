@@ -3,7 +3,6 @@ package dev.lumina.engine;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import dev.lumina.engine.attention.AttentionKernels;
 import dev.lumina.engine.checkpoint.ModelArgs;
 import dev.lumina.engine.model.BatchForward;
@@ -18,7 +17,6 @@ import dev.lumina.engine.sampling.FlagDitSampler;
 import dev.lumina.engine.sampling.SampleResult;
 import dev.lumina.engine.sampling.SamplingRequest;
 import dev.lumina.engine.sampling.StepBatcher;
-import dev.lumina.engine.text.EncodedText;
 import dev.lumina.engine.text.TextEncoder;
 import dev.lumina.engine.text.TextEncoders;
 import java.io.IOException;
@@ -46,7 +44,7 @@ public final class Generator implements AutoCloseable {
   private final TextEncoder text;
   private final LatentDecoder decoder;
   private final ModelDescription description;
-  private final CaptionCache captionCache = new CaptionCache(CAPTION_CACHE_BYTES);
+  private final GenerationInputs inputs;
   private volatile ShardGroup group;
   private volatile ShardPeers peers;
   private volatile StepBatcher batcher;
@@ -66,6 +64,7 @@ public final class Generator implements AutoCloseable {
     this.manager = manager;
     this.model = model;
     this.text = text;
+    this.inputs = new GenerationInputs(text, new CaptionCache(CAPTION_CACHE_BYTES));
     this.decoder = decoder;
     this.description = description;
   }
@@ -263,7 +262,7 @@ public final class Generator implements AutoCloseable {
                             new StepListener.State() {
                               @Override
                               public float[] frame(int i, int f) {
-                                return Generator.frame(layout, latent, f);
+                                return LatentFrames.frame(layout, latent, f);
                               }
 
                               @Override
@@ -281,15 +280,8 @@ public final class Generator implements AutoCloseable {
       }
       long sampleMs = (System.nanoTime() - sampleStart) / 1_000_000;
       NDArray latent = m.create(res.latent(), layout.latentShape(model.config().inChannels()));
-      int frames = layout.framed() ? layout.frames() : 1;
-      List<float[]> host = new ArrayList<>(frames);
       long decodeStart = System.nanoTime();
-      for (int f = 0; f < frames; f++) {
-        host.add(
-            decoder == null || !res.completed()
-                ? frame(layout, latent, f)
-                : decoded(layout, latent, f));
-      }
+      List<float[]> host = hostFrames(layout, latent, res.completed());
       return new Generated(
           host,
           res.completed(),
@@ -450,7 +442,7 @@ public final class Generator implements AutoCloseable {
                   new StepListener.State() {
                     @Override
                     public float[] frame(int i, int f) {
-                      return Generator.frame(generations.get(i).layout(), latents.get(i), f);
+                      return LatentFrames.frame(generations.get(i).layout(), latents.get(i), f);
                     }
 
                     @Override
@@ -475,15 +467,8 @@ public final class Generator implements AutoCloseable {
       for (int i = 0; i < results.size(); i++) {
         SampleResult r = results.get(i);
         TokenLayout layout = generations.get(i).layout();
-        int frames = layout.framed() ? layout.frames() : 1;
-        List<float[]> host = new ArrayList<>(frames);
         long decodeStart = System.nanoTime();
-        for (int f = 0; f < frames; f++) {
-          host.add(
-              decoder == null || !r.completed()
-                  ? frame(layout, r.latent(), f)
-                  : decoded(layout, r.latent(), f));
-        }
+        List<float[]> host = hostFrames(layout, r.latent(), r.completed());
         out.add(
             new Generated(
                 host,
@@ -499,66 +484,15 @@ public final class Generator implements AutoCloseable {
   }
 
   /**
-   * Frame {@code frame} of a latent sample through the VAE: {@code [3, h·f, w·f]} pixels in about
-   * [-1, 1].
+   * Every frame of a sample on the host: decoded by the VAE when the model has one and the sample
+   * is complete, else the latent's own values.
    */
-  private float[] decoded(TokenLayout layout, NDArray latent, int frame) {
-    try (NDManager m = latent.getManager().newSubManager()) {
-      NDArray one = layout.framed() ? latent.get(frame) : latent;
-      NDArray batch = one.expandDims(0);
-      batch.attach(m);
-      return decoder.decode(batch).toFloatArray();
-    }
-  }
-
-  private static float[] frame(TokenLayout layout, NDArray latent, int frame) {
-    if (!layout.framed()) {
-      if (frame != 0) {
-        throw new IndexOutOfBoundsException("frame " + frame + " of an unframed layout");
-      }
-      return latent.toFloatArray();
-    }
-    try (NDArray f = latent.get(frame)) {
-      return f.toFloatArray();
-    }
+  private List<float[]> hostFrames(TokenLayout layout, NDArray latent, boolean completed) {
+    return LatentFrames.host(layout, latent, completed ? decoder : null);
   }
 
   private SamplingRequest request(Generation g, NDManager m) {
-    EncodedText caps =
-        captions(g.guided() ? List.of(g.prompt(), g.negativePrompt()) : List.of(g.prompt()), m);
-    return new SamplingRequest(
-        g.layout(),
-        caps.features().get(0),
-        caps.mask().get(0),
-        g.guided() ? caps.features().get(1) : null,
-        g.guided() ? caps.mask().get(1) : null,
-        g.cfgScale(),
-        g.guidance(),
-        g.solver(),
-        g.steps(),
-        g.timeShift(),
-        g.seed(),
-        g.options());
-  }
-
-  /** The caption features of {@code prompts}, from the cache when they were encoded before. */
-  private EncodedText captions(List<String> prompts, NDManager m) {
-    Optional<CaptionCache.Entry> hit = captionCache.get(prompts);
-    if (hit.isPresent()) {
-      CaptionCache.Entry e = hit.get();
-      return new EncodedText(
-          m.create(e.features(), new Shape(e.featureShape())),
-          m.create(e.mask(), new Shape(e.maskShape())));
-    }
-    EncodedText caps = text.encode(prompts, m);
-    captionCache.put(
-        prompts,
-        new CaptionCache.Entry(
-            caps.features().getShape().getShape(),
-            caps.features().toFloatArray(),
-            caps.mask().getShape().getShape(),
-            caps.mask().toFloatArray()));
-    return caps;
+    return inputs.request(g, m);
   }
 
   /** Device memory of the loaded weights (Flag-DiT, text encoder and decoder), float32. */
@@ -570,12 +504,12 @@ public final class Generator implements AutoCloseable {
 
   /** How often a generation found its caption features in the cache. */
   public long captionCacheHits() {
-    return captionCache.hits();
+    return inputs.cacheHits();
   }
 
   /** Bytes of caption features the cache holds. */
   public long captionCacheBytes() {
-    return captionCache.bytes();
+    return inputs.cacheBytes();
   }
 
   @Override
