@@ -26,12 +26,9 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
@@ -148,26 +145,10 @@ class WorkerDrainTest {
   }
 
   private static long committed(String group, String topic) throws Exception {
-    Map<TopicPartition, OffsetAndMetadata> o =
-        admin
-            .listConsumerGroupOffsets(group)
-            .partitionsToOffsetAndMetadata()
-            .get(10, TimeUnit.SECONDS);
-    OffsetAndMetadata m = o.get(new TopicPartition(topic, 0));
-    return m == null ? 0 : m.offset();
+    return KafkaTopics.committed(admin, group, topic);
   }
 
   private static Optional<JobEvent> terminal(String jobId) throws Exception {
-    Optional<JobEvent> found = Optional.empty();
-    for (ConsumerRecord<String, byte[]> r :
-        KafkaTopics.readAll(kafka.bootstrapServers(), Topics.EVENTS)) {
-      if (jobId.equals(r.key())) {
-        JobEvent e = JobEvent.parseFrom(r.value());
-        if (e.getState() != JobState.RUNNING) {
-          found = Optional.of(e);
-        }
-      }
-    }
-    return found;
+    return KafkaTopics.terminal(kafka.bootstrapServers(), jobId);
   }
 }

@@ -3,7 +3,6 @@ package dev.lumina.it.worker;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.google.protobuf.InvalidProtocolBufferException;
 import dev.lumina.artifacts.FileSystemArtifactStore;
 import dev.lumina.it.KafkaBrokerExtension;
 import dev.lumina.proto.Topics;
@@ -34,7 +33,6 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -261,27 +259,11 @@ class WorkerRuntimeTest {
   }
 
   private static long committed() throws Exception {
-    Map<TopicPartition, OffsetAndMetadata> offsets =
-        admin
-            .listConsumerGroupOffsets(GROUP)
-            .partitionsToOffsetAndMetadata()
-            .get(10, TimeUnit.SECONDS);
-    OffsetAndMetadata o = offsets.get(WORK_TP);
-    return o == null ? 0 : o.offset();
+    return KafkaTopics.committed(admin, GROUP, WORK);
   }
 
-  private static Optional<JobEvent> terminal(String jobId) throws InvalidProtocolBufferException {
-    Optional<JobEvent> found = Optional.empty();
-    for (ConsumerRecord<String, byte[]> r :
-        KafkaTopics.readAll(kafka.bootstrapServers(), Topics.EVENTS)) {
-      if (jobId.equals(r.key())) {
-        JobEvent e = JobEvent.parseFrom(r.value());
-        if (e.getState() != JobState.RUNNING) {
-          found = Optional.of(e);
-        }
-      }
-    }
-    return found;
+  private static Optional<JobEvent> terminal(String jobId) throws Exception {
+    return KafkaTopics.terminal(kafka.bootstrapServers(), jobId);
   }
 
   private static GenerationChunk last(List<GenerationChunk> chunks) {
