@@ -36,22 +36,25 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The worker's Kafka loop on the work topics: a classic consumer group with {@code
- * max.poll.records} = the batch size (1 by default), manual commits, and every assigned partition
- * paused while a job runs — the loop keeps calling {@code poll()} (so the worker stays in the group
- * however long the job takes) but receives no new record until the job has ended.
+ * The worker's Kafka loop on the work topics: a classic consumer group with manual commits, up to
+ * {@link JobExecutor#concurrentJobs} jobs running at once (one by default), and every assigned
+ * partition paused while there is no room for another — the loop keeps calling {@code poll()} (so
+ * the worker stays in the group however long the jobs take) but receives no new record until one
+ * has ended.
  *
- * <p>Per record: parse the envelope (unreadable → dead letter), run the job on the job thread
- * ({@link JobRunner}) — together with the pending records right behind it that the executor gives
- * the same batch key — publish the terminal events durably, and only then commit the offsets. If
- * the terminal event cannot be made durable the offset is not committed: the consumer seeks back
- * and the job runs again (jobs are idempotent by job id).
+ * <p>Per record: parse the envelope (unreadable → dead letter), run the job on a job thread ({@link
+ * JobRunner}) — when jobs run one at a time, together with the pending records right behind it that
+ * the executor gives the same batch key; when several run at once, while the executor's cost budget
+ * has room for it — publish the terminal events durably, and only then commit: a partition's offset
+ * moves only past jobs that have all ended ({@link RunningOffsets}), whatever order they end in. If
+ * a terminal event cannot be made durable the offset is not committed: the consumer seeks back and
+ * the job runs again (jobs are idempotent by job id).
  *
- * <p>While a job runs the loop waits on the job itself (at most {@code pollTimeout} between {@code
- * poll()}s), so a finished job is noticed, committed and followed by the next one at once, whatever
- * the poll timeout. Offsets go through {@link OffsetCommits}: a commit that meets a rebalance is
- * retried after the next poll, one refused because the partition moved is dropped; no commit
- * failure ends the loop.
+ * <p>While jobs run the loop waits on them (at most {@code pollTimeout} between {@code poll()}s),
+ * so a finished job is noticed, committed and followed by the next one at once, whatever the poll
+ * timeout. Offsets go through {@link OffsetCommits}: a commit that meets a rebalance is retried
+ * after the next poll, one refused because the partition moved is dropped; no commit failure ends
+ * the loop.
  *
  * <p>All consumer calls happen on the loop's own thread ({@link #run}); {@link #stop} may be called
  * from any thread.
