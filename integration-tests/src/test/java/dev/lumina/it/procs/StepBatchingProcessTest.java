@@ -64,7 +64,14 @@ class StepBatchingProcessTest {
 
   private static final List<GenerateRequest> JOBS =
       List.of(
-          request("sb-euler", "a red square on a blue field", Solver.EULER, 41, 3f, 1),
+          // Long enough (199 steps) that the others, submitted at its step 3, start while it runs.
+          request(
+              "sb-euler",
+              "a red square on a blue field",
+              Solver.EULER,
+              ProcsModel.MAX_STEPS,
+              3f,
+              1),
           request("sb-midpoint", "a green circle", Solver.MIDPOINT, 9, 1f, 2),
           request("sb-rk4", "a red square on a blue field", Solver.RK4, 6, 5f, 3),
           request("sb-euler-2", "a green circle", Solver.EULER, 17, 2f, 4));
