@@ -56,7 +56,7 @@ final class BenchBatchingCommand implements Callable<Integer> {
 
   @Option(
       names = "--batch-tokens",
-      defaultValue = "" + WorkerCommand.DEFAULT_BATCH_TOKENS,
+      defaultValue = "" + BatchingOptions.DEFAULT_BATCH_TOKENS,
       description = "Token budget of one forward (default: ${DEFAULT-VALUE}).")
   long batchTokens;
 

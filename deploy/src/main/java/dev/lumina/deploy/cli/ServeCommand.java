@@ -49,21 +49,7 @@ final class ServeCommand implements Callable<Integer> {
 
   @Mixin ParallelOptions parallel;
 
-  @Option(
-      names = "--max-batch",
-      paramLabel = "N",
-      defaultValue = "${env:LUMINA_WORKER_MAX_BATCH:-" + WorkerCommand.DEFAULT_MAX_JOBS + "}",
-      description = "Most jobs the worker runs together (default: ${DEFAULT-VALUE}).")
-  int maxBatch;
-
-  @Option(
-      names = "--batch-tokens",
-      paramLabel = "N",
-      defaultValue = "${env:LUMINA_BATCH_TOKENS:-" + WorkerCommand.DEFAULT_BATCH_TOKENS + "}",
-      description =
-          "Step-level continuous batching: image tokens per forward shared by the running jobs;"
-              + " 0 = off (default: ${DEFAULT-VALUE}; off with --parallel).")
-  long batchTokens;
+  @Mixin BatchingOptions batching;
 
   @Option(
       names = "--data-dir",
@@ -157,17 +143,10 @@ final class ServeCommand implements Callable<Integer> {
     } else {
       err.println("lumina serve: no --api-keys: every caller is tenant 'default' (local use only)");
     }
-    if (maxBatch < 1 || maxBatch > dev.lumina.worker.WorkerConfig.MAX_BATCH) {
-      System.err.println(
-          "lumina serve: --max-batch must be in [1, "
-              + dev.lumina.worker.WorkerConfig.MAX_BATCH
-              + "], got "
-              + maxBatch);
-      return 2;
-    }
-    if (batchTokens < 0 || batchTokens > 1L << 30) {
-      System.err.println(
-          "lumina serve: --batch-tokens must be in [0, 1073741824], got " + batchTokens);
+    try {
+      batching.validate();
+    } catch (IllegalArgumentException e) {
+      System.err.println("lumina serve: " + e.getMessage());
       return 2;
     }
     EmbeddedCluster.Settings settings;
@@ -187,7 +166,8 @@ final class ServeCommand implements Callable<Integer> {
               fallback,
               Tiers.parse(tiers),
               "serve",
-              EmbeddedCluster.Tuning.DEFAULTS.withStepBatching(maxBatch, batchTokens),
+              EmbeddedCluster.Tuning.DEFAULTS.withStepBatching(
+                  batching.maxBatch, batching.batchTokens),
               keys,
               metricsPort == 0 ? OptionalInt.empty() : OptionalInt.of(metricsPort));
       if (httpPort != 0) {

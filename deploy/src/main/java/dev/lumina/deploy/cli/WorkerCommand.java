@@ -42,12 +42,6 @@ final class WorkerCommand implements Callable<Integer> {
   /** Exit code of a rank whose shard group broke or did not form. */
   static final int GROUP_LOST = 3;
 
-  /** Default {@code --max-batch}. */
-  static final int DEFAULT_MAX_JOBS = 8;
-
-  /** Default {@code --batch-tokens}: 8 guided jobs of 512 tokens (a 32×32 latent) per forward. */
-  static final long DEFAULT_BATCH_TOKENS = 8192;
-
   @Option(
       names = "--kafka",
       paramLabel = "HOST:PORT",
@@ -129,27 +123,7 @@ final class WorkerCommand implements Callable<Integer> {
               + " ${DEFAULT-VALUE}).")
   long drainSeconds;
 
-  @Option(
-      names = "--max-batch",
-      paramLabel = "N",
-      defaultValue = "${env:LUMINA_WORKER_MAX_BATCH:-" + DEFAULT_MAX_JOBS + "}",
-      description =
-          "Most jobs run together: with step batching, jobs at any step sharing forwards; with"
-              + " --batch-tokens 0, same-shape jobs taken from one poll (default:"
-              + " ${DEFAULT-VALUE}).")
-  int maxBatch;
-
-  @Option(
-      names = "--batch-tokens",
-      paramLabel = "N",
-      defaultValue = "${env:LUMINA_BATCH_TOKENS:-" + DEFAULT_BATCH_TOKENS + "}",
-      description =
-          "Step-level continuous batching: the most image tokens (rows × tokens) of one Flag-DiT"
-              + " forward shared by the running jobs, each at its own step, solver and guidance;"
-              + " a new job starts while the running ones leave room for it and each result is"
-              + " the one it gets alone. 0 = off (default: ${DEFAULT-VALUE}; not with --parallel"
-              + " or the dopri5 solver, whose jobs run alone).")
-  long batchTokens;
+  @Mixin BatchingOptions batching;
 
   @Option(
       names = "--session-timeout",
@@ -206,6 +180,7 @@ final class WorkerCommand implements Callable<Integer> {
     Optional<ShardGroup> shards;
     Optional<ShardGroupMember.Settings> member;
     try {
+      batching.validate();
       member = shardGroup.settings(parallel.degrees(), parallel.deadline());
       if (member.isPresent() && parallel.namesDevices()) {
         throw new IllegalArgumentException(
@@ -235,21 +210,7 @@ final class WorkerCommand implements Callable<Integer> {
       }
     }
     if (shards.isEmpty() && member.isEmpty()) {
-      try {
-        if (batchTokens < 0 || batchTokens > 1L << 30) {
-          throw new IllegalArgumentException(
-              "--batch-tokens must be in [0, 1073741824], got " + batchTokens);
-        }
-        if (maxBatch < 1 || maxBatch > WorkerConfig.MAX_BATCH) {
-          throw new IllegalArgumentException(
-              "--max-batch must be in [1, " + WorkerConfig.MAX_BATCH + "], got " + maxBatch);
-        }
-        executor.useStepBatching(batchTokens, maxBatch);
-      } catch (IllegalArgumentException e) {
-        executor.close();
-        System.err.println("lumina worker: " + e.getMessage());
-        return 2;
-      }
+      executor.useStepBatching(batching.batchTokens, batching.maxBatch);
     }
     Optional<ShardGroupMember> peers = Optional.empty();
     if (member.isPresent()) {
@@ -307,7 +268,7 @@ final class WorkerCommand implements Callable<Integer> {
           WorkerConfig.builder(kafka, served, id)
               .groupId(group)
               .drainTimeout(Duration.ofSeconds(drainSeconds))
-              .maxBatch(maxBatch)
+              .maxBatch(batching.maxBatch)
               .sessionTimeout(Duration.ofSeconds(sessionTimeoutSeconds))
               .chunkSinkCredentials(deliveries.credentials())
               .build();
@@ -354,7 +315,11 @@ final class WorkerCommand implements Callable<Integer> {
             + (deliveries.isTls() ? ", chunks over TLS" : "")
             + (checkpoints.enabled() ? ", checkpoints " + checkpoints : "")
             + (executor.concurrentJobs() > 1
-                ? ", step batching " + batchTokens + " tokens, up to " + maxBatch + " jobs"
+                ? ", step batching "
+                    + batching.batchTokens
+                    + " tokens, up to "
+                    + batching.maxBatch
+                    + " jobs"
                 : "")
             + peers
                 .map(g -> ", leading shard group " + g.epoch() + " (" + g.degrees() + ")")

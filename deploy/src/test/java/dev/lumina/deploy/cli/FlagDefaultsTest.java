@@ -23,8 +23,10 @@ class FlagDefaultsTest {
     assertThat(w.group).isEqualTo(WorkerConfig.DEFAULT_GROUP_ID);
     assertThat(w.drainSeconds).isEqualTo(WorkerConfig.DEFAULT_DRAIN_TIMEOUT_SECONDS);
     // Step batching is on by default: jobs run together, up to 8 and 8192 tokens per forward.
-    assertThat(w.maxBatch).isEqualTo(WorkerCommand.DEFAULT_MAX_JOBS).isEqualTo(8);
-    assertThat(w.batchTokens).isEqualTo(WorkerCommand.DEFAULT_BATCH_TOKENS).isEqualTo(8192);
+    assertThat(w.batching.maxBatch).isEqualTo(BatchingOptions.DEFAULT_MAX_JOBS).isEqualTo(8);
+    assertThat(w.batching.batchTokens)
+        .isEqualTo(BatchingOptions.DEFAULT_BATCH_TOKENS)
+        .isEqualTo(8192);
     assertThat(w.sessionTimeoutSeconds).isEqualTo(WorkerConfig.DEFAULT_SESSION_TIMEOUT_SECONDS);
   }
 
