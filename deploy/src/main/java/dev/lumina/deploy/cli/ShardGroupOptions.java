@@ -82,16 +82,6 @@ final class ShardGroupOptions {
               + " process exits with code 3 (default: ${DEFAULT-VALUE}).")
   long formationSeconds;
 
-  /** Whether these flags ask for a group of several processes. */
-  boolean grouped() {
-    return groupSize != 1;
-  }
-
-  /** This process's rank. */
-  int rank() {
-    return rank;
-  }
-
   /**
    * How this process takes part, or empty when {@code --group-size} is 1.
    *

@@ -198,8 +198,8 @@ public final class Generator implements AutoCloseable {
    */
   public Generated generate(
       Generation generation, StepListener listener, BooleanSupplier cancelled) {
-    StepBatcher b = batcher;
-    if (b != null && peers == null && group == null && StepBatcher.supports(generation.solver())) {
+    StepBatcher b = batcherFor(generation);
+    if (b != null) {
       return batched(b, generation, listener, cancelled, null);
     }
     StepListener checked =
@@ -229,6 +229,14 @@ public final class Generator implements AutoCloseable {
     }
   }
 
+  /** The step batcher {@code g} runs through, or null when it runs on its own. */
+  private StepBatcher batcherFor(Generation g) {
+    StepBatcher b = batcher;
+    return b != null && peers == null && group == null && StepBatcher.supports(g.solver())
+        ? b
+        : null;
+  }
+
   /** Forwards and rows the step batcher has run (zeros when batching is off). */
   public long[] stepBatchCounts() {
     StepBatcher b = batcher;
@@ -244,7 +252,7 @@ public final class Generator implements AutoCloseable {
     PyTorch.setGradMode(false);
     try (NDManager m = manager.newSubManager()) {
       long t0 = System.nanoTime();
-      SamplingRequest r = request(g, m);
+      SamplingRequest r = inputs.request(g, m);
       long textMs = (System.nanoTime() - t0) / 1_000_000;
       long sampleStart = System.nanoTime();
       TokenLayout layout = g.layout();
@@ -256,20 +264,7 @@ public final class Generator implements AutoCloseable {
                     from,
                     (step, total, t, latent) ->
                         listener.onStep(
-                            step,
-                            total,
-                            t,
-                            new StepListener.State() {
-                              @Override
-                              public float[] frame(int i, int f) {
-                                return LatentFrames.frame(layout, latent, f);
-                              }
-
-                              @Override
-                              public float[] latent(int i) {
-                                return latent.toFloatArray();
-                              }
-                            }),
+                            step, total, t, LatentFrames.state(i -> layout, i -> latent)),
                     cancelled)
                 .join();
       } catch (CompletionException e) {
@@ -299,8 +294,8 @@ public final class Generator implements AutoCloseable {
    */
   public Generated resume(
       Generation generation, dev.lumina.engine.sampling.SamplerState from, StepListener listener) {
-    StepBatcher b = batcher;
-    if (b != null && peers == null && group == null && StepBatcher.supports(generation.solver())) {
+    StepBatcher b = batcherFor(generation);
+    if (b != null) {
       return batched(b, generation, listener, () -> false, from);
     }
     return generate(List.of(generation), listener, from).get(0);
@@ -429,7 +424,7 @@ public final class Generator implements AutoCloseable {
       long[] textNanos = new long[generations.size()];
       for (int i = 0; i < generations.size(); i++) {
         long t0 = System.nanoTime();
-        requests.add(request(generations.get(i), m));
+        requests.add(inputs.request(generations.get(i), m));
         textNanos[i] = System.nanoTime() - t0;
       }
       long sampleStart = System.nanoTime();
@@ -439,20 +434,7 @@ public final class Generator implements AutoCloseable {
                   step,
                   total,
                   t,
-                  new StepListener.State() {
-                    @Override
-                    public float[] frame(int i, int f) {
-                      return LatentFrames.frame(generations.get(i).layout(), latents.get(i), f);
-                    }
-
-                    @Override
-                    public float[] latent(int i) {
-                      return latents
-                          .get(i)
-                          .toType(ai.djl.ndarray.types.DataType.FLOAT32, false)
-                          .toFloatArray();
-                    }
-                  });
+                  LatentFrames.state(i -> generations.get(i).layout(), latents::get));
       List<SampleResult> results =
           from == null
               ? FlagDitSampler.sampleBatch(forward, model.config(), requests, callback, m)
@@ -489,10 +471,6 @@ public final class Generator implements AutoCloseable {
    */
   private List<float[]> hostFrames(TokenLayout layout, NDArray latent, boolean completed) {
     return LatentFrames.host(layout, latent, completed ? decoder : null);
-  }
-
-  private SamplingRequest request(Generation g, NDManager m) {
-    return inputs.request(g, m);
   }
 
   /** Device memory of the loaded weights (Flag-DiT, text encoder and decoder), float32. */

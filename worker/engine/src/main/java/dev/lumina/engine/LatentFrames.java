@@ -2,9 +2,11 @@ package dev.lumina.engine;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import dev.lumina.engine.model.TokenLayout;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.IntFunction;
 
 /** A sample's frames copied to the host, decoded by a VAE or as the latent's own values. */
 final class LatentFrames {
@@ -21,6 +23,24 @@ final class LatentFrames {
       out.add(decoder == null ? frame(layout, latent, f) : decoded(decoder, layout, latent, f));
     }
     return out;
+  }
+
+  /**
+   * The {@link StepListener.State} of latents {@code latent(i)} laid out as {@code layout(i)},
+   * copied to the host when asked for.
+   */
+  static StepListener.State state(IntFunction<TokenLayout> layout, IntFunction<NDArray> latent) {
+    return new StepListener.State() {
+      @Override
+      public float[] frame(int i, int f) {
+        return LatentFrames.frame(layout.apply(i), latent.apply(i), f);
+      }
+
+      @Override
+      public float[] latent(int i) {
+        return latent.apply(i).toType(DataType.FLOAT32, false).toFloatArray();
+      }
+    };
   }
 
   /** Frame {@code frame} (0 for an unframed layout) of {@code latent}, channel-major. */

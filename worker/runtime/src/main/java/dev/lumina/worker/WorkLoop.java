@@ -234,8 +234,8 @@ final class WorkLoop implements Runnable {
       parse(r);
       return true;
     }
-    long cost = executor.jobCost(first);
     long budget = executor.costBudget();
+    long cost = budget > 0 ? executor.jobCost(first) : 0;
     long used = running.stream().mapToLong(Unit::cost).sum();
     if (!running.isEmpty() && budget > 0 && used + cost > budget) {
       return false;

@@ -12,7 +12,6 @@ import dev.lumina.engine.model.TokenLayout;
 import dev.lumina.engine.pytorch.PyTorch;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -500,11 +499,6 @@ public final class StepBatcher implements AutoCloseable {
       if (mine != null) {
         mine.close();
       }
-    }
-
-    @Override
-    public String toString() {
-      return Objects.toString(r.layout()) + " step " + k;
     }
   }
 }

@@ -456,11 +456,6 @@ public final class FlagDitJobExecutor implements JobExecutor {
     return batchTokens;
   }
 
-  /** Forwards and rows run by step batching so far. */
-  public long[] stepBatchCounts() {
-    return generator.stepBatchCounts();
-  }
-
   /**
    * Checks that the model can run across ranks laid out as {@code degrees}.
    *
