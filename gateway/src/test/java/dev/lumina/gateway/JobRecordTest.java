@@ -85,6 +85,15 @@ class JobRecordTest {
     }
   }
 
+  /** A running job's record on a gateway without an artifact store. */
+  private static JobRecord storelessRunning() {
+    JobRecord r =
+        new JobRecord(
+            "j-1", "t", Job.newBuilder().setJobId("j-1").setState(JobState.RUNNING).build(), null);
+    r.holdBareMedia();
+    return r;
+  }
+
   private static GenerationChunk frame(long seq, boolean withBytes) {
     dev.lumina.proto.v1.Frame.Builder f =
         dev.lumina.proto.v1.Frame.newBuilder().setMediaType("image/png").setUri("file:///a.png");
@@ -96,10 +105,7 @@ class JobRecordTest {
 
   @Test
   void aStorelessGatewayWaitsForThePushedCopyOfAFrameThatArrivedAsABareReference() {
-    JobRecord r =
-        new JobRecord(
-            "j-1", "t", Job.newBuilder().setJobId("j-1").setState(JobState.RUNNING).build(), null);
-    r.holdBareMedia();
+    JobRecord r = storelessRunning();
     Recorder rec = new Recorder();
     r.subscribe(0, rec);
     r.addChunk(chunk(1, GenerationChunk.newBuilder().setProgress(Progress.newBuilder())), true);
@@ -117,10 +123,7 @@ class JobRecordTest {
 
   @Test
   void aBareReferenceWhosePushNeverComesIsStreamedAfterTheWait() {
-    JobRecord r =
-        new JobRecord(
-            "j-1", "t", Job.newBuilder().setJobId("j-1").setState(JobState.RUNNING).build(), null);
-    r.holdBareMedia();
+    JobRecord r = storelessRunning();
     Recorder rec = new Recorder();
     r.subscribe(0, rec);
     r.addChunk(chunk(1, GenerationChunk.newBuilder().setProgress(Progress.newBuilder())), true);
@@ -137,10 +140,7 @@ class JobRecordTest {
 
   @Test
   void withoutPushesNothingWaits() {
-    JobRecord r =
-        new JobRecord(
-            "j-1", "t", Job.newBuilder().setJobId("j-1").setState(JobState.RUNNING).build(), null);
-    r.holdBareMedia();
+    JobRecord r = storelessRunning();
     Recorder rec = new Recorder();
     r.subscribe(0, rec);
     // A gateway that is not the job's ChunkSink target only ever sees relay copies.

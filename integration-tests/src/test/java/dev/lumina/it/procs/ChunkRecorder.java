@@ -69,6 +69,20 @@ final class ChunkRecorder implements StreamObserver<GenerationChunk> {
   }
 
   /** How many chunks of the stream carry {@code completed}. */
+  /** The highest progress step seen so far (0 before the first). */
+  int lastStep() {
+    return chunks.stream()
+        .filter(GenerationChunk::hasProgress)
+        .mapToInt(c -> c.getProgress().getStep())
+        .max()
+        .orElse(0);
+  }
+
+  /** The sha256 of the first artifact of the job's completed chunk (its last chunk). */
+  String completedSha256() {
+    return chunks.get(chunks.size() - 1).getCompleted().getArtifacts(0).getSha256();
+  }
+
   long completedCount() {
     return chunks.stream().filter(GenerationChunk::hasCompleted).count();
   }

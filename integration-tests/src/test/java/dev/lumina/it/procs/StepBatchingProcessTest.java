@@ -7,7 +7,6 @@ import dev.lumina.proto.JobStates;
 import dev.lumina.proto.cluster.v1.JobEvent;
 import dev.lumina.proto.v1.CancelRequest;
 import dev.lumina.proto.v1.GenerateRequest;
-import dev.lumina.proto.v1.GenerationChunk;
 import dev.lumina.proto.v1.GenerationGrpc;
 import dev.lumina.proto.v1.Geometry;
 import dev.lumina.proto.v1.Sampling;
@@ -82,19 +81,6 @@ class StepBatchingProcessTest {
     return rec;
   }
 
-  private static String sha256(ChunkRecorder rec) {
-    List<GenerationChunk> chunks = rec.chunks();
-    return chunks.get(chunks.size() - 1).getCompleted().getArtifacts(0).getSha256();
-  }
-
-  private static int lastStep(ChunkRecorder rec) {
-    return rec.chunks().stream()
-        .filter(GenerationChunk::hasProgress)
-        .mapToInt(c -> c.getProgress().getStep())
-        .max()
-        .orElse(0);
-  }
-
   @Test
   @Timeout(value = 6, unit = TimeUnit.MINUTES)
   void jobsRunningTogetherReturnTheBytesTheyReturnAlone() throws Exception {
@@ -103,13 +89,13 @@ class StepBatchingProcessTest {
       ChunkRecorder rec = generate(r.toBuilder().setRequestId(r.getRequestId() + "-alone").build());
       assertThat(rec.awaitDone(JOB_WAIT)).as("logs:\n%s", cluster.logs()).isTrue();
       assertThat(rec.status().getCode()).isEqualTo(Status.Code.OK);
-      alone.add(sha256(rec));
+      alone.add(rec.completedSha256());
     }
 
     List<ChunkRecorder> together = new ArrayList<>();
     together.add(generate(JOBS.get(0)));
     ChunkRecorder first = together.get(0);
-    await().atMost(JOB_WAIT).pollInterval(Duration.ofMillis(2)).until(() -> lastStep(first) >= 3);
+    await().atMost(JOB_WAIT).pollInterval(Duration.ofMillis(2)).until(() -> first.lastStep() >= 3);
     for (int i = 1; i < JOBS.size(); i++) {
       together.add(generate(JOBS.get(i)));
     }
@@ -119,26 +105,26 @@ class StepBatchingProcessTest {
     await()
         .atMost(JOB_WAIT)
         .pollInterval(Duration.ofMillis(2))
-        .until(() -> lastStep(cancelled) >= 2 || cancelled.isDone());
+        .until(() -> cancelled.lastStep() >= 2 || cancelled.isDone());
     GenerationGrpc.newBlockingStub(cluster.gateway(0))
         .cancel(CancelRequest.newBuilder().setJobId(cancelled.jobId()).build());
 
     assertThat(first.awaitDone(JOB_WAIT)).as("logs:\n%s", cluster.logs()).isTrue();
     // Run one at a time, the others would not have started before the first ended.
-    long startedMeanwhile = together.stream().skip(1).filter(r -> lastStep(r) > 0).count();
+    long startedMeanwhile = together.stream().skip(1).filter(r -> r.lastStep() > 0).count();
     assertThat(startedMeanwhile).as("jobs that made progress while the first ran").isEqualTo(3);
     for (int i = 0; i < JOBS.size(); i++) {
       ChunkRecorder rec = together.get(i);
       assertThat(rec.awaitDone(JOB_WAIT)).as("logs:\n%s", cluster.logs()).isTrue();
       assertThat(rec.status().getCode()).isEqualTo(Status.Code.OK);
       assertThat(rec.completedCount()).isEqualTo(1);
-      assertThat(sha256(rec))
+      assertThat(rec.completedSha256())
           .as("%s, with company", JOBS.get(i).getRequestId())
           .isEqualTo(alone.get(i));
     }
     assertThat(cancelled.awaitDone(JOB_WAIT)).isTrue();
     assertThat(cancelled.status().getCode()).isEqualTo(Status.Code.CANCELLED);
-    assertThat(lastStep(cancelled)).isLessThan(ProcsModel.MAX_STEPS - 1);
+    assertThat(cancelled.lastStep()).isLessThan(ProcsModel.MAX_STEPS - 1);
 
     List<String> ids = new ArrayList<>();
     together.forEach(r -> ids.add(r.jobId()));

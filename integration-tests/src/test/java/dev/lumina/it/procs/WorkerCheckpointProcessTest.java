@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import dev.lumina.proto.JobStates;
 import dev.lumina.proto.cluster.v1.JobEvent;
 import dev.lumina.proto.v1.GenerateRequest;
-import dev.lumina.proto.v1.GenerationChunk;
 import dev.lumina.proto.v1.GenerationGrpc;
 import dev.lumina.proto.v1.Geometry;
 import dev.lumina.proto.v1.Sampling;
@@ -87,19 +86,6 @@ class WorkerCheckpointProcessTest {
     return rec;
   }
 
-  private static String sha256(ChunkRecorder rec) {
-    List<GenerationChunk> chunks = rec.chunks();
-    return chunks.get(chunks.size() - 1).getCompleted().getArtifacts(0).getSha256();
-  }
-
-  private static int lastStep(ChunkRecorder rec) {
-    return rec.chunks().stream()
-        .filter(GenerationChunk::hasProgress)
-        .mapToInt(c -> c.getProgress().getStep())
-        .max()
-        .orElse(0);
-  }
-
   @Test
   @Timeout(value = 10, unit = TimeUnit.MINUTES) // 20 rounds, each waits out a 6 s session timeout
   void jobsWhoseWorkerIsKilledContinueFromTheirCheckpointWithTheSameResult() throws Exception {
@@ -108,7 +94,7 @@ class WorkerCheckpointProcessTest {
         .as("reference job; logs:\n%s", cluster.logs())
         .isTrue();
     assertThat(reference.status().getCode()).isEqualTo(Status.Code.OK);
-    String expected = sha256(reference);
+    String expected = reference.completedSha256();
 
     List<String> jobIds = new ArrayList<>();
     List<Integer> recomputed = new ArrayList<>();
@@ -117,19 +103,19 @@ class WorkerCheckpointProcessTest {
       await()
           .atMost(JOB_WAIT)
           .pollInterval(Duration.ofMillis(5))
-          .until(() -> lastStep(rec) >= KILL_AFTER_STEP || rec.isDone());
+          .until(() -> rec.lastStep() >= KILL_AFTER_STEP || rec.isDone());
       assertThat(rec.isDone()).as("round %d: job still running when killed", round).isFalse();
       TopicPartition tp = WorkPlacements.all(cluster.bootstrap()).get(rec.jobId()).get(0);
       String victim = WorkPlacements.owner(cluster.bootstrap(), tp);
       assertThat(victim).as("owner of %s", tp).isNotNull();
       cluster.workers().get(victim).kill();
-      int killedAt = lastStep(rec);
+      int killedAt = rec.lastStep();
       startWorker();
 
       assertThat(rec.awaitDone(JOB_WAIT)).as("round %d; logs:\n%s", round, cluster.logs()).isTrue();
       assertThat(rec.status().getCode()).isEqualTo(Status.Code.OK);
       assertThat(rec.completedCount()).as("completed chunks").isEqualTo(1);
-      assertThat(sha256(rec))
+      assertThat(rec.completedSha256())
           .as("round %d: the uninterrupted run's image", round)
           .isEqualTo(expected);
       int resumedAfter = resumedStep(rec.jobId());
