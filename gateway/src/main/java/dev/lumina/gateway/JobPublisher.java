@@ -13,8 +13,9 @@ import dev.lumina.proto.cluster.v1.JobEvent;
 interface JobPublisher extends AutoCloseable {
 
   /**
-   * Publishes the job to {@code lumina.requests}, then (once that is durable) its QUEUED event to
-   * {@code lumina.events}: a QUEUED event never names a job the scheduler cannot receive.
+   * Publishes the job to {@code lumina.requests} and its QUEUED event to {@code lumina.events},
+   * both at once, and returns once both are durable. When only the event is, the scheduler places
+   * the job from it after its reconcile delay (or at once when a retry sends the request again).
    */
   void publishJob(JobEnvelope envelope, JobEvent queued);
 

@@ -66,12 +66,15 @@ final class KafkaJobPublisher implements JobPublisher {
   @Override
   public void publishJob(JobEnvelope envelope, JobEvent queued) {
     String key = envelope.getJobId();
-    // In this order: were both sent at once, a broker outage could keep the request and let the
-    // event through, leaving a job every gateway reports QUEUED that no scheduler ever sees.
+    // Both at once (usually in one produce request), so an accept costs one acknowledgement. If
+    // only the event becomes durable, the scheduler places the job from it (reconcile), and a
+    // retry with the same request_id sends the request again.
     guarded(
         () -> {
-          await(send(Topics.REQUESTS, key, envelope.toByteArray()), Topics.REQUESTS);
-          await(send(Topics.EVENTS, key, queued.toByteArray()), Topics.EVENTS);
+          Future<RecordMetadata> request = send(Topics.REQUESTS, key, envelope.toByteArray());
+          Future<RecordMetadata> event = send(Topics.EVENTS, key, queued.toByteArray());
+          await(request, Topics.REQUESTS);
+          await(event, Topics.EVENTS);
         });
   }
 

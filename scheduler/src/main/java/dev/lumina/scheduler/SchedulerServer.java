@@ -30,12 +30,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -58,20 +61,34 @@ import org.slf4j.LoggerFactory;
  *
  * <p>On start it replays {@code lumina.events} and {@code lumina.control} so a restarted scheduler
  * never places a job twice. Any Kafka failure inside a transaction stops the scheduler (its state
- * would no longer match Kafka); restart it. All Kafka clients live on one named thread ({@code
- * lumina-scheduler}); {@link #close} stops and joins it. Thread-safe.
+ * would no longer match Kafka); restart it. The request consumer, the producer and the placement
+ * state live on one named thread ({@code lumina-scheduler}); after the replay the consumer of
+ * events and cancels moves to a second ({@code lumina-scheduler-follower}), which hands records
+ * over a queue and wakes the first. {@link #close} stops and joins both. Thread-safe.
  */
 public final class SchedulerServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(SchedulerServer.class);
 
   /**
    * Longest wait for new requests in one step. Events (a RUNNING event frees a release slot) and
-   * cancels arrive on the other consumer, which only reads what has arrived when polled: this
-   * bounds how late a step sees them, so keep it short.
+   * cancels end the wait at once (the follower thread wakes the request consumer); this only bounds
+   * how late expiries and queue depths are noticed.
    */
-  private static final Duration REQUEST_POLL = Duration.ofMillis(10);
+  private static final Duration REQUEST_POLL = Duration.ofMillis(50);
 
-  /** Partitions of lumina.requests (read once, when first needed). */
+  /**
+   * Longest time between commits of consumed request offsets. Each commit costs the transaction two
+   * more round trips (AddOffsetsToTxn, TxnOffsetCommit), so they are not sent with every placement.
+   */
+  static final Duration OFFSETS_INTERVAL = Duration.ofMillis(500);
+
+  /** When request offsets last went into a transaction ({@link System#nanoTime}). */
+  private long offsetsAtNanos = System.nanoTime() - OFFSETS_INTERVAL.toNanos();
+
+  /** Longest single poll of the follower thread; also how quickly it notices close. */
+  private static final Duration FOLLOW_POLL = Duration.ofMillis(200);
+
+  /** Partitions of lumina.requests (read once, before the first step). */
   private int requestPartitions;
 
   private final SchedulerConfig config;
@@ -81,6 +98,12 @@ public final class SchedulerServer implements AutoCloseable {
   private final KafkaConsumer<String, byte[]> followed;
   private final KafkaProducer<String, byte[]> producer;
   private final Thread thread;
+  private final Thread follower;
+
+  /** Records of lumina.events and lumina.control the follower thread has read, in order. */
+  private final BlockingQueue<ConsumerRecord<String, byte[]>> followedRecords =
+      new LinkedBlockingQueue<>();
+
   private final CountDownLatch ready = new CountDownLatch(1);
   private final Set<String> depthTopics = new HashSet<>();
   private final Map<String, Long> committed = new HashMap<>();
@@ -135,6 +158,8 @@ public final class SchedulerServer implements AutoCloseable {
     }
     this.thread = new Thread(this::run, "lumina-scheduler");
     this.thread.setDaemon(true);
+    this.follower = new Thread(this::follow, "lumina-scheduler-follower");
+    this.follower.setDaemon(true);
   }
 
   /**
@@ -222,35 +247,95 @@ public final class SchedulerServer implements AutoCloseable {
             @Override
             public void onPartitionsAssigned(Collection<TopicPartition> assigned) {}
           });
+      // Read here, before the follower may wake the request consumer: a wakeup is only caught
+      // around polls.
+      requestPartitions = requests.partitionsFor(Topics.REQUESTS, Duration.ofSeconds(30)).size();
+      // From here on the follower thread owns the followed consumer.
+      follower.start();
       ready.countDown();
       while (running) {
-        step();
+        try {
+          step();
+        } catch (WakeupException e) {
+          // The follower handed over records (or close() asked us to stop): look again.
+        }
       }
     } catch (WakeupException e) {
-      // close() asked us to stop.
+      // close() asked us to stop during the replay.
     } catch (RuntimeException e) {
       failure = e;
       log.error("scheduler stopped", e);
     } finally {
+      running = false;
       ready.countDown();
       // A clean stop hands the partitions over at once (a static member would otherwise keep them
       // until its session expires).
       requests.close(
           CloseOptions.timeout(Duration.ofSeconds(2))
               .withGroupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
-      followed.close(CloseOptions.timeout(Duration.ofSeconds(2)));
+      if (follower.isAlive()) {
+        followed.wakeup();
+        joinQuietly(follower);
+      } else {
+        followed.close(CloseOptions.timeout(Duration.ofSeconds(2)));
+      }
       producer.close(Duration.ofSeconds(2));
+    }
+  }
+
+  /**
+   * The follower thread: reads lumina.events and lumina.control as they arrive and hands each batch
+   * to the scheduling thread, waking it, so a RUNNING event frees its release slot (and a cancel
+   * drops its job) within one transaction's time instead of after the scheduler's next poll.
+   */
+  private void follow() {
+    try {
+      while (running) {
+        ConsumerRecords<String, byte[]> batch = followed.poll(FOLLOW_POLL);
+        if (!batch.isEmpty()) {
+          batch.forEach(followedRecords::add);
+          requests.wakeup();
+        }
+      }
+    } catch (WakeupException e) {
+      // close() asked us to stop.
+    } catch (RuntimeException e) {
+      failure = e;
+      log.error("scheduler stopped: cannot follow {} and {}", Topics.EVENTS, Topics.CONTROL, e);
+      running = false;
+      requests.wakeup();
+    } finally {
+      followed.close(CloseOptions.timeout(Duration.ofSeconds(2)));
+    }
+  }
+
+  private static void joinQuietly(Thread t) {
+    try {
+      t.join(10_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 
   private void step() {
     List<ProducerRecord<String, byte[]>> out = new ArrayList<>();
+    boolean deadLettered = false;
     replayDrops.forEach(d -> out.add(event(d)));
     replayDrops.clear();
-    for (ConsumerRecord<String, byte[]> r : followed.poll(Duration.ZERO)) {
+    for (ConsumerRecord<String, byte[]> r; (r = followedRecords.poll()) != null; ) {
       applyFollowed(r).forEach(d -> out.add(event(d)));
     }
-    for (ConsumerRecord<String, byte[]> r : requests.poll(REQUEST_POLL)) {
+    // Returns at once when the follower has handed over records since the drain above.
+    ConsumerRecords<String, byte[]> polled;
+    try {
+      polled = requests.poll(followedRecords.isEmpty() ? REQUEST_POLL : Duration.ZERO);
+    } catch (WakeupException e) {
+      if (!running) {
+        throw e;
+      }
+      polled = ConsumerRecords.empty();
+    }
+    for (ConsumerRecord<String, byte[]> r : polled) {
       PlacementQueue.Source source =
           new PlacementQueue.Source(r.topic(), r.partition(), r.offset());
       JobEnvelope env;
@@ -259,6 +344,7 @@ public final class SchedulerServer implements AutoCloseable {
       } catch (MalformedRecord e) {
         // The dead letter and the offset past it commit in the same transaction.
         out.add(DeadLetters.of(r, e.getMessage()));
+        deadLettered = true;
         queue.skip(source);
         warnMalformed(r, e.getMessage(), true);
         continue;
@@ -293,7 +379,13 @@ public final class SchedulerServer implements AutoCloseable {
       }
     }
     Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
-    for (Map.Entry<String, Long> e : queue.commitOffsets().entrySet()) {
+    // Request offsets ride along at most every OFFSETS_INTERVAL (and with every dead letter, so a
+    // restart does not dead-letter a record twice): a restarted scheduler re-reads the requests
+    // since, and the replayed events tell it which of them it already placed.
+    long nanos = System.nanoTime();
+    boolean offsetsDue = deadLettered || nanos - offsetsAtNanos >= OFFSETS_INTERVAL.toNanos();
+    for (Map.Entry<String, Long> e :
+        offsetsDue ? queue.commitOffsets().entrySet() : Set.<Map.Entry<String, Long>>of()) {
       if (!e.getValue().equals(committed.get(e.getKey()))) {
         int slash = e.getKey().lastIndexOf('/');
         offsets.put(
@@ -312,6 +404,9 @@ public final class SchedulerServer implements AutoCloseable {
       producer.sendOffsetsToTransaction(offsets, requests.groupMetadata());
     }
     producer.commitTransaction();
+    if (offsetsDue) {
+      offsetsAtNanos = nanos;
+    }
     tx.stop(metrics.transaction());
     offsets.forEach((tp, o) -> committed.put(tp.topic() + "/" + tp.partition(), o.offset()));
   }
@@ -320,9 +415,6 @@ public final class SchedulerServer implements AutoCloseable {
   private void reconcile(long now, List<ProducerRecord<String, byte[]>> out) {
     if (queue.awaitingRequests() == 0) {
       return;
-    }
-    if (requestPartitions == 0) {
-      requestPartitions = requests.partitionsFor(Topics.REQUESTS).size();
     }
     Set<TopicPartition> mine = requests.assignment();
     List<PlacementQueue.Dropped> drops = new ArrayList<>();
@@ -460,10 +552,7 @@ public final class SchedulerServer implements AutoCloseable {
     running = false;
     requests.wakeup();
     followed.wakeup();
-    try {
-      thread.join(10_000);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    joinQuietly(thread);
+    joinQuietly(follower);
   }
 }

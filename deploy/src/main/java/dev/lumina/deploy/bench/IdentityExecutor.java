@@ -26,10 +26,21 @@ final class IdentityExecutor implements JobExecutor {
               .decode(
                   "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptVAAAACklEQVR4nGNgAAAAAgABSK+kcQAAAABJRU5ErkJggg=="));
 
+  /**
+   * Jobs one identity worker runs at once: as many as a batching Flag-DiT worker takes by default,
+   * so the phase measures the path, not one job thread's round trips.
+   */
+  static final int CONCURRENT_JOBS = 8;
+
   private final ModelCard card;
 
   IdentityExecutor(ModelCard card) {
     this.card = card;
+  }
+
+  @Override
+  public int concurrentJobs() {
+    return CONCURRENT_JOBS;
   }
 
   @Override

@@ -15,6 +15,9 @@ import org.apache.kafka.common.serialization.StringSerializer;
 public final class Producers {
   private Producers() {}
 
+  /** {@code retry.backoff.ms} of transactional producers. */
+  static final int TRANSACTION_RETRY_BACKOFF_MS = 2;
+
   /**
    * An idempotent producer's properties: bootstrap servers, client id, {@code acks=all}, {@code
    * enable.idempotence=true}, {@code linger.ms=0}, and {@code delivery.timeout.ms} and {@code
@@ -33,11 +36,16 @@ public final class Producers {
 
   /**
    * A transactional producer's properties: bootstrap servers, {@code transactional.id}, {@code
-   * acks=all}, {@code enable.idempotence=true}, {@code linger.ms=0}; Kafka's default timeouts.
+   * acks=all}, {@code enable.idempotence=true}, {@code linger.ms=0}, {@code retry.backoff.ms} of
+   * {@value #TRANSACTION_RETRY_BACKOFF_MS} (back-to-back transactions); Kafka's default timeouts.
    */
   public static Properties transactional(String bootstrap, String transactionalId) {
     Properties p = common(bootstrap);
     p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
+    // A transaction begun while the previous one's commit markers are still being written is
+    // refused as CONCURRENT_TRANSACTIONS and retried after this backoff: Kafka's default (100 ms)
+    // would stall every back-to-back transaction that long.
+    p.put(ProducerConfig.RETRY_BACKOFF_MS_CONFIG, TRANSACTION_RETRY_BACKOFF_MS);
     return p;
   }
 

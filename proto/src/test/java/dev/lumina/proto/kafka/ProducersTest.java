@@ -37,6 +37,7 @@ class ProducersTest {
                 ProducerConfig.TRANSACTIONAL_ID_CONFIG, "lumina-scheduler-0",
                 ProducerConfig.ACKS_CONFIG, "all",
                 ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true",
-                ProducerConfig.LINGER_MS_CONFIG, "0"));
+                ProducerConfig.LINGER_MS_CONFIG, "0",
+                ProducerConfig.RETRY_BACKOFF_MS_CONFIG, Producers.TRANSACTION_RETRY_BACKOFF_MS));
   }
 }

@@ -2,6 +2,7 @@ package dev.lumina.worker;
 
 import dev.lumina.proto.cluster.v1.JobEvent;
 import dev.lumina.proto.v1.GenerationChunk;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * Where the runtime records job state: {@code lumina.events} and {@code lumina.dead-letter}.
@@ -20,12 +21,13 @@ interface JobEventSink extends AutoCloseable {
   void chunk(GenerationChunk chunk);
 
   /**
-   * Records a job's terminal event and returns once it is durable ({@code acks=all}).
+   * Sends a job's terminal event without waiting for it.
    *
-   * @throws EventPublishException when it could not be made durable (the job's offset must then not
-   *     be committed)
+   * @return completes once the event is durable ({@code acks=all}), within the sink's timeout, or
+   *     exceptionally with an {@link EventPublishException} when it could not be made durable (the
+   *     job's offset must then not be committed)
    */
-  void terminal(JobEvent event) throws EventPublishException;
+  CompletableFuture<Void> terminal(JobEvent event);
 
   /**
    * Copies a poison record to the dead-letter topic with its error, durably.

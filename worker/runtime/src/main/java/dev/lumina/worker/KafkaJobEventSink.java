@@ -9,6 +9,7 @@ import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -19,8 +20,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@link JobEventSink} on Kafka: idempotent producer with {@code acks=all}, key = job id; terminal
- * events and dead letters wait for the broker's acknowledgement (bounded). Thread-safe.
+ * {@link JobEventSink} on Kafka: idempotent producer with {@code acks=all}, key = job id; a
+ * terminal event's future completes on the broker's acknowledgement, dead letters wait for it (both
+ * bounded by the timeout). Thread-safe.
  */
 final class KafkaJobEventSink implements JobEventSink {
   private volatile KafkaClientMetrics clientMetrics;
@@ -79,8 +81,25 @@ final class KafkaJobEventSink implements JobEventSink {
   }
 
   @Override
-  public void terminal(JobEvent event) throws EventPublishException {
-    await(new ProducerRecord<>(Topics.EVENTS, event.getJobId(), event.toByteArray()));
+  public CompletableFuture<Void> terminal(JobEvent event) {
+    CompletableFuture<Void> durable = new CompletableFuture<>();
+    try {
+      // delivery.timeout.ms is the sink's timeout: the callback comes within it either way.
+      producer.send(
+          new ProducerRecord<>(Topics.EVENTS, event.getJobId(), event.toByteArray()),
+          (md, e) -> {
+            if (e == null) {
+              durable.complete(null);
+            } else {
+              durable.completeExceptionally(
+                  new EventPublishException("cannot write to " + Topics.EVENTS + ": " + e, e));
+            }
+          });
+    } catch (RuntimeException e) {
+      durable.completeExceptionally(
+          new EventPublishException("cannot write to " + Topics.EVENTS + ": " + e, e));
+    }
+    return durable;
   }
 
   @Override

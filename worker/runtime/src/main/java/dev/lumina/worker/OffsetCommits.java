@@ -1,5 +1,7 @@
 package dev.lumina.worker;
 
+import dev.lumina.proto.LogThrottle;
+import java.time.Duration;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.Map;
@@ -35,6 +37,7 @@ final class OffsetCommits {
   }
 
   private final Committer committer;
+  private final LogThrottle rebalanceLog = new LogThrottle(Duration.ofSeconds(5));
   private final Map<TopicPartition, Long> due = new HashMap<>();
 
   OffsetCommits(Committer committer) {
@@ -87,8 +90,15 @@ final class OffsetCommits {
     } catch (WakeupException | InterruptException e) {
       throw e;
     } catch (RebalanceInProgressException e) {
-      LOG.info(
-          "offsets {} wait for the rebalance in progress; committing after the next poll", due);
+      // Retried after every poll until the rebalance ends: one line per interval says it.
+      long suppressed = rebalanceLog.admit("rebalance");
+      if (suppressed >= 0) {
+        LOG.info(
+            "offsets {} wait for the rebalance in progress; committing after the next poll ({} more"
+                + " such waits not logged)",
+            due,
+            suppressed);
+      }
       return false;
     } catch (CommitFailedException e) {
       LOG.warn(

@@ -22,10 +22,12 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
@@ -37,24 +39,26 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The worker's Kafka loop on the work topics: a classic consumer group with manual commits, up to
- * {@link JobExecutor#concurrentJobs} jobs running at once (one by default), and every assigned
- * partition paused while there is no room for another — the loop keeps calling {@code poll()} (so
- * the worker stays in the group however long the jobs take) but receives no new record until one
- * has ended.
+ * {@link JobExecutor#concurrentJobs} jobs running at once (one by default), and up to one poll's
+ * worth of records fetched ahead — then every assigned partition is paused: the loop keeps calling
+ * {@code poll()} (so the worker stays in the group however long the jobs take) but receives no new
+ * record until one has started. A partition's next records wait for this worker whatever it does,
+ * so holding them early delays no one, and the next job starts the moment there is room.
  *
  * <p>Per record: parse the envelope (unreadable → dead letter), run the job on a job thread ({@link
  * JobRunner}) — when jobs run one at a time, together with the pending records right behind it that
  * the executor gives the same batch key; when several run at once, while the executor's cost budget
- * has room for it — publish the terminal events durably, and only then commit: a partition's offset
- * moves only past jobs that have all ended ({@link RunningOffsets}), whatever order they end in. If
- * a terminal event cannot be made durable the offset is not committed: the consumer seeks back and
- * the job runs again (jobs are idempotent by job id).
+ * has room for it — send the terminal events, and commit once they are durable: a partition's
+ * offset moves only past jobs whose terminal events are all acknowledged ({@link RunningOffsets}),
+ * whatever order they end in. The job thread does not wait for the acknowledgement: the next job
+ * runs meanwhile. If a terminal event cannot be made durable the offset is not committed: the
+ * consumer seeks back and the job runs again (jobs are idempotent by job id).
  *
  * <p>While jobs run the loop waits on them (at most {@code pollTimeout} between {@code poll()}s),
  * so a finished job is noticed, committed and followed by the next one at once, whatever the poll
- * timeout. Offsets go through {@link OffsetCommits}: a commit that meets a rebalance is retried
- * after the next poll, one refused because the partition moved is dropped; no commit failure ends
- * the loop.
+ * timeout. Offsets of every job that became durable in one turn of the loop go in one commit,
+ * through {@link OffsetCommits}: a commit that meets a rebalance is retried after the next poll,
+ * one refused because the partition moved is dropped; no commit failure ends the loop.
  *
  * <p>All consumer calls happen on the loop's own thread ({@link #run}); {@link #stop} may be called
  * from any thread.
@@ -75,14 +79,31 @@ final class WorkLoop implements Runnable {
   private final Deque<ConsumerRecord<String, byte[]>> pending = new ArrayDeque<>();
   private final OffsetCommits commits;
   private volatile boolean admitting = true;
+  private volatile boolean inPoll;
+  private final AtomicBoolean nudged = new AtomicBoolean();
   private volatile boolean stopped;
   private final List<Unit> running = new ArrayList<>();
   private final RunningOffsets offsets = new RunningOffsets();
   private final int maxRunning;
 
-  /** Jobs started together (one, or a batch) and the records they came from. */
+  /** Fetched records held before the partitions pause: one poll's worth, and room for a batch. */
+  private final int prefetch;
+
+  /**
+   * Jobs started together (one, or a batch) and the records they came from. {@code computed}
+   * completes when the job thread is done with them and their terminal events are sent, which frees
+   * their room for the next job; {@code durable} when those events are acknowledged, which lets
+   * their offsets be committed.
+   */
   private record Unit(
-      List<ConsumerRecord<String, byte[]>> records, CompletableFuture<Void> future, long cost) {}
+      List<ConsumerRecord<String, byte[]>> records,
+      CompletableFuture<?> computed,
+      CompletableFuture<Void> durable,
+      long cost) {
+    boolean computing() {
+      return !computed.isDone();
+    }
+  }
 
   WorkLoop(
       WorkerConfig config,
@@ -98,6 +119,7 @@ final class WorkLoop implements Runnable {
     this.cancels = cancels;
     this.jobThread = jobThread;
     this.maxRunning = Math.max(1, executor.concurrentJobs());
+    this.prefetch = Math.max(maxRunning, config.maxBatch());
     Properties p = new Properties();
     p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
     p.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
@@ -165,30 +187,79 @@ final class WorkLoop implements Runnable {
       return false;
     }
     Duration poll = config.pollTimeout();
-    if (!running.isEmpty()) {
+    if (admitting && computing() < maxRunning && !pending.isEmpty()) {
+      // A fetched job can start now: only pick up what has arrived.
+      poll = Duration.ZERO;
+    } else if (!running.isEmpty() && pending.size() >= prefetch) {
+      // Nothing to fetch (paused): wait for a job to free its room or become durable.
       awaitAny();
       poll = Duration.ZERO;
     }
-    for (ConsumerRecord<String, byte[]> r : consumer.poll(poll)) {
+    // Otherwise fetch ahead while jobs run; a job freeing its room or becoming durable ends the
+    // poll at once (nudge).
+    for (ConsumerRecord<String, byte[]> r : poll(poll)) {
       pending.add(r);
+    }
+    for (int i = running.size() - 1; i >= 0; i--) {
+      if (running.get(i).durable().isDone()) {
+        finish(running.remove(i));
+      }
     }
     if (!commits.isEmpty()) {
       commits.flush(consumer.assignment());
     }
-    for (int i = running.size() - 1; i >= 0; i--) {
-      if (running.get(i).future().isDone()) {
-        finish(running.remove(i));
-      }
-    }
-    while (admitting && running.size() < maxRunning && !pending.isEmpty() && startNext()) {
+    while (admitting && computing() < maxRunning && !pending.isEmpty() && startNext()) {
       // Started one; room for more?
     }
-    if (running.size() >= maxRunning || !pending.isEmpty()) {
+    // The next records of a partition wait for this worker whatever it does, so having them here
+    // early costs no one anything and lets the next job start the moment there is room.
+    if (pending.size() >= prefetch) {
       consumer.pause(consumer.assignment());
     } else {
       consumer.resume(consumer.paused());
     }
     return admitting || !running.isEmpty();
+  }
+
+  /**
+   * {@code consumer.poll}, cut short by {@link #nudge} (and by {@link #drain} and {@link #stop},
+   * whose flags the loop reads next): a nudge that comes before the poll makes it return at once.
+   */
+  private ConsumerRecords<String, byte[]> poll(Duration timeout) {
+    inPoll = true;
+    try {
+      return consumer.poll(nudged.getAndSet(false) ? Duration.ZERO : timeout);
+    } catch (WakeupException e) {
+      if (stopped) {
+        throw e;
+      }
+      return ConsumerRecords.empty();
+    } finally {
+      inPoll = false;
+    }
+  }
+
+  /**
+   * Called from a job thread or a producer callback when a unit freed its room or became durable:
+   * ends the loop's poll (or the next one) at once. Of the flag written here and the one the loop
+   * writes before polling, each side reads the other's after its own write, so no nudge is missed.
+   */
+  private void nudge() {
+    nudged.set(true);
+    if (inPoll) {
+      consumer.wakeup();
+    }
+  }
+
+  /** Units the job threads are still working on. */
+  private int computing() {
+    int n = 0;
+    for (Unit u : running) {
+      if (u.computing()) {
+        n++;
+      }
+    }
+    return n;
   }
 
   /**
@@ -207,12 +278,19 @@ final class WorkLoop implements Runnable {
   }
 
   /**
-   * Waits until one of the running jobs ends, at most the poll timeout (the loop then polls to stay
-   * in the group).
+   * Waits until one of the running jobs frees its room or becomes durable, at most the poll timeout
+   * (the loop then polls to stay in the group).
    */
   private void awaitAny() {
+    List<CompletableFuture<?>> any = new ArrayList<>();
+    for (Unit u : running) {
+      any.add(u.durable());
+      if (u.computing()) {
+        any.add(u.computed());
+      }
+    }
     try {
-      CompletableFuture.anyOf(running.stream().map(Unit::future).toArray(CompletableFuture[]::new))
+      CompletableFuture.anyOf(any.toArray(CompletableFuture[]::new))
           .get(config.pollTimeout().toMillis(), TimeUnit.MILLISECONDS);
     } catch (TimeoutException | ExecutionException | CancellationException e) {
       // Still running, or ended; finish reads the outcome.
@@ -236,8 +314,8 @@ final class WorkLoop implements Runnable {
     }
     long budget = executor.costBudget();
     long cost = budget > 0 ? executor.jobCost(first) : 0;
-    long used = running.stream().mapToLong(Unit::cost).sum();
-    if (!running.isEmpty() && budget > 0 && used + cost > budget) {
+    long used = running.stream().filter(Unit::computing).mapToLong(Unit::cost).sum();
+    if (computing() > 0 && budget > 0 && used + cost > budget) {
       return false;
     }
     pending.poll();
@@ -256,21 +334,23 @@ final class WorkLoop implements Runnable {
     List<CancelToken> tokens = new ArrayList<>();
     jobs.forEach(j -> tokens.add(cancels.register(j.getJobId())));
     records.forEach(offsets::started);
-    CompletableFuture<Void> future =
-        CompletableFuture.runAsync(
+    CompletableFuture<CompletableFuture<Void>> computed =
+        CompletableFuture.supplyAsync(
             () -> {
               try {
                 jobs.forEach(j -> events.running(runner.runningEvent(j)));
                 List<JobRunner.Outcome> outcomes = runner.runBatch(jobs, tokens);
+                List<CompletableFuture<Void>> terminals = new ArrayList<>();
                 for (int i = 0; i < outcomes.size(); i++) {
                   JobRunner.Outcome o = outcomes.get(i);
-                  events.terminal(o.terminal());
+                  terminals.add(events.terminal(o.terminal()));
                   if (o.deadLetterReason() != null) {
                     ConsumerRecord<String, byte[]> rec = records.get(i);
                     events.deadLetter(
                         rec.key(), rec.value(), rec.topic(), rec.offset(), o.deadLetterReason());
                   }
                 }
+                return CompletableFuture.allOf(terminals.toArray(CompletableFuture[]::new));
               } catch (EventPublishException e) {
                 throw new CompletionException(e);
               } finally {
@@ -278,7 +358,10 @@ final class WorkLoop implements Runnable {
               }
             },
             jobThread);
-    running.add(new Unit(records, future, cost));
+    CompletableFuture<Void> durable = computed.thenCompose(d -> d);
+    computed.whenComplete((v, e) -> nudge());
+    durable.whenComplete((v, e) -> nudge());
+    running.add(new Unit(records, computed, durable, cost));
     return true;
   }
 
@@ -312,14 +395,15 @@ final class WorkLoop implements Runnable {
 
   private void finish(Unit unit) {
     try {
-      unit.future().get();
+      unit.durable().get();
       for (ConsumerRecord<String, byte[]> r : unit.records()) {
         offsets.finished(r);
       }
+      // Committed once per turn of the loop, with every other unit that became durable.
       unit.records().stream()
           .map(r -> new TopicPartition(r.topic(), r.partition()))
           .distinct()
-          .forEach(tp -> commit(tp, offsets.committable(tp)));
+          .forEach(tp -> commits.add(tp, offsets.committable(tp)));
     } catch (ExecutionException e) {
       // A terminal event is not durable: leave the offsets and take the jobs again.
       Map<TopicPartition, Long> first = new HashMap<>();
@@ -383,7 +467,7 @@ final class WorkLoop implements Runnable {
 
     @Override
     public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-      if (running.size() >= maxRunning || !pending.isEmpty()) {
+      if (pending.size() >= prefetch) {
         consumer.pause(partitions);
       }
     }
