@@ -23,10 +23,11 @@ import java.util.TreeSet;
 
 /**
  * The scheduler's decisions, free of Kafka and clocks (time is an argument): a held queue ordered
- * by priority (9 first) then acceptance time, released to each work topic only while fewer than
- * {@code window} jobs wait there unstarted. So with a backlog, the backlog stays here and the
- * highest-priority job goes out next. Cancelled and expired jobs are dropped before they reach a
- * worker; every job id is handled once.
+ * by priority (9 first) then acceptance time, released to each work topic only while fewer jobs
+ * wait there unstarted than its window: {@code window}, or the slots of the workers serving the
+ * topic when they hold more ({@link WorkerSlots}), so every slot has its next job waiting and no
+ * more. So with a backlog, the backlog stays here and the highest-priority job goes out next.
+ * Cancelled and expired jobs are dropped before they reach a worker; every job id is handled once.
  *
  * <p>Not thread-safe: owned by the scheduler's single thread.
  */
@@ -45,6 +46,12 @@ final class PlacementQueue {
       return new Dropped(envelope, jobId, state, JobStates.code(state).name(), message);
     }
   }
+
+  /** How long a worker's slots count for a topic after it last started a job there. */
+  static final long WORKER_SLOTS_TTL_MS = 60_000;
+
+  /** Most slots one worker's announcement counts for. */
+  static final int MAX_WORKER_SLOTS = 1024;
 
   private static final Comparator<Held> ORDER =
       Comparator.<Held>comparingInt(h -> -h.envelope.getRequest().getPriority())
@@ -67,6 +74,7 @@ final class PlacementQueue {
 
   private final Tiers tiers;
   private final int window;
+  private final WorkerSlots slots = new WorkerSlots(WORKER_SLOTS_TTL_MS);
   private final long expiryGraceMs;
   private final double secondsPerTokenEval;
   private final TreeSet<Held> held = new TreeSet<>(ORDER);
@@ -160,12 +168,17 @@ final class PlacementQueue {
   }
 
   /** Releases held jobs, highest priority first, into every work topic with room in its window. */
-  List<Placement> release() {
+  List<Placement> release(long nowMs) {
+    if (held.isEmpty()) {
+      return List.of();
+    }
     Map<String, Integer> waiting = new HashMap<>();
     placed.values().forEach(p -> waiting.merge(p.workTopic(), 1, Integer::sum));
+    Map<String, Integer> windows = new HashMap<>();
     List<Placement> out = new ArrayList<>();
     for (Held h : List.copyOf(held)) {
-      if (waiting.getOrDefault(h.workTopic, 0) < window) {
+      int room = windows.computeIfAbsent(h.workTopic, t -> Math.max(window, slots.total(t, nowMs)));
+      if (waiting.getOrDefault(h.workTopic, 0) < room) {
         waiting.merge(h.workTopic, 1, Integer::sum);
         held.remove(h);
         heldById.remove(h.envelope.getJobId());
@@ -223,10 +236,18 @@ final class PlacementQueue {
 
   /**
    * Applies a {@code lumina.events} record: a started or ended job frees its place in the window; a
-   * placement (from this or an earlier scheduler) marks the job placed.
+   * placement (from this or an earlier scheduler) marks the job placed; a worker's RUNNING event
+   * counts its slots for the job's topic.
    */
-  void onEvent(JobEvent e) {
+  void onEvent(JobEvent e, long nowMs) {
     String id = e.getJobId();
+    if (e.getState() == JobState.RUNNING && placed.containsKey(id)) {
+      slots.seen(
+          placed.get(id).workTopic(),
+          e.getWorker(),
+          Math.min(MAX_WORKER_SLOTS, e.getWorkerSlots()),
+          nowMs);
+    }
     if (e.getState() == JobState.QUEUED) {
       if (e.getWorkTopic().isEmpty()) {
         if (e.hasEnvelope()

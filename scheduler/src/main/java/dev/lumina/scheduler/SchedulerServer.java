@@ -360,7 +360,7 @@ public final class SchedulerServer implements AutoCloseable {
               metrics.dropped(d.state());
               out.add(event(d));
             });
-    for (PlacementQueue.Placement p : queue.release()) {
+    for (PlacementQueue.Placement p : queue.release(now)) {
       metrics.placed(p.workTopic());
       out.add(
           new ProducerRecord<>(p.workTopic(), p.envelope().getJobId(), p.envelope().toByteArray()));
@@ -447,7 +447,7 @@ public final class SchedulerServer implements AutoCloseable {
         if (e.getJobId().isEmpty()) {
           warnMalformed(r, "a lumina.cluster.v1.JobEvent without job_id", false);
         } else {
-          queue.onEvent(e);
+          queue.onEvent(e, clock.millis());
         }
       } else {
         ControlMessage m = ControlMessage.parseFrom(r.value());

@@ -56,9 +56,76 @@ class PlacementQueueTest {
     wide.offer(job("xl", 5, 131_072, 3, 0), new PlacementQueue.Source("r", 0, 2));
     var drop = wide.offer(job("huge", 5, 131_073, 4, 0), new PlacementQueue.Source("r", 0, 3));
     assertThat(drop).get().satisfies(d -> assertThat(d.code()).isEqualTo("RESOURCE_EXHAUSTED"));
-    assertThat(wide.release())
+    assertThat(wide.release(0))
         .extracting(PlacementQueue.Placement::workTopic)
         .containsExactly("lumina.work.image.s", "lumina.work.image.m", "lumina.work.image.xl");
+  }
+
+  private static JobEvent startedBy(String id, String worker, int slots) {
+    return started(id).toBuilder().setWorker(worker).setWorkerSlots(slots).build();
+  }
+
+  @Test
+  void workersAnnouncingMoreSlotsThanTheWindowGetThatManyJobsWaiting() {
+    for (int i = 0; i < 12; i++) {
+      offer(job("j" + i, 5, 100, i, 0));
+    }
+    assertThat(ids(queue.release(0))).as("window 1 before any worker spoke").containsExactly("j0");
+    queue.onEvent(startedBy("j0", "w1", 3), 0);
+    assertThat(ids(queue.release(0))).containsExactly("j1", "j2", "j3");
+    queue.onEvent(startedBy("j1", "w2", 4), 10);
+    assertThat(ids(queue.release(10)))
+        .as("3 + 4 slots, j2 and j3 still unstarted")
+        .containsExactly("j4", "j5", "j6", "j7", "j8");
+    queue.onEvent(startedBy("j2", "w1", 3), 20);
+    assertThat(ids(queue.release(20))).containsExactly("j9");
+    assertThat(queue.release(20)).as("7 unstarted fill 3 + 4 slots").isEmpty();
+  }
+
+  @Test
+  void aSilentWorkersSlotsStopCountingAfterTheTtl() {
+    for (int i = 0; i < 12; i++) {
+      offer(job("j" + i, 5, 100, i, 0));
+    }
+    queue.release(0);
+    queue.onEvent(startedBy("j0", "w1", 8), 0);
+    assertThat(queue.release(0)).hasSize(8);
+    for (int i = 1; i <= 8; i++) {
+      queue.onEvent(started("j" + i), 1);
+    }
+    long late = PlacementQueue.WORKER_SLOTS_TTL_MS + 1;
+    assertThat(ids(queue.release(late))).as("back to the window of 1").containsExactly("j9");
+  }
+
+  @Test
+  void anAnnouncementCountsForTheTopicOfTheJobItStarted() {
+    PlacementQueue two = new PlacementQueue(Tiers.defaults(), 1, 0, 0);
+    two.offer(job("s1", 5, 100, 1, 0), new PlacementQueue.Source("r", 0, 0));
+    two.offer(job("s2", 5, 100, 2, 0), new PlacementQueue.Source("r", 0, 1));
+    two.offer(job("s3", 5, 100, 3, 0), new PlacementQueue.Source("r", 0, 2));
+    two.offer(job("m1", 5, 5000, 4, 0), new PlacementQueue.Source("r", 0, 3));
+    two.offer(job("m2", 5, 5000, 5, 0), new PlacementQueue.Source("r", 0, 4));
+    assertThat(ids(two.release(0))).containsExactly("s1", "m1");
+    two.onEvent(startedBy("s1", "w", 2), 0);
+    assertThat(ids(two.release(0))).as("image.s only").containsExactly("s2", "s3");
+  }
+
+  @Test
+  void oneWorkersSlotsAreCappedAndNonsenseIsIgnored() {
+    WorkerSlots slots = new WorkerSlots(100);
+    slots.seen("t", "", 5, 0);
+    slots.seen("t", "w", 0, 0);
+    assertThat(slots.total("t", 0)).isZero();
+    slots.seen("t", "w", 5, 0);
+    slots.seen("t", "w", 7, 50);
+    assertThat(slots.total("t", 100)).as("the latest announcement of w").isEqualTo(7);
+    assertThat(slots.total("t", 151)).isZero();
+    for (int i = 0; i < 12; i++) {
+      offer(job("j" + i, 5, 100, i, 0));
+    }
+    queue.release(0);
+    queue.onEvent(startedBy("j0", "w", Integer.MAX_VALUE), 0);
+    assertThat(queue.release(0)).as("all the held jobs, under the cap").hasSize(11);
   }
 
   @Test
@@ -66,25 +133,25 @@ class PlacementQueueTest {
     offer(job("a", 5, 100, 1, 0));
     offer(job("b", 5, 100, 2, 0));
     offer(job("c", 1, 100, 3, 0));
-    assertThat(ids(queue.release())).containsExactly("a");
+    assertThat(ids(queue.release(0))).containsExactly("a");
     offer(job("urgent", 9, 100, 4, 0));
-    assertThat(queue.release()).isEmpty();
-    queue.onEvent(started("a"));
-    assertThat(ids(queue.release())).containsExactly("urgent");
-    queue.onEvent(started("urgent"));
-    assertThat(ids(queue.release())).containsExactly("b");
-    queue.onEvent(started("b"));
-    assertThat(ids(queue.release())).containsExactly("c");
+    assertThat(queue.release(0)).isEmpty();
+    queue.onEvent(started("a"), 0);
+    assertThat(ids(queue.release(0))).containsExactly("urgent");
+    queue.onEvent(started("urgent"), 0);
+    assertThat(ids(queue.release(0))).containsExactly("b");
+    queue.onEvent(started("b"), 0);
+    assertThat(ids(queue.release(0))).containsExactly("c");
   }
 
   @Test
   void offsetsNeverPassAHeldJob() {
     offer(job("a", 5, 100, 1, 0));
     offer(job("b", 5, 100, 2, 0));
-    queue.release();
+    queue.release(0);
     assertThat(queue.commitOffsets()).containsEntry("lumina.requests/0", 1L);
-    queue.onEvent(started("a"));
-    queue.release();
+    queue.onEvent(started("a"), 0);
+    queue.release(0);
     assertThat(queue.commitOffsets()).containsEntry("lumina.requests/0", 2L);
   }
 
@@ -93,7 +160,7 @@ class PlacementQueueTest {
     offer(job("placed", 5, 100, 1, 0));
     offer(job("cancel-me", 5, 100, 2, 0));
     offer(job("expire-me", 5, 100, 3, 50));
-    assertThat(ids(queue.release())).containsExactly("placed");
+    assertThat(ids(queue.release(0))).containsExactly("placed");
     assertThat(queue.cancel("cancel-me"))
         .get()
         .satisfies(d -> assertThat(d.state()).isEqualTo(JobState.CANCELLED));
@@ -109,18 +176,18 @@ class PlacementQueueTest {
         queue.offer(
             job("later", 5, 100, 4, 0), new PlacementQueue.Source("lumina.requests", 0, offset++));
     assertThat(early).get().satisfies(d -> assertThat(d.state()).isEqualTo(JobState.CANCELLED));
-    queue.onEvent(started("placed"));
-    assertThat(queue.release()).isEmpty();
+    queue.onEvent(started("placed"), 0);
+    assertThat(queue.release(0)).isEmpty();
   }
 
   @Test
   void aJobSeenTwiceIsPlacedOnce() {
     offer(job("a", 5, 100, 1, 0));
     offer(job("a", 5, 100, 1, 0));
-    assertThat(ids(queue.release())).containsExactly("a");
-    queue.onEvent(started("a"));
+    assertThat(ids(queue.release(0))).containsExactly("a");
+    queue.onEvent(started("a"), 0);
     offer(job("a", 5, 100, 1, 0));
-    assertThat(queue.release()).isEmpty();
+    assertThat(queue.release(0)).isEmpty();
   }
 
   @Test
@@ -147,10 +214,10 @@ class PlacementQueueTest {
     offer(job("b", 5, 100, 2, 0));
     queue.skip(new PlacementQueue.Source("lumina.requests", 0, offset++));
     assertThat(queue.commitOffsets()).containsEntry("lumina.requests/0", 0L);
-    assertThat(ids(queue.release())).containsExactly("a");
+    assertThat(ids(queue.release(0))).containsExactly("a");
     assertThat(queue.commitOffsets()).containsEntry("lumina.requests/0", 2L);
-    queue.onEvent(started("a"));
-    assertThat(ids(queue.release())).containsExactly("b");
+    queue.onEvent(started("a"), 0);
+    assertThat(ids(queue.release(0))).containsExactly("b");
     assertThat(queue.commitOffsets()).containsEntry("lumina.requests/0", 4L);
   }
 }

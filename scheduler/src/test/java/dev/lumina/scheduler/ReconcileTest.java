@@ -49,22 +49,22 @@ class ReconcileTest {
 
   @Test
   void aQueuedJobWithoutItsRequestIsPlacedFromItsEventAfterTheGrace() {
-    queue.onEvent(queued("lost"));
+    queue.onEvent(queued("lost"), 0);
     assertThat(reconcile(1_000, true)).as("first seen waiting").isEmpty();
     assertThat(reconcile(1_000 + GRACE - 1, true)).as("within the grace").isEmpty();
     assertThat(reconcile(1_000 + GRACE, true)).containsExactly("lost");
-    assertThat(queue.release()).extracting(p -> p.envelope().getJobId()).containsExactly("lost");
+    assertThat(queue.release(0)).extracting(p -> p.envelope().getJobId()).containsExactly("lost");
     assertThat(queue.offer(job("lost"), new PlacementQueue.Source("lumina.requests", 0, 7)))
         .as("the request arriving late changes nothing")
         .isEmpty();
-    assertThat(queue.release()).isEmpty();
+    assertThat(queue.release(0)).isEmpty();
     assertThat(reconcile(1_000 + 3 * GRACE, true)).as("repaired once").isEmpty();
     assertThat(queue.commitOffsets()).containsEntry("lumina.requests/0", 8L);
   }
 
   @Test
   void onlyTheOwnerOfTheRequestPartitionRepairs() {
-    queue.onEvent(queued("lost"));
+    queue.onEvent(queued("lost"), 0);
     reconcile(0, false);
     assertThat(reconcile(2 * GRACE, false)).isEmpty();
     assertThat(queue.awaitingRequests()).isEqualTo(1);
@@ -73,13 +73,13 @@ class ReconcileTest {
 
   @Test
   void anArrivingRequestAPlacementOrAnEndClearsTheWait() {
-    queue.onEvent(queued("arrives"));
-    queue.onEvent(queued("placed-elsewhere"));
-    queue.onEvent(queued("ended"));
+    queue.onEvent(queued("arrives"), 0);
+    queue.onEvent(queued("placed-elsewhere"), 0);
+    queue.onEvent(queued("ended"), 0);
     queue.offer(job("arrives"), new PlacementQueue.Source("lumina.requests", 0, 0));
     queue.onEvent(
-        queued("placed-elsewhere").toBuilder().setWorkTopic("lumina.work.image.s").build());
-    queue.onEvent(JobEvent.newBuilder().setJobId("ended").setState(JobState.SUCCEEDED).build());
+        queued("placed-elsewhere").toBuilder().setWorkTopic("lumina.work.image.s").build(), 0);
+    queue.onEvent(JobEvent.newBuilder().setJobId("ended").setState(JobState.SUCCEEDED).build(), 0);
     reconcile(0, true);
     assertThat(reconcile(10 * GRACE, true)).isEmpty();
     assertThat(queue.awaitingRequests()).isZero();
@@ -87,13 +87,13 @@ class ReconcileTest {
 
   @Test
   void aJobCancelledWhileItsRequestWasMissingEndsCancelled() {
-    queue.onEvent(queued("lost"));
+    queue.onEvent(queued("lost"), 0);
     queue.cancel("lost");
     reconcile(0, true);
     assertThat(reconcile(GRACE, true)).containsExactly("lost");
     assertThat(drops)
         .singleElement()
         .satisfies(d -> assertThat(d.state()).isEqualTo(JobState.CANCELLED));
-    assertThat(queue.release()).isEmpty();
+    assertThat(queue.release(0)).isEmpty();
   }
 }

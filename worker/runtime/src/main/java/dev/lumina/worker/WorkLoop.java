@@ -301,6 +301,14 @@ final class WorkLoop implements Runnable {
   }
 
   /**
+   * Jobs this worker holds from its work topics at once, running plus fetched ahead: announced on
+   * its RUNNING events, so the scheduler keeps that many waiting on the topic.
+   */
+  int slots() {
+    return maxRunning + prefetch;
+  }
+
+  /**
    * Starts the next pending job (with the pending jobs behind it that share its batch key, when
    * jobs run one batch at a time); false when the cost budget has no room for it yet.
    */
@@ -338,7 +346,13 @@ final class WorkLoop implements Runnable {
         CompletableFuture.supplyAsync(
             () -> {
               try {
-                jobs.forEach(j -> events.running(runner.runningEvent(j)));
+                jobs.forEach(
+                    j ->
+                        events.running(
+                            runner.runningEvent(j).toBuilder()
+                                .setWorker(config.workerId())
+                                .setWorkerSlots(slots())
+                                .build()));
                 List<JobRunner.Outcome> outcomes = runner.runBatch(jobs, tokens);
                 List<CompletableFuture<Void>> terminals = new ArrayList<>();
                 for (int i = 0; i < outcomes.size(); i++) {
