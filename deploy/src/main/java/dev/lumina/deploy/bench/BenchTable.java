@@ -7,7 +7,7 @@ import java.util.Locale;
  * The printed form of a {@link ClusterBenchmark} run: one row per phase, then the goals. Stateless.
  */
 public final class BenchTable {
-  /** Goals for 2-step jobs on a 2-core machine. */
+  /** Goals for 2-step jobs on a 2-core machine; the jobs/s one is the capacity phase's. */
   public static final double GOAL_OVERHEAD_P50_MS = 10;
 
   public static final double GOAL_OVERHEAD_P99_MS = 30;
@@ -19,18 +19,12 @@ public final class BenchTable {
   private BenchTable() {}
 
   /**
-   * The table of {@code phases}; the goals compare the sequential phase's latencies and the
-   * saturated rate.
+   * The table of {@code phases}, with the path's floor measured in the same run (null when not
+   * measured); the goals compare the sequential phase's latencies with their targets and the floor,
+   * and the saturated phase's busy share. (The jobs/s goal is the capacity phase's, {@link
+   * CapacityRun.Result#describe}.)
    */
-  public static String format(List<PhaseResult> phases) {
-    return format(phases, null, 1);
-  }
-
-  /**
-   * The table, with the path's floor measured in the same run (null when not measured) and the
-   * number of workers the busy fraction is shared by.
-   */
-  public static String format(List<PhaseResult> phases, PathFloor floor, int workers) {
+  public static String format(List<PhaseResult> phases, PathFloor floor) {
     StringBuilder b = new StringBuilder();
     b.append(
         String.format(
@@ -81,15 +75,14 @@ public final class BenchTable {
       b.append(
           String.format(
               Locale.ROOT,
-              "%-11s first chunk %-17s busy %.2f (model+decode %.1f s of %.1f s wall, %d"
-                  + " worker%s)%n",
+              "%-11s first chunk %-17s busy %.2f (running model or decode %.1f s of %.1f s"
+                  + " wall; model+decode of the jobs summed %.1f s)%n",
               p.name(),
               pair(p.firstChunk()),
-              p.busyFraction(workers),
-              p.workerSeconds(),
+              p.busyFraction(),
+              p.busySeconds(),
               p.wallSeconds(),
-              workers,
-              workers == 1 ? "" : "s"));
+              p.workerSeconds()));
     }
     if (floor != null) {
       b.append(
@@ -141,15 +134,7 @@ public final class BenchTable {
               true));
     }
     if (sat != null) {
-      b.append(goal("busy (saturated)", sat.busyFraction(workers), GOAL_BUSY, "", false));
-      b.append(goal("jobs/s (saturated)", sat.jobsPerSecond(), GOAL_JOBS_PER_SECOND, "", false));
-      b.append(
-          goal(
-              "overhead p50 (saturated)",
-              sat.overhead().p50Ms(),
-              GOAL_OVERHEAD_P50_MS,
-              " ms",
-              true));
+      b.append(goal("busy (saturated)", sat.busyFraction(), GOAL_BUSY, "", false));
     }
     return b.toString();
   }

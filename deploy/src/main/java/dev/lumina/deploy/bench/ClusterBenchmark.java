@@ -190,7 +190,8 @@ public final class ClusterBenchmark {
                   t.getDecodeMs(),
                   t.getQueuedMs(),
                   t.getTotalMs(),
-                  first);
+                  first,
+                  t0 / 1e6 + t.getQueuedMs());
           while (it.hasNext()) {
             it.next();
           }

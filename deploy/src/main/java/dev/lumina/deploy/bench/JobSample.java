@@ -12,6 +12,8 @@ package dev.lumina.deploy.bench;
  *     the job up
  * @param workerTotalMs the gateway's accept time to the worker's end of the job ({@code total_ms})
  * @param firstChunkMs request sent to the first chunk from the worker (progress, usually)
+ * @param workerStartMs when the worker started the job, on the client's monotonic clock (ms): the
+ *     request's send time plus {@code queuedMs}, so the jobs of one run can be laid side by side
  */
 public record JobSample(
     double acceptedMs,
@@ -20,7 +22,8 @@ public record JobSample(
     long decodeMs,
     long queuedMs,
     long workerTotalMs,
-    double firstChunkMs) {
+    double firstChunkMs,
+    double workerStartMs) {
 
   public JobSample {
     if (acceptedMs < 0 || endToEndMs < acceptedMs) {

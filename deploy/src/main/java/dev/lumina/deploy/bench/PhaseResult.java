@@ -19,6 +19,8 @@ import java.util.List;
  * @param delivery end to end minus the worker's total ({@link JobSample#deliveryMs})
  * @param firstChunk time to the first chunk from the worker
  * @param workerSeconds the workers' model + decode seconds over the phase, summed
+ * @param busySeconds how long some job was in its model or decode: the union of the jobs'
+ *     model+decode intervals, so jobs that share forwards count once
  */
 public record PhaseResult(
     String name,
@@ -34,7 +36,8 @@ public record PhaseResult(
     LatencyStats inWorker,
     LatencyStats delivery,
     LatencyStats firstChunk,
-    double workerSeconds) {
+    double workerSeconds,
+    double busySeconds) {
 
   /** Summarises {@code samples} (the completed jobs). */
   public static PhaseResult of(
@@ -53,15 +56,42 @@ public record PhaseResult(
         LatencyStats.of(samples.stream().mapToDouble(JobSample::inWorkerMs).toArray()),
         LatencyStats.of(samples.stream().mapToDouble(JobSample::deliveryMs).toArray()),
         LatencyStats.of(samples.stream().mapToDouble(JobSample::firstChunkMs).toArray()),
-        samples.stream().mapToDouble(s -> s.modelMs() + s.decodeMs()).sum() / 1000.0);
+        samples.stream().mapToDouble(s -> s.modelMs() + s.decodeMs()).sum() / 1000.0,
+        busyMs(samples) / 1000.0);
+  }
+
+  /** Length of the union of the samples' [worker start, + model + decode] intervals. */
+  static double busyMs(List<JobSample> samples) {
+    List<JobSample> byStart =
+        samples.stream()
+            .sorted(java.util.Comparator.comparingDouble(JobSample::workerStartMs))
+            .toList();
+    double total = 0;
+    double from = 0;
+    double to = 0;
+    boolean open = false;
+    for (JobSample s : byStart) {
+      double start = s.workerStartMs();
+      double end = start + s.modelMs() + s.decodeMs();
+      if (!open || start > to) {
+        total += to - from;
+        from = start;
+        to = end;
+        open = true;
+      } else {
+        to = Math.max(to, end);
+      }
+    }
+    return total + (to - from);
   }
 
   /**
-   * Model + decode time ÷ wall time, per worker: how busy {@code workers} workers were (1 = never
-   * idle).
+   * The share of the wall time during which the worker ran some job's model or decode (1 = never
+   * idle; jobs batched together count once). With several workers, the share during which at least
+   * one of them did.
    */
-  public double busyFraction(int workers) {
-    return wallSeconds <= 0 ? 0 : workerSeconds / wallSeconds / Math.max(1, workers);
+  public double busyFraction() {
+    return wallSeconds <= 0 ? 0 : Math.min(1, busySeconds / wallSeconds);
   }
 
   /** Completed jobs per second over the phase. */

@@ -33,9 +33,9 @@ import picocli.CommandLine.Option;
 /**
  * {@code lumina bench cluster}: latency and rate of short jobs through the whole serving path.
  * Without {@code --server} it starts the cluster in this process (embedded broker, scheduler,
- * gateway and one worker on {@code --model}, or on the smallest random-weight model when none is
- * given); with it, it measures that gateway, over TLS with the flags of {@code lumina generate}.
- * Prints one row per phase and the goals.
+ * gateway and one worker batching as {@code lumina serve} does, on {@code --model} or on the
+ * smallest random-weight model when none is given); with it, it measures that gateway, over TLS
+ * with the flags of {@code lumina generate}. Prints one row per phase and the goals.
  */
 @Command(
     name = "cluster",
@@ -128,21 +128,8 @@ final class BenchClusterCommand implements Callable<Integer> {
               + "this is); the worker's own default (default: ${DEFAULT-VALUE}).")
   long workerPollMs;
 
-  @Option(
-      names = "--max-batch",
-      defaultValue = "" + WorkerConfig.DEFAULT_MAX_BATCH,
-      description =
-          "In-process worker: most jobs run together — same-shape batches, or with"
-              + " --batch-tokens jobs at any step (default: ${DEFAULT-VALUE}).")
-  int maxBatch;
-
-  @Option(
-      names = "--batch-tokens",
-      defaultValue = "0",
-      description =
-          "In-process worker: step-level continuous batching with this token budget per forward,"
-              + " up to --max-batch jobs; 0 = off (default: ${DEFAULT-VALUE}).")
-  long batchTokens;
+  /** The in-process worker's batching, with the defaults of {@code lumina serve}. */
+  @Mixin BatchingOptions batching;
 
   @Option(
       names = "--floor-rounds",
@@ -174,6 +161,7 @@ final class BenchClusterCommand implements Callable<Integer> {
     ClusterBenchmark.Settings settings;
     EmbeddedCluster.Tuning tuning;
     try {
+      batching.validate();
       settings =
           new ClusterBenchmark.Settings(
               warmup,
@@ -186,7 +174,10 @@ final class BenchClusterCommand implements Callable<Integer> {
               Duration.ofSeconds(jobTimeoutSeconds));
       tuning =
           new EmbeddedCluster.Tuning(
-              releaseWindow, Duration.ofMillis(workerPollMs), maxBatch, batchTokens);
+              releaseWindow,
+              Duration.ofMillis(workerPollMs),
+              batching.maxBatch,
+              batching.batchTokens);
     } catch (IllegalArgumentException e) {
       System.err.println("lumina bench cluster: " + e.getMessage());
       return 2;
@@ -233,8 +224,10 @@ final class BenchClusterCommand implements Callable<Integer> {
               + ", worker poll "
               + workerPollMs
               + " ms, max batch "
-              + maxBatch
-              + (batchTokens > 0 ? ", step batching " + batchTokens + " tokens" : ""));
+              + batching.maxBatch
+              + (batching.batchTokens > 0
+                  ? ", step batching " + batching.batchTokens + " tokens"
+                  : ""));
       String bootstrap = cluster.bootstrapServers();
       info = cluster.model();
       code =
@@ -320,7 +313,7 @@ final class BenchClusterCommand implements Callable<Integer> {
         floor = floorProbe.measure();
       }
       System.out.println();
-      System.out.print(BenchTable.format(phases, floor, 1));
+      System.out.print(BenchTable.format(phases, floor));
       return phases.stream().allMatch(p -> p.completed() > 0) ? 0 : 1;
     } catch (IllegalStateException e) {
       System.err.println("lumina bench cluster: " + e.getMessage());

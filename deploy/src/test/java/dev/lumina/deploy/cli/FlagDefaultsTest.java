@@ -51,6 +51,8 @@ class FlagDefaultsTest {
     new CommandLine(b).parseArgs();
     assertThat(b.releaseWindow).isEqualTo(SchedulerConfig.DEFAULT_RELEASE_WINDOW);
     assertThat(b.workerPollMs).isEqualTo(WorkerConfig.DEFAULT_POLL_TIMEOUT_MS);
-    assertThat(b.maxBatch).isEqualTo(WorkerConfig.DEFAULT_MAX_BATCH);
+    // The in-process worker batches as `lumina serve` does.
+    assertThat(b.batching.maxBatch).isEqualTo(BatchingOptions.DEFAULT_MAX_JOBS);
+    assertThat(b.batching.batchTokens).isEqualTo(BatchingOptions.DEFAULT_BATCH_TOKENS);
   }
 }

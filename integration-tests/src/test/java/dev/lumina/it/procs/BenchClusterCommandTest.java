@@ -56,7 +56,8 @@ class BenchClusterCommandTest {
         .containsPattern("sequential\\s+1\\s+4\\s+0 ")
         .containsPattern("saturated\\s+3\\s+6\\s+0 ")
         .contains("overhead p50 (sequential)")
-        .contains("jobs/s (saturated)")
+        .contains("busy (saturated)")
+        .contains("jobs/s (capacity)")
         .containsPattern(
             "floor \\(same broker, same process\\): kafka acks=all produce->consume"
                 + " [0-9.]+/[0-9.]+ ms")
