@@ -10,7 +10,8 @@ import java.time.Duration;
  *
  * @param kafkaBootstrap Kafka bootstrap servers, {@code host:port[,host:port]}
  * @param tiers worker tiers by token budget (configuration, e.g. {@code s=4224,m=16896,...})
- * @param releaseWindow most unstarted jobs per work topic; the rest wait here in priority order
+ * @param releaseWindow unstarted jobs per work topic (raised to the slots its workers announce);
+ *     the rest wait here in priority order
  * @param expiryGrace extra time before a job already on a work topic is expired (the worker itself
  *     skips a job past its deadline at start)
  * @param depthInterval how often queue depth is published to {@code lumina.queue-depth}

@@ -44,7 +44,8 @@ final class SchedulerCommand implements Callable<Integer> {
       paramLabel = "N",
       defaultValue = "${env:LUMINA_RELEASE_WINDOW:-" + SchedulerConfig.DEFAULT_RELEASE_WINDOW + "}",
       description =
-          "Most unstarted jobs per work topic; the backlog waits here by priority (default:"
+          "Unstarted jobs per work topic, raised to the slots the topic's workers announce on"
+              + " their RUNNING events; the backlog waits here by priority (default:"
               + " ${DEFAULT-VALUE}).")
   int releaseWindow;
 
