@@ -50,9 +50,6 @@ final class PlacementQueue {
   /** How long a worker's slots count for a topic after it last started a job there. */
   static final long WORKER_SLOTS_TTL_MS = 60_000;
 
-  /** Most slots one worker's announcement counts for. */
-  static final int MAX_WORKER_SLOTS = 1024;
-
   private static final Comparator<Held> ORDER =
       Comparator.<Held>comparingInt(h -> -h.envelope.getRequest().getPriority())
           .thenComparingLong(h -> h.envelope.getAcceptedAtMs())
@@ -241,12 +238,9 @@ final class PlacementQueue {
    */
   void onEvent(JobEvent e, long nowMs) {
     String id = e.getJobId();
-    if (e.getState() == JobState.RUNNING && placed.containsKey(id)) {
-      slots.seen(
-          placed.get(id).workTopic(),
-          e.getWorker(),
-          Math.min(MAX_WORKER_SLOTS, e.getWorkerSlots()),
-          nowMs);
+    Placement started = e.getState() == JobState.RUNNING ? placed.get(id) : null;
+    if (started != null) {
+      slots.seen(started.workTopic(), e.getWorker(), e.getWorkerSlots(), nowMs);
     }
     if (e.getState() == JobState.QUEUED) {
       if (e.getWorkTopic().isEmpty()) {

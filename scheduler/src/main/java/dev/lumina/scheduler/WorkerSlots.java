@@ -7,12 +7,15 @@ import java.util.Map;
 /**
  * The slots of the workers serving each work topic, as their RUNNING events announce them ({@code
  * JobEvent.worker_slots}): a worker counts for a topic from a job of that topic it started until
- * {@code ttlMs} after the last one, so a worker that left stops counting without anyone saying so.
- * Time is an argument.
+ * {@code ttlMs} after the last one, so a worker that left stops counting without anyone saying so;
+ * one announcement counts for at most {@link #MAX_SLOTS}. Time is an argument.
  *
  * <p>Not thread-safe: owned by the scheduler's single thread.
  */
 final class WorkerSlots {
+  /** Most slots one worker's announcement counts for. */
+  static final int MAX_SLOTS = 1024;
+
   private record Seen(int slots, long atMs) {}
 
   private final long ttlMs;
@@ -32,7 +35,9 @@ final class WorkerSlots {
     if (worker.isEmpty() || slots < 1) {
       return;
     }
-    byTopic.computeIfAbsent(topic, t -> new HashMap<>()).put(worker, new Seen(slots, nowMs));
+    byTopic
+        .computeIfAbsent(topic, t -> new HashMap<>())
+        .put(worker, new Seen(Math.min(MAX_SLOTS, slots), nowMs));
   }
 
   /** The slots of the workers seen on {@code topic} within the ttl; forgets the others. */
@@ -47,7 +52,7 @@ final class WorkerSlots {
       if (nowMs - s.atMs() > ttlMs) {
         it.remove();
       } else {
-        sum = (int) Math.min(Integer.MAX_VALUE, (long) sum + s.slots());
+        sum += s.slots();
       }
     }
     if (workers.isEmpty()) {

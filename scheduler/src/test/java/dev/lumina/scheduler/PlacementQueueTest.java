@@ -61,15 +61,20 @@ class PlacementQueueTest {
         .containsExactly("lumina.work.image.s", "lumina.work.image.m", "lumina.work.image.xl");
   }
 
+  /** Offers j0..j{n-1}, same priority and tier, in that order. */
+  private void offerJobs(int n) {
+    for (int i = 0; i < n; i++) {
+      offer(job("j" + i, 5, 100, i, 0));
+    }
+  }
+
   private static JobEvent startedBy(String id, String worker, int slots) {
     return started(id).toBuilder().setWorker(worker).setWorkerSlots(slots).build();
   }
 
   @Test
   void workersAnnouncingMoreSlotsThanTheWindowGetThatManyJobsWaiting() {
-    for (int i = 0; i < 12; i++) {
-      offer(job("j" + i, 5, 100, i, 0));
-    }
+    offerJobs(12);
     assertThat(ids(queue.release(0))).as("window 1 before any worker spoke").containsExactly("j0");
     queue.onEvent(startedBy("j0", "w1", 3), 0);
     assertThat(ids(queue.release(0))).containsExactly("j1", "j2", "j3");
@@ -84,9 +89,7 @@ class PlacementQueueTest {
 
   @Test
   void aSilentWorkersSlotsStopCountingAfterTheTtl() {
-    for (int i = 0; i < 12; i++) {
-      offer(job("j" + i, 5, 100, i, 0));
-    }
+    offerJobs(12);
     queue.release(0);
     queue.onEvent(startedBy("j0", "w1", 8), 0);
     assertThat(queue.release(0)).hasSize(8);
@@ -120,9 +123,10 @@ class PlacementQueueTest {
     slots.seen("t", "w", 7, 50);
     assertThat(slots.total("t", 100)).as("the latest announcement of w").isEqualTo(7);
     assertThat(slots.total("t", 151)).isZero();
-    for (int i = 0; i < 12; i++) {
-      offer(job("j" + i, 5, 100, i, 0));
-    }
+    slots.seen("t", "w", Integer.MAX_VALUE, 200);
+    slots.seen("t", "v", 3, 200);
+    assertThat(slots.total("t", 200)).isEqualTo(WorkerSlots.MAX_SLOTS + 3);
+    offerJobs(12);
     queue.release(0);
     queue.onEvent(startedBy("j0", "w", Integer.MAX_VALUE), 0);
     assertThat(queue.release(0)).as("all the held jobs, under the cap").hasSize(11);
