@@ -54,12 +54,18 @@ final class JobRunner {
     this.metrics = metrics;
   }
 
-  /** The RUNNING event of {@code job}, published before {@link #runBatch}. */
-  JobEvent runningEvent(JobEnvelope job) {
+  /**
+   * The RUNNING event of {@code job}, published before {@link #runBatch}, saying which worker runs
+   * it and how many jobs that worker holds at once.
+   */
+  JobEvent runningEvent(JobEnvelope job, String worker, int workerSlots) {
     long now = clock.millis();
     Job.Builder j = Jobs.base(job).setState(JobState.RUNNING);
     j.setTimings(Timings.newBuilder().setQueuedMs(Math.max(0, now - job.getAcceptedAtMs())));
-    return event(job, JobState.RUNNING, now, j.build(), List.of());
+    return event(job, JobState.RUNNING, now, j.build(), List.of())
+        .setWorker(worker)
+        .setWorkerSlots(workerSlots)
+        .build();
   }
 
   /** How a job ended, before it becomes a terminal event. */
@@ -193,10 +199,11 @@ final class JobRunner {
     }
     j.setState(state).setTimings(timings).setLastSeq(chunks.lastSeq());
     metrics.ended(state, code == Status.Code.OK ? result : null);
-    return new Outcome(event(job, state, ended, j.build(), durable(chunks.chunks())), deadLetter);
+    return new Outcome(
+        event(job, state, ended, j.build(), durable(chunks.chunks())).build(), deadLetter);
   }
 
-  private JobEvent event(
+  private JobEvent.Builder event(
       JobEnvelope env, JobState state, long at, Job job, List<GenerationChunk> chunks) {
     return JobEvent.newBuilder()
         .setJobId(env.getJobId())
@@ -205,8 +212,7 @@ final class JobRunner {
         .setAtMs(at)
         .setJob(job)
         .addAllChunks(chunks)
-        .setSource("worker")
-        .build();
+        .setSource("worker");
   }
 
   /**

@@ -347,12 +347,7 @@ final class WorkLoop implements Runnable {
             () -> {
               try {
                 jobs.forEach(
-                    j ->
-                        events.running(
-                            runner.runningEvent(j).toBuilder()
-                                .setWorker(config.workerId())
-                                .setWorkerSlots(slots())
-                                .build()));
+                    j -> events.running(runner.runningEvent(j, config.workerId(), slots())));
                 List<JobRunner.Outcome> outcomes = runner.runBatch(jobs, tokens);
                 List<CompletableFuture<Void>> terminals = new ArrayList<>();
                 for (int i = 0; i < outcomes.size(); i++) {
