@@ -75,14 +75,15 @@ public final class BenchTable {
       b.append(
           String.format(
               Locale.ROOT,
-              "%-11s first chunk %-17s busy %.2f (running model or decode %.1f s of %.1f s"
-                  + " wall; model+decode of the jobs summed %.1f s)%n",
+              "%-11s first chunk %-17s busy %.2f (running model or decode %.1f s of %.1f s wall;"
+                  + " model+decode of the jobs summed %.1f s); this JVM's JIT compiled %.1f s%n",
               p.name(),
               pair(p.firstChunk()),
               p.busyFraction(),
               p.busySeconds(),
               p.wallSeconds(),
-              p.workerSeconds()));
+              p.workerSeconds(),
+              p.jitSeconds()));
     }
     if (floor != null) {
       b.append(

@@ -13,9 +13,16 @@ import dev.lumina.scheduler.SchedulerServer;
 import dev.lumina.worker.WorkerConfig;
 import dev.lumina.worker.WorkerServer;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ConsumerGroupDescription;
+import org.apache.kafka.common.GroupState;
 
 /**
  * The cluster of the capacity phase, in this process: a broker, a scheduler, a gateway and {@code
@@ -77,10 +84,46 @@ public final class CapacityRun implements AutoCloseable {
               GrpcServerFactory.gatewayHost());
       rig.started.add(gateway);
       rig.gatewayPort = gateway.port();
+      awaitFormed(bootstrap, workers, Duration.ofSeconds(60));
       return rig;
     } catch (Exception | Error e) {
       rig.close();
       throw e;
+    }
+  }
+
+  /**
+   * Waits until the workers' consumer group is stable with {@code workers} members, each holding
+   * partitions: a worker joining later would pause the pool for a rebalance (up to a heartbeat
+   * interval, 3.3 s by default) inside the timed phase, which measures a formed cluster.
+   */
+  static void awaitFormed(String bootstrap, int workers, Duration timeout)
+      throws InterruptedException, ExecutionException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    try (Admin admin =
+        Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+      String state = "unknown";
+      while (System.nanoTime() < deadline) {
+        ConsumerGroupDescription g =
+            admin
+                .describeConsumerGroups(List.of(WorkerConfig.DEFAULT_GROUP_ID))
+                .describedGroups()
+                .get(WorkerConfig.DEFAULT_GROUP_ID)
+                .get();
+        long holding =
+            g.members().stream().filter(m -> !m.assignment().topicPartitions().isEmpty()).count();
+        if (g.groupState() == GroupState.STABLE && holding == workers) {
+          return;
+        }
+        state = g.groupState() + ", " + holding + " of " + workers + " workers holding partitions";
+        TimeUnit.MILLISECONDS.sleep(50);
+      }
+      throw new IllegalStateException(
+          "the capacity workers did not form a stable group within "
+              + timeout
+              + " ("
+              + state
+              + ")");
     }
   }
 

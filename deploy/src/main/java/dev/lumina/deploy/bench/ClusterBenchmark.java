@@ -129,6 +129,7 @@ public final class ClusterBenchmark {
               t.setDaemon(true);
               return t;
             });
+    long jitAtStart = Jit.compileMs();
     long start = System.nanoTime();
     try {
       for (int c = 0; c < clients; c++) {
@@ -148,7 +149,9 @@ public final class ClusterBenchmark {
       pool.shutdownNow();
     }
     double wall = (System.nanoTime() - start) / 1e9;
-    return PhaseResult.of(name, clients, List.copyOf(samples), failed.get(), wall);
+    long jitAtEnd = Jit.compileMs();
+    double jit = jitAtStart < 0 || jitAtEnd < 0 ? 0 : (jitAtEnd - jitAtStart) / 1000.0;
+    return PhaseResult.of(name, clients, List.copyOf(samples), failed.get(), wall, jit);
   }
 
   /** One job; empty when it did not complete. */

@@ -21,6 +21,7 @@ import java.util.List;
  * @param workerSeconds the workers' model + decode seconds over the phase, summed
  * @param busySeconds how long some job was in its model or decode: the union of the jobs'
  *     model+decode intervals, so jobs that share forwards count once
+ * @param jitSeconds how long the JIT compiled during the phase (on the CPUs the cluster shares)
  */
 public record PhaseResult(
     String name,
@@ -37,11 +38,17 @@ public record PhaseResult(
     LatencyStats delivery,
     LatencyStats firstChunk,
     double workerSeconds,
-    double busySeconds) {
+    double busySeconds,
+    double jitSeconds) {
 
   /** Summarises {@code samples} (the completed jobs). */
   public static PhaseResult of(
-      String name, int clients, List<JobSample> samples, int failed, double wallSeconds) {
+      String name,
+      int clients,
+      List<JobSample> samples,
+      int failed,
+      double wallSeconds,
+      double jitSeconds) {
     return new PhaseResult(
         name,
         clients,
@@ -57,7 +64,8 @@ public record PhaseResult(
         LatencyStats.of(samples.stream().mapToDouble(JobSample::deliveryMs).toArray()),
         LatencyStats.of(samples.stream().mapToDouble(JobSample::firstChunkMs).toArray()),
         samples.stream().mapToDouble(s -> s.modelMs() + s.decodeMs()).sum() / 1000.0,
-        busyMs(samples) / 1000.0);
+        busyMs(samples) / 1000.0,
+        jitSeconds);
   }
 
   /** Length of the union of the samples' [worker start, + model + decode] intervals. */

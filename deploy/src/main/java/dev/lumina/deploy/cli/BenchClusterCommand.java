@@ -3,6 +3,7 @@ package dev.lumina.deploy.cli;
 import dev.lumina.deploy.bench.BenchModelDir;
 import dev.lumina.deploy.bench.BenchTable;
 import dev.lumina.deploy.bench.ClusterBenchmark;
+import dev.lumina.deploy.bench.Jit;
 import dev.lumina.deploy.bench.PathFloor;
 import dev.lumina.deploy.bench.PhaseResult;
 import dev.lumina.deploy.cluster.EmbeddedCluster;
@@ -227,7 +228,9 @@ final class BenchClusterCommand implements Callable<Integer> {
               + batching.maxBatch
               + (batching.batchTokens > 0
                   ? ", step batching " + batching.batchTokens + " tokens"
-                  : ""));
+                  : "")
+              + "; JIT "
+              + Jit.describe());
       String bootstrap = cluster.bootstrapServers();
       info = cluster.model();
       code =
@@ -255,7 +258,7 @@ final class BenchClusterCommand implements Callable<Integer> {
             + capacityJobs
             + " jobs, "
             + capacityClients
-            + " clients, 2 workers whose model costs nothing");
+            + " clients, 2 workers whose model costs nothing (timed once both hold partitions)");
     try (var rig =
         dev.lumina.deploy.bench.CapacityRun.start(
             Files.createTempDirectory("lumina-bench-capacity-"),

@@ -24,7 +24,7 @@ class PhaseResultTest {
     // Three jobs batched over [0, 30], one alone later: 30 + 10 ms, not 75.
     List<JobSample> s = List.of(ran(0, 20), ran(50, 10), ran(5, 25), ran(10, 10));
     assertThat(PhaseResult.busyMs(s)).isCloseTo(40, within(1e-9));
-    PhaseResult p = PhaseResult.of("saturated", 4, s, 0, 0.08);
+    PhaseResult p = PhaseResult.of("saturated", 4, s, 0, 0.08, 0);
     assertThat(p.workerSeconds()).as("summed").isCloseTo(0.065, within(1e-9));
     assertThat(p.busyFraction()).isCloseTo(0.5, within(1e-9));
   }
@@ -32,6 +32,6 @@ class PhaseResultTest {
   @Test
   void noJobsNoBusyTime() {
     assertThat(PhaseResult.busyMs(List.of())).isZero();
-    assertThat(PhaseResult.of("x", 1, List.of(), 0, 0).busyFraction()).isZero();
+    assertThat(PhaseResult.of("x", 1, List.of(), 0, 0, 0).busyFraction()).isZero();
   }
 }

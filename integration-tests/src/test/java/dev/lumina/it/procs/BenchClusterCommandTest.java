@@ -63,6 +63,9 @@ class BenchClusterCommandTest {
                 + " [0-9.]+/[0-9.]+ ms")
         .contains("overhead p50 / floor p50")
         .containsPattern("saturated\\s+first chunk [0-9.]+/[0-9.]+ ms\\s+busy [0-9.]+")
+        .containsPattern("; JIT (tiered \\(C1 \\+ C2\\)|C1 only|C2 only)")
+        .containsPattern("sequential\\s+first chunk .* this JVM's JIT compiled [0-9.]+ s")
+        .contains("(timed once both hold partitions)")
         .contains("capacity    20 jobs in")
         .contains("20 completed once, 0 lost, 0 duplicated");
   }
