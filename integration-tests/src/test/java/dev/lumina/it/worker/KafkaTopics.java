@@ -43,6 +43,21 @@ final class KafkaTopics {
     return found;
   }
 
+  /** The RUNNING events of {@code jobId} on {@code lumina.events}, in order. */
+  static List<JobEvent> running(String bootstrap, String jobId)
+      throws InvalidProtocolBufferException {
+    List<JobEvent> found = new java.util.ArrayList<>();
+    for (ConsumerRecord<String, byte[]> r : readAll(bootstrap, Topics.EVENTS)) {
+      if (jobId.equals(r.key())) {
+        JobEvent e = JobEvent.parseFrom(r.value());
+        if (e.getState() == JobState.RUNNING) {
+          found.add(e);
+        }
+      }
+    }
+    return found;
+  }
+
   /** The offset {@code group} has committed on partition 0 of {@code topic} (0 when none). */
   static long committed(Admin admin, String group, String topic) throws Exception {
     OffsetAndMetadata m =

@@ -132,6 +132,15 @@ class WorkerRuntimeTest {
     CountDownLatch release = executor.holdAfterFirstStep("job-long");
     long offset = produceJob("job-long", "a red square");
     assertThat(executor.reachedStep1.get("job-long").await(30, TimeUnit.SECONDS)).isTrue();
+    // Its RUNNING event names the worker and the jobs it holds at once (the scheduler keeps that
+    // many waiting on the topic): one running plus maxBatch (4) fetched ahead.
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> !KafkaTopics.running(kafka.bootstrapServers(), "job-long").isEmpty());
+    JobEvent running = KafkaTopics.running(kafka.bootstrapServers(), "job-long").get(0);
+    assertThat(running.getWorker()).isEqualTo("it-worker-1");
+    assertThat(running.getWorkerSlots()).isEqualTo(5);
+    assertThat(running.getSource()).isEqualTo("worker");
 
     // Held for longer than max.poll.interval.ms: nothing committed, no terminal event.
     await()
