@@ -75,12 +75,14 @@ public final class BenchTable {
       b.append(
           String.format(
               Locale.ROOT,
-              "%-11s first chunk %-17s busy %.2f (running model or decode %.1f s of %.1f s wall;"
-                  + " model+decode of the jobs summed %.1f s); this JVM's JIT compiled %.1f s%n",
+              "%-11s first chunk %-17s busy %.2f (running model or decode %.2f s of the %.2f s from"
+                  + " the worker's first start to its last end; phase wall %.2f s; model+decode of"
+                  + " the jobs summed %.1f s); this JVM's JIT compiled %.1f s%n",
               p.name(),
               pair(p.firstChunk()),
               p.busyFraction(),
               p.busySeconds(),
+              p.spanSeconds(),
               p.wallSeconds(),
               p.workerSeconds(),
               p.jitSeconds()));

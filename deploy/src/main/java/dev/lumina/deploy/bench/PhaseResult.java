@@ -21,6 +21,9 @@ import java.util.List;
  * @param workerSeconds the workers' model + decode seconds over the phase, summed
  * @param busySeconds how long some job was in its model or decode: the union of the jobs'
  *     model+decode intervals, so jobs that share forwards count once
+ * @param spanSeconds from the first job's worker start to the last job's model+decode end: the time
+ *     the phase had work in the worker (the clients' ramp-up before it and the delivery of the last
+ *     result after it are not)
  * @param jitSeconds how long the JIT compiled during the phase (on the CPUs the cluster shares)
  */
 public record PhaseResult(
@@ -39,6 +42,7 @@ public record PhaseResult(
     LatencyStats firstChunk,
     double workerSeconds,
     double busySeconds,
+    double spanSeconds,
     double jitSeconds) {
 
   /** Summarises {@code samples} (the completed jobs). */
@@ -65,6 +69,7 @@ public record PhaseResult(
         LatencyStats.of(samples.stream().mapToDouble(JobSample::firstChunkMs).toArray()),
         samples.stream().mapToDouble(s -> s.modelMs() + s.decodeMs()).sum() / 1000.0,
         busyMs(samples) / 1000.0,
+        spanMs(samples) / 1000.0,
         jitSeconds);
   }
 
@@ -93,13 +98,24 @@ public record PhaseResult(
     return total + (to - from);
   }
 
+  /** From the earliest worker start to the latest model+decode end of the samples. */
+  static double spanMs(List<JobSample> samples) {
+    double from = Double.POSITIVE_INFINITY;
+    double to = Double.NEGATIVE_INFINITY;
+    for (JobSample s : samples) {
+      from = Math.min(from, s.workerStartMs());
+      to = Math.max(to, s.workerStartMs() + s.modelMs() + s.decodeMs());
+    }
+    return samples.isEmpty() ? 0 : to - from;
+  }
+
   /**
-   * The share of the wall time during which the worker ran some job's model or decode (1 = never
-   * idle; jobs batched together count once). With several workers, the share during which at least
-   * one of them did.
+   * The share of the worker's span ({@link #spanSeconds}) during which it ran some job's model or
+   * decode (1 = never idle between its first start and its last end; jobs batched together count
+   * once). With several workers, the share during which at least one of them did.
    */
   public double busyFraction() {
-    return wallSeconds <= 0 ? 0 : Math.min(1, busySeconds / wallSeconds);
+    return spanSeconds <= 0 ? 0 : Math.min(1, busySeconds / spanSeconds);
   }
 
   /** Completed jobs per second over the phase. */

@@ -26,7 +26,18 @@ class PhaseResultTest {
     assertThat(PhaseResult.busyMs(s)).isCloseTo(40, within(1e-9));
     PhaseResult p = PhaseResult.of("saturated", 4, s, 0, 0.08, 0);
     assertThat(p.workerSeconds()).as("summed").isCloseTo(0.065, within(1e-9));
-    assertThat(p.busyFraction()).isCloseTo(0.5, within(1e-9));
+    // Busy over the worker's span, [0, 60] ms: 40 of 60.
+    assertThat(p.spanSeconds()).isCloseTo(0.06, within(1e-9));
+    assertThat(p.busyFraction()).isCloseTo(40.0 / 60, within(1e-9));
+  }
+
+  @Test
+  void theWaitBeforeTheFirstStartIsNotIdleButAGapBetweenJobsIs() {
+    // The first job starts 500 ms into the phase; a 10 ms gap between the two jobs.
+    List<JobSample> s = List.of(ran(500, 20), ran(530, 20));
+    PhaseResult p = PhaseResult.of("saturated", 2, s, 0, 1.0, 0);
+    assertThat(p.spanSeconds()).isCloseTo(0.05, within(1e-9));
+    assertThat(p.busyFraction()).isCloseTo(40.0 / 50, within(1e-9));
   }
 
   @Test
