@@ -94,8 +94,9 @@ public final class CapacityRun implements AutoCloseable {
 
   /**
    * Waits until the workers' consumer group is stable with {@code workers} members, each holding
-   * partitions: a worker joining later would pause the pool for a rebalance (up to a heartbeat
-   * interval, 3.3 s by default) inside the timed phase, which measures a formed cluster.
+   * partitions: a worker joining later would pause the pool for a rebalance (about one heartbeat
+   * interval, {@code WorkerConfig.HEARTBEAT_INTERVAL}) inside the timed phase, which measures a
+   * formed cluster.
    */
   static void awaitFormed(String bootstrap, int workers, Duration timeout)
       throws InterruptedException, ExecutionException {

@@ -134,7 +134,7 @@ final class WorkerCommand implements Callable<Integer> {
               + "}",
       description =
           "Kafka session timeout: how soon a dead worker's unfinished jobs move to another worker; "
-              + "6..1800, heartbeats every third of it (default: ${DEFAULT-VALUE}).")
+              + "6..1800; heartbeats go every second (default: ${DEFAULT-VALUE}).")
   long sessionTimeoutSeconds;
 
   @Override

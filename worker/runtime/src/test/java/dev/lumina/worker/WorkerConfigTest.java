@@ -27,6 +27,21 @@ class WorkerConfigTest {
   }
 
   @Test
+  void heartbeatsGoEverySecondWithinAThirdOfTheSession() {
+    WorkerConfig c = WorkerConfig.builder("127.0.0.1:9092", TOPICS, "w1").build();
+    // The default 10 s session would give 3.3 s: a joining worker stalled the pool that long.
+    assertThat(c.heartbeatInterval()).isEqualTo(Duration.ofSeconds(1));
+    assertThat(c.toBuilder().sessionTimeout(Duration.ofMinutes(30)).build().heartbeatInterval())
+        .isEqualTo(WorkerConfig.HEARTBEAT_INTERVAL);
+    assertThat(
+            c.toBuilder()
+                .sessionTimeout(WorkerConfig.MIN_SESSION_TIMEOUT)
+                .build()
+                .heartbeatInterval())
+        .isLessThanOrEqualTo(WorkerConfig.MIN_SESSION_TIMEOUT.dividedBy(3));
+  }
+
+  @Test
   void toBuilderKeepsEveryValueAndChangesOnlyWhatIsSet() {
     WorkerConfig a =
         WorkerConfig.builder("b:1", TOPICS, "w1")
