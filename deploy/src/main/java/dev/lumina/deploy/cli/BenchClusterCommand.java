@@ -6,6 +6,8 @@ import dev.lumina.deploy.bench.ClusterBenchmark;
 import dev.lumina.deploy.bench.Jit;
 import dev.lumina.deploy.bench.PathFloor;
 import dev.lumina.deploy.bench.PhaseResult;
+import dev.lumina.deploy.cluster.ClusterSettings;
+import dev.lumina.deploy.cluster.ClusterTuning;
 import dev.lumina.deploy.cluster.EmbeddedCluster;
 import dev.lumina.deploy.tls.ClientTls;
 import dev.lumina.deploy.tls.TlsFileException;
@@ -160,7 +162,7 @@ final class BenchClusterCommand implements Callable<Integer> {
   @Override
   public Integer call() throws InterruptedException {
     ClusterBenchmark.Settings settings;
-    EmbeddedCluster.Tuning tuning;
+    ClusterTuning tuning;
     try {
       batching.validate();
       settings =
@@ -174,7 +176,7 @@ final class BenchClusterCommand implements Callable<Integer> {
               steps,
               Duration.ofSeconds(jobTimeoutSeconds));
       tuning =
-          new EmbeddedCluster.Tuning(
+          new ClusterTuning(
               releaseWindow,
               Duration.ofMillis(workerPollMs),
               batching.maxBatch,
@@ -205,7 +207,7 @@ final class BenchClusterCommand implements Callable<Integer> {
       Path dir = model != null ? model : BenchModelDir.write(data.resolve("model"));
       cluster =
           EmbeddedCluster.start(
-              EmbeddedCluster.Settings.ephemeral(dir, data, "bench", tuning),
+              ClusterSettings.ephemeral(dir, data, "bench", tuning),
               new PrintWriter(System.err, true, StandardCharsets.UTF_8));
     } catch (IOException
         | IllegalArgumentException

@@ -2,6 +2,7 @@ package dev.lumina.deploy.cli;
 
 import dev.lumina.deploy.client.GenerateClient;
 import dev.lumina.deploy.client.GenerateOptions;
+import dev.lumina.deploy.cluster.ClusterSettings;
 import dev.lumina.deploy.cluster.EmbeddedCluster;
 import dev.lumina.deploy.demo.QuietLogs;
 import dev.lumina.deploy.demo.ShippedModel;
@@ -94,8 +95,7 @@ final class DemoCommand implements Callable<Integer> {
       EmbeddedCluster cluster;
       try {
         cluster =
-            EmbeddedCluster.start(
-                EmbeddedCluster.Settings.ephemeral(modelDir, data.path(), "demo"), err);
+            EmbeddedCluster.start(ClusterSettings.ephemeral(modelDir, data.path(), "demo"), err);
       } catch (EmbeddedCluster.ModelLoadException e) {
         err.println("lumina demo: --model " + e.getMessage());
         return 2;

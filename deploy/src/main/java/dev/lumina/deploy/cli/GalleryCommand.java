@@ -2,6 +2,7 @@ package dev.lumina.deploy.cli;
 
 import dev.lumina.deploy.client.GenerateClient;
 import dev.lumina.deploy.client.GenerateResult;
+import dev.lumina.deploy.cluster.ClusterSettings;
 import dev.lumina.deploy.cluster.EmbeddedCluster;
 import dev.lumina.deploy.demo.GalleryPage;
 import dev.lumina.deploy.demo.GalleryRow;
@@ -94,8 +95,7 @@ final class GalleryCommand implements Callable<Integer> {
       EmbeddedCluster cluster;
       try {
         cluster =
-            EmbeddedCluster.start(
-                EmbeddedCluster.Settings.ephemeral(modelDir, data.path(), "gallery"), err);
+            EmbeddedCluster.start(ClusterSettings.ephemeral(modelDir, data.path(), "gallery"), err);
       } catch (EmbeddedCluster.ModelLoadException e) {
         err.println("lumina gallery: --model " + e.getMessage());
         return 2;

@@ -1,5 +1,7 @@
 package dev.lumina.deploy.cli;
 
+import dev.lumina.deploy.cluster.ClusterSettings;
+import dev.lumina.deploy.cluster.ClusterTuning;
 import dev.lumina.deploy.cluster.EmbeddedCluster;
 import dev.lumina.deploy.demo.ShippedModel;
 import dev.lumina.deploy.kafka.EmbeddedKafkaConfig;
@@ -149,14 +151,14 @@ final class ServeCommand implements Callable<Integer> {
       System.err.println("lumina serve: " + e.getMessage());
       return 2;
     }
-    EmbeddedCluster.Settings settings;
+    ClusterSettings settings;
     Optional<ShardGroup> shards;
     try {
       engine.apply();
       shards = parallel.group();
       boolean fallback = kafkaPort == null;
       settings =
-          new EmbeddedCluster.Settings(
+          new ClusterSettings(
               model.layoutOrShipped(),
               dataDir,
               host,
@@ -166,8 +168,7 @@ final class ServeCommand implements Callable<Integer> {
               fallback,
               Tiers.parse(tiers),
               "serve",
-              EmbeddedCluster.Tuning.DEFAULTS.withStepBatching(
-                  batching.maxBatch, batching.batchTokens),
+              ClusterTuning.DEFAULTS.withStepBatching(batching.maxBatch, batching.batchTokens),
               keys,
               metricsPort == 0 ? OptionalInt.empty() : OptionalInt.of(metricsPort));
       if (httpPort != 0) {

@@ -11,11 +11,8 @@ import dev.lumina.deploy.metrics.ManagementServer;
 import dev.lumina.deploy.tls.ServerTls;
 import dev.lumina.engine.ModelLayout;
 import dev.lumina.engine.ShardGroup;
-import dev.lumina.gateway.ApiKeys;
 import dev.lumina.gateway.GatewayConfig;
 import dev.lumina.gateway.GatewayServer;
-import dev.lumina.gateway.Quotas;
-import dev.lumina.proto.Tiers;
 import dev.lumina.proto.Topics;
 import dev.lumina.proto.v1.ModelInfo;
 import dev.lumina.scheduler.SchedulerConfig;
@@ -29,20 +26,18 @@ import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.OptionalInt;
 
 /**
  * The whole cluster in this JVM, as {@code lumina serve}, {@code lumina demo} and {@code lumina
  * bench cluster} run it: an embedded single-node Kafka broker, the scheduler, one gateway and one
- * worker serving every tier of the model's modalities. Data lives under {@link Settings#dataDir}:
- * the broker's log in {@code kafka/}, the worker's artifacts in {@code artifacts/}.
+ * worker serving every tier of the model's modalities. Data lives under {@link
+ * ClusterSettings#dataDir}: the broker's log in {@code kafka/}, the worker's artifacts in {@code
+ * artifacts/}.
  *
  * <p>{@link #close} stops the worker first (it finishes its running job and streams the result
  * through the still-open gateway; jobs accepted meanwhile stay durable in the broker), then the
@@ -50,284 +45,6 @@ import java.util.OptionalInt;
  * shutdown hook while another thread waits; it is idempotent.
  */
 public final class EmbeddedCluster implements AutoCloseable {
-
-  /**
-   * Where and how the cluster runs.
-   *
-   * @param model where the parts of the model the worker serves are
-   * @param dataDir broker data ({@code kafka/}) and artifacts ({@code artifacts/}) live here
-   * @param host address the broker and the gateway bind to (and the broker advertises)
-   * @param gatewayPort public gRPC port, 0 = any free port
-   * @param chunkSinkPort internal ChunkSink port, 0 = any free port
-   * @param kafkaPort broker client port, 0 = any free port
-   * @param kafkaPortFallback when {@code kafkaPort} is taken, use a free port instead (and say so)
-   * @param tiers worker tiers, smallest first
-   * @param name names the worker and the model card's announcer, e.g. {@code "serve"}
-   * @param tuning the knobs that trade CPU for latency
-   * @param apiKeys who may call the gateway ({@link ApiKeys#anonymous()}: everyone, as tenant
-   *     {@code default})
-   * @param metricsPort the management port ({@code /metrics}, {@code /healthz}, {@code /readyz})
-   *     for all roles; empty = none, 0 = a free port
-   * @param httpPort the gateway's HTTP front (OpenAI-compatible API and playground); empty = off, 0
-   *     = a free port
-   * @param tls the public port's TLS (empty = plaintext); when set, the ChunkSink port speaks TLS
-   *     too, with this certificate, and admits only the embedded worker, which presents the same
-   *     certificate and trusts only it (the client CA, if any, applies to the public port alone)
-   */
-  public record Settings(
-      ModelLayout model,
-      Path dataDir,
-      String host,
-      int gatewayPort,
-      int chunkSinkPort,
-      int kafkaPort,
-      boolean kafkaPortFallback,
-      Tiers tiers,
-      String name,
-      Tuning tuning,
-      ApiKeys apiKeys,
-      OptionalInt metricsPort,
-      OptionalInt httpPort,
-      Optional<ServerTls> tls,
-      Quotas quotas) {
-    public Settings {
-      Objects.requireNonNull(tls, "tls");
-      Objects.requireNonNull(quotas, "quotas");
-      Objects.requireNonNull(tuning, "tuning");
-      Objects.requireNonNull(httpPort, "httpPort");
-      if (httpPort.isPresent()) {
-        checkPort("httpPort", httpPort.getAsInt());
-      }
-      Objects.requireNonNull(apiKeys, "apiKeys");
-      Objects.requireNonNull(metricsPort, "metricsPort");
-      if (metricsPort.isPresent()) {
-        checkPort("metricsPort", metricsPort.getAsInt());
-      }
-      Objects.requireNonNull(model, "model");
-      Objects.requireNonNull(dataDir, "dataDir");
-      Objects.requireNonNull(host, "host");
-      Objects.requireNonNull(tiers, "tiers");
-      Objects.requireNonNull(name, "name");
-      checkPort("gatewayPort", gatewayPort);
-      checkPort("chunkSinkPort", chunkSinkPort);
-      checkPort("kafkaPort", kafkaPort);
-      if (name.isBlank()) {
-        throw new IllegalArgumentException("name must not be blank");
-      }
-    }
-
-    /** Settings without the HTTP front. */
-    public Settings(
-        ModelLayout model,
-        Path dataDir,
-        String host,
-        int gatewayPort,
-        int chunkSinkPort,
-        int kafkaPort,
-        boolean kafkaPortFallback,
-        Tiers tiers,
-        String name,
-        Tuning tuning,
-        ApiKeys apiKeys,
-        OptionalInt metricsPort) {
-      this(
-          model,
-          dataDir,
-          host,
-          gatewayPort,
-          chunkSinkPort,
-          kafkaPort,
-          kafkaPortFallback,
-          tiers,
-          name,
-          tuning,
-          apiKeys,
-          metricsPort,
-          OptionalInt.empty(),
-          Optional.empty(),
-          Quotas.none());
-    }
-
-    /** Settings whose gateway lets every caller in as tenant {@code default}. */
-    public Settings(
-        ModelLayout model,
-        Path dataDir,
-        String host,
-        int gatewayPort,
-        int chunkSinkPort,
-        int kafkaPort,
-        boolean kafkaPortFallback,
-        Tiers tiers,
-        String name,
-        Tuning tuning) {
-      this(
-          model,
-          dataDir,
-          host,
-          gatewayPort,
-          chunkSinkPort,
-          kafkaPort,
-          kafkaPortFallback,
-          tiers,
-          name,
-          tuning,
-          ApiKeys.anonymous(),
-          OptionalInt.empty());
-    }
-
-    /**
-     * Loopback, free ports everywhere, the default tiers: a cluster that never collides with
-     * another.
-     */
-    public static Settings ephemeral(Path modelDir, Path dataDir, String name) {
-      return ephemeral(modelDir, dataDir, name, Tuning.DEFAULTS);
-    }
-
-    /** {@link #ephemeral(Path, Path, String)} with other tuning. */
-    public static Settings ephemeral(Path modelDir, Path dataDir, String name, Tuning tuning) {
-      return ephemeral(ModelLayout.of(modelDir), dataDir, name, tuning);
-    }
-
-    /** {@link #ephemeral(Path, Path, String)} for a model whose parts may be in several folders. */
-    public static Settings ephemeral(ModelLayout model, Path dataDir, String name) {
-      return ephemeral(model, dataDir, name, Tuning.DEFAULTS);
-    }
-
-    private static Settings ephemeral(ModelLayout model, Path dataDir, String name, Tuning tuning) {
-      return new Settings(
-          model,
-          dataDir,
-          "127.0.0.1",
-          0,
-          0,
-          0,
-          false,
-          Tiers.parse(Tiers.DEFAULT_SPEC),
-          name,
-          tuning,
-          ApiKeys.anonymous(),
-          OptionalInt.empty());
-    }
-
-    /** These settings with a management port for all roles (0 = a free port). */
-    public Settings withMetricsPort(int port) {
-      return new Settings(
-          model,
-          dataDir,
-          host,
-          gatewayPort,
-          chunkSinkPort,
-          kafkaPort,
-          kafkaPortFallback,
-          tiers,
-          name,
-          tuning,
-          apiKeys,
-          OptionalInt.of(port),
-          httpPort,
-          tls,
-          quotas);
-    }
-
-    /** These settings with the gateway's HTTP front on {@code port} (0 = a free port). */
-    public Settings withHttpPort(int port) {
-      return new Settings(
-          model,
-          dataDir,
-          host,
-          gatewayPort,
-          chunkSinkPort,
-          kafkaPort,
-          kafkaPortFallback,
-          tiers,
-          name,
-          tuning,
-          apiKeys,
-          metricsPort,
-          OptionalInt.of(port),
-          tls,
-          quotas);
-    }
-
-    /** These settings with TLS on the public and ChunkSink ports (see {@link #tls}). */
-    public Settings withTls(ServerTls serverTls) {
-      return new Settings(
-          model,
-          dataDir,
-          host,
-          gatewayPort,
-          chunkSinkPort,
-          kafkaPort,
-          kafkaPortFallback,
-          tiers,
-          name,
-          tuning,
-          apiKeys,
-          metricsPort,
-          httpPort,
-          Optional.of(serverTls),
-          quotas);
-    }
-
-    /** These settings with the gateway enforcing {@code q}. */
-    public Settings withQuotas(Quotas q) {
-      return new Settings(
-          model,
-          dataDir,
-          host,
-          gatewayPort,
-          chunkSinkPort,
-          kafkaPort,
-          kafkaPortFallback,
-          tiers,
-          name,
-          tuning,
-          apiKeys,
-          metricsPort,
-          httpPort,
-          tls,
-          q);
-    }
-
-    private static void checkPort(String field, int port) {
-      if (port < 0 || port > 65_535) {
-        throw new IllegalArgumentException(
-            field + " must be 0 (free port) or 1..65535, got " + port);
-      }
-    }
-  }
-
-  /**
-   * Settings that trade CPU for latency, passed through the roles' own configs; the defaults are
-   * theirs.
-   *
-   * @param releaseWindow the scheduler's most unstarted jobs per work topic
-   * @param workerPoll the worker's longest {@code poll()} while idle
-   * @param maxBatch most jobs the worker runs together (same-shape batches, or with {@code
-   *     batchTokens} jobs at any step)
-   * @param batchTokens the worker's step-batching budget per forward (0: off)
-   */
-  public record Tuning(int releaseWindow, Duration workerPoll, int maxBatch, long batchTokens) {
-    /** Every role's own default; step batching off. */
-    public static final Tuning DEFAULTS =
-        new Tuning(
-            SchedulerConfig.DEFAULT_RELEASE_WINDOW,
-            WorkerConfig.DEFAULT_POLL_TIMEOUT,
-            WorkerConfig.DEFAULT_MAX_BATCH,
-            0);
-
-    public Tuning {
-      Objects.requireNonNull(workerPoll, "workerPoll");
-      if (batchTokens < 0) {
-        throw new IllegalArgumentException("batch tokens must be >= 0, got " + batchTokens);
-      }
-    }
-
-    /** {@code maxBatch} jobs at once sharing forwards of {@code batchTokens} tokens. */
-    public Tuning withStepBatching(int maxBatch, long batchTokens) {
-      return new Tuning(releaseWindow, workerPoll, maxBatch, batchTokens);
-    }
-  }
 
   /**
    * The model directory cannot be loaded or served; nothing was started. Not retriable as
@@ -387,18 +104,18 @@ public final class EmbeddedCluster implements AutoCloseable {
    * @throws StartException when a role does not start or the artifact folder cannot be created
    *     (everything started is stopped again)
    */
-  public static EmbeddedCluster start(Settings s, PrintWriter notices)
+  public static EmbeddedCluster start(ClusterSettings s, PrintWriter notices)
       throws ModelLoadException, StartException {
     return start(s, notices, null);
   }
 
   /**
-   * {@link #start(Settings, PrintWriter)} with the worker's jobs run across {@code shards} (null:
-   * one rank), which the cluster then owns and closes.
+   * {@link #start(ClusterSettings, PrintWriter)} with the worker's jobs run across {@code shards}
+   * (null: one rank), which the cluster then owns and closes.
    *
    * @throws ModelLoadException also when the group's degrees do not suit the model
    */
-  public static EmbeddedCluster start(Settings s, PrintWriter notices, ShardGroup shards)
+  public static EmbeddedCluster start(ClusterSettings s, PrintWriter notices, ShardGroup shards)
       throws ModelLoadException, StartException {
     Objects.requireNonNull(notices, "notices");
     checkPortsFree(s);
@@ -501,7 +218,7 @@ public final class EmbeddedCluster implements AutoCloseable {
    * Fails at once, before the model and the broker start, when a port the settings name is taken: a
    * busy port found only after loading a model costs seconds to report.
    */
-  private static void checkPortsFree(Settings s) throws StartException {
+  private static void checkPortsFree(ClusterSettings s) throws StartException {
     java.util.Map<String, Integer> fixed = new java.util.LinkedHashMap<>();
     fixed.put("gateway port", s.gatewayPort());
     fixed.put("ChunkSink port", s.chunkSinkPort());
@@ -533,7 +250,7 @@ public final class EmbeddedCluster implements AutoCloseable {
   }
 
   private static EmbeddedKafka startKafka(
-      Settings s, List<AutoCloseable> started, PrintWriter notices) {
+      ClusterSettings s, List<AutoCloseable> started, PrintWriter notices) {
     EmbeddedKafka kafka =
         new EmbeddedKafka(
             new EmbeddedKafkaConfig(
@@ -573,9 +290,10 @@ public final class EmbeddedCluster implements AutoCloseable {
   }
 
   /**
-   * The port {@link Settings#httpPort} asks for, a free one for 0 (GatewayConfig's 0 means off).
+   * The port {@link ClusterSettings#httpPort} asks for, a free one for 0 (GatewayConfig's 0 means
+   * off).
    */
-  private static int httpPortFor(Settings s) {
+  private static int httpPortFor(ClusterSettings s) {
     int p = s.httpPort().getAsInt();
     if (p != 0) {
       return p;

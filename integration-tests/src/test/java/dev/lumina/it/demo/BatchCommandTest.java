@@ -6,6 +6,8 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.lumina.deploy.bench.BenchModelDir;
 import dev.lumina.deploy.cli.Lumina;
+import dev.lumina.deploy.cluster.ClusterSettings;
+import dev.lumina.deploy.cluster.ClusterTuning;
 import dev.lumina.deploy.cluster.EmbeddedCluster;
 import dev.lumina.engine.ModelLayout;
 import dev.lumina.proto.Tiers;
@@ -33,7 +35,7 @@ class BatchCommandTest {
   static void start() throws Exception {
     cluster =
         EmbeddedCluster.start(
-            new EmbeddedCluster.Settings(
+            new ClusterSettings(
                 ModelLayout.of(BenchModelDir.write(tmp.resolve("model"))),
                 tmp.resolve("data"),
                 "127.0.0.1",
@@ -43,7 +45,7 @@ class BatchCommandTest {
                 true,
                 Tiers.parse(Tiers.DEFAULT_SPEC),
                 "it-batch",
-                EmbeddedCluster.Tuning.DEFAULTS),
+                ClusterTuning.DEFAULTS),
             new PrintWriter(new StringWriter()));
   }
 

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.lumina.deploy.bench.BenchModelDir;
+import dev.lumina.deploy.cluster.ClusterSettings;
+import dev.lumina.deploy.cluster.ClusterTuning;
 import dev.lumina.deploy.cluster.EmbeddedCluster;
 import dev.lumina.engine.ModelLayout;
 import dev.lumina.proto.Tiers;
@@ -35,7 +37,7 @@ class ClientExamplesTest {
   static void start() throws Exception {
     cluster =
         EmbeddedCluster.start(
-            new EmbeddedCluster.Settings(
+            new ClusterSettings(
                 ModelLayout.of(BenchModelDir.write(tmp.resolve("model"))),
                 tmp.resolve("data"),
                 "127.0.0.1",
@@ -45,7 +47,7 @@ class ClientExamplesTest {
                 true,
                 Tiers.parse(Tiers.DEFAULT_SPEC),
                 "it-clients",
-                EmbeddedCluster.Tuning.DEFAULTS),
+                ClusterTuning.DEFAULTS),
             new PrintWriter(new StringWriter()));
   }
 

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.lumina.deploy.bench.BenchModelDir;
+import dev.lumina.deploy.cluster.ClusterSettings;
+import dev.lumina.deploy.cluster.ClusterTuning;
 import dev.lumina.deploy.cluster.EmbeddedCluster;
 import dev.lumina.engine.ModelLayout;
 import dev.lumina.proto.Tiers;
@@ -57,8 +59,8 @@ class EmbeddedClusterTest {
     Path missing = tmp.resolve("no-model-here");
     try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       int port = taken.getLocalPort();
-      EmbeddedCluster.Settings s =
-          new EmbeddedCluster.Settings(
+      ClusterSettings s =
+          new ClusterSettings(
               ModelLayout.of(missing),
               tmp.resolve("data-ports"),
               "127.0.0.1",
@@ -68,7 +70,7 @@ class EmbeddedClusterTest {
               false,
               Tiers.parse(Tiers.DEFAULT_SPEC),
               "it-ports",
-              EmbeddedCluster.Tuning.DEFAULTS);
+              ClusterTuning.DEFAULTS);
       // The model folder does not exist: a StartException naming the port (not a
       // ModelLoadException)
       // shows the ports were checked first.
@@ -78,8 +80,8 @@ class EmbeddedClusterTest {
     }
   }
 
-  private EmbeddedCluster.Settings settings(Path model, int kafkaPort, boolean fallback) {
-    return new EmbeddedCluster.Settings(
+  private ClusterSettings settings(Path model, int kafkaPort, boolean fallback) {
+    return new ClusterSettings(
         ModelLayout.of(model),
         tmp.resolve("data"),
         "127.0.0.1",
@@ -89,6 +91,6 @@ class EmbeddedClusterTest {
         fallback,
         Tiers.parse(Tiers.DEFAULT_SPEC),
         "it-cluster",
-        EmbeddedCluster.Tuning.DEFAULTS);
+        ClusterTuning.DEFAULTS);
   }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.lumina.deploy.bench.BenchModelDir;
+import dev.lumina.deploy.cluster.ClusterSettings;
 import dev.lumina.deploy.cluster.EmbeddedCluster;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -34,7 +35,7 @@ class PlaygroundBrowserTest {
   static void start() throws Exception {
     cluster =
         EmbeddedCluster.start(
-            EmbeddedCluster.Settings.ephemeral(
+            ClusterSettings.ephemeral(
                     BenchModelDir.write(tmp.resolve("model")), tmp.resolve("data"), "it-playground")
                 .withHttpPort(0),
             new PrintWriter(new StringWriter()));

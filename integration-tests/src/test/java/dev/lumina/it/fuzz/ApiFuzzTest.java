@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.lumina.deploy.bench.BenchModelDir;
+import dev.lumina.deploy.cluster.ClusterSettings;
 import dev.lumina.deploy.cluster.EmbeddedCluster;
 import dev.lumina.it.fuzz.FuzzArbitraries.Case;
 import dev.lumina.it.fuzz.RawCalls.Outcome;
@@ -112,7 +113,7 @@ class ApiFuzzTest {
     Path model = BenchModelDir.write(tmp.resolve("model"));
     cluster =
         EmbeddedCluster.start(
-            EmbeddedCluster.Settings.ephemeral(model, tmp.resolve("data"), "it-fuzz"),
+            ClusterSettings.ephemeral(model, tmp.resolve("data"), "it-fuzz"),
             new PrintWriter(new StringWriter(), true));
     channel =
         ManagedChannelBuilder.forAddress("127.0.0.1", cluster.gatewayPort())

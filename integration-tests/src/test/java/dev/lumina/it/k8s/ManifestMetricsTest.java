@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lumina.deploy.bench.BenchModelDir;
 import dev.lumina.deploy.client.GenerateClient;
+import dev.lumina.deploy.cluster.ClusterSettings;
 import dev.lumina.deploy.cluster.EmbeddedCluster;
 import dev.lumina.proto.v1.GenerateRequest;
 import java.io.PrintWriter;
@@ -133,9 +134,8 @@ class ManifestMetricsTest {
 
   private String scrapeAfterOneJob() throws Exception {
     Path model = BenchModelDir.write(tmp.resolve("model"));
-    EmbeddedCluster.Settings settings =
-        EmbeddedCluster.Settings.ephemeral(model, tmp.resolve("data"), "it-k8s-metrics")
-            .withMetricsPort(0);
+    ClusterSettings settings =
+        ClusterSettings.ephemeral(model, tmp.resolve("data"), "it-k8s-metrics").withMetricsPort(0);
     try (EmbeddedCluster cluster =
         EmbeddedCluster.start(settings, new PrintWriter(new StringWriter(), true))) {
       GenerateClient client =

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.lumina.deploy.bench.BenchModelDir;
 import dev.lumina.deploy.client.GenerateClient;
+import dev.lumina.deploy.cluster.ClusterSettings;
 import dev.lumina.deploy.cluster.EmbeddedCluster;
 import dev.lumina.proto.v1.GenerateRequest;
 import dev.lumina.proto.v1.GenerationGrpc;
@@ -34,9 +35,8 @@ class MetricsScrapeTest {
   @Test
   void afterOneJobTheRolesSeriesAreScrapedWithSaneValues() throws Exception {
     Path model = BenchModelDir.write(tmp.resolve("model"));
-    EmbeddedCluster.Settings settings =
-        EmbeddedCluster.Settings.ephemeral(model, tmp.resolve("data"), "it-metrics")
-            .withMetricsPort(0);
+    ClusterSettings settings =
+        ClusterSettings.ephemeral(model, tmp.resolve("data"), "it-metrics").withMetricsPort(0);
     try (EmbeddedCluster cluster =
         EmbeddedCluster.start(settings, new PrintWriter(new StringWriter(), true))) {
       int port = cluster.metricsPort().orElseThrow();

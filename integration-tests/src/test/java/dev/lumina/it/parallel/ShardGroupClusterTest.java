@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.lumina.deploy.bench.BenchModelDir;
 import dev.lumina.deploy.client.GenerateClient;
 import dev.lumina.deploy.client.GenerateResult;
+import dev.lumina.deploy.cluster.ClusterSettings;
 import dev.lumina.deploy.cluster.EmbeddedCluster;
 import dev.lumina.engine.ShardGroup;
 import dev.lumina.engine.parallel.ParallelDegrees;
@@ -62,8 +63,8 @@ class ShardGroupClusterTest {
 
   private BufferedImage generate(
       Path model, String name, ShardGroup shards, GenerateRequest request) throws Exception {
-    EmbeddedCluster.Settings settings =
-        EmbeddedCluster.Settings.ephemeral(model, tmp.resolve("data-" + name), "it-" + name);
+    ClusterSettings settings =
+        ClusterSettings.ephemeral(model, tmp.resolve("data-" + name), "it-" + name);
     try (EmbeddedCluster cluster =
         EmbeddedCluster.start(settings, new PrintWriter(new StringWriter(), true), shards)) {
       StringWriter err = new StringWriter();

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.lumina.deploy.bench.BenchModelDir;
 import dev.lumina.deploy.cli.Lumina;
+import dev.lumina.deploy.cluster.ClusterSettings;
 import dev.lumina.deploy.cluster.EmbeddedCluster;
 import dev.lumina.deploy.tls.ClientTls;
 import dev.lumina.deploy.tls.ServerTls;
@@ -47,7 +48,7 @@ class MutualTlsClusterTest {
     Path model = BenchModelDir.write(tmp.resolve("model"));
     cluster =
         EmbeddedCluster.start(
-            EmbeddedCluster.Settings.ephemeral(model, tmp.resolve("data"), "it-mtls")
+            ClusterSettings.ephemeral(model, tmp.resolve("data"), "it-mtls")
                 .withTls(
                     ServerTls.load(
                         "--tls", server.chain(), server.key(), Optional.of(clientCa.cert()))),

@@ -8,6 +8,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.lumina.deploy.bench.BenchModelDir;
 import dev.lumina.deploy.cli.Lumina;
+import dev.lumina.deploy.cluster.ClusterSettings;
 import dev.lumina.deploy.cluster.EmbeddedCluster;
 import dev.lumina.deploy.tls.ClientTls;
 import dev.lumina.deploy.tls.ServerTls;
@@ -66,7 +67,7 @@ class TlsClusterTest {
     Path model = BenchModelDir.write(tmp.resolve("model"));
     cluster =
         EmbeddedCluster.start(
-            EmbeddedCluster.Settings.ephemeral(model, tmp.resolve("data"), "it-tls")
+            ClusterSettings.ephemeral(model, tmp.resolve("data"), "it-tls")
                 .withHttpPort(0)
                 .withMetricsPort(0)
                 .withTls(ServerTls.load("--tls", server.chain(), server.key(), Optional.empty())),
