@@ -1,8 +1,5 @@
 package dev.lumina.it.fuzz;
 
-import com.google.protobuf.CodedOutputStream;
-import com.google.protobuf.Descriptors.Descriptor;
-import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Message;
 import dev.lumina.it.fuzz.RawCalls.Rpc;
 import dev.lumina.proto.v1.CancelRequest;
@@ -13,25 +10,18 @@ import dev.lumina.proto.v1.GetArtifactRequest;
 import dev.lumina.proto.v1.GetJobRequest;
 import dev.lumina.proto.v1.GetModelRequest;
 import dev.lumina.proto.v1.ListModelsRequest;
-import dev.lumina.proto.v1.Modality;
 import dev.lumina.proto.v1.ModelInfo;
 import dev.lumina.proto.v1.Output;
 import dev.lumina.proto.v1.OutputFormat;
 import dev.lumina.proto.v1.Sampling;
 import dev.lumina.proto.v1.Solver;
 import dev.lumina.proto.v1.WatchRequest;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
-import java.util.regex.Pattern;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
@@ -39,8 +29,9 @@ import net.jqwik.api.Tuple;
 
 /**
  * The fuzz inputs: arbitrary text (control characters, any Unicode, huge), out-of-range numbers and
- * enum values, requests that break exactly one documented limit, a few valid requests, and raw
- * bytes (random, truncated, or with a string field that is not UTF-8) for every method.
+ * enum values, requests that break exactly one documented limit ({@link LimitViolations}), a few
+ * valid requests, and raw bytes (random, truncated, or with a string field that is not UTF-8) for
+ * every method ({@link RawCases}).
  *
  * @param info the served model's limits, for building requests that break them on purpose
  * @param jobId a job that exists (finished), so lookups also hit a real job
@@ -55,7 +46,6 @@ record FuzzArbitraries(ModelInfo info, String jobId, String artifactUri) {
     }
   }
 
-  private static final Pattern REQUEST_ID_CHARS = Pattern.compile("[A-Za-z0-9._:-]*");
   private static final AtomicLong FRESH = new AtomicLong();
   private static final String RUN = Long.toHexString(System.nanoTime());
 
@@ -238,211 +228,9 @@ record FuzzArbitraries(ModelInfo info, String jobId, String artifactUri) {
                 v == null ? b -> {} : (Consumer<GenerateRequest.Builder>) b -> setter.accept(b, v));
   }
 
-  /** One documented limit broken on purpose: whatever else the request holds, it is refused. */
-  record Violation(String what, Consumer<GenerateRequest.Builder> apply) {}
-
-  Arbitrary<Violation> violation() {
-    int maxSteps = info.getMaxSteps();
-    int unit = Math.max(1, info.getPixelUnit());
-    int minSide = info.getMinSide();
-    int maxSide = info.getMaxSide();
-    int maxPrompt = info.getMaxPromptBytes();
-    List<Arbitrary<Violation>> all = new ArrayList<>();
-    all.add(
-        Arbitraries.oneOf(
-                Arbitraries.just(1),
-                Arbitraries.integers().between(maxSteps + 1, Integer.MAX_VALUE),
-                Arbitraries.integers().lessOrEqual(-1))
-            .map(
-                v ->
-                    new Violation(
-                        "sampling.steps=" + Integer.toUnsignedString(v),
-                        b -> b.setSampling(b.getSampling().toBuilder().setSteps(v)))));
-    all.add(
-        Arbitraries.integers()
-            .filter(v -> v != 0 && (v % unit != 0 || v < minSide || v > maxSide))
-            .map(
-                v ->
-                    new Violation(
-                        "geometry.width=" + Integer.toUnsignedString(v),
-                        b -> b.setGeometry(b.getGeometry().toBuilder().setWidth(v)))));
-    all.add(
-        Arbitraries.integers()
-            .filter(v -> v != 0 && (v % unit != 0 || v < minSide || v > maxSide))
-            .map(
-                v ->
-                    new Violation(
-                        "geometry.height=" + Integer.toUnsignedString(v),
-                        b -> b.setGeometry(b.getGeometry().toBuilder().setHeight(v)))));
-    all.add(
-        Arbitraries.of("", " ", "\t\n  ", "\u2003\u2028")
-            .map(v -> new Violation("blank prompt", b -> b.setPrompt(v))));
-    if (maxPrompt > 0) {
-      all.add(
-          Combinators.combine(
-                  Arbitraries.of("a", "é", "🦄"), Arbitraries.integers().between(1, 2000))
-              .as(
-                  (s, extra) -> {
-                    int reps = maxPrompt / s.getBytes(StandardCharsets.UTF_8).length + extra;
-                    String p = s.repeat(reps);
-                    return new Violation("prompt of " + reps + "x'" + s + "'", b -> b.setPrompt(p));
-                  }));
-    }
-    all.add(
-        text()
-            .filter(s -> !s.isEmpty() && !REQUEST_ID_CHARS.matcher(s).matches())
-            .map(v -> new Violation("request_id with bad characters", b -> b.setRequestId(v))));
-    all.add(
-        Arbitraries.integers()
-            .between(129, 5000)
-            .map(
-                n ->
-                    new Violation(
-                        "request_id of " + n + " bytes", b -> b.setRequestId("r".repeat(n)))));
-    all.add(
-        text()
-            .filter(s -> !s.isEmpty() && !s.equals(info.getName()))
-            .map(v -> new Violation("unknown model", b -> b.setModel(v))));
-    all.add(
-        Arbitraries.integers()
-            .filter(v -> v < 0 || v > 4)
-            .map(v -> new Violation("modality=" + v, b -> b.setModalityValue(v))));
-    List<Modality> unserved =
-        Arrays.stream(Modality.values())
-            .filter(
-                m ->
-                    m != Modality.UNRECOGNIZED
-                        && m != Modality.MODALITY_UNSPECIFIED
-                        && !info.getModalitiesList().contains(m))
-            .toList();
-    if (!unserved.isEmpty()) {
-      all.add(
-          Arbitraries.of(unserved)
-              .map(m -> new Violation("unserved modality " + m, b -> b.setModality(m))));
-    }
-    all.add(
-        Arbitraries.integers()
-            .filter(v -> v < 0 || v > 4)
-            .map(
-                v ->
-                    new Violation(
-                        "sampling.solver=" + v,
-                        b -> b.setSampling(b.getSampling().toBuilder().setSolverValue(v)))));
-    all.add(
-        Arbitraries.oneOf(
-                Arbitraries.of(Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY),
-                Arbitraries.floats().between(50.5f, 1e30f),
-                Arbitraries.floats().between(-1e30f, -0.01f))
-            .map(
-                v ->
-                    new Violation(
-                        "sampling.cfg_scale=" + v,
-                        b -> b.setSampling(b.getSampling().toBuilder().setCfgScale(v)))));
-    all.add(
-        Arbitraries.oneOf(
-                Arbitraries.of(Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY),
-                Arbitraries.floats().between(0.01f, 0.99f),
-                Arbitraries.floats().between(100.5f, 1e30f),
-                Arbitraries.floats().between(-1e30f, -0.01f))
-            .map(
-                v ->
-                    new Violation(
-                        "sampling.time_shift=" + v,
-                        b -> b.setSampling(b.getSampling().toBuilder().setTimeShift(v)))));
-    all.add(
-        Arbitraries.integers()
-            .filter(v -> v < 0 || v > 2)
-            .map(
-                v ->
-                    new Violation(
-                        "output.format=" + v,
-                        b -> b.setOutput(b.getOutput().toBuilder().setFormatValue(v)))));
-    all.add(
-        Arbitraries.just(
-            new Violation(
-                "WAV for IMAGE",
-                b ->
-                    b.setModality(Modality.IMAGE)
-                        .setOutput(b.getOutput().toBuilder().setFormat(OutputFormat.WAV)))));
-    all.add(
-        Arbitraries.oneOf(
-                Arbitraries.integers().between(maxSteps + 1, Integer.MAX_VALUE),
-                Arbitraries.integers().lessOrEqual(-1))
-            .map(
-                v ->
-                    new Violation(
-                        "output.preview_every=" + Integer.toUnsignedString(v),
-                        b -> b.setOutput(b.getOutput().toBuilder().setPreviewEvery(v)))));
-    all.add(
-        Arbitraries.integers()
-            .filter(v -> v != 0 && (v < 64 || v > 4096 || v % 64 != 0))
-            .map(
-                v ->
-                    new Violation(
-                        "output.tile_size=" + Integer.toUnsignedString(v),
-                        b -> b.setOutput(b.getOutput().toBuilder().setTileSize(v)))));
-    all.add(
-        Arbitraries.oneOf(
-                Arbitraries.integers().between(10, Integer.MAX_VALUE),
-                Arbitraries.integers().lessOrEqual(-1))
-            .map(
-                v ->
-                    new Violation(
-                        "priority=" + Integer.toUnsignedString(v), b -> b.setPriority(v))));
-    all.add(
-        Arbitraries.oneOf(
-                Arbitraries.longs().between(86_400_001L, Long.MAX_VALUE),
-                Arbitraries.longs().lessOrEqual(-1L))
-            .map(
-                v ->
-                    new Violation(
-                        "max_queue_ms=" + Long.toUnsignedString(v), b -> b.setMaxQueueMs(v))));
-    all.add(
-        Arbitraries.integers()
-            .between(17, 40)
-            .map(
-                n ->
-                    new Violation(
-                        n + " labels",
-                        b -> {
-                          for (int i = 0; i < n; i++) {
-                            b.putLabels("k" + i, "v");
-                          }
-                        })));
-    all.add(
-        Arbitraries.integers()
-            .between(65, 2000)
-            .map(
-                n ->
-                    new Violation(
-                        "label value of " + n + " bytes",
-                        b -> b.putLabels("fuzz", "v".repeat(n)))));
-    all.add(
-        Arbitraries.integers()
-            .filter(v -> v != 0)
-            .map(
-                v ->
-                    new Violation(
-                        "geometry.frames=" + Integer.toUnsignedString(v) + " for IMAGE",
-                        b ->
-                            b.setModality(Modality.IMAGE)
-                                .setGeometry(b.getGeometry().toBuilder().setFrames(v)))));
-    all.add(
-        Arbitraries.of(Float.NaN, 1f, -1f, Float.POSITIVE_INFINITY)
-            .map(
-                v ->
-                    new Violation(
-                        "geometry.duration_s=" + v + " for IMAGE",
-                        b ->
-                            b.setModality(Modality.IMAGE)
-                                .setGeometry(b.getGeometry().toBuilder().setDurationS(v)))));
-    all.add(
-        Arbitraries.integers()
-            .between(300_000, 600_000)
-            .map(
-                n ->
-                    new Violation("request of " + n + "+ bytes", b -> b.setPrompt("p".repeat(n)))));
-    return Arbitraries.oneOf(all);
+  /** A request breaking one documented limit ({@link LimitViolations}). */
+  Arbitrary<LimitViolations.Violation> violation() {
+    return new LimitViolations(info).any();
   }
 
   /**
@@ -629,147 +417,7 @@ record FuzzArbitraries(ModelInfo info, String jobId, String artifactUri) {
 
   /** Random bytes, truncated or bit-flipped messages, and string fields that are not UTF-8. */
   Arbitrary<Case> rawCases() {
-    return Arbitraries.of(Rpc.values()).flatMap(this::rawCases);
-  }
-
-  private Arbitrary<Case> rawCases(Rpc rpc) {
-    List<Tuple.Tuple2<Integer, Arbitrary<Case>>> kinds = new ArrayList<>();
-    kinds.add(
-        Tuple.of(
-            5,
-            Arbitraries.bytes()
-                .array(byte[].class)
-                .ofMaxSize(600)
-                .map(b -> raw(rpc, "random bytes", b, false))));
-    kinds.add(
-        Tuple.of(
-            1,
-            Arbitraries.bytes()
-                .array(byte[].class)
-                .ofMinSize(4_000)
-                .ofMaxSize(20_000)
-                .map(b -> raw(rpc, "random bytes", b, false))));
-    kinds.add(
-        Tuple.of(
-            4,
-            Combinators.combine(wellFormed(rpc), Arbitraries.doubles().between(0, 1))
-                .as(
-                    (b, cut) -> {
-                      int n = b.length < 2 ? 0 : 1 + (int) (cut * (b.length - 2));
-                      return raw(rpc, "truncated message", Arrays.copyOf(b, n), false);
-                    })));
-    kinds.add(
-        Tuple.of(
-            3,
-            Combinators.combine(
-                    wellFormed(rpc),
-                    Arbitraries.integers()
-                        .between(0, Integer.MAX_VALUE)
-                        .list()
-                        .ofMinSize(1)
-                        .ofMaxSize(8))
-                .as(
-                    (b, flips) -> {
-                      byte[] out = b.clone();
-                      for (int f : flips) {
-                        if (out.length > 0) {
-                          out[f % out.length] ^= (byte) (1 << (f % 8));
-                        }
-                      }
-                      return raw(rpc, "bit-flipped message", out, false);
-                    })));
-    List<List<FieldDescriptor>> stringPaths = stringPaths(rpc.requestType, 0);
-    if (!stringPaths.isEmpty()) {
-      kinds.add(
-          Tuple.of(
-              5,
-              Combinators.combine(
-                      Arbitraries.of(stringPaths),
-                      badUtf8(),
-                      wellFormed(rpc),
-                      Arbitraries.of(true, false))
-                  .as(
-                      (path, bad, base, before) -> {
-                        byte[] field = encodePath(path, bad);
-                        byte[] out = before ? concat(field, base) : concat(base, field);
-                        String name =
-                            String.join(".", path.stream().map(FieldDescriptor::getName).toList());
-                        return raw(rpc, "invalid UTF-8 in " + name, out, true);
-                      })));
-    }
-    return Arbitraries.frequencyOf(kinds);
-  }
-
-  private static Case raw(Rpc rpc, String kind, byte[] bytes, boolean mustRefuse) {
-    String hex = HexFormat.of().formatHex(bytes, 0, Math.min(bytes.length, 48));
-    return new Case(
-        rpc,
-        bytes,
-        "[" + kind + "] " + bytes.length + " bytes: " + hex + (bytes.length > 48 ? "…" : ""),
-        mustRefuse);
-  }
-
-  /** Byte strings that are not UTF-8: lone continuation, overlong, surrogates, BOM-like ff fe. */
-  static Arbitrary<byte[]> badUtf8() {
-    Arbitrary<byte[]> fixed =
-        Arbitraries.of(
-            new byte[] {(byte) 0xff, (byte) 0xfe},
-            new byte[] {(byte) 0xc3, (byte) 0x28},
-            new byte[] {(byte) 0x80},
-            new byte[] {(byte) 0xc0, (byte) 0xaf},
-            new byte[] {(byte) 0xed, (byte) 0xa0, (byte) 0x80},
-            new byte[] {(byte) 0xf8, (byte) 0x88, (byte) 0x80, (byte) 0x80, (byte) 0x80},
-            new byte[] {(byte) 0xe2, (byte) 0x82});
-    return Combinators.combine(
-            Arbitraries.strings().ascii().ofMaxLength(20),
-            fixed,
-            Arbitraries.strings().ascii().ofMaxLength(20))
-        .as(
-            (a, bad, z) ->
-                concat(
-                    concat(a.getBytes(StandardCharsets.US_ASCII), bad),
-                    z.getBytes(StandardCharsets.US_ASCII)));
-  }
-
-  /** Paths to every string field of {@code type}, through nested messages and map entries. */
-  static List<List<FieldDescriptor>> stringPaths(Descriptor type, int depth) {
-    List<List<FieldDescriptor>> out = new ArrayList<>();
-    for (FieldDescriptor f : type.getFields()) {
-      if (f.getType() == FieldDescriptor.Type.STRING) {
-        out.add(List.of(f));
-      } else if (f.getType() == FieldDescriptor.Type.MESSAGE && depth < 3) {
-        for (List<FieldDescriptor> inner : stringPaths(f.getMessageType(), depth + 1)) {
-          List<FieldDescriptor> p = new ArrayList<>();
-          p.add(f);
-          p.addAll(inner);
-          out.add(p);
-        }
-      }
-    }
-    return out;
-  }
-
-  /** The wire bytes of {@code value} as the innermost field of {@code path}. */
-  static byte[] encodePath(List<FieldDescriptor> path, byte[] value) {
-    byte[] inner = value;
-    for (int i = path.size() - 1; i >= 0; i--) {
-      ByteArrayOutputStream buf = new ByteArrayOutputStream();
-      CodedOutputStream out = CodedOutputStream.newInstance(buf);
-      try {
-        out.writeByteArray(path.get(i).getNumber(), inner);
-        out.flush();
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-      inner = buf.toByteArray();
-    }
-    return inner;
-  }
-
-  static byte[] concat(byte[] a, byte[] b) {
-    byte[] out = Arrays.copyOf(a, a.length + b.length);
-    System.arraycopy(b, 0, out, a.length, b.length);
-    return out;
+    return new RawCases(this).any();
   }
 
   /** A message in one line, cut to a size a failure message can repeat. */
