@@ -142,6 +142,10 @@ public final class SchedulerServer implements AutoCloseable {
     // process with the same id is fenced (as its transactional producer is).
     c.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, config.transactionalId());
     c.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000);
+    // A scheduler learns of a rebalance from a heartbeat response, and no request is placed until
+    // every member has rejoined: at the default (a third of the session) a second scheduler joining
+    // paused placement for about 3 s.
+    c.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 1_000);
     this.requests = new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer());
     this.followed =
         new KafkaConsumer<>(consumerProps(), new StringDeserializer(), new ByteArrayDeserializer());
