@@ -43,22 +43,20 @@ record LimitViolations(ModelInfo info) {
                     new Violation(
                         "sampling.steps=" + Integer.toUnsignedString(v),
                         b -> b.setSampling(b.getSampling().toBuilder().setSteps(v)))));
+    Arbitrary<Integer> badSide =
+        Arbitraries.integers().filter(v -> v != 0 && (v % unit != 0 || v < minSide || v > maxSide));
     all.add(
-        Arbitraries.integers()
-            .filter(v -> v != 0 && (v % unit != 0 || v < minSide || v > maxSide))
-            .map(
-                v ->
-                    new Violation(
-                        "geometry.width=" + Integer.toUnsignedString(v),
-                        b -> b.setGeometry(b.getGeometry().toBuilder().setWidth(v)))));
+        badSide.map(
+            v ->
+                new Violation(
+                    "geometry.width=" + Integer.toUnsignedString(v),
+                    b -> b.setGeometry(b.getGeometry().toBuilder().setWidth(v)))));
     all.add(
-        Arbitraries.integers()
-            .filter(v -> v != 0 && (v % unit != 0 || v < minSide || v > maxSide))
-            .map(
-                v ->
-                    new Violation(
-                        "geometry.height=" + Integer.toUnsignedString(v),
-                        b -> b.setGeometry(b.getGeometry().toBuilder().setHeight(v)))));
+        badSide.map(
+            v ->
+                new Violation(
+                    "geometry.height=" + Integer.toUnsignedString(v),
+                    b -> b.setGeometry(b.getGeometry().toBuilder().setHeight(v)))));
     all.add(
         Arbitraries.of("", " ", "\t\n  ", "\u2003\u2028")
             .map(v -> new Violation("blank prompt", b -> b.setPrompt(v))));
