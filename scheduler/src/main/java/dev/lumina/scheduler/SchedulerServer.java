@@ -11,6 +11,7 @@ import dev.lumina.proto.cluster.v1.JobEvent;
 import dev.lumina.proto.cluster.v1.QueueDepth;
 import dev.lumina.proto.kafka.ClusterTopics;
 import dev.lumina.proto.kafka.DeadLetters;
+import dev.lumina.proto.kafka.Followers;
 import dev.lumina.proto.kafka.Producers;
 import dev.lumina.proto.v1.Job;
 import dev.lumina.proto.v1.JobState;
@@ -148,7 +149,10 @@ public final class SchedulerServer implements AutoCloseable {
     c.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 1_000);
     this.requests = new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer());
     this.followed =
-        new KafkaConsumer<>(consumerProps(), new StringDeserializer(), new ByteArrayDeserializer());
+        new KafkaConsumer<>(
+            Followers.fetchSettings(consumerProps()),
+            new StringDeserializer(),
+            new ByteArrayDeserializer());
     this.producer =
         Producers.create(
             Producers.transactional(config.kafkaBootstrap(), config.transactionalId()));

@@ -146,6 +146,20 @@ public final class CapacityRun implements AutoCloseable {
       return wallSeconds <= 0 ? 0 : completed / wallSeconds;
     }
 
+    /** The printed line of an untimed warm-up run. */
+    public String describeWarmup() {
+      return String.format(
+          java.util.Locale.ROOT,
+          "warm-up     %d jobs in %.1f s: %.1f jobs/s (untimed), %d completed once, %d lost, %d"
+              + " duplicated%n",
+          jobs,
+          wallSeconds,
+          jobsPerSecond(),
+          completed,
+          lost,
+          duplicated);
+    }
+
     /** The printed lines, with the goal. */
     public String describe() {
       double rate = jobsPerSecond();

@@ -152,6 +152,15 @@ final class BenchClusterCommand implements Callable<Integer> {
   int capacityJobs;
 
   @Option(
+      names = "--capacity-warmup",
+      defaultValue = "1000",
+      description =
+          "Untimed jobs of the capacity phase before the timed ones, so the figure is the"
+              + " formed cluster's steady rate rather than its first seconds (default:"
+              + " ${DEFAULT-VALUE}).")
+  int capacityWarmup;
+
+  @Option(
       names = "--capacity-clients",
       defaultValue = "64",
       description = "Concurrent clients of the capacity phase (default: ${DEFAULT-VALUE}).")
@@ -165,6 +174,9 @@ final class BenchClusterCommand implements Callable<Integer> {
     ClusterTuning tuning;
     try {
       batching.validate();
+      atLeast("--capacity-jobs", capacityJobs, 0);
+      atLeast("--capacity-warmup", capacityWarmup, 0);
+      atLeast("--capacity-clients", capacityClients, 1);
       settings =
           new ClusterBenchmark.Settings(
               warmup,
@@ -260,20 +272,35 @@ final class BenchClusterCommand implements Callable<Integer> {
             + capacityJobs
             + " jobs, "
             + capacityClients
-            + " clients, 2 workers whose model costs nothing (timed once both hold partitions)");
+            + " clients, 2 workers whose model costs nothing (timed once both hold partitions and "
+            + capacityWarmup
+            + " untimed jobs have gone through)");
     try (var rig =
         dev.lumina.deploy.bench.CapacityRun.start(
             Files.createTempDirectory("lumina-bench-capacity-"),
             dev.lumina.proto.cluster.v1.ModelCard.newBuilder().setInfo(info).build(),
             releaseWindow)) {
-      var result = rig.run(capacityJobs, capacityClients, Duration.ofSeconds(jobTimeoutSeconds));
+      Duration timeout = Duration.ofSeconds(jobTimeoutSeconds);
+      int warmLost = 0;
+      if (capacityWarmup > 0) {
+        var warm = rig.run(capacityWarmup, capacityClients, timeout);
+        System.out.print(warm.describeWarmup());
+        warmLost = warm.lost() + warm.duplicated();
+      }
+      var result = rig.run(capacityJobs, capacityClients, timeout);
       System.out.print(result.describe());
-      return result.lost() == 0 && result.duplicated() == 0 ? 0 : 1;
+      return warmLost == 0 && result.lost() == 0 && result.duplicated() == 0 ? 0 : 1;
     } catch (InterruptedException e) {
       throw e;
     } catch (Exception e) {
       System.err.println("lumina bench cluster: capacity phase: " + e);
       return 1;
+    }
+  }
+
+  private static void atLeast(String flag, int value, int min) {
+    if (value < min) {
+      throw new IllegalArgumentException(flag + " must be >= " + min + ", got " + value);
     }
   }
 

@@ -44,6 +44,8 @@ class BenchClusterCommandTest {
                   "10",
                   "--capacity-jobs",
                   "20",
+                  "--capacity-warmup",
+                  "8",
                   "--capacity-clients",
                   "4");
     } finally {
@@ -65,7 +67,9 @@ class BenchClusterCommandTest {
         .containsPattern("saturated\\s+first chunk [0-9.]+/[0-9.]+ ms\\s+busy [0-9.]+")
         .containsPattern("; JIT (tiered \\(C1 \\+ C2\\)|C1 only|C2 only)")
         .containsPattern("sequential\\s+first chunk .* this JVM's JIT compiled [0-9.]+ s")
-        .contains("(timed once both hold partitions)")
+        .contains("(timed once both hold partitions and 8 untimed jobs have gone through)")
+        .containsPattern(
+            "warm-up\\s+8 jobs in [0-9.]+ s: [0-9.]+ jobs/s \\(untimed\\), 8 completed once")
         .contains("capacity    20 jobs in")
         .contains("20 completed once, 0 lost, 0 duplicated");
   }
@@ -88,5 +92,21 @@ class BenchClusterCommandTest {
     assertThat(code).isEqualTo(2);
     assertThat(captured.toString(StandardCharsets.UTF_8))
         .contains("clients must be in 1..1024, got 0");
+  }
+
+  @Test
+  void aNegativeCapacityWarmupExitsWithTwoNamingTheFlag() {
+    PrintStream stderr = System.err;
+    ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    int code;
+    try {
+      System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+      code = Lumina.newCommandLine().execute("bench", "cluster", "--capacity-warmup", "-1");
+    } finally {
+      System.setErr(stderr);
+    }
+    assertThat(code).isEqualTo(2);
+    assertThat(captured.toString(StandardCharsets.UTF_8))
+        .contains("--capacity-warmup must be >= 0, got -1");
   }
 }
