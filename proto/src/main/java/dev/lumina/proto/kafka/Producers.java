@@ -19,6 +19,13 @@ public final class Producers {
   static final int TRANSACTION_RETRY_BACKOFF_MS = 2;
 
   /**
+   * {@code retry.backoff.max.ms} of transactional producers: Kafka doubles the backoff on each
+   * retry of a request up to this (default 1 s), so a run of refusals while markers are written
+   * would otherwise hold placements for up to a second.
+   */
+  static final int TRANSACTION_RETRY_BACKOFF_MAX_MS = 20;
+
+  /**
    * An idempotent producer's properties: bootstrap servers, client id, {@code acks=all}, {@code
    * enable.idempotence=true}, {@code linger.ms=0}, and {@code delivery.timeout.ms} and {@code
    * max.block.ms} of {@code timeout}, {@code request.timeout.ms} of {@code requestTimeout} (which,
@@ -37,7 +44,8 @@ public final class Producers {
   /**
    * A transactional producer's properties: bootstrap servers, {@code transactional.id}, {@code
    * acks=all}, {@code enable.idempotence=true}, {@code linger.ms=0}, {@code retry.backoff.ms} of
-   * {@value #TRANSACTION_RETRY_BACKOFF_MS} (back-to-back transactions); Kafka's default timeouts.
+   * {@value #TRANSACTION_RETRY_BACKOFF_MS} (back-to-back transactions) growing to at most {@value
+   * #TRANSACTION_RETRY_BACKOFF_MAX_MS}; Kafka's default timeouts.
    */
   public static Properties transactional(String bootstrap, String transactionalId) {
     Properties p = common(bootstrap);
@@ -46,6 +54,7 @@ public final class Producers {
     // refused as CONCURRENT_TRANSACTIONS and retried after this backoff: Kafka's default (100 ms)
     // would stall every back-to-back transaction that long.
     p.put(ProducerConfig.RETRY_BACKOFF_MS_CONFIG, TRANSACTION_RETRY_BACKOFF_MS);
+    p.put(ProducerConfig.RETRY_BACKOFF_MAX_MS_CONFIG, TRANSACTION_RETRY_BACKOFF_MAX_MS);
     return p;
   }
 

@@ -38,6 +38,8 @@ class ProducersTest {
                 ProducerConfig.ACKS_CONFIG, "all",
                 ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true",
                 ProducerConfig.LINGER_MS_CONFIG, "0",
-                ProducerConfig.RETRY_BACKOFF_MS_CONFIG, Producers.TRANSACTION_RETRY_BACKOFF_MS));
+                ProducerConfig.RETRY_BACKOFF_MS_CONFIG, Producers.TRANSACTION_RETRY_BACKOFF_MS,
+                ProducerConfig.RETRY_BACKOFF_MAX_MS_CONFIG,
+                    Producers.TRANSACTION_RETRY_BACKOFF_MAX_MS));
   }
 }
