@@ -18,8 +18,10 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
  * short wait gathers them instead: under load a follower fetches a batch per wait rather than a
  * fetch per event, and a lone job's path is not crowded by its own bookkeeping. What a follower
  * feeds is not on the path of a job's result (the worker pushes chunks and the final chunk to the
- * accepting gateway directly), so the wait only delays views of other gateways' jobs and the
- * freeing of release slots, by at most {@link #FETCH_WAIT}.
+ * accepting gateway directly), so the wait delays, by at most {@link #FETCH_WAIT}: views of other
+ * gateways' jobs, chunks that reach a gateway only through {@code lumina.chunks} (a failed push, a
+ * watch on another gateway), release slots freed by RUNNING events, and cancels of jobs the
+ * scheduler still holds.
  */
 public final class Followers {
   private Followers() {}
