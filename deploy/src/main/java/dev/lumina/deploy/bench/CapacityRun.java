@@ -8,17 +8,29 @@ import dev.lumina.gateway.GatewayServer;
 import dev.lumina.proto.Tiers;
 import dev.lumina.proto.Topics;
 import dev.lumina.proto.cluster.v1.ModelCard;
+import dev.lumina.proto.v1.GenerateRequest;
+import dev.lumina.proto.v1.GenerationChunk;
+import dev.lumina.proto.v1.GenerationGrpc;
 import dev.lumina.scheduler.SchedulerConfig;
 import dev.lumina.scheduler.SchedulerServer;
 import dev.lumina.worker.WorkerConfig;
 import dev.lumina.worker.WorkerServer;
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.NettyChannelBuilder;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
@@ -133,6 +145,25 @@ public final class CapacityRun implements AutoCloseable {
   }
 
   /**
+   * What the phase runs.
+   *
+   * @param jobs timed jobs
+   * @param warmupJobs untimed jobs sent first, through the same rig
+   * @param clients concurrent clients, each keeping one job in flight
+   * @param jobTimeout longest wait for one job
+   */
+  public record Settings(int jobs, int warmupJobs, int clients, Duration jobTimeout) {
+    public Settings {
+      SettingLimits.atLeast("capacity-jobs", jobs, 0);
+      SettingLimits.atLeast("capacity-warmup", warmupJobs, 0);
+      SettingLimits.atLeast("capacity-clients", clients, 1);
+      if (jobTimeout == null || jobTimeout.isNegative() || jobTimeout.isZero()) {
+        throw new IllegalArgumentException("job-timeout must be positive, got " + jobTimeout);
+      }
+    }
+  }
+
+  /**
    * What the phase saw.
    *
    * @param jobs jobs sent
@@ -140,16 +171,27 @@ public final class CapacityRun implements AutoCloseable {
    * @param lost jobs whose stream ended without one (refused, failed, timed out)
    * @param duplicated jobs whose stream brought more than one
    * @param wallSeconds the phase's duration
+   * @param cpuSeconds CPU time this process used meanwhile (every role, the broker and the
+   *     clients), or a negative value where the JVM does not report it
    */
-  public record Result(int jobs, int completed, int lost, int duplicated, double wallSeconds) {
+  public record Result(
+      int jobs, int completed, int lost, int duplicated, double wallSeconds, double cpuSeconds) {
     public double jobsPerSecond() {
       return wallSeconds <= 0 ? 0 : completed / wallSeconds;
+    }
+
+    /**
+     * CPU milliseconds of this process per completed job; a figure steadier than jobs/s on a shared
+     * machine, since time the cores spend on other processes does not count. Negative when unknown.
+     */
+    public double cpuMillisPerJob() {
+      return cpuSeconds < 0 || completed == 0 ? -1 : cpuSeconds * 1000 / completed;
     }
 
     /** The printed line of an untimed warm-up run. */
     public String describeWarmup() {
       return String.format(
-          java.util.Locale.ROOT,
+          Locale.ROOT,
           "warm-up     %d jobs in %.1f s: %.1f jobs/s (untimed), %d completed once, %d lost, %d"
               + " duplicated%n",
           jobs,
@@ -164,15 +206,16 @@ public final class CapacityRun implements AutoCloseable {
     public String describe() {
       double rate = jobsPerSecond();
       return String.format(
-          java.util.Locale.ROOT,
+          Locale.ROOT,
           "capacity    %d jobs in %.1f s: %.1f jobs/s, %d completed once, %d lost, %d"
-              + " duplicated%n  %-27s %9.2f  goal >= %.1f  %s%n",
+              + " duplicated; %s%n  %-27s %9.2f  goal >= %.1f  %s%n",
           jobs,
           wallSeconds,
           rate,
           completed,
           lost,
           duplicated,
+          describeCpu(),
           "jobs/s (capacity)",
           rate,
           BenchTable.GOAL_JOBS_PER_SECOND,
@@ -180,25 +223,62 @@ public final class CapacityRun implements AutoCloseable {
               ? "met"
               : "NOT met");
     }
+
+    private String describeCpu() {
+      if (cpuMillisPerJob() < 0) {
+        return "process CPU not reported by this JVM";
+      }
+      int cores = Runtime.getRuntime().availableProcessors();
+      return String.format(
+          Locale.ROOT,
+          "process CPU %.2f ms/job (%.0f%% of %d cores)",
+          cpuMillisPerJob(),
+          wallSeconds <= 0 ? 0 : 100 * cpuSeconds / (wallSeconds * cores),
+          cores);
+    }
+  }
+
+  /** Runs the untimed warm-up jobs, then the timed ones. */
+  public Phase run(Settings settings) throws InterruptedException {
+    Result warm =
+        settings.warmupJobs() > 0
+            ? run(settings.warmupJobs(), settings.clients(), settings.jobTimeout())
+            : null;
+    return new Phase(warm, run(settings.jobs(), settings.clients(), settings.jobTimeout()));
+  }
+
+  /**
+   * Both runs of a phase.
+   *
+   * @param warmup the untimed run, null when there was none
+   * @param timed the timed run
+   */
+  public record Phase(Result warmup, Result timed) {
+    /** No job lost or duplicated in either run. */
+    public boolean exact() {
+      return exact(timed) && (warmup == null || exact(warmup));
+    }
+
+    private static boolean exact(Result r) {
+      return r.lost() == 0 && r.duplicated() == 0;
+    }
+
+    /** The printed lines: the warm-up's, then the timed run's with the goal. */
+    public String describe() {
+      return (warmup == null ? "" : warmup.describeWarmup()) + timed.describe();
+    }
   }
 
   /** Sends {@code jobs} jobs from {@code clients} clients, each keeping one job in flight. */
-  public Result run(int jobs, int clients, java.time.Duration jobTimeout)
-      throws InterruptedException {
-    io.grpc.ManagedChannel ch =
-        io.grpc.netty.NettyChannelBuilder.forAddress("127.0.0.1", gatewayPort)
-            .usePlaintext()
-            .build();
-    java.util.concurrent.atomic.AtomicInteger next =
-        new java.util.concurrent.atomic.AtomicInteger();
-    java.util.concurrent.atomic.AtomicInteger once =
-        new java.util.concurrent.atomic.AtomicInteger();
-    java.util.concurrent.atomic.AtomicInteger lost =
-        new java.util.concurrent.atomic.AtomicInteger();
-    java.util.concurrent.atomic.AtomicInteger twice =
-        new java.util.concurrent.atomic.AtomicInteger();
-    java.util.concurrent.ExecutorService pool =
-        java.util.concurrent.Executors.newFixedThreadPool(
+  Result run(int jobs, int clients, Duration jobTimeout) throws InterruptedException {
+    ManagedChannel ch =
+        NettyChannelBuilder.forAddress("127.0.0.1", gatewayPort).usePlaintext().build();
+    AtomicInteger next = new AtomicInteger();
+    AtomicInteger once = new AtomicInteger();
+    AtomicInteger lost = new AtomicInteger();
+    AtomicInteger twice = new AtomicInteger();
+    ExecutorService pool =
+        Executors.newFixedThreadPool(
             clients,
             r -> {
               Thread t = new Thread(r, "lumina-bench-capacity");
@@ -206,6 +286,7 @@ public final class CapacityRun implements AutoCloseable {
               return t;
             });
     String run = Long.toHexString(System.nanoTime());
+    long cpu0 = processCpuNanos();
     long t0 = System.nanoTime();
     try {
       for (int c = 0; c < clients; c++) {
@@ -215,11 +296,11 @@ public final class CapacityRun implements AutoCloseable {
               while ((n = next.getAndIncrement()) < jobs) {
                 int completed = 0;
                 try {
-                  var it =
-                      dev.lumina.proto.v1.GenerationGrpc.newBlockingStub(ch)
+                  Iterator<GenerationChunk> it =
+                      GenerationGrpc.newBlockingStub(ch)
                           .withDeadlineAfter(jobTimeout)
                           .generate(
-                              dev.lumina.proto.v1.GenerateRequest.newBuilder()
+                              GenerateRequest.newBuilder()
                                   .setRequestId("capacity-" + run + "-" + n)
                                   .setPrompt("a red square")
                                   .build());
@@ -228,7 +309,7 @@ public final class CapacityRun implements AutoCloseable {
                       completed++;
                     }
                   }
-                } catch (io.grpc.StatusRuntimeException e) {
+                } catch (StatusRuntimeException e) {
                   // Counted below: no completed chunk.
                 }
                 if (completed == 1) {
@@ -242,13 +323,23 @@ public final class CapacityRun implements AutoCloseable {
             });
       }
       pool.shutdown();
-      pool.awaitTermination(
-          jobTimeout.toMillis() * (jobs / clients + 2), java.util.concurrent.TimeUnit.MILLISECONDS);
+      pool.awaitTermination(jobTimeout.toMillis() * (jobs / clients + 2), TimeUnit.MILLISECONDS);
     } finally {
       pool.shutdownNow();
-      ch.shutdownNow().awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS);
+      ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     }
-    return new Result(jobs, once.get(), lost.get(), twice.get(), (System.nanoTime() - t0) / 1e9);
+    double wall = (System.nanoTime() - t0) / 1e9;
+    long cpu1 = processCpuNanos();
+    double cpu = cpu0 < 0 || cpu1 < 0 ? -1 : (cpu1 - cpu0) / 1e9;
+    return new Result(jobs, once.get(), lost.get(), twice.get(), wall, cpu);
+  }
+
+  /** CPU time of this process so far, or -1 where the JVM does not report it. */
+  private static long processCpuNanos() {
+    return ManagementFactory.getOperatingSystemMXBean()
+            instanceof com.sun.management.OperatingSystemMXBean os
+        ? os.getProcessCpuTime()
+        : -1;
   }
 
   @Override

@@ -56,25 +56,19 @@ public final class ClusterBenchmark {
       Duration jobTimeout) {
 
     public Settings {
-      nonNegative("warmup", warmupJobs);
-      nonNegative("jobs", latencyJobs);
+      SettingLimits.atLeast("warmup", warmupJobs, 0);
+      SettingLimits.atLeast("jobs", latencyJobs, 0);
       if (clients < 1 || clients > 1024) {
         throw new IllegalArgumentException("clients must be in 1..1024, got " + clients);
       }
-      nonNegative("saturated-jobs", saturatedJobs);
-      nonNegative("width", width);
-      nonNegative("height", height);
+      SettingLimits.atLeast("saturated-jobs", saturatedJobs, 0);
+      SettingLimits.atLeast("width", width, 0);
+      SettingLimits.atLeast("height", height, 0);
       if (steps < 2) {
         throw new IllegalArgumentException("steps must be >= 2 (grid points), got " + steps);
       }
       if (jobTimeout == null || jobTimeout.isNegative() || jobTimeout.isZero()) {
         throw new IllegalArgumentException("job-timeout must be positive, got " + jobTimeout);
-      }
-    }
-
-    private static void nonNegative(String key, int v) {
-      if (v < 0) {
-        throw new IllegalArgumentException(key + " must be >= 0, got " + v);
       }
     }
   }

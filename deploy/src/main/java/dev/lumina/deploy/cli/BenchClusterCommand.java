@@ -2,6 +2,7 @@ package dev.lumina.deploy.cli;
 
 import dev.lumina.deploy.bench.BenchModelDir;
 import dev.lumina.deploy.bench.BenchTable;
+import dev.lumina.deploy.bench.CapacityRun;
 import dev.lumina.deploy.bench.ClusterBenchmark;
 import dev.lumina.deploy.bench.Jit;
 import dev.lumina.deploy.bench.PathFloor;
@@ -11,6 +12,8 @@ import dev.lumina.deploy.cluster.ClusterTuning;
 import dev.lumina.deploy.cluster.EmbeddedCluster;
 import dev.lumina.deploy.tls.ClientTls;
 import dev.lumina.deploy.tls.TlsFileException;
+import dev.lumina.proto.cluster.v1.ModelCard;
+import dev.lumina.proto.v1.ModelInfo;
 import dev.lumina.scheduler.SchedulerConfig;
 import dev.lumina.worker.WorkerConfig;
 import io.grpc.Channel;
@@ -171,12 +174,13 @@ final class BenchClusterCommand implements Callable<Integer> {
   @Override
   public Integer call() throws InterruptedException {
     ClusterBenchmark.Settings settings;
+    CapacityRun.Settings capacity;
     ClusterTuning tuning;
     try {
       batching.validate();
-      atLeast("--capacity-jobs", capacityJobs, 0);
-      atLeast("--capacity-warmup", capacityWarmup, 0);
-      atLeast("--capacity-clients", capacityClients, 1);
+      capacity =
+          new CapacityRun.Settings(
+              capacityJobs, capacityWarmup, capacityClients, Duration.ofSeconds(jobTimeoutSeconds));
       settings =
           new ClusterBenchmark.Settings(
               warmup,
@@ -229,7 +233,7 @@ final class BenchClusterCommand implements Callable<Integer> {
       return 1;
     }
     int code;
-    dev.lumina.proto.v1.ModelInfo info;
+    ModelInfo info;
     try (cluster) {
       System.out.println(
           "in-process cluster: gateway 127.0.0.1:"
@@ -255,10 +259,10 @@ final class BenchClusterCommand implements Callable<Integer> {
               transport.credentials(),
               floorRounds > 0 ? () -> PathFloor.measure(bootstrap, floorRounds) : null);
     }
-    if (code != 0 || capacityJobs == 0) {
+    if (code != 0 || capacity.jobs() == 0) {
       return code;
     }
-    return capacity(info);
+    return capacity(info, capacity);
   }
 
   /**
@@ -266,41 +270,30 @@ final class BenchClusterCommand implements Callable<Integer> {
    * through a second in-process cluster whose two workers run {@code IdentityExecutor}; counts
    * every job's completed chunk (none lost, none twice).
    */
-  private int capacity(dev.lumina.proto.v1.ModelInfo info) throws InterruptedException {
+  private int capacity(ModelInfo info, CapacityRun.Settings settings) throws InterruptedException {
     System.out.println(
         "capacity: "
-            + capacityJobs
+            + settings.jobs()
             + " jobs, "
-            + capacityClients
-            + " clients, 2 workers whose model costs nothing (timed once both hold partitions and "
-            + capacityWarmup
+            + settings.clients()
+            + " clients, "
+            + CapacityRun.WORKERS
+            + " workers whose model costs nothing (timed once both hold partitions and "
+            + settings.warmupJobs()
             + " untimed jobs have gone through)");
-    try (var rig =
-        dev.lumina.deploy.bench.CapacityRun.start(
+    try (CapacityRun rig =
+        CapacityRun.start(
             Files.createTempDirectory("lumina-bench-capacity-"),
-            dev.lumina.proto.cluster.v1.ModelCard.newBuilder().setInfo(info).build(),
+            ModelCard.newBuilder().setInfo(info).build(),
             releaseWindow)) {
-      Duration timeout = Duration.ofSeconds(jobTimeoutSeconds);
-      int warmLost = 0;
-      if (capacityWarmup > 0) {
-        var warm = rig.run(capacityWarmup, capacityClients, timeout);
-        System.out.print(warm.describeWarmup());
-        warmLost = warm.lost() + warm.duplicated();
-      }
-      var result = rig.run(capacityJobs, capacityClients, timeout);
-      System.out.print(result.describe());
-      return warmLost == 0 && result.lost() == 0 && result.duplicated() == 0 ? 0 : 1;
+      CapacityRun.Phase phase = rig.run(settings);
+      System.out.print(phase.describe());
+      return phase.exact() ? 0 : 1;
     } catch (InterruptedException e) {
       throw e;
     } catch (Exception e) {
       System.err.println("lumina bench cluster: capacity phase: " + e);
       return 1;
-    }
-  }
-
-  private static void atLeast(String flag, int value, int min) {
-    if (value < min) {
-      throw new IllegalArgumentException(flag + " must be >= " + min + ", got " + value);
     }
   }
 

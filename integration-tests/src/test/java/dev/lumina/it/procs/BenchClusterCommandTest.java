@@ -71,42 +71,45 @@ class BenchClusterCommandTest {
         .containsPattern(
             "warm-up\\s+8 jobs in [0-9.]+ s: [0-9.]+ jobs/s \\(untimed\\), 8 completed once")
         .contains("capacity    20 jobs in")
-        .contains("20 completed once, 0 lost, 0 duplicated");
+        .contains("20 completed once, 0 lost, 0 duplicated")
+        .containsPattern("process CPU [0-9.]+ ms/job \\([0-9]+% of [0-9]+ cores\\)");
   }
 
   @Test
   void aBadFlagExitsWithTwoNamingIt() {
-    StringWriter err = new StringWriter();
+    Run run = runCapturingStderr("bench", "cluster", "--clients", "0", "--server", "127.0.0.1:1");
+    assertThat(run.code()).isEqualTo(2);
+    assertThat(run.stderr()).contains("clients must be in 1..1024, got 0");
+  }
+
+  @Test
+  void aNegativeCapacityWarmupExitsWithTwoNamingTheFlag() {
+    Run run = runCapturingStderr("bench", "cluster", "--capacity-warmup", "-1");
+    assertThat(run.code()).isEqualTo(2);
+    assertThat(run.stderr()).contains("capacity-warmup must be >= 0, got -1");
+  }
+
+  @Test
+  void noCapacityClientsExitsWithTwoNamingTheFlag() {
+    Run run = runCapturingStderr("bench", "cluster", "--capacity-clients", "0");
+    assertThat(run.code()).isEqualTo(2);
+    assertThat(run.stderr()).contains("capacity-clients must be >= 1, got 0");
+  }
+
+  private record Run(int code, String stderr) {}
+
+  /** Runs the launcher with {@code args}; the commands print their usage errors to System.err. */
+  private static Run runCapturingStderr(String... args) {
     PrintStream stderr = System.err;
     ByteArrayOutputStream captured = new ByteArrayOutputStream();
     int code;
     try {
       System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
       code =
-          Lumina.newCommandLine()
-              .setErr(new PrintWriter(err, true))
-              .execute("bench", "cluster", "--clients", "0", "--server", "127.0.0.1:1");
+          Lumina.newCommandLine().setErr(new PrintWriter(new StringWriter(), true)).execute(args);
     } finally {
       System.setErr(stderr);
     }
-    assertThat(code).isEqualTo(2);
-    assertThat(captured.toString(StandardCharsets.UTF_8))
-        .contains("clients must be in 1..1024, got 0");
-  }
-
-  @Test
-  void aNegativeCapacityWarmupExitsWithTwoNamingTheFlag() {
-    PrintStream stderr = System.err;
-    ByteArrayOutputStream captured = new ByteArrayOutputStream();
-    int code;
-    try {
-      System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
-      code = Lumina.newCommandLine().execute("bench", "cluster", "--capacity-warmup", "-1");
-    } finally {
-      System.setErr(stderr);
-    }
-    assertThat(code).isEqualTo(2);
-    assertThat(captured.toString(StandardCharsets.UTF_8))
-        .contains("--capacity-warmup must be >= 0, got -1");
+    return new Run(code, captured.toString(StandardCharsets.UTF_8));
   }
 }
