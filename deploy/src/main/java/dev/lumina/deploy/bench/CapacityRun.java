@@ -173,9 +173,17 @@ public final class CapacityRun implements AutoCloseable {
    * @param wallSeconds the phase's duration
    * @param cpuSeconds CPU time this process used meanwhile (every role, the broker and the
    *     clients), or a negative value where the JVM does not report it
+   * @param brokerRequestsPerJob the broker's requests per completed job by type ({@code Produce
+   *     1.02, Fetch 0.68, …}), empty when unknown
    */
   public record Result(
-      int jobs, int completed, int lost, int duplicated, double wallSeconds, double cpuSeconds) {
+      int jobs,
+      int completed,
+      int lost,
+      int duplicated,
+      double wallSeconds,
+      double cpuSeconds,
+      String brokerRequestsPerJob) {
     public double jobsPerSecond() {
       return wallSeconds <= 0 ? 0 : completed / wallSeconds;
     }
@@ -208,7 +216,7 @@ public final class CapacityRun implements AutoCloseable {
       return String.format(
           Locale.ROOT,
           "capacity    %d jobs in %.1f s: %.1f jobs/s, %d completed once, %d lost, %d"
-              + " duplicated; %s%n  %-27s %9.2f  goal >= %.1f  %s%n",
+              + " duplicated; %s%n%s  %-27s %9.2f  goal >= %.1f  %s%n",
           jobs,
           wallSeconds,
           rate,
@@ -216,6 +224,9 @@ public final class CapacityRun implements AutoCloseable {
           lost,
           duplicated,
           describeCpu(),
+          brokerRequestsPerJob.isEmpty()
+              ? ""
+              : "  broker requests per job: " + brokerRequestsPerJob + String.format("%n"),
           "jobs/s (capacity)",
           rate,
           BenchTable.GOAL_JOBS_PER_SECOND,
@@ -286,6 +297,7 @@ public final class CapacityRun implements AutoCloseable {
               return t;
             });
     String run = Long.toHexString(System.nanoTime());
+    Map<String, Long> requests0 = BrokerRequests.snapshot();
     long cpu0 = processCpuNanos();
     long t0 = System.nanoTime();
     try {
@@ -331,7 +343,8 @@ public final class CapacityRun implements AutoCloseable {
     double wall = (System.nanoTime() - t0) / 1e9;
     long cpu1 = processCpuNanos();
     double cpu = cpu0 < 0 || cpu1 < 0 ? -1 : (cpu1 - cpu0) / 1e9;
-    return new Result(jobs, once.get(), lost.get(), twice.get(), wall, cpu);
+    String requests = BrokerRequests.perJob(requests0, BrokerRequests.snapshot(), once.get());
+    return new Result(jobs, once.get(), lost.get(), twice.get(), wall, cpu, requests);
   }
 
   /** CPU time of this process so far, or -1 where the JVM does not report it. */

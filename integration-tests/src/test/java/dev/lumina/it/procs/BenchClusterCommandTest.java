@@ -72,6 +72,7 @@ class BenchClusterCommandTest {
             "warm-up\\s+8 jobs in [0-9.]+ s: [0-9.]+ jobs/s \\(untimed\\), 8 completed once")
         .contains("capacity    20 jobs in")
         .contains("20 completed once, 0 lost, 0 duplicated")
+        .containsPattern("broker requests per job: .*Produce [0-9]+\\.[0-9]{2}")
         .containsPattern("process CPU [0-9.]+ ms/job \\([0-9]+% of [0-9]+ cores\\)");
   }
 
