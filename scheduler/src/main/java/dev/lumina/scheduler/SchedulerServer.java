@@ -1,7 +1,6 @@
 package dev.lumina.scheduler;
 
 import com.google.protobuf.InvalidProtocolBufferException;
-import dev.lumina.proto.Jobs;
 import dev.lumina.proto.LogThrottle;
 import dev.lumina.proto.Modalities;
 import dev.lumina.proto.Topics;
@@ -13,9 +12,6 @@ import dev.lumina.proto.kafka.ClusterTopics;
 import dev.lumina.proto.kafka.DeadLetters;
 import dev.lumina.proto.kafka.Followers;
 import dev.lumina.proto.kafka.Producers;
-import dev.lumina.proto.v1.Job;
-import dev.lumina.proto.v1.JobState;
-import dev.lumina.proto.v1.Timings;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
@@ -328,10 +324,10 @@ public final class SchedulerServer implements AutoCloseable {
   private void step() {
     List<ProducerRecord<String, byte[]>> out = new ArrayList<>();
     boolean deadLettered = false;
-    replayDrops.forEach(d -> out.add(event(d)));
+    replayDrops.forEach(d -> out.add(dropped(d)));
     replayDrops.clear();
     for (ConsumerRecord<String, byte[]> r; (r = followedRecords.poll()) != null; ) {
-      applyFollowed(r).forEach(d -> out.add(event(d)));
+      applyFollowed(r).forEach(d -> out.add(dropped(d)));
     }
     // Returns at once when the follower has handed over records since the drain above.
     ConsumerRecords<String, byte[]> polled;
@@ -348,8 +344,8 @@ public final class SchedulerServer implements AutoCloseable {
           new PlacementQueue.Source(r.topic(), r.partition(), r.offset());
       JobEnvelope env;
       try {
-        env = envelope(r);
-      } catch (MalformedRecord e) {
+        env = SchedulerRecords.envelope(r);
+      } catch (SchedulerRecords.MalformedRecord e) {
         // The dead letter and the offset past it commit in the same transaction.
         out.add(DeadLetters.of(r, e.getMessage()));
         deadLettered = true;
@@ -357,7 +353,7 @@ public final class SchedulerServer implements AutoCloseable {
         warnMalformed(r, e.getMessage(), true);
         continue;
       }
-      queue.offer(env, source).ifPresent(d -> out.add(event(d)));
+      queue.offer(env, source).ifPresent(d -> out.add(dropped(d)));
     }
     long now = clock.millis();
     reconcile(now, out);
@@ -366,13 +362,13 @@ public final class SchedulerServer implements AutoCloseable {
         .forEach(
             d -> {
               metrics.dropped(d.state());
-              out.add(event(d));
+              out.add(dropped(d));
             });
     for (PlacementQueue.Placement p : queue.release(now)) {
       metrics.placed(p.workTopic());
       out.add(
           new ProducerRecord<>(p.workTopic(), p.envelope().getJobId(), p.envelope().toByteArray()));
-      out.add(placedEvent(p, now));
+      out.add(SchedulerRecords.placedEvent(p, now));
     }
     if (now >= nextDepthAt) {
       nextDepthAt = now + config.depthInterval().toMillis();
@@ -442,7 +438,7 @@ public final class SchedulerServer implements AutoCloseable {
           config.reconcileAfter().toMillis(),
           Topics.REQUESTS);
     }
-    drops.forEach(d -> out.add(event(d)));
+    drops.forEach(d -> out.add(dropped(d)));
   }
 
   private List<PlacementQueue.Dropped> applyFollowed(ConsumerRecord<String, byte[]> r) {
@@ -469,30 +465,6 @@ public final class SchedulerServer implements AutoCloseable {
     return List.of();
   }
 
-  /** A record of {@code lumina.requests} that holds no usable job. */
-  private static final class MalformedRecord extends Exception {
-    MalformedRecord(String reason) {
-      super(reason);
-    }
-  }
-
-  private static JobEnvelope envelope(ConsumerRecord<String, byte[]> r) throws MalformedRecord {
-    if (r.value() == null) {
-      throw new MalformedRecord("no value; expected a lumina.cluster.v1.JobEnvelope");
-    }
-    JobEnvelope env;
-    try {
-      env = JobEnvelope.parseFrom(r.value());
-    } catch (InvalidProtocolBufferException e) {
-      throw new MalformedRecord(
-          "not a valid lumina.cluster.v1.JobEnvelope (" + e.getMessage() + ")");
-    }
-    if (env.getJobId().isEmpty()) {
-      throw new MalformedRecord("a lumina.cluster.v1.JobEnvelope without job_id");
-    }
-    return env;
-  }
-
   /**
    * One WARN per topic per 10 s at most. Followed topics are replayed by every scheduler on start,
    * so their malformed records are only skipped: a dead letter per replay would repeat them.
@@ -512,46 +484,8 @@ public final class SchedulerServer implements AutoCloseable {
     }
   }
 
-  private ProducerRecord<String, byte[]> placedEvent(PlacementQueue.Placement p, long now) {
-    JobEnvelope env = p.envelope();
-    JobEvent e =
-        JobEvent.newBuilder()
-            .setJobId(env.getJobId())
-            .setTenant(env.getTenant())
-            .setState(JobState.QUEUED)
-            .setAtMs(now)
-            .setJob(Jobs.fromEnvelope(env, JobState.QUEUED))
-            .setEnvelope(env)
-            .setWorkTopic(p.workTopic())
-            .setSource("scheduler")
-            .build();
-    return new ProducerRecord<>(Topics.EVENTS, env.getJobId(), e.toByteArray());
-  }
-
-  private ProducerRecord<String, byte[]> event(PlacementQueue.Dropped d) {
-    long now = clock.millis();
-    JobEnvelope env = d.envelope();
-    Job job =
-        Jobs.fromEnvelope(env, d.state()).toBuilder()
-            .setJobId(d.jobId())
-            .setErrorCode(d.code())
-            .setErrorMessage(d.message())
-            .setTimings(
-                Timings.newBuilder()
-                    .setQueuedMs(Math.max(0, now - env.getAcceptedAtMs()))
-                    .setTotalMs(Math.max(0, now - env.getAcceptedAtMs())))
-            .build();
-    JobEvent e =
-        JobEvent.newBuilder()
-            .setJobId(d.jobId())
-            .setTenant(env.getTenant())
-            .setState(d.state())
-            .setAtMs(now)
-            .setJob(job)
-            .setEnvelope(env)
-            .setSource("scheduler")
-            .build();
-    return new ProducerRecord<>(Topics.EVENTS, d.jobId(), e.toByteArray());
+  private ProducerRecord<String, byte[]> dropped(PlacementQueue.Dropped d) {
+    return SchedulerRecords.droppedEvent(d, clock.millis());
   }
 
   @Override
