@@ -157,9 +157,7 @@ public final class CapacityRun implements AutoCloseable {
       SettingLimits.atLeast("capacity-jobs", jobs, 0);
       SettingLimits.atLeast("capacity-warmup", warmupJobs, 0);
       SettingLimits.atLeast("capacity-clients", clients, 1);
-      if (jobTimeout == null || jobTimeout.isNegative() || jobTimeout.isZero()) {
-        throw new IllegalArgumentException("job-timeout must be positive, got " + jobTimeout);
-      }
+      SettingLimits.positive("job-timeout", jobTimeout);
     }
   }
 
@@ -226,7 +224,7 @@ public final class CapacityRun implements AutoCloseable {
           describeCpu(),
           brokerRequestsPerJob.isEmpty()
               ? ""
-              : "  broker requests per job: " + brokerRequestsPerJob + String.format("%n"),
+              : "  broker requests per job: " + brokerRequestsPerJob + System.lineSeparator(),
           "jobs/s (capacity)",
           rate,
           BenchTable.GOAL_JOBS_PER_SECOND,

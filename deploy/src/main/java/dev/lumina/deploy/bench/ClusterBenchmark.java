@@ -67,9 +67,7 @@ public final class ClusterBenchmark {
       if (steps < 2) {
         throw new IllegalArgumentException("steps must be >= 2 (grid points), got " + steps);
       }
-      if (jobTimeout == null || jobTimeout.isNegative() || jobTimeout.isZero()) {
-        throw new IllegalArgumentException("job-timeout must be positive, got " + jobTimeout);
-      }
+      SettingLimits.positive("job-timeout", jobTimeout);
     }
   }
 

@@ -1,5 +1,7 @@
 package dev.lumina.deploy.bench;
 
+import java.time.Duration;
+
 /**
  * Range checks of the benchmarks' settings records: the message names the setting and its limit.
  */
@@ -13,6 +15,13 @@ final class SettingLimits {
   static void atLeast(String key, int v, int min) {
     if (v < min) {
       throw new IllegalArgumentException(key + " must be >= " + min + ", got " + v);
+    }
+  }
+
+  /** Throws {@link IllegalArgumentException} unless {@code d} is longer than zero. */
+  static void positive(String key, Duration d) {
+    if (d == null || d.isNegative() || d.isZero()) {
+      throw new IllegalArgumentException(key + " must be positive, got " + d);
     }
   }
 }
