@@ -37,6 +37,8 @@ public final class ClusterBenchmark {
    * What to run.
    *
    * @param warmupJobs untimed jobs first (one client)
+   * @param settleJobs at most this many further untimed jobs, in rounds of {@link #SETTLE_ROUND},
+   *     while the JIT compiler is still busy (see {@link #jitSettled}); 0 = none
    * @param latencyJobs timed jobs sent one after the other
    * @param clients concurrent clients of the saturated phase
    * @param saturatedJobs jobs of the saturated phase, shared by the clients
@@ -47,6 +49,7 @@ public final class ClusterBenchmark {
    */
   public record Settings(
       int warmupJobs,
+      int settleJobs,
       int latencyJobs,
       int clients,
       int saturatedJobs,
@@ -57,6 +60,7 @@ public final class ClusterBenchmark {
 
     public Settings {
       SettingLimits.atLeast("warmup", warmupJobs, 0);
+      SettingLimits.atLeast("settle-jobs", settleJobs, 0);
       SettingLimits.atLeast("jobs", latencyJobs, 0);
       if (clients < 1 || clients > 1024) {
         throw new IllegalArgumentException("clients must be in 1..1024, got " + clients);
@@ -70,6 +74,12 @@ public final class ClusterBenchmark {
       SettingLimits.positive("job-timeout", jobTimeout);
     }
   }
+
+  /** Jobs of one settling round: long enough that its JIT time is more than timer noise. */
+  public static final int SETTLE_ROUND = 20;
+
+  /** The JIT counts as settled once it compiled for at most this share of a round's wall time. */
+  static final double SETTLED_JIT_SHARE = 0.05;
 
   private final Channel channel;
   private final Settings settings;
@@ -95,6 +105,7 @@ public final class ClusterBenchmark {
     if (settings.warmupJobs() > 0) {
       log.println("warm-up: " + settings.warmupJobs() + " jobs");
       phase("warm-up", 1, settings.warmupJobs());
+      settle(log);
     }
     if (settings.latencyJobs() > 0) {
       log.println("sequential: " + settings.latencyJobs() + " jobs, 1 client");
@@ -106,6 +117,39 @@ public final class ClusterBenchmark {
       out.add(phase("saturated", settings.clients(), settings.saturatedJobs()));
     }
     return out;
+  }
+
+  /**
+   * Untimed rounds of {@link #SETTLE_ROUND} jobs after the warm-up until the JIT compiler is quiet:
+   * on a small host it compiles for seconds after the first jobs (the broker's, gRPC's and the
+   * path's code), and a timed phase that overlaps it measures the compiler, not the path.
+   */
+  private void settle(PrintStream log) throws InterruptedException {
+    if (settings.settleJobs() == 0 || Jit.compileMs() < 0) {
+      return;
+    }
+    int ran = 0;
+    PhaseResult round = null;
+    while (ran < settings.settleJobs()) {
+      int n = Math.min(SETTLE_ROUND, settings.settleJobs() - ran);
+      round = phase("settle", 1, n);
+      ran += n;
+      if (jitSettled(round.jitSeconds(), round.wallSeconds())) {
+        log.printf(
+            "warm-up: JIT settled after %d more jobs (compiled %.0f%% of the last round)%n",
+            ran, 100 * round.jitSeconds() / round.wallSeconds());
+        return;
+      }
+    }
+    log.printf(
+        "warm-up: JIT still compiling after %d more jobs (%.0f%% of the last round); timing"
+            + " anyway%n",
+        ran, round == null ? 0 : 100 * round.jitSeconds() / round.wallSeconds());
+  }
+
+  /** Whether a round whose JIT compiled {@code jitSeconds} of its {@code wallSeconds} is quiet. */
+  static boolean jitSettled(double jitSeconds, double wallSeconds) {
+    return wallSeconds > 0 && jitSeconds <= SETTLED_JIT_SHARE * wallSeconds;
   }
 
   private PhaseResult phase(String name, int clients, int jobs) throws InterruptedException {

@@ -77,6 +77,16 @@ final class BenchClusterCommand implements Callable<Integer> {
   int warmup;
 
   @Option(
+      names = "--settle-jobs",
+      defaultValue = "600",
+      description =
+          "After the warm-up, at most this many further untimed jobs, in rounds of "
+              + ClusterBenchmark.SETTLE_ROUND
+              + ", until the JIT compiler is quiet (compiling under 5% of a round); 0 = none"
+              + " (default: ${DEFAULT-VALUE}).")
+  int settleJobs;
+
+  @Option(
       names = "--jobs",
       defaultValue = "200",
       description = "Jobs sent one after the other (default: ${DEFAULT-VALUE}).")
@@ -184,6 +194,7 @@ final class BenchClusterCommand implements Callable<Integer> {
       settings =
           new ClusterBenchmark.Settings(
               warmup,
+              settleJobs,
               jobs,
               clients,
               saturatedJobs,

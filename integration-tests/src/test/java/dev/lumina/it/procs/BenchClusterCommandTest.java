@@ -34,6 +34,8 @@ class BenchClusterCommandTest {
                   "cluster",
                   "--warmup",
                   "1",
+                  "--settle-jobs",
+                  "2",
                   "--jobs",
                   "4",
                   "--saturated-jobs",
@@ -55,6 +57,7 @@ class BenchClusterCommandTest {
     stdout.print(text);
     assertThat(code).as(text).isZero();
     assertThat(text)
+        .containsPattern("warm-up: JIT (settled|still compiling) after 2 more jobs")
         .containsPattern("sequential\\s+1\\s+4\\s+0 ")
         .containsPattern("saturated\\s+3\\s+6\\s+0 ")
         .contains("overhead p50 (sequential)")
