@@ -78,8 +78,8 @@ public final class ClusterBenchmark {
   /** Jobs of one settling round: long enough that its JIT time is more than timer noise. */
   public static final int SETTLE_ROUND = 20;
 
-  /** The JIT counts as settled once it compiled for at most this share of a round's wall time. */
-  static final double SETTLED_JIT_SHARE = 0.05;
+  /** The JIT counts as settled once it compiled for at most this percentage of a round's wall. */
+  public static final int SETTLED_JIT_PERCENT = 5;
 
   private final Channel channel;
   private final Settings settings;
@@ -129,27 +129,27 @@ public final class ClusterBenchmark {
       return;
     }
     int ran = 0;
-    PhaseResult round = null;
-    while (ran < settings.settleJobs()) {
+    boolean settled = false;
+    double percent = 0;
+    while (!settled && ran < settings.settleJobs()) {
       int n = Math.min(SETTLE_ROUND, settings.settleJobs() - ran);
-      round = phase("settle", 1, n);
+      PhaseResult round = phase("settle", 1, n);
       ran += n;
-      if (jitSettled(round.jitSeconds(), round.wallSeconds())) {
-        log.printf(
-            "warm-up: JIT settled after %d more jobs (compiled %.0f%% of the last round)%n",
-            ran, 100 * round.jitSeconds() / round.wallSeconds());
-        return;
-      }
+      settled = jitSettled(round.jitSeconds(), round.wallSeconds());
+      percent = round.wallSeconds() > 0 ? 100 * round.jitSeconds() / round.wallSeconds() : 0;
     }
     log.printf(
-        "warm-up: JIT still compiling after %d more jobs (%.0f%% of the last round); timing"
-            + " anyway%n",
-        ran, round == null ? 0 : 100 * round.jitSeconds() / round.wallSeconds());
+        settled
+            ? "warm-up: JIT settled after %d more jobs (compiled %.0f%% of the last round)%n"
+            : "warm-up: JIT still compiling after %d more jobs (%.0f%% of the last round);"
+                + " timing anyway%n",
+        ran,
+        percent);
   }
 
   /** Whether a round whose JIT compiled {@code jitSeconds} of its {@code wallSeconds} is quiet. */
   static boolean jitSettled(double jitSeconds, double wallSeconds) {
-    return wallSeconds > 0 && jitSeconds <= SETTLED_JIT_SHARE * wallSeconds;
+    return wallSeconds > 0 && 100 * jitSeconds <= SETTLED_JIT_PERCENT * wallSeconds;
   }
 
   private PhaseResult phase(String name, int clients, int jobs) throws InterruptedException {

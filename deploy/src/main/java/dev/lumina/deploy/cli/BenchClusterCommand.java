@@ -82,7 +82,9 @@ final class BenchClusterCommand implements Callable<Integer> {
       description =
           "After the warm-up, at most this many further untimed jobs, in rounds of "
               + ClusterBenchmark.SETTLE_ROUND
-              + ", until the JIT compiler is quiet (compiling under 5%% of a round); 0 = none"
+              + ", until the JIT compiler is quiet (compiling at most "
+              + ClusterBenchmark.SETTLED_JIT_PERCENT
+              + "%% of a round); 0 = none"
               + " (default: ${DEFAULT-VALUE}).")
   int settleJobs;
 
